@@ -1,0 +1,366 @@
+import createClient, { type Client, type ClientOptions as FetchClientOptions } from "openapi-fetch";
+import {
+  selectCredentials,
+  staticCredential,
+  type Credential,
+  type CredentialSource,
+  type SecurityRequirement,
+} from "./auth.js";
+import { ConfigurationError, errorFromResponse, ValidationError } from "./errors.js";
+import type { HttpMethod, OperationMeta, RawInput } from "./operation.js";
+import { isSecureForCredentials } from "./origin.js";
+import { querySerializerFor } from "./query.js";
+import { createRateLimiter, type RateLimitOptions } from "./rate-limiter.js";
+import { parseRetryAfter, retryPolicy, type RetryOptions } from "./retry.js";
+import { createTransport, type FetchLike, type SendOptions, type Transport } from "./transport.js";
+import { validateInput } from "./validate.js";
+import type { AuthSetup, ClientAuth, DeviceFlowMeta, SessionMeta } from "./session.js";
+import type { TokenStore } from "./token-session.js";
+
+/** How a security scheme's credential is sent, and where a user gets it. From the spec. */
+export interface SchemeMeta extends CredentialSource {
+  /** The request header that carries it. */
+  header: string;
+  /** Prepended to the value, such as `"Bearer "`. */
+  prefix?: string | undefined;
+  /** A login session that obtains and renews this scheme's token (`x-sciportals-session`). */
+  session?: SessionMeta | undefined;
+  /** A device authorization flow that yields this scheme's token (`x-sciportals-device-flow`). */
+  deviceFlow?: DeviceFlowMeta | undefined;
+  /** For an apiKey-in-cookie scheme: the cookie's name. */
+  cookie?: string | undefined;
+}
+
+/** A portal as codegen describes it to core, without its operations. */
+export interface PortalInfo {
+  /** Display name, such as `STOmics`. */
+  title: string;
+  /** Name of the generated factory, for messages. */
+  factory: string;
+  /** Default base URL, from the spec's `servers`. */
+  baseUrl: string;
+  /** Environment variable that overrides the base URL in Node. */
+  baseUrlEnv?: string | undefined;
+  schemes: Readonly<Record<string, SchemeMeta>>;
+  /** The portal's published request budget, used when `rateLimit: true`. */
+  rateLimit?: RateLimitOptions | undefined;
+  /** The spec's root security requirement, for path-based calls to routes the client does not know. */
+  security?: SecurityRequirement | undefined;
+  /** Sets up login sessions and `client.auth` for portals that have them (`sessionAuth`). */
+  auth?: AuthSetup | undefined;
+}
+
+/** A portal and all its operations. */
+export interface PortalDefinition extends PortalInfo {
+  operations: Readonly<Record<string, OperationMeta>>;
+}
+
+/** Options every sciportals client accepts. Each portal adds its credential options. */
+export interface PortalClientOptions {
+  /** The portal's base URL; defaults to the spec's server (or the portal's `*_BASE_URL` variable in Node). */
+  baseUrl?: string | undefined;
+  /** Per-attempt time limit for a response, in milliseconds. Default 60000; 0 for none. */
+  timeoutMs?: number | undefined;
+  /** Retry policy; see {@link RetryOptions}. */
+  retry?: RetryOptions | undefined;
+  /**
+   * Keep within a request budget on the client side: `true` for the portal's published budget,
+   * or an explicit one. Off by default.
+   */
+  rateLimit?: boolean | RateLimitOptions | undefined;
+  /** Headers sent with every request. */
+  headers?: Record<string, string> | undefined;
+  /** The `fetch` to send with; the global one by default. Useful for proxies and tests. */
+  fetch?: FetchLike | undefined;
+  /** Credentials by security scheme name; overrides the portal's credential options. */
+  credentials?: Record<string, Credential> | undefined;
+  /**
+   * Where a login session keeps its tokens: in memory by default; `fileTokenStore(path)` from
+   * `@sciportals/core/node` keeps them across runs (mode 0600).
+   */
+  tokenStore?: TokenStore | undefined;
+  /**
+   * Where to read `*_API_KEY`-style variables: `process.env` in Node by default; `false` to read
+   * none.
+   */
+  env?: Record<string, string | undefined> | false | undefined;
+}
+
+/** The types of one operation, as generated: its input, output and (when paginated) item. */
+export interface OperationTypes {
+  input: object;
+  output: unknown;
+  item?: unknown;
+}
+
+/**
+ * The lean client: openapi-fetch's typed path methods (`GET`, `POST`, … which return
+ * `{ data, error, response }`) over the sciportals transport. Generated operation functions take
+ * it as their first argument, so a bundle holds only the operations it calls.
+ */
+export interface PortalBase<Paths extends {}> extends Omit<Client<Paths>, "request"> {
+  /** The portal's display name. */
+  readonly title: string;
+  /** The base URL in use. */
+  readonly baseUrl: string;
+}
+
+interface Internals {
+  definition: PortalDefinition;
+  fetchClient: Client<any>;
+  transport: Transport;
+  credentials: Record<string, Credential>;
+  baseUrl: string;
+  byRoute: Map<string, OperationMeta>;
+}
+
+const internals = new WeakMap<object, Internals>();
+
+/** Core's view of a client: for the helpers in this package, not for users. */
+export function internalsOf(client: object): Internals {
+  const found = internals.get(client);
+  if (!found) throw new TypeError("expected a client created by a sciportals create…Client() function");
+  return found;
+}
+
+function readEnv(options: PortalClientOptions): Record<string, string | undefined> {
+  if (options.env === false) return {};
+  if (options.env) return options.env;
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  return proc?.env ?? {};
+}
+
+/**
+ * Creates a lean client ({@link PortalBase}) for a portal. Generated `create…Base()` factories
+ * call it; pass the result to generated operation functions.
+ */
+export function createPortalBase<Paths extends {}>(
+  portal: PortalInfo | PortalDefinition,
+  options: PortalClientOptions = {},
+): PortalBase<Paths> {
+  const definition: PortalDefinition = "operations" in portal ? portal : { ...portal, operations: {} };
+  const env = readEnv(options);
+  const rawBaseUrl =
+    options.baseUrl ?? (definition.baseUrlEnv ? env[definition.baseUrlEnv] : undefined) ?? definition.baseUrl;
+  let parsedBase: URL;
+  try {
+    parsedBase = new URL(rawBaseUrl);
+  } catch {
+    throw new ConfigurationError(
+      `${definition.title}: baseUrl ${JSON.stringify(rawBaseUrl)} is not an absolute URL.`,
+      {
+        portal: definition.title,
+        code: "invalid_base_url",
+      },
+    );
+  }
+  const baseUrl = parsedBase.href.replace(/\/+$/, "");
+
+  const credentials: Record<string, Credential> = {};
+  for (const [scheme, meta] of Object.entries(definition.schemes)) {
+    if (!meta.option) continue;
+    const value = (options as Record<string, unknown>)[meta.option] ?? (meta.env ? env[meta.env] : undefined);
+    if (typeof value === "string" && value !== "") {
+      credentials[scheme] = staticCredential(meta.header, `${meta.prefix ?? ""}${value}`);
+    } else if (value !== undefined && typeof value !== "string") {
+      throw new ConfigurationError(`${definition.title}: the \`${meta.option}\` option must be a string.`, {
+        portal: definition.title,
+        code: "invalid_credential",
+      });
+    }
+  }
+  Object.assign(credentials, options.credentials);
+  let client: object | undefined;
+  const auth: ClientAuth | undefined = definition.auth?.({
+    portal: definition.title,
+    factory: definition.factory,
+    schemes: definition.schemes,
+    options: options as Record<string, unknown>,
+    credentials,
+    invoke: (meta, input) => invokeOperation(client!, meta, input),
+  });
+  if (Object.keys(credentials).length > 0 && !isSecureForCredentials(parsedBase)) {
+    throw new ConfigurationError(
+      `${definition.title}: refusing to send credentials over plain http to ${parsedBase.host}. ` +
+        "Use an https:// base URL (plain http is allowed only for localhost and 127.0.0.1).",
+      { portal: definition.title, code: "insecure_base_url" },
+    );
+  }
+
+  const rateLimit = options.rateLimit === true ? definition.rateLimit : options.rateLimit || undefined;
+  const transport = createTransport({
+    portal: definition.title,
+    baseUrl,
+    fetch: options.fetch,
+    retry: retryPolicy(options.retry),
+    timeoutMs: options.timeoutMs ?? 60_000,
+    rateLimiter: rateLimit ? createRateLimiter(rateLimit) : undefined,
+  });
+
+  const fetchOptions: FetchClientOptions = { baseUrl };
+  if (options.headers) fetchOptions.headers = options.headers;
+  const fetchClient = createClient<Paths>(fetchOptions);
+
+  const byRoute = new Map<string, OperationMeta>();
+  for (const meta of Object.values(definition.operations)) byRoute.set(`${meta.method} ${meta.path}`, meta);
+
+  function pathMethod(method: HttpMethod) {
+    return (path: string, init?: Record<string, unknown>) => {
+      const meta = byRoute.get(`${method} ${path}`);
+      const send: SendOptions = {
+        operationId: meta?.id,
+        credentials: selectCredentials(
+          meta ? meta.security : definition.security,
+          credentials,
+          explain(meta),
+        ),
+        idempotent: meta?.idempotent,
+        signal: init?.signal as AbortSignal | undefined,
+      };
+      return fetchClient.request(
+        method as any,
+        path as any,
+        {
+          ...init,
+          fetch: (request: Request) => transport.send(request, send),
+        } as any,
+      );
+    };
+  }
+
+  function explain(meta: OperationMeta | undefined) {
+    return {
+      portal: definition.title,
+      factory: definition.factory,
+      operationId: meta?.id,
+      sources: definition.schemes,
+    };
+  }
+
+  const self = {
+    title: definition.title,
+    baseUrl,
+    GET: pathMethod("GET"),
+    PUT: pathMethod("PUT"),
+    POST: pathMethod("POST"),
+    DELETE: pathMethod("DELETE"),
+    OPTIONS: pathMethod("OPTIONS"),
+    HEAD: pathMethod("HEAD"),
+    PATCH: pathMethod("PATCH"),
+    TRACE: pathMethod("TRACE"),
+    use: fetchClient.use,
+    eject: fetchClient.eject,
+    toJSON: () => ({ portal: definition.title, baseUrl }),
+    [Symbol.for("nodejs.util.inspect.custom")]: () => `${definition.title} client (${baseUrl})`,
+    ...(auth ? { auth } : {}),
+  };
+  client = self;
+  internals.set(self, { definition, fetchClient, transport, credentials, baseUrl, byRoute });
+  return self as unknown as PortalBase<Paths>;
+}
+
+function bodySerializerFor(meta: OperationMeta): ((body: unknown) => unknown) | undefined {
+  if (meta.bodyType === "multipart") {
+    return (body) => {
+      if (body instanceof FormData) return body;
+      const form = new FormData();
+      for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+        if (value === undefined || value === null) continue;
+        const values = Array.isArray(value) ? value : [value];
+        for (const v of values)
+          form.append(key, v instanceof Blob ? v : typeof v === "object" ? JSON.stringify(v) : String(v));
+      }
+      return form;
+    };
+  }
+  if (meta.bodyType === "binary") return (body) => body;
+  if (meta.bodyType === "form")
+    return (body) => new URLSearchParams(body as Record<string, string>).toString();
+  return undefined;
+}
+
+/** Resolves the credentials an operation sends, or throws the error that says how to supply them. */
+export function credentialsFor(client: object, meta: OperationMeta): Credential[] {
+  const { definition, credentials } = internalsOf(client);
+  return selectCredentials(meta.security, credentials, {
+    portal: definition.title,
+    factory: definition.factory,
+    operationId: meta.id,
+    sources: definition.schemes,
+  });
+}
+
+/**
+ * Calls one operation: checks its input, sends it through the transport, and returns the
+ * success body or throws the typed error for the failure. Generated operation functions call this.
+ */
+export function callOperation(client: object, meta: OperationMeta, input?: RawInput): Promise<any> {
+  return execute(client, meta, input, false);
+}
+
+/** {@link callOperation}, keeping the response (for headers such as Set-Cookie). */
+export function invokeOperation(
+  client: object,
+  meta: OperationMeta,
+  input?: RawInput,
+): Promise<{ data: any; response: Response }> {
+  return execute(client, meta, input, true);
+}
+
+async function execute(
+  client: object,
+  meta: OperationMeta,
+  input: RawInput | undefined,
+  withResponse: boolean,
+): Promise<any> {
+  const state = internalsOf(client);
+  const portal = state.definition.title;
+  if (input !== undefined && (typeof input !== "object" || input === null)) {
+    throw new ValidationError(`${portal}: ${meta.id} takes an object such as { path, query, body }.`, {
+      portal,
+      operationId: meta.id,
+      code: "invalid_argument",
+    });
+  }
+  validateInput(portal, meta, input);
+  const send: SendOptions = {
+    operationId: meta.id,
+    credentials: credentialsFor(client, meta),
+    idempotent: meta.idempotent,
+    signal: input?.signal,
+    timeoutMs: input?.timeoutMs,
+    maxRetries: input?.maxRetries,
+  };
+  let sent: Request | undefined;
+  const init: Record<string, unknown> = {
+    params: { path: input?.path, query: input?.query, header: input?.header },
+    fetch: (request: Request) => {
+      sent = request;
+      return state.transport.send(request, send);
+    },
+  };
+  if (input?.body !== undefined) init.body = input.body;
+  if (input?.headers) init.headers = input.headers;
+  if (input?.signal) init.signal = input.signal;
+  if (meta.parseAs) init.parseAs = meta.parseAs;
+  const querySerializer = querySerializerFor(meta);
+  if (querySerializer) init.querySerializer = querySerializer;
+  const bodySerializer = bodySerializerFor(meta);
+  if (bodySerializer) init.bodySerializer = bodySerializer;
+
+  const { data, error, response } = await state.fetchClient.request(
+    meta.method as any,
+    meta.path as any,
+    init as any,
+  );
+  if (error !== undefined || !response.ok) {
+    throw errorFromResponse(response, error, {
+      portal,
+      operationId: meta.id,
+      method: meta.method,
+      url: response.url || sent?.url,
+      retryAfterMs: parseRetryAfter(response.headers),
+    });
+  }
+  return withResponse ? { data, response } : data;
+}

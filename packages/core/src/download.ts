@@ -1,0 +1,117 @@
+import { createFinalURL, defaultPathSerializer } from "openapi-fetch";
+import { callOperation, credentialsFor, internalsOf } from "./base.js";
+import { ValidationError } from "./errors.js";
+import type { RawInput } from "./operation.js";
+import { getPath } from "./path.js";
+import { querySerializerOrDefault } from "./query.js";
+import { validateInput } from "./validate.js";
+import {
+  checkDestination,
+  downloadToFile,
+  type DownloadOptions,
+  type DownloadResult,
+  type DownloadSource,
+} from "./node/file-download.js";
+import { mayCarryCredentials } from "./origin.js";
+
+/**
+ * Downloads the file an operation names to `destination` (Node). For an operation that returns a
+ * pre-signed URL, it asks for the URL, fetches it without credentials, and asks again if the URL
+ * expires mid-way; for one whose response is the file, it sends the portal's credentials and
+ * resumes with Range. Generated clients expose it as `client.download(operationId, input, destination)`.
+ */
+export async function download(
+  client: object,
+  operationId: string,
+  input: RawInput,
+  destination: string,
+  options: DownloadOptions = {},
+): Promise<DownloadResult> {
+  const state = internalsOf(client);
+  const { definition } = state;
+  const portal = definition.title;
+  const meta = definition.operations[operationId];
+  if (!meta?.transfer || meta.transfer.direction !== "download") {
+    const downloads = Object.values(definition.operations)
+      .filter((m) => m.transfer?.direction === "download")
+      .map((m) => m.id);
+    throw new ValidationError(
+      `${portal}: ${operationId} is not a download operation. Downloads: ${downloads.join(", ") || "none"}.`,
+      {
+        portal,
+        operationId,
+        code: "invalid_argument",
+      },
+    );
+  }
+  if (typeof destination !== "string" || destination === "") {
+    throw new ValidationError(`${portal}: download needs a destination file path`, {
+      portal,
+      operationId,
+      code: "invalid_argument",
+    });
+  }
+  validateInput(portal, meta, input);
+  const context = { portal, operationId };
+  // A destination that cannot be written fails before the portal is asked for anything.
+  await checkDestination(destination, options.overwrite ?? false, context);
+  const resumeKey = `${portal}:${operationId}:${JSON.stringify(input.path ?? {})}:${JSON.stringify(input.query ?? {})}`;
+  const merged: DownloadOptions = { ...options, signal: options.signal ?? input.signal };
+  const urlField = meta.transfer.url;
+
+  if (urlField !== undefined) {
+    // Pre-signed: the URL is the credential, so nothing of ours goes with it.
+    const presigned = async (): Promise<DownloadSource> => {
+      const data = await callOperation(client, meta, input);
+      const url = getPath(data, urlField);
+      if (typeof url !== "string" || !/^https?:\/\//.test(url)) {
+        throw new ValidationError(`${portal}: ${operationId} returned no download URL at "${urlField}"`, {
+          ...context,
+          code: "invalid_response",
+        });
+      }
+      return {
+        url,
+        resumeKey,
+        context: { ...context, url },
+        renew: async (status) => (status === 403 || status === 401 ? presigned() : undefined),
+        refusalHint:
+          "The pre-signed URL was refused even after asking the portal for a fresh one. " +
+          "If the storage says the request has expired, check that this machine's clock is right.",
+      };
+    };
+    return downloadToFile(await presigned(), destination, merged);
+  }
+
+  const url = createFinalURL(meta.path, {
+    baseUrl: state.baseUrl,
+    params: { path: input.path ?? {}, query: input.query ?? {} },
+    querySerializer: querySerializerOrDefault(meta),
+    pathSerializer: defaultPathSerializer,
+  });
+  const credentials = mayCarryCredentials(new URL(url), new URL(state.baseUrl).origin)
+    ? credentialsFor(client, meta)
+    : [];
+  let current = await Promise.all(credentials.map((c) => c.get(merged.signal)));
+  const source: DownloadSource = {
+    url,
+    resumeKey,
+    context,
+    credentialHeaders: current.map((h) => h.header),
+    headers: async () => ({
+      ...input.headers,
+      ...Object.fromEntries(current.map((h) => [h.header, h.value])),
+    }),
+    renew: async (status) => {
+      if (status !== 401) return undefined;
+      let renewed = false;
+      for (const [i, credential] of credentials.entries()) {
+        if (credential.refresh && (await credential.refresh(current[i]!, merged.signal))) renewed = true;
+      }
+      if (!renewed) return undefined;
+      current = await Promise.all(credentials.map((c) => c.get(merged.signal)));
+      return source;
+    },
+  };
+  return downloadToFile(source, destination, merged);
+}

@@ -1,0 +1,131 @@
+/**
+ * The runtime shared by every sciportals client: transport with retries and auth, typed errors,
+ * pagination and transfers. Portal packages are generated on top of it.
+ * @packageDocumentation
+ */
+export {
+  PortalError,
+  ApiError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  ConflictError,
+  UnprocessableEntityError,
+  RateLimitError,
+  ServerError,
+  ConnectionError,
+  TimeoutError,
+  AbortError,
+  ValidationError,
+  ConfigurationError,
+  MissingCredentialsError,
+  TransferError,
+  errorFromResponse,
+  summarizeErrorBody,
+  type ErrorContext,
+  type PortalErrorInit,
+  type ErrorBodySummary,
+} from "./errors.js";
+export {
+  staticCredential,
+  selectCredentials,
+  type Credential,
+  type AppliedCredential,
+  type CredentialSource,
+  type SecurityRequirement,
+} from "./auth.js";
+export {
+  createPortalBase,
+  callOperation,
+  credentialsFor,
+  type PortalBase,
+  type PortalInfo,
+  type PortalClientOptions,
+  type PortalDefinition,
+  type SchemeMeta,
+  type OperationTypes,
+} from "./base.js";
+export {
+  createPortalClient,
+  type PortalClient,
+  type PaginatedIds,
+  type DownloadIds,
+  type HeadIds,
+  type WaiterIds,
+  type UploadIds,
+} from "./client.js";
+export {
+  upload,
+  UploadError,
+  type UploadCheckpoint,
+  type UploadOptions,
+  type UploadResult,
+  type UploadSource,
+} from "./upload.js";
+export { head, type ResourceHead } from "./head.js";
+export {
+  createTokenSession,
+  memoryTokenStore,
+  jwtExpiry,
+  type TokenSet,
+  type TokenStore,
+  type TokenSession,
+  type TokenSessionOptions,
+} from "./token-session.js";
+export {
+  sessionAuth,
+  type AuthSetup,
+  type AuthContext,
+  type AuthScheme,
+  type ClientAuth,
+  type SessionMeta,
+  type DeviceFlowMeta,
+  type DevicePrompt,
+  type DeviceLoginOptions,
+} from "./session.js";
+export { waitFor, WaiterError, type WaitOptions } from "./waiter.js";
+export type {
+  OperationMeta,
+  ParamMeta,
+  PaginationMeta,
+  DownloadMeta,
+  UploadMeta,
+  UploadInput,
+  WaiterMeta,
+  HttpMethod,
+  CallOptions,
+  OperationInput,
+  OperationOutput,
+  OperationParams,
+  OperationBody,
+  RawInput,
+} from "./operation.js";
+export {
+  paginate,
+  type Page,
+  type PageSettings,
+  type PagedIterable,
+  type PaginateOptions,
+} from "./paginate.js";
+export { download } from "./download.js";
+export type { DownloadOptions, DownloadProgress, DownloadResult } from "./node/file-download.js";
+export { createRateLimiter, type RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
+export {
+  DEFAULT_RETRY,
+  isRetryableStatus,
+  isIdempotentMethod,
+  parseRetryAfter,
+  backoffDelay,
+  type RetryOptions,
+  type RetryPolicy,
+} from "./retry.js";
+export {
+  createTransport,
+  type Transport,
+  type TransportOptions,
+  type SendOptions,
+  type FetchLike,
+} from "./transport.js";
+export { redactUrl } from "./redact.js";
+export { isLoopback, mayCarryCredentials } from "./origin.js";

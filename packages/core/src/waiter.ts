@@ -1,0 +1,106 @@
+import { callOperation, internalsOf } from "./base.js";
+import { AbortError, PortalError, ValidationError } from "./errors.js";
+import type { RawInput, WaiterMeta } from "./operation.js";
+import { getPath } from "./path.js";
+import { sleep } from "./retry.js";
+
+/** Options for `client.waitFor()`. */
+export interface WaitOptions {
+  /** Give up after this long, in milliseconds. Default 30 minutes. */
+  maxWaitMs?: number | undefined;
+  /** Stops waiting (and any poll in flight). */
+  signal?: AbortSignal | undefined;
+  /** First delay between polls in milliseconds; default from the spec, else 1000. */
+  minDelayMs?: number | undefined;
+  /** Largest delay between polls in milliseconds; default from the spec, else 30000. */
+  maxDelayMs?: number | undefined;
+  /** Called with every poll's result, e.g. to show progress. */
+  onPoll?: ((result: any, state: string | undefined) => void) | undefined;
+}
+
+/** A waiter stopped before success: the job failed, or it took too long. */
+export class WaiterError extends PortalError {
+  /** The state the job was last seen in. */
+  readonly state: string | undefined;
+  /** The last poll's result. */
+  readonly lastResult: unknown;
+  constructor(
+    message: string,
+    init: ConstructorParameters<typeof PortalError>[1] & { state?: string | undefined; lastResult?: unknown },
+  ) {
+    super(message, init);
+    this.state = init?.state;
+    this.lastResult = init?.lastResult;
+  }
+}
+
+/**
+ * Polls an operation the spec marks with `x-sciportals-waiter` until its state is terminal:
+ * resolves with the result on success, throws a {@link WaiterError} on a failure state or when
+ * `maxWaitMs` passes, and an {@link AbortError} when aborted. Delays grow by half each poll,
+ * with jitter, from the minimum to the maximum. Generated clients expose it as `client.waitFor()`.
+ */
+export async function waitFor(
+  client: object,
+  operationId: string,
+  input: RawInput = {},
+  options: WaitOptions = {},
+): Promise<any> {
+  const { definition } = internalsOf(client);
+  const portal = definition.title;
+  const meta = definition.operations[operationId];
+  const waiter: WaiterMeta | undefined = meta?.waiter;
+  if (!meta || !waiter) {
+    const usable = Object.values(definition.operations)
+      .filter((m) => m.waiter)
+      .map((m) => m.id);
+    throw new ValidationError(
+      `${portal}: ${operationId} cannot be waited on. Operations with a waiter: ${usable.join(", ") || "none"}.`,
+      {
+        portal,
+        operationId,
+        code: "invalid_argument",
+      },
+    );
+  }
+  const maxWaitMs = options.maxWaitMs ?? 30 * 60_000;
+  const minDelay = options.minDelayMs ?? (waiter.minDelay ?? 1) * 1000;
+  const maxDelay = Math.max(minDelay, options.maxDelayMs ?? (waiter.maxDelay ?? 30) * 1000);
+  const signal = options.signal ?? input.signal;
+  const deadline = Date.now() + maxWaitMs;
+  const context = { portal, operationId };
+  let delay = minDelay;
+  for (let polls = 1; ; polls++) {
+    const result = await callOperation(client, meta, { ...input, signal });
+    const raw = getPath(result, waiter.status);
+    const state = raw === undefined || raw === null ? undefined : String(raw);
+    options.onPoll?.(result, state);
+    if (state !== undefined && waiter.success.includes(state)) return result;
+    if (state !== undefined && waiter.failure.includes(state)) {
+      throw new WaiterError(`${portal}: ${operationId} reached the failure state ${state}`, {
+        ...context,
+        code: "failed_state",
+        state,
+        lastResult: result,
+        details: result,
+      });
+    }
+    const wait = Math.min(delay, maxDelay) * (0.8 + 0.4 * Math.random());
+    if (Date.now() + wait > deadline) {
+      throw new WaiterError(
+        `${portal}: ${operationId} was still ${state === undefined || state === "" ? "pending" : state} after ${Math.round(maxWaitMs / 1000)} s (${polls} polls); raise maxWaitMs to wait longer`,
+        { ...context, code: "wait_timeout", state, lastResult: result, details: result },
+      );
+    }
+    try {
+      await sleep(wait, signal);
+    } catch {
+      throw new AbortError(`${portal}: waiting on ${operationId} was aborted`, {
+        ...context,
+        code: "aborted",
+        cause: signal?.reason,
+      });
+    }
+    delay = Math.min(delay * 1.5, maxDelay);
+  }
+}

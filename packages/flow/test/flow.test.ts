@@ -1,0 +1,249 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startFlowSandbox, type FlowSandbox } from "@sciportals/sandbox";
+import {
+  AuthenticationError,
+  createFlowClient,
+  memoryTokenStore,
+  UploadError,
+  ValidationError,
+  WaiterError,
+  type FlowClient,
+  type UploadCheckpoint,
+} from "../src/index.js";
+
+const MiB = 1 << 20;
+let flow: FlowSandbox;
+let dir: string;
+const sha = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+/** Deterministic FASTQ-like bytes. */
+function reads(size: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = "ACGT\n@+"[(x >>> 16) % 7]!.charCodeAt(0);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  flow = await startFlowSandbox({ executionDurations: { pendingMs: 100, runningMs: 200 }, samples: 30 });
+});
+afterAll(() => flow.close());
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "flow-"));
+});
+afterEach(() => {
+  flow.setAccessTokenTtl(30 * 60_000);
+  flow.faults.clear();
+  rmSync(dir, { recursive: true, force: true });
+  expect(flow.violations).toEqual([]);
+});
+
+const withKey = (): FlowClient =>
+  createFlowClient({ baseUrl: flow.url, token: flow.apiKey, env: false, retry: { initialDelayMs: 5 } });
+const withLogin = (extra: Record<string, unknown> = {}): FlowClient =>
+  createFlowClient({
+    baseUrl: flow.url,
+    username: flow.username,
+    password: flow.password,
+    env: false,
+    retry: { initialDelayMs: 5 },
+    ...extra,
+  });
+
+describe("chunked uploads", () => {
+  it("uploads a file that arrives byte-identical, chunk by chunk", async () => {
+    const data = reads(5 * MiB + 123);
+    const path = join(dir, "reads_R1.fastq");
+    writeFileSync(path, data);
+    const progress: number[] = [];
+    const result = await withKey().upload("uploadData", {}, path, {
+      onProgress: (p) => progress.push(p.bytes),
+    });
+    const stored = flow.upload(result.uploadId!)!;
+    expect(stored.complete).toBe(true);
+    expect(stored.sha256).toBe(sha(data));
+    expect(stored.offsets).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * MiB));
+    expect(result.chunks).toBe(6);
+    expect(progress.at(-1)).toBe(data.length);
+  });
+
+  it("retries a chunk that fails with 502 and completes", async () => {
+    const data = reads(3 * MiB, 2);
+    flow.failChunk({ index: 1, status: 502 });
+    const result = await withKey().upload("uploadData", {}, data, { filename: "retry.fastq" });
+    const stored = flow.upload(result.uploadId!)!;
+    expect(stored.sha256).toBe(sha(data));
+    expect(stored.offsets).toEqual([0, MiB, 2 * MiB]);
+  });
+
+  it("refreshes a token that expires mid-upload, once, and completes", async () => {
+    // A session whose access token the server stops accepting after 300 ms, while the client
+    // believes it lives longer: the upload meets a 401, refreshes once and carries on.
+    const login = await fetch(`${flow.url}/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: flow.username, password: flow.password }),
+    });
+    const cookie = /flow_refresh_token=([^;]+)/.exec(login.headers.get("set-cookie") ?? "")![1]!;
+    const shortLived = flow.issueAccessToken(flow.username, 300);
+    const store = memoryTokenStore({
+      accessToken: shortLived,
+      refreshToken: cookie,
+      expiresAt: Date.now() + 3_600_000,
+    });
+    const client = createFlowClient({ baseUrl: flow.url, tokenStore: store, env: false });
+    const data = reads(6 * MiB, 3);
+    const refreshesBefore = flow.stats.refreshes;
+    // Slow the first chunks so the token expires part-way.
+    flow.faults.delayNext(120, 4, (req) => String(req.url).endsWith("/upload"));
+    const result = await client.upload("uploadData", {}, data, { filename: "expiring.fastq" });
+    expect(flow.stats.refreshes - refreshesBefore).toBe(1);
+    expect(flow.upload(result.uploadId!)!.sha256).toBe(sha(data));
+  });
+
+  it("resumes an aborted upload without resending acknowledged chunks", async () => {
+    const data = reads(5 * MiB, 4);
+    const controller = new AbortController();
+    let saved: UploadCheckpoint | undefined;
+    const error = await withKey()
+      .upload("uploadData", {}, data, {
+        filename: "resume.fastq",
+        signal: controller.signal,
+        onCheckpoint: (checkpoint) => {
+          saved = checkpoint;
+          if (checkpoint.offset === 2 * MiB) controller.abort();
+        },
+      })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error.checkpoint).toEqual(saved);
+    const result = await withKey().upload("uploadData", {}, data, {
+      filename: "resume.fastq",
+      resumeFrom: saved,
+    });
+    const stored = flow.upload(result.uploadId!)!;
+    expect(stored.offsets).toEqual([0, 1, 2, 3, 4].map((i) => i * MiB));
+    expect(stored.duplicates).toBe(0);
+    expect(stored.sha256).toBe(sha(data));
+  });
+
+  it("rejects a filename with spaces before anything is read or sent", async () => {
+    const sent = flow.requests.length;
+    const error = await withKey()
+      .upload("uploadData", {}, reads(10), { filename: "my reads.fastq" })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error.message).toBe(
+      'Flow: uploadData: body field "filename" must match ^[^ ]+$ (got "my reads.fastq").',
+    );
+    expect(flow.requests.length).toBe(sent);
+  });
+
+  it("uploads a sample's reads with its fields on every chunk", async () => {
+    const data = reads(2 * MiB + 5, 5);
+    const result = await withKey().upload(
+      "uploadSample",
+      {
+        body: {
+          sample_name: "sciportals-test-sample",
+          sample_type: "RNA-Seq",
+          organism: "Hs",
+          project: flow.fixtures.privateProject,
+          strandedness: "reverse",
+        } as never,
+      },
+      data,
+      { filename: "sample_R1.fastq.gz" },
+    );
+    expect(result.response).toMatchObject({ sample_id: expect.any(String) });
+  });
+});
+
+describe("login, paging and clear errors", () => {
+  it("logs in, keeps the refresh cookie, and refreshes after the access token expires", async () => {
+    flow.setAccessTokenTtl(250);
+    const client = withLogin();
+    const me = await client.getMe();
+    expect(me.username).toBe(flow.username);
+    await new Promise((r) => setTimeout(r, 300));
+    flow.setAccessTokenTtl(60_000); // the refreshed token lives long: only one expiry is under test
+    const before = flow.stats.refreshes;
+    await client.getMe();
+    expect(flow.stats.refreshes - before).toBe(1);
+  });
+
+  it("a wrong password is a clear AuthenticationError", async () => {
+    const error = await withLogin({ password: "nope" })
+      .getMe()
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toContain("Invalid credentials");
+  });
+
+  it("a count over 100 fails before sending", async () => {
+    const sent = flow.requests.length;
+    await expect(withKey().searchSamples({ query: { count: 101 } })).rejects.toThrow(
+      'Flow: searchSamples: query parameter "count" must be between 1 and 100 (got 101).',
+    );
+    expect(flow.requests.length).toBe(sent);
+  });
+
+  it("pages through every sample exactly once", async () => {
+    const ids: string[] = [];
+    for await (const sample of withKey().paginate("searchSamples", { query: { count: 7 } }))
+      ids.push(String(sample.id));
+    const total = (await withKey().searchSamples({ query: { count: 1 } })).count;
+    expect(ids).toHaveLength(total);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+});
+
+describe("pipelines", () => {
+  const runBody = () => ({
+    params: { strandedness: "reverse" },
+    data_params: {},
+    csv_params: { input: { rows: [{ sample: flow.fixtures.publicSample }], paired: "both" as const } },
+    nextflow_version: "24.04.2",
+  });
+
+  it("runs a pipeline, waits for the execution and downloads its results", async () => {
+    const client = withKey();
+    const execution = await client.runPipeline({
+      path: { versionId: flow.fixtures.rnaseqVersion },
+      body: runBody(),
+    });
+    const done = await client.waitFor(
+      "getExecution",
+      { path: { executionId: String(execution.id) } },
+      { minDelayMs: 50 },
+    );
+    expect(done.status).toBe("OK");
+    const dest = join(dir, "results.zip");
+    await client.download(
+      "downloadExecutionResults",
+      { path: { executionId: String(execution.id), filename: "results.zip" } },
+      dest,
+    );
+    expect(sha(readFileSync(dest))).toBe(flow.resultsArchive(String(execution.id)).sha256());
+  });
+
+  it("reports a failed execution as a WaiterError", async () => {
+    flow.failNextExecution("Process FASTQC failed");
+    const client = withKey();
+    const execution = await client.runPipeline({
+      path: { versionId: flow.fixtures.rnaseqVersion },
+      body: runBody(),
+    });
+    const error = await client
+      .waitFor("getExecution", { path: { executionId: String(execution.id) } }, { minDelayMs: 50 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(WaiterError);
+    expect(error.state).toBe("ERROR");
+  });
+});

@@ -1,0 +1,9 @@
+/**
+ * Typed client for STOmics, generated from `specs/stomics/openapi.yaml`.
+ * @packageDocumentation
+ */
+export * from "./generated/client.gen.js";
+export * from "./generated/operations.gen.js";
+export * from "./generated/models.gen.js";
+export type { paths, components, operations } from "./generated/schema.gen.js";
+export * from "@sciportals/core";

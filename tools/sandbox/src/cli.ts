@@ -1,0 +1,36 @@
+import { startBrainstemSandbox, startFlowSandbox, startOdmSandbox, startStomicsSandbox } from "./index.js";
+
+/** `npm run sandbox`: starts every sandbox portal and prints where they are and how to log in. */
+async function main() {
+  const port = Number(process.env.SANDBOX_PORT ?? 4010);
+  const stomics = await startStomicsSandbox({ port, storagePort: port + 1 });
+  const odm = await startOdmSandbox({ port: port + 2 });
+  const brainstem = await startBrainstemSandbox({ port: port + 3 });
+  const flow = await startFlowSandbox({ port: port + 4 });
+  const alice = brainstem.users.alice;
+  console.log("sciportals sandbox portals (Ctrl-C to stop)\n");
+  console.log(`STOmics        ${stomics.url}   (pre-signed storage ${stomics.storage.url})`);
+  console.log(`               STOMICS_BASE_URL=${stomics.url} STOMICS_API_KEY=${stomics.apiKey}`);
+  console.log(`Genestack ODM  ${odm.url}`);
+  console.log(`               GENESTACK_ODM_BASE_URL=${odm.url} GENESTACK_API_TOKEN=${odm.apiToken}`);
+  console.log(`BrainSTEM      ${brainstem.url}`);
+  console.log(`               BRAINSTEM_BASE_URL=${brainstem.url} BRAINSTEM_API_TOKEN=${alice.token}`);
+  console.log(`               (or log in as ${alice.email} / ${alice.password})`);
+  console.log(`Flow           ${flow.url}`);
+  console.log(
+    `               FLOW_BASE_URL=${flow.url} FLOW_USERNAME=${flow.username} FLOW_PASSWORD=${flow.password}`,
+  );
+  console.log(`               (or FLOW_API_TOKEN=${flow.apiKey})`);
+  console.log("\nPut those variables in front of `npm run demo` to run it against these servers.");
+  const stop = async () => {
+    await Promise.all([stomics.close(), odm.close(), brainstem.close(), flow.close()]);
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

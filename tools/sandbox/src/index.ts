@@ -1,0 +1,15 @@
+/** Local portal servers that follow the specs, for the demo, the tests and the benchmarks. */
+export {
+  startStomicsSandbox,
+  STOMICS_SANDBOX_KEY,
+  type StomicsSandbox,
+  type StomicsSandboxOptions,
+} from "./stomics/server.js";
+export * from "./odm/index.js";
+export * from "./brainstem/index.js";
+export * from "./flow/index.js";
+export { Faults, type FailFault } from "./faults.js";
+export { serveFile, sha256Of, chunks, etagOf, type VirtualFile } from "./content.js";
+export { startObjectStore, type ObjectStore } from "./object-store.js";
+export { SpecRouter, send, type Violation, type RequestContext, type HandlerResult } from "./spec-router.js";
+export { listen, type RecordedRequest } from "./http.js";

@@ -1,0 +1,139 @@
+/** The STOmics sandbox's fixture catalog: deterministic, so tests can reason about it. */
+
+export interface Technology {
+  id: number;
+  name: string;
+}
+
+export interface CatalogFile {
+  id: number;
+  filename: string;
+  file_type: string;
+  size_bytes: number | null;
+  /** Bytes actually served (a file whose size the catalog does not know still has content). */
+  servedSize: number;
+  seed: number;
+}
+
+export interface CatalogDataset {
+  accession: string;
+  title: string;
+  description: string;
+  technology: Technology;
+  species: string;
+  tissue: string;
+  download_count: number;
+  release_date: string;
+  files: CatalogFile[];
+}
+
+export const TECHNOLOGIES: Technology[] = [
+  { id: 1, name: "Stereo-seq" },
+  { id: 2, name: "Visium" },
+  { id: 3, name: "MERFISH" },
+  { id: 4, name: "Slide-seq" },
+  { id: 5, name: "Xenium" },
+  { id: 6, name: "CosMx" },
+];
+
+const SPECIES = [
+  "Mus musculus",
+  "Homo sapiens",
+  "Macaca mulatta",
+  "Danio rerio",
+  "Drosophila melanogaster",
+  "Arabidopsis thaliana",
+];
+const TISSUES = [
+  "brain",
+  "liver",
+  "kidney",
+  "heart",
+  "lung",
+  "embryo",
+  "retina",
+  "intestine",
+  "spleen",
+  "tumour",
+];
+const KINDS = ["atlas", "development time course", "injury response", "cell-type map", "aging series"];
+
+/** A small deterministic PRNG (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface CatalogOptions {
+  datasets?: number;
+  /** Size of STD0001's large matrix file, generated on the fly. Default 64 MiB. */
+  bigFileBytes?: number;
+}
+
+export function buildCatalog(options: CatalogOptions = {}): CatalogDataset[] {
+  const count = options.datasets ?? 260;
+  const next = random(20240501);
+  const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)]!;
+  const datasets: CatalogDataset[] = [];
+  let fileId = 1;
+  for (let i = 1; i <= count; i++) {
+    const accession = `STD${String(i).padStart(4, "0")}`;
+    const technology = i === 1 ? TECHNOLOGIES[0]! : pick(TECHNOLOGIES);
+    const species = i === 1 ? "Mus musculus" : pick(SPECIES);
+    const tissue = i === 1 ? "brain" : pick(TISSUES);
+    const kind = pick(KINDS);
+    const day = Math.floor(next() * 1800);
+    const release = new Date(Date.UTC(2021, 0, 1) + day * 86_400_000).toISOString().slice(0, 10);
+    const files: CatalogFile[] = [];
+    const matrixSize =
+      i === 1 ? (options.bigFileBytes ?? 64 * 1024 * 1024) : 200_000 + Math.floor(next() * 1_800_000);
+    files.push({
+      id: fileId++,
+      filename: `${accession}_matrix.h5ad`,
+      file_type: "h5ad",
+      size_bytes: matrixSize,
+      servedSize: matrixSize,
+      seed: i * 10 + 1,
+    });
+    if (technology.name === "Stereo-seq" || next() < 0.5) {
+      const size = 50_000 + Math.floor(next() * 500_000);
+      files.push({
+        id: fileId++,
+        filename: `${accession}_bin50.gef`,
+        file_type: "gef",
+        size_bytes: size,
+        servedSize: size,
+        seed: i * 10 + 2,
+      });
+    }
+    const readme = 1_000 + Math.floor(next() * 4_000);
+    // Some catalog entries do not know their size, as the seed's `size_bytes or 0` suggests.
+    files.push({
+      id: fileId++,
+      filename: "README.txt",
+      file_type: "text",
+      size_bytes: next() < 0.3 ? null : readme,
+      servedSize: readme,
+      seed: i * 10 + 3,
+    });
+    datasets.push({
+      accession,
+      title: `${species.split(" ")[0]} ${tissue} ${technology.name} ${kind}${i === 1 ? "" : ` ${i}`}`,
+      description: `${technology.name} ${kind} of ${species} ${tissue}.`,
+      technology,
+      species,
+      tissue,
+      // The atlas with the big file is the most downloaded, so searches and demos meet it first.
+      download_count: i === 1 ? 9876 : Math.floor(next() * 5000),
+      release_date: release,
+      files,
+    });
+  }
+  return datasets;
+}

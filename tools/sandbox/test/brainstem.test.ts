@@ -1,0 +1,702 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { startBrainstemSandbox, type BrainstemSandbox } from "../src/brainstem/index.js";
+
+let bs: BrainstemSandbox;
+beforeAll(async () => {
+  bs = await startBrainstemSandbox({
+    accessTokenTtlMs: 200,
+    deviceIntervalSeconds: 0,
+    deviceExpiresInMs: 400,
+  });
+});
+afterAll(() => bs.close());
+
+type Json = any;
+const as = (who: keyof BrainstemSandbox["users"]) => ({ authorization: `Bearer ${bs.users[who].token}` });
+const jsonHeaders = (who: keyof BrainstemSandbox["users"]) => ({
+  ...as(who),
+  "content-type": "application/json",
+});
+
+async function call(
+  path: string,
+  init: RequestInit = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
+  const res = await fetch(path.startsWith("http") ? path : `${bs.url}${path}`, init);
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+}
+const getAs = (who: keyof BrainstemSandbox["users"], path: string) => call(path, { headers: as(who) });
+const send = (who: keyof BrainstemSandbox["users"], method: string, path: string, body?: unknown) =>
+  call(path, {
+    method,
+    headers: jsonHeaders(who),
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+const names = (list: { name: string }[]) => list.map((r) => r.name);
+
+const FORBIDDEN = { detail: "You do not have permission to perform this action." };
+
+describe("spec coverage", () => {
+  it("implements every operation of the spec", () => {
+    const spec = parse(
+      readFileSync(fileURLToPath(new URL("../../../specs/brainstem/openapi.yaml", import.meta.url)), "utf8"),
+      { maxAliasCount: -1 },
+    );
+    const ids: string[] = [];
+    for (const item of Object.values<Json>(spec.paths))
+      for (const m of ["get", "post", "put", "patch", "delete"]) if (item[m]) ids.push(item[m].operationId);
+    expect(ids).toHaveLength(358);
+    expect(bs.operations).toEqual([...ids].sort());
+  });
+
+  it("takes filter{}, sort[] and include[] raw or percent-encoded (the router must not reject them)", async () => {
+    const raw = await getAs(
+      "alice",
+      "/api/private/stem/session/?filter{name.icontains}=v1&sort[]=-name&include[]=projects",
+    );
+    const encoded = await getAs(
+      "alice",
+      "/api/private/stem/session/?filter%7Bname.icontains%7D=v1&sort%5B%5D=-name&include%5B%5D=projects",
+    );
+    expect(raw.status).toBe(200);
+    expect(encoded.body).toEqual(raw.body);
+    expect(names(raw.body.sessions)[0]).toBe("V1 session 06");
+    expect(bs.violations).toEqual([]);
+  });
+});
+
+describe("public and private portals", () => {
+  it("serves only public records on the public portal, without credentials", async () => {
+    const { status, body } = await call("/api/public/stem/project/?limit=100");
+    expect(status).toBe(200);
+    expect(body.count).toBe(28);
+    expect(body.projects.every((p: Json) => p.is_public === true)).toBe(true);
+    expect(names(body.projects)).toContain("Visual cortex dynamics");
+    expect(names(body.projects)).not.toContain("Hippocampal replay");
+    const hidden = await call(`/api/public/stem/project/${bs.ids["project/replay"]}/`);
+    expect(hidden).toMatchObject({ status: 404, body: { detail: "Not found." } });
+    const sessions = await call("/api/public/stem/session/?limit=100");
+    expect(names(sessions.body.sessions)).not.toContain("Replay day 1");
+    expect(names(sessions.body.sessions)).toContain("Neuropixels probe A");
+  });
+
+  it("needs a token on the private portal, and says why it refuses one", async () => {
+    const none = await call("/api/private/stem/project/");
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ detail: "Authentication credentials were not provided." });
+    expect(none.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    const wrong = await call("/api/private/stem/project/", { headers: { authorization: "Bearer nope" } });
+    expect(wrong).toMatchObject({ status: 401, body: { detail: "Invalid token." } });
+  });
+
+  it("shows each user the projects they are a member of, directly or through a group", async () => {
+    const alice = await getAs("alice", "/api/private/stem/project/?sort[]=name");
+    expect(names(alice.body.projects)).toEqual(["Hippocampal replay", "Visual cortex dynamics"]);
+    const bob = await getAs("bob", "/api/private/stem/project/?sort[]=name");
+    expect(names(bob.body.projects)).toEqual([
+      "Hippocampal replay",
+      "Sleep spindles pilot",
+      "Visual cortex dynamics",
+    ]);
+    const carol = await getAs("carol", "/api/private/stem/project/?limit=1");
+    expect(carol.body.count).toBe(28); // replay (viewer), allen (owner) and the 26 generated ones
+    const dave = await getAs("dave", "/api/private/stem/project/");
+    expect(dave.body).toMatchObject({ projects: [], count: 0, next: null, previous: null });
+    expect((await getAs("dave", `/api/private/stem/project/${bs.ids["project/sleep"]}/`)).status).toBe(404);
+  });
+});
+
+describe("filters, sorting and include", () => {
+  const sessions = async (query: string, who: "alice" | "carol" = "alice") => {
+    const { status, body } = await getAs(who, `/api/private/stem/session/?limit=100&${query}`);
+    expect(status, JSON.stringify(body)).toBe(200);
+    return names(body.sessions);
+  };
+
+  it.each([
+    ["filter{name}=V1 session 03", ["V1 session 03"]],
+    ["filter{name.iexact}=v1 SESSION 03", ["V1 session 03"]],
+    ["filter{name.icontains}=DAY", ["Replay day 1", "Replay day 2"]],
+    ["filter{name.istartswith}=replay", ["Replay day 1", "Replay day 2"]],
+    ["filter{name.istartswith}=SESSION", []],
+    ["filter{name.iendswith}=SESSION 01", ["V1 session 01"]],
+    ["filter{name.iendswith}=v1", []],
+    ["filter{name.startswith}=replay", []],
+    ["filter{name.endswith}=day 2", ["Replay day 2"]],
+    ["filter{date_time.gt}=2024-02-05T10:00:00Z", ["V1 session 06", "Replay day 1", "Replay day 2"]],
+    [
+      "filter{date_time.gte}=2024-02-05T10:00:00Z&filter{date_time.lt}=2024-03-01T00:00:00Z",
+      ["V1 session 05", "V1 session 06"],
+    ],
+    ["filter{date_time.lte}=2024-02-01T10:00:00Z", ["V1 session 01"]],
+    ["filter{-name.icontains}=v1", ["Replay day 1", "Replay day 2"]],
+    ["filter{tags}=even", ["V1 session 02", "V1 session 04", "V1 session 06"]],
+  ])("%s", async (query, expected) => {
+    expect(await sessions(query)).toEqual(expected);
+  });
+
+  it("filters across relations (projects.id, nested fields) and ANDs several filters", async () => {
+    const byProject = await sessions(`filter{projects.id}=${bs.ids["project/replay"]}`);
+    expect(byProject).toEqual(["Replay day 1", "Replay day 2"]);
+    expect(await sessions(`filter{projects}=${bs.ids["project/replay"]}`)).toEqual(byProject);
+    expect(await sessions("filter{projects.name.icontains}=hippocampal")).toEqual(byProject);
+    // The seed's example: both conditions must hold.
+    const { body } = await call(
+      "/api/public/stem/project/?filter{name.icontains}=allen&filter{description.icontains}=neuropixels",
+    );
+    expect(names(body.projects)).toEqual(["Allen Brain Observatory reanalysis"]);
+    const none = await call(
+      "/api/public/stem/project/?filter{name.icontains}=allen&filter{description.icontains}=zebra",
+    );
+    expect(none.body.count).toBe(0);
+  });
+
+  it("refuses unknown filter fields and bad values with a 400", async () => {
+    const unknown = await getAs("alice", "/api/private/stem/session/?filter{colour}=red");
+    expect(unknown).toMatchObject({ status: 400, body: { detail: "Invalid filter field: colour" } });
+    const badId = await getAs("alice", "/api/private/stem/session/?filter{projects.id}=nope");
+    expect(badId.status).toBe(400);
+    expect(badId.body.detail).toContain("is not a valid UUID");
+  });
+
+  it("sorts by repeated sort[] keys, - for descending, and refuses unknown ones", async () => {
+    expect((await sessions("filter{name.icontains}=v1&sort[]=-name")).slice(0, 2)).toEqual([
+      "V1 session 06",
+      "V1 session 05",
+    ]);
+    const twoKeys = await getAs("carol", "/api/private/stem/subject/?sort[]=-sex&sort[]=-name");
+    expect(twoKeys.body.subjects.map((s: Json) => `${s.sex} ${s.name}`)).toEqual([
+      "M Rat R1",
+      "M Mouse A3",
+      "F Mouse N1",
+    ]);
+    const dated = await sessions("sort[]=-date_time", "carol");
+    expect(dated).toEqual(["Replay day 2", "Replay day 1", "Two-photon session 1", "Neuropixels probe A"]);
+    const bad = await getAs("alice", "/api/private/stem/session/?sort[]=-created_date");
+    expect(bad).toMatchObject({ status: 400, body: { detail: "Invalid sort field: -created_date" } });
+  });
+
+  it("expands relations named in include[] (rel and rel.*), nested too, on lists and records", async () => {
+    const plain = await getAs("alice", `/api/private/stem/session/${bs.ids["session/v1-1"]}/`);
+    expect(plain.body.session.projects).toEqual([bs.ids["project/visual"]]);
+    expect(plain.body.session.behaviors).toEqual([bs.ids["behavior/v1-1"]]);
+    const expanded = await getAs(
+      "alice",
+      `/api/private/stem/session/${bs.ids["session/v1-1"]}/?include[]=projects.*&include[]=behaviors.subjects`,
+    );
+    expect(expanded.body.session.projects[0]).toMatchObject({
+      id: bs.ids["project/visual"],
+      name: "Visual cortex dynamics",
+    });
+    const behavior = expanded.body.session.behaviors[0];
+    expect(behavior.session).toBe(bs.ids["session/v1-1"]);
+    expect(behavior.subjects[0]).toMatchObject({ id: bs.ids["subject/a1"], name: "Mouse A1" });
+    const listed = await getAs(
+      "alice",
+      "/api/private/stem/project/?include[]=sessions&filter{name}=Hippocampal replay",
+    );
+    expect(names(listed.body.projects[0].sessions)).toEqual(["Replay day 1", "Replay day 2"]);
+    const bad = await getAs("alice", `/api/private/stem/session/${bs.ids["session/v1-1"]}/?include[]=colour`);
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { detail: '"colour" is not a valid field name for "session".' },
+    });
+    expect(bs.violations).toEqual([]);
+  });
+
+  it("expands only what the portal may show", async () => {
+    const { body } = await call(`/api/public/stem/session/${bs.ids["session/v1-1"]}/?include[]=datastorage`);
+    expect(names(body.session.datastorage)).toEqual(["DANDI archive"]); // the lab NAS is private
+  });
+});
+
+describe("paging", () => {
+  it("pages with limit/offset (20 by default) and links next and previous", async () => {
+    const first = await call("/api/public/stem/project/?sort[]=name");
+    expect(first.body.projects).toHaveLength(20);
+    expect(first.body.count).toBe(28);
+    expect(first.body.previous).toBeNull();
+    const next = new URL(first.body.next);
+    expect(next.searchParams.get("offset")).toBe("20");
+    expect(next.searchParams.get("limit")).toBe("20");
+    expect(next.searchParams.getAll("sort[]")).toEqual(["name"]);
+    const second = await call(first.body.next);
+    expect(second.body.projects).toHaveLength(8);
+    expect(second.body.next).toBeNull();
+    expect(new URL(second.body.previous).searchParams.get("offset")).toBeNull();
+    const all = [...names(first.body.projects), ...names(second.body.projects)];
+    expect(new Set(all).size).toBe(28);
+    expect(all).toEqual([...all].sort((a, b) => a.localeCompare(b, "en")));
+    const middle = await call("/api/public/stem/project/?limit=5&offset=12");
+    expect(new URL(middle.body.previous).searchParams.get("offset")).toBe("7");
+    expect((await call("/api/public/stem/project/?offset=500")).body).toMatchObject({
+      projects: [],
+      count: 28,
+    });
+  });
+
+  it("refuses a limit above 100 with a DRF error", async () => {
+    const { status, body } = await call("/api/public/stem/project/?limit=101");
+    expect(status).toBe(400);
+    expect(body).toEqual({ limit: ["Ensure this value is less than or equal to 100."] });
+    expect((await call("/api/public/stem/project/?limit=100")).status).toBe(200);
+  });
+});
+
+describe("writes and permissions", () => {
+  const sessionUrl = "/api/private/stem/session/";
+
+  it("creates a record (201, singular envelope) that then shows up in lists and in its project", async () => {
+    const created = await send("alice", "POST", sessionUrl, {
+      name: "Example Session",
+      projects: [bs.ids["project/visual"]],
+      description: "Created via API tool",
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.session).toMatchObject({
+      name: "Example Session",
+      projects: [bs.ids["project/visual"]],
+    });
+    const id = created.body.session.id;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    const project = await getAs("alice", `/api/private/stem/project/${bs.ids["project/visual"]}/`);
+    expect(project.body.project.sessions).toContain(id);
+    expect(await call(`/api/public/stem/session/${id}/`)).toMatchObject({ status: 200 }); // the project is public
+    const again = await send("alice", "POST", sessionUrl, {
+      name: "Example Session",
+      projects: [bs.ids["project/visual"]],
+    });
+    expect(again).toMatchObject({ status: 400, body: { name: ["session with this name already exists."] } });
+  });
+
+  it("answers bad bodies with DRF field errors", async () => {
+    const missing = await send("alice", "POST", sessionUrl, { projects: "not-a-list" });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toEqual({
+      name: ["This field is required."],
+      projects: ['Expected a list of items but got type "str".'],
+    });
+    const ghost = "00000000-0000-4000-8000-000000000000";
+    const unknown = await send("alice", "POST", sessionUrl, { name: "Ghost", projects: [ghost] });
+    expect(unknown).toMatchObject({
+      status: 400,
+      body: { projects: [`Invalid pk "${ghost}" - object does not exist.`] },
+    });
+    const empty = await send("alice", "POST", sessionUrl, { name: "Empty", projects: [] });
+    expect(empty.body).toEqual({ projects: ["This list may not be empty."] });
+    const types = await send("alice", "POST", "/api/private/stem/subject/", {
+      name: "",
+      projects: [bs.ids["project/visual"]],
+      strain: bs.ids["strain/c57"],
+      sex: "X",
+      birth_date: "yesterday",
+    });
+    expect(types.body).toEqual({
+      name: ["This field may not be blank."],
+      sex: ['"X" is not a valid choice.'],
+      birth_date: ["Date has wrong format. Use one of these formats instead: YYYY-MM-DD."],
+    });
+    const notNull = await send("alice", "PATCH", `${sessionUrl}${bs.ids["session/v1-3"]}/`, { name: null });
+    expect(notNull.body).toEqual({ name: ["This field may not be null."] });
+    expect(bs.violations).toEqual([]);
+  });
+
+  it("lets project changers update (PATCH, PUT) and refuses viewers and non-members with 403", async () => {
+    const a3 = `/api/private/stem/subject/${bs.ids["subject/a3"]}/`;
+    // bob may change both of A3's projects (visual directly, replay through the Adams Lab group)
+    const patched = await send("bob", "PATCH", a3, { description: "Checked by Bob" });
+    expect(patched).toMatchObject({
+      status: 200,
+      body: { subject: { description: "Checked by Bob", name: "Mouse A3" } },
+    });
+    // carol only views "Hippocampal replay": she sees A3 but may not change it
+    expect((await getAs("carol", a3)).status).toBe(200);
+    expect(await send("carol", "PATCH", a3, { description: "x" })).toMatchObject({
+      status: 403,
+      body: FORBIDDEN,
+    });
+    expect(await send("carol", "PATCH", a3, { sex: "nonsense" })).toMatchObject({ status: 403 }); // permission before validation
+    const full = {
+      name: "Mouse A3",
+      projects: [bs.ids["project/visual"], bs.ids["project/replay"]],
+      strain: bs.ids["strain/c57"],
+      sex: "M",
+    };
+    expect(await send("carol", "PUT", a3, full)).toMatchObject({ status: 403, body: FORBIDDEN });
+    expect(await send("carol", "DELETE", a3)).toMatchObject({ status: 403, body: FORBIDDEN });
+    // dave cannot even see it
+    expect(await send("dave", "PATCH", a3, { description: "x" })).toMatchObject({ status: 404 });
+    const replaced = await send("alice", "PUT", a3, { ...full, genotype: "Thy1-GCaMP6s" });
+    expect(replaced.body.subject).toMatchObject({ genotype: "Thy1-GCaMP6s", description: "Checked by Bob" });
+    // moving a record into a project you cannot change is refused too
+    const move = await send("bob", "PATCH", a3, { projects: [bs.ids["project/allen"]] });
+    expect(move.status).toBe(400); // bob cannot see "Allen": an unknown pk for him
+    const sleep = await send("alice", "POST", sessionUrl, {
+      name: "Alice in Bob's project",
+      projects: [bs.ids["project/sleep"]],
+    });
+    expect(sleep.status).toBe(400);
+    const viewerCreate = await send("carol", "POST", sessionUrl, {
+      name: "Carol's try",
+      projects: [bs.ids["project/replay"]],
+    });
+    expect(viewerCreate).toMatchObject({ status: 403, body: FORBIDDEN });
+  });
+
+  it("answers a malformed or unknown id with 404", async () => {
+    expect(await getAs("alice", `${sessionUrl}not-a-uuid/`)).toMatchObject({
+      status: 404,
+      body: { detail: "Not found." },
+    });
+    expect((await send("alice", "PATCH", `${sessionUrl}not-a-uuid/`, { name: 1 })).status).toBe(404);
+    expect((await getAs("alice", `${sessionUrl}00000000-0000-4000-8000-000000000000/`)).status).toBe(404);
+    expect((await getAs("alice", "/api/private/users/user/abc/")).status).toBe(404);
+  });
+
+  it("deletes (204), clearing relations, and only managers delete a project", async () => {
+    const created = await send("alice", "POST", "/api/private/stem/project/", {
+      name: "Short-lived",
+      is_public: false,
+    });
+    expect(created.status).toBe(201);
+    const project = created.body.project;
+    expect(project.users).toEqual({
+      [bs.users.alice.email]: { can_change: true, is_manager: true, is_owner: true },
+    });
+    const col = await send("alice", "POST", "/api/private/stem/collection/", {
+      name: "Doomed",
+      project: project.id,
+    });
+    expect(col.status).toBe(201);
+    const added = await send("alice", "PATCH", `/api/private/stem/project/${project.id}/`, {
+      groups: { "Adams Lab": { can_change: true } },
+      users: { [bs.users.bob.email]: { can_change: true } },
+    });
+    expect(added.status).toBe(200);
+    const invitations = `/api/private/stem/projectgroupmembershipinvitation/?filter{project}=${project.id}`;
+    const groupInvitation = (await getAs("alice", invitations)).body.project_group_membership_invitations;
+    expect(groupInvitation).toMatchObject([{ invitee: 1, can_change: true }]);
+    // bob accepts his invitation: a changer, not a manager
+    expect((await getAs("bob", `/api/private/stem/project/${project.id}/`)).status).toBe(404);
+    const bobs = await getAs(
+      "bob",
+      `/api/private/stem/projectmembershipinvitation/?filter{project.id}=${project.id}`,
+    );
+    const invitation = bobs.body.project_membership_invitations[0];
+    expect(
+      (await getAs("bob", `/api/private/stem/projectmembershipinvitation/${invitation.id}/accept/`)).status,
+    ).toBe(200);
+    expect(
+      await send("bob", "PATCH", `/api/private/stem/project/${project.id}/`, { description: "ok" }),
+    ).toMatchObject({ status: 200 });
+    expect(await send("bob", "DELETE", `/api/private/stem/project/${project.id}/`)).toMatchObject({
+      status: 403,
+      body: FORBIDDEN,
+    });
+    const gone = await send("alice", "DELETE", `/api/private/stem/project/${project.id}/`);
+    expect(gone.status).toBe(204);
+    expect(gone.body).toBeUndefined();
+    expect((await getAs("alice", `/api/private/stem/project/${project.id}/`)).status).toBe(404);
+    expect(bs.record("stem/collection", col.body.collection.id)).toBeUndefined(); // a collection needs its project
+    expect(bs.record("stem/projectgroupmembershipinvitation", groupInvitation[0].id)).toBeUndefined();
+  });
+
+  it("invites new project members; the invitee accepts and then sees the project", async () => {
+    const project = bs.ids["project/sleep"];
+    expect((await getAs("dave", `/api/private/stem/project/${project}/`)).status).toBe(404);
+    const invite = await send("bob", "PATCH", `/api/private/stem/project/${project}/`, {
+      users: { [bs.users.dave.email]: { can_change: true } },
+    });
+    expect(invite.body.project.users).not.toHaveProperty(bs.users.dave.email); // invited, not added
+    const mine = await getAs("dave", "/api/private/stem/projectmembershipinvitation/");
+    const invitation = mine.body.project_membership_invitations.find((i: Json) => i.project === project);
+    expect(invitation).toMatchObject({ invitee: bs.users.dave.id, can_change: true });
+    expect(
+      (await getAs("bob", `/api/private/stem/projectmembershipinvitation/${invitation.id}/accept/`)).status,
+    ).toBe(403);
+    const accepted = await getAs(
+      "dave",
+      `/api/private/stem/projectmembershipinvitation/${invitation.id}/accept/`,
+    );
+    expect(accepted.status).toBe(200);
+    expect((await getAs("dave", `/api/private/stem/project/${project}/`)).status).toBe(200);
+    const badEmail = await send("bob", "PATCH", `/api/private/stem/project/${project}/`, {
+      users: { "nobody@example.org": { can_change: true } },
+    });
+    expect(badEmail).toMatchObject({
+      status: 400,
+      body: { users: { "nobody@example.org": ['No user with email "nobody@example.org".'] } },
+    });
+    // only managers change membership
+    const replay = await send("bob", "PATCH", `/api/private/stem/project/${bs.ids["project/replay"]}/`, {
+      users: { [bs.users.dave.email]: { can_change: true } },
+    });
+    expect(replay).toMatchObject({ status: 403, body: FORBIDDEN });
+  });
+
+  it("lets users ask to join a group, a group manager accept, and members leave", async () => {
+    const join = await getAs("carol", "/api/private/users/group/1/join/");
+    expect(join.status).toBe(200);
+    const requestId = join.body.group_membership_request.id;
+    expect(join.body.group_membership_request).toMatchObject({
+      user_account_request: bs.users.carol.id,
+      authgroup: 1,
+    });
+    const twice = await getAs("carol", "/api/private/users/group/1/join/");
+    expect(twice).toMatchObject({
+      status: 400,
+      body: { detail: "You have already asked to join this group." },
+    });
+    const accept = `/api/private/users/groupmembershiprequest/${requestId}/accept/`;
+    expect((await getAs("bob", accept)).status).toBe(404); // a plain member neither sees nor answers it
+    expect((await getAs("alice", accept)).status).toBe(200);
+    const group = await getAs("carol", "/api/private/users/group/1/");
+    expect(group.body.group.users[bs.users.carol.email]).toEqual({ is_manager: false, is_owner: false });
+    expect(
+      await send("carol", "PATCH", "/api/private/users/group/1/", { name: "Carol's lab" }),
+    ).toMatchObject({ status: 403 });
+    expect((await getAs("carol", "/api/private/users/group/1/leave/")).status).toBe(200);
+    expect((await getAs("carol", "/api/private/users/group/1/leave/")).status).toBe(400);
+  });
+
+  it("turns changes to shared taxonomies into approvals that staff review", async () => {
+    const proposed = await send("bob", "POST", "/api/private/taxonomies/species/", {
+      name: "Macaca mulatta",
+    });
+    expect(proposed.status).toBe(201);
+    expect(proposed.body.species_approval).toMatchObject({
+      name: "Macaca mulatta",
+      action: "Add",
+      status: "Pending",
+      instance_id: null,
+    });
+    const approvalId = proposed.body.species_approval.id;
+    const before = await call("/api/public/taxonomies/species/?filter{name}=Macaca mulatta");
+    expect(before.body.count).toBe(0);
+    expect(
+      (await send("bob", "PATCH", `/api/private/taxonomies/speciesapproval/${approvalId}/accept/`)).status,
+    ).toBe(403);
+    expect(
+      (await send("bob", "DELETE", `/api/private/taxonomies/species/${bs.ids["species/mouse"]}/`)).status,
+    ).toBe(403);
+    const accepted = await send(
+      "admin",
+      "PATCH",
+      `/api/private/taxonomies/speciesapproval/${approvalId}/accept/`,
+    );
+    expect(accepted.status).toBe(200);
+    expect(accepted.body.species_approval).toMatchObject({ status: "Accepted", reviewer: bs.users.admin.id });
+    const after = await call("/api/public/taxonomies/species/?filter{name}=Macaca mulatta");
+    expect(after.body.species[0].id).toBe(accepted.body.species_approval.instance_id);
+  });
+
+  it("adds, changes and removes log entries", async () => {
+    const url = `/api/private/modules/subjectlog/${bs.ids["subjectlog/a1-weight"]}`;
+    const added = await send("alice", "PATCH", `${url}/add_entry/`, {
+      date_time: "2024-01-30T08:00:00Z",
+      details: { weight: 24.9 },
+    });
+    expect(added.body.subject_log.entries).toHaveLength(3);
+    const changed = await send("alice", "PATCH", `${url}/change_entry/`, {
+      date_time: "2024-01-30T08:00:00Z",
+      notes: "after training",
+    });
+    expect(changed.body.subject_log.entries[2]).toMatchObject({
+      notes: "after training",
+      details: { weight: 24.9 },
+    });
+    const removed = await send("alice", "PATCH", `${url}/remove_entry/`, {
+      date_time: "2024-01-28T08:00:00Z",
+    });
+    expect(removed.body.subject_log.entries.map((e: Json) => e.date_time)).toEqual([
+      "2024-01-29T08:00:00Z",
+      "2024-01-30T08:00:00Z",
+    ]);
+    const missing = await send("alice", "PATCH", `${url}/remove_entry/`, {
+      date_time: "2020-01-01T00:00:00Z",
+    });
+    expect(missing.status).toBe(400);
+    expect(
+      await send("carol", "PATCH", `${url}/add_entry/`, { date_time: "2024-02-01T08:00:00Z" }),
+    ).toMatchObject({ status: 404 });
+    expect(bs.violations).toEqual([]);
+  });
+});
+
+describe("tokens", () => {
+  const login = async () => {
+    const { status, body } = await call("/api/auth/token/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: bs.users.bob.email, password: bs.users.bob.password }),
+    });
+    expect(status).toBe(200);
+    return body as { access: string; refresh: string; token_type: string; expires_in: number };
+  };
+  const refresh = (token: string) =>
+    call("/api/auth/token/refresh/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ refresh: token }),
+    });
+  const withToken = (token: string) =>
+    call("/api/private/stem/project/", { headers: { authorization: `Bearer ${token}` } });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it("issues JWT pairs that expire, and rotates refresh tokens (a used one is refused)", async () => {
+    const pair = await login();
+    expect(pair).toMatchObject({ token_type: "bearer", expires_in: 1 });
+    expect((await withToken(pair.access)).body.count).toBe(3);
+    await sleep(250);
+    const expired = await withToken(pair.access);
+    expect(expired.status).toBe(401);
+    expect(expired.body).toMatchObject({
+      detail: "Given token not valid for any token type",
+      code: "token_not_valid",
+    });
+    const before = bs.stats.refreshes;
+    const rotated = await refresh(pair.refresh);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refresh).not.toBe(pair.refresh);
+    expect(bs.stats.refreshes).toBe(before + 1);
+    expect((await withToken(rotated.body.access)).status).toBe(200);
+    const reused = await refresh(pair.refresh);
+    expect(reused).toMatchObject({ status: 401, body: { detail: "Token is invalid or expired" } });
+    expect((await refresh(rotated.body.refresh)).status).toBe(200);
+    expect((await refresh(rotated.body.access)).status).toBe(401); // an access token is no refresh token
+  });
+
+  it("counts one refresh when 50 concurrent calls share it after their token expired", async () => {
+    let tokens = await login();
+    await sleep(250);
+    const before = bs.stats.refreshes;
+    let inFlight: Promise<void> | undefined;
+    const refreshOnce = (stale: string) =>
+      (inFlight ??= (async () => {
+        if (tokens.access !== stale) return;
+        const r = await refresh(tokens.refresh);
+        tokens = r.body;
+      })().finally(() => (inFlight = undefined)));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const used = tokens.access;
+        const first = await withToken(used);
+        if (first.status !== 401) return first.status;
+        await refreshOnce(used);
+        return (await withToken(tokens.access)).status;
+      }),
+    );
+    expect(results).toEqual(Array(50).fill(200));
+    expect(bs.stats.refreshes - before).toBe(1);
+  });
+
+  it("refuses wrong passwords, and the legacy /api/token/ returns a long-lived token", async () => {
+    const wrong = await call("/api/auth/token/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: bs.users.bob.email, password: "guess" }),
+    });
+    expect(wrong).toMatchObject({
+      status: 401,
+      body: { detail: "No active account found with the given credentials" },
+    });
+    const missing = await call("/api/auth/token/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: bs.users.bob.email }),
+    });
+    expect(missing).toMatchObject({ status: 400, body: { password: ["This field is required."] } });
+    const legacy = await call("/api/token/", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: bs.users.carol.email, password: bs.users.carol.password }),
+    });
+    expect(legacy.body).toMatchObject({
+      message: "Token created successfully",
+      token_id: expect.any(Number),
+    });
+    expect(legacy.body.token).toBe(legacy.body.access);
+    expect((await withToken(legacy.body.access)).body.count).toBe(28);
+  });
+
+  describe("device flow", () => {
+    const start = async () => {
+      const { status, body } = await call("/api/auth/device/", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_name: "brainstem-python" }),
+      });
+      expect(status).toBe(200);
+      return body;
+    };
+    const poll = (deviceCode: string) =>
+      call("/api/auth/device/token/", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ device_code: deviceCode }),
+      });
+
+    it("stays pending (HTTP 200) until approved, then hands out a working token once", async () => {
+      const device = await start();
+      expect(device).toMatchObject({ interval: 0, expires_in: 1 });
+      expect(device.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
+      expect(device.verification_uri_complete).toContain(device.user_code);
+      expect(bs.pendingDevices().map((d) => d.userCode)).toContain(device.user_code);
+      expect(await poll(device.device_code)).toMatchObject({
+        status: 200,
+        body: { status: "authorization_pending" },
+      });
+      bs.approveDevice(device.user_code, "carol");
+      const done = await poll(device.device_code);
+      expect(done.status).toBe(200);
+      expect(done.body.status).toBe("success");
+      expect((await withToken(done.body.token)).body.count).toBe(28); // carol's view
+      expect((await poll(device.device_code)).body).toEqual({ error: "already_used" });
+    });
+
+    it("reports denial and expiry in the body, still with HTTP 200", async () => {
+      const denied = await start();
+      bs.denyDevice(denied.device_code);
+      expect(await poll(denied.device_code)).toMatchObject({ status: 200, body: { error: "access_denied" } });
+      const late = await start();
+      await sleep(450);
+      expect(await poll(late.device_code)).toMatchObject({ status: 200, body: { error: "expired_token" } });
+      expect(() => bs.approveDevice(late.user_code)).toThrow(/expired/);
+      expect((await poll("no-such-code")).body).toEqual({ error: "invalid_device_code" });
+    });
+
+    it("can ask clients that poll too fast to slow down", async () => {
+      const strict = await startBrainstemSandbox({
+        deviceSlowDown: true,
+        deviceIntervalSeconds: 1,
+        publicProjects: 0,
+      });
+      try {
+        const post = (path: string, body: unknown) =>
+          call(`${strict.url}${path}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+        const device = (await post("/api/auth/device/", {})).body;
+        expect((await post("/api/auth/device/token/", { device_code: device.device_code })).body).toEqual({
+          status: "authorization_pending",
+        });
+        expect((await post("/api/auth/device/token/", { device_code: device.device_code })).body).toEqual({
+          status: "slow_down",
+        });
+        expect(strict.violations).toEqual([]);
+      } finally {
+        await strict.close();
+      }
+    });
+  });
+
+  it("broke no rule of the spec in any request above", () => {
+    expect(bs.violations).toEqual([]);
+  });
+});

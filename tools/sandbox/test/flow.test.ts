@@ -1,0 +1,1029 @@
+import { createHash, randomBytes } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startFlowSandbox, type FlowSandbox } from "../src/flow/index.js";
+
+let sb: FlowSandbox;
+beforeAll(async () => {
+  sb = await startFlowSandbox({
+    samples: 240,
+    bigFileBytes: 3 * 1024 * 1024,
+    resultsArchiveBytes: 2 * 1024 * 1024,
+    executionDurations: { pendingMs: 120, runningMs: 240 },
+  });
+});
+afterAll(() => sb.close());
+afterEach(() => {
+  // Every request and response of every test followed the spec.
+  expect(sb.violations).toEqual([]);
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const key = () => bearer(sb.apiKey);
+
+async function call(path: string, init: RequestInit & { base?: string } = {}) {
+  const res = await fetch(`${init.base ?? sb.url}${path}`, init);
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  call(path, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  });
+
+async function login(username = "alice", password = sb.password, base = sb.url) {
+  const res = await fetch(`${base}/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  const body = (await res.json()) as { token: string; user: { id: string; username: string } };
+  const setCookie = res.headers.get("set-cookie") ?? "";
+  return { status: res.status, body, setCookie, cookie: setCookie.split(";")[0]! };
+}
+
+/** One chunk of the upload protocol, as flowbio's ChunkedUploader sends it. */
+async function chunk(
+  endpoint: string,
+  fields: Record<string, string | string[] | undefined>,
+  blob: Uint8Array,
+  headers: Record<string, string> = key(),
+) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    for (const v of [value].flat()) form.append(name, v);
+  }
+  form.append(
+    "blob",
+    new Blob([new Uint8Array(blob)], { type: "application/octet-stream" }),
+    String(fields.filename ?? "blob"),
+  );
+  return call(endpoint, { method: "POST", body: form, headers });
+}
+
+/** Uploads `bytes` chunk by chunk; returns every response. */
+async function upload(
+  bytes: Uint8Array,
+  options: {
+    filename: string;
+    chunkSize?: number;
+    endpoint?: string;
+    extra?: Record<string, string | string[]>;
+  },
+) {
+  const size = options.chunkSize ?? 64 * 1024;
+  const count = Math.max(1, Math.ceil(bytes.length / size));
+  const responses: { status: number; body: any }[] = [];
+  let id: string | undefined;
+  for (let i = 0; i < count; i++) {
+    const res = await chunk(
+      options.endpoint ?? "/upload",
+      {
+        filename: options.filename,
+        expected_file_size: String(i * size),
+        is_last: String(i === count - 1),
+        data: id ?? "",
+        ...options.extra,
+      },
+      bytes.subarray(i * size, (i + 1) * size),
+    );
+    responses.push(res);
+    if (res.status !== 200) break;
+    id = res.body.data_id ?? res.body.id;
+  }
+  return { responses, id: id!, last: responses.at(-1)! };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+// ------------------------------------------------------------------------------------------
+
+describe("spec coverage", () => {
+  it("implements every operation of the spec", () => {
+    const spec = parse(
+      readFileSync(fileURLToPath(new URL("../../../specs/flow/openapi.yaml", import.meta.url)), "utf8"),
+    );
+    const ids = Object.values<any>(spec.paths).flatMap((item) =>
+      Object.values<any>(item)
+        .filter((op) => op?.operationId)
+        .map((op) => op.operationId as string),
+    );
+    expect(ids).toHaveLength(99);
+    expect([...sb.operations].sort()).toEqual([...ids].sort());
+  });
+
+  it("serves the API under /api, like app.flow.bio/api, and nothing at the root", async () => {
+    expect(sb.url).toBe(`${sb.origin}/api`);
+    expect((await call("/ping")).body).toBe("pong");
+    expect((await call("/samples/search", { base: sb.origin })).status).toBe(404);
+  });
+
+  it("answers an ID the URLconf would not match with 404 (bare on downloads), not a validation error", async () => {
+    const sample = await call("/samples/abc");
+    expect(sample.status).toBe(404);
+    expect(sample.body).toEqual({ error: "Not found" });
+    const download = await call("/downloads/abc/file.txt");
+    expect(download.status).toBe(404);
+    expect(download.body).toBe("");
+  });
+});
+
+describe("login, access tokens and the refresh cookie", () => {
+  let short: FlowSandbox;
+  beforeAll(async () => {
+    short = await startFlowSandbox({ samples: 20, accessTokenTtlMs: 200 });
+  });
+  afterAll(() => short.close());
+  afterEach(() => expect(short.violations).toEqual([]));
+
+  it("logs in with {token, user} and sets the HttpOnly flow_refresh_token cookie; a bad password is a 400", async () => {
+    const ok = await login("alice", short.password, short.url);
+    expect(ok.status).toBe(200);
+    expect(ok.body.token.split(".")).toHaveLength(3);
+    expect(ok.body.user).toMatchObject({ id: "1", username: "alice" });
+    expect(ok.setCookie).toMatch(/^flow_refresh_token=[\w-]+\.[\w-]+\.[\w-]+;/);
+    expect(ok.setCookie).toContain("HttpOnly");
+    expect(ok.setCookie).toContain("Path=/");
+    expect(ok.setCookie).toContain("SameSite=Lax");
+    const bad = await postJson("/login", { username: "alice", password: "wrong" });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toEqual({ error: "Invalid credentials" });
+    const missing = await postJson("/login", { username: "alice" });
+    expect(missing.status).toBe(400);
+    expect(short.stats.logins).toBe(1);
+  });
+
+  it("expires access tokens after accessTokenTtlMs; GET /token mints a new one from the cookie and counts it", async () => {
+    const { body, cookie } = await login("alice", short.password, short.url);
+    const me = await call("/me", { base: short.url, headers: bearer(body.token) });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ id: "1", username: "alice", can_run_pipelines: true });
+    await sleep(260);
+    const expired = await call("/me", { base: short.url, headers: bearer(body.token) });
+    expect(expired.status).toBe(401);
+    expect(expired.body).toEqual({ error: "Token has expired" });
+    const before = short.stats.refreshes;
+    const refreshed = await call("/token", { base: short.url, headers: { cookie } });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.user).toMatchObject({ username: "alice" });
+    expect(refreshed.body.token).not.toBe(body.token);
+    expect(short.stats.refreshes).toBe(before + 1);
+    expect((await call("/me", { base: short.url, headers: bearer(refreshed.body.token) })).status).toBe(200);
+  });
+
+  it("refuses a refresh without the cookie, with a bad cookie, and after logout (400 {error})", async () => {
+    const none = await call("/token", { base: short.url });
+    expect(none).toMatchObject({ status: 400, body: { error: "No refresh token supplied" } });
+    const forged = await call("/token", { base: short.url, headers: { cookie: "flow_refresh_token=a.b.c" } });
+    expect(forged).toMatchObject({ status: 400, body: { error: "Refresh token not valid" } });
+    const { body, cookie } = await login("alice", short.password, short.url);
+    const out = await call("/logout", {
+      base: short.url,
+      method: "POST",
+      headers: { cookie, ...bearer(body.token) },
+    });
+    expect(out.status).toBe(200);
+    expect(out.headers.get("set-cookie")).toContain("Max-Age=0");
+    const after = await call("/token", { base: short.url, headers: { cookie } });
+    expect(after).toMatchObject({ status: 400, body: { error: "Refresh token not valid" } });
+    expect(short.stats.refreshFailures).toBeGreaterThanOrEqual(3);
+  });
+
+  it("answers reads anonymously, and treats an invalid or expired token on a read as anonymous", async () => {
+    const expired = short.issueAccessToken("alice", 0);
+    const anonymous = await call("/projects/search?count=100", { base: short.url });
+    const withExpired = await call("/projects/search?count=100", {
+      base: short.url,
+      headers: bearer(expired),
+    });
+    const withKey = await call("/projects/search?count=100", {
+      base: short.url,
+      headers: bearer(short.apiKey),
+    });
+    expect(withExpired.status).toBe(200);
+    expect(withExpired.body.count).toBe(anonymous.body.count);
+    expect(withKey.body.count).toBeGreaterThan(anonymous.body.count);
+    const names = (r: typeof anonymous) => r.body.projects.map((p: { name: string }) => p.name);
+    expect(names(anonymous)).not.toContain("Alice private atlas");
+    expect(names(withKey)).toContain("Alice private atlas");
+    expect(short.stats.anonymousFallbacks).toBeGreaterThan(0);
+    expect((await call("/me", { base: short.url, headers: bearer("nonsense") })).status).toBe(401);
+  });
+
+  it("rotates the refresh cookie when asked to: the old one then stops working", async () => {
+    const rotating = await startFlowSandbox({ samples: 12, rotateRefreshToken: true });
+    try {
+      const { cookie } = await login("alice", rotating.password, rotating.url);
+      const first = await call("/token", { base: rotating.url, headers: { cookie } });
+      expect(first.status).toBe(200);
+      const rotated = first.headers.get("set-cookie")!.split(";")[0]!;
+      expect(rotated).not.toBe(cookie);
+      expect((await call("/token", { base: rotating.url, headers: { cookie } })).status).toBe(400);
+      expect((await call("/token", { base: rotating.url, headers: { cookie: rotated } })).status).toBe(200);
+      expect(rotating.violations).toEqual([]);
+    } finally {
+      await rotating.close();
+    }
+  });
+});
+
+describe("API keys and scopes", () => {
+  it("accepts an API key as a bearer token and refuses a read-only key on writes and runs with 403", async () => {
+    expect((await call("/me", { headers: key() })).body.username).toBe("alice");
+    const readOnly = bearer(sb.readOnlyApiKey);
+    expect((await call("/me", { headers: readOnly })).status).toBe(200);
+    const run = await postJson(
+      `/pipelines/versions/${sb.fixtures.rnaseqVersion}/run`,
+      { params: {}, data_params: {}, csv_params: {}, nextflow_version: "24.04.2" },
+      readOnly,
+    );
+    expect(run).toMatchObject({ status: 403, body: { error: "Token not authorised for this endpoint" } });
+    const up = await chunk(
+      "/upload",
+      { filename: "x.txt", expected_file_size: "0", is_last: "true" },
+      Buffer.from("x"),
+      readOnly,
+    );
+    expect(up).toMatchObject({ status: 403, body: { error: "Token not authorised for this endpoint" } });
+  });
+
+  it("needs a token on mutations (401) and counts the refusals", async () => {
+    const before = sb.stats.rejected;
+    expect((await postJson("/projects/new", { name: "x" })).status).toBe(401);
+    expect((await call(`/samples/${sb.fixtures.publicSample}/delete`, { method: "POST" })).status).toBe(401);
+    expect(sb.stats.rejected).toBe(before + 2);
+  });
+});
+
+describe("paging and search", () => {
+  it("pages with page/count in the {count, page, samples} envelope; totals add up across pages", async () => {
+    const first = await call("/samples/search?count=100");
+    expect(first.status).toBe(200);
+    expect(first.body.page).toBe(1);
+    expect(first.body.samples).toHaveLength(100);
+    const total = first.body.count as number;
+    const seen = new Set<string>(first.body.samples.map((s: { id: string }) => s.id));
+    for (let page = 2; page <= Math.ceil(total / 100); page++) {
+      const next = await call(`/samples/search?count=100&page=${page}`);
+      for (const s of next.body.samples) seen.add(s.id);
+    }
+    expect(seen.size).toBe(total);
+    const beyond = await call(`/samples/search?count=100&page=${Math.ceil(total / 100) + 1}`);
+    expect(beyond.body).toMatchObject({ count: total, samples: [] });
+    const byDefault = await call("/samples/search");
+    expect(byDefault.body.samples).toHaveLength(10);
+  });
+
+  it("refuses a count above 100 with a 400, on every search endpoint", async () => {
+    for (const path of ["samples", "projects", "executions", "data", "users"]) {
+      const res = await call(`/${path}/search?count=101`);
+      expect(res.status, path).toBe(400);
+      expect(Object.keys(res.body.error)).toEqual(["count"]);
+    }
+    const envelopes = await Promise.all(
+      ["samples", "projects", "executions", "data", "users"].map((k) => call(`/${k}/search?count=1`)),
+    );
+    envelopes.forEach((res, i) =>
+      expect(Object.keys(res.body).sort()).toEqual(
+        ["count", "page", ["samples", "projects", "executions", "data", "users"][i]!].sort(),
+      ),
+    );
+  });
+
+  it("filters samples by field, including metadata attributes, and sorts by name", async () => {
+    const human = await call("/samples/search?organism=Hs&count=100");
+    expect(human.body.samples.every((s: any) => s.organism?.id === "Hs")).toBe(true);
+    const rna = await call("/samples/search?sample_types=RNA-Seq,CLIP&count=100");
+    expect(rna.body.samples.every((s: any) => ["RNA-Seq", "CLIP"].includes(s.sample_type.identifier))).toBe(
+      true,
+    );
+    const brain = await call("/samples/search?tissue=Brain&count=100");
+    expect(brain.body.count).toBeGreaterThan(0);
+    expect(brain.body.samples.every((s: any) => s.metadata.tissue.value === "Brain")).toBe(true);
+    const sorted = await call("/samples/search?sort=name&count=5");
+    const names = sorted.body.samples.map((s: { name: string }) => s.name);
+    expect(names).toEqual([...names].sort());
+    const owned = await call("/samples/search?owned=true&count=100", { headers: key() });
+    expect(owned.body.count).toBeGreaterThan(0);
+    expect(owned.body.samples.every((s: any) => s.owner_name === "Alice Smith")).toBe(true);
+  });
+
+  it("searches data by pattern and size, and executions by status", async () => {
+    const tsv = await call(`/data/search?pattern=${encodeURIComponent("\\.tsv$")}&count=100`);
+    expect(tsv.body.count).toBeGreaterThan(0);
+    expect(tsv.body.data.every((d: any) => d.filename.endsWith(".tsv"))).toBe(true);
+    const big = await call("/data/search?size_gt=3000000&count=100");
+    expect(big.body.data.every((d: any) => d.size >= 3_000_000)).toBe(true);
+    expect((await call("/data/search?pattern=(")).status).toBe(400);
+    const failed = await call("/executions/search?status=ERROR&count=100");
+    expect(failed.body.count).toBeGreaterThan(0);
+    expect(failed.body.executions.every((e: any) => e.status === "ERROR")).toBe(true);
+  });
+
+  it("lists a private sample of a public project anonymously, but not its data or executions", async () => {
+    const id = sb.fixtures.privateSampleInPublicProject;
+    expect((await call(`/samples/${id}`)).status).toBe(200);
+    expect((await call(`/samples/${id}/data`)).status).toBe(404);
+    expect((await call(`/samples/${id}/executions`)).status).toBe(404);
+    const own = await call(`/samples/${id}/data`, { headers: key() });
+    expect(own.status).toBe(200);
+    expect(typeof own.body.data[0].created).toBe("string"); // ISO timestamps on this sub-list
+    expect((await call(`/samples/${sb.fixtures.privateSample}`)).status).toBe(404);
+    expect((await call(`/samples/${sb.fixtures.privateSample}`, { headers: key() })).status).toBe(200);
+  });
+});
+
+describe("chunked uploads", () => {
+  it("assembles a file from byte-offset chunks, threads the id, and creates the data record on the last chunk", async () => {
+    const bytes = randomBytes(300_000);
+    const size = 64 * 1024;
+    const first = await chunk(
+      "/upload",
+      { filename: "reads.bin", expected_file_size: "0", is_last: "false", data: "" },
+      bytes.subarray(0, size),
+    );
+    expect(first.status).toBe(200);
+    const id = first.body.id as string;
+    expect(id).toMatch(/^\d+$/);
+    // Not a data file until the last chunk.
+    expect((await call(`/data/${id}`, { headers: key() })).status).toBe(404);
+    let last = first;
+    for (let offset = size; offset < bytes.length; offset += size) {
+      last = await chunk(
+        "/upload",
+        {
+          filename: "reads.bin",
+          expected_file_size: String(offset),
+          is_last: String(offset + size >= bytes.length),
+          data: id,
+        },
+        bytes.subarray(offset, offset + size),
+      );
+      expect(last.status).toBe(200);
+      expect(last.body).toEqual({ id });
+    }
+    const info = sb.upload(id)!;
+    expect(info).toMatchObject({ complete: true, received: bytes.length, duplicates: 0 });
+    expect(info.offsets).toEqual([0, 65536, 131072, 196608, 262144]);
+    expect(info.sha256).toBe(sha256(bytes));
+    expect(statSync(info.path).size).toBe(bytes.length);
+    const record = await call(`/data/${id}`, { headers: key() });
+    expect(record.body).toMatchObject({
+      id,
+      filename: "reads.bin",
+      size: bytes.length,
+      is_binary: true,
+      category: 1,
+    });
+    const download = await fetch(`${sb.url}/downloads/${id}/reads.bin`, { headers: key() });
+    expect(download.status).toBe(200);
+    expect(sha256(new Uint8Array(await download.arrayBuffer()))).toBe(sha256(bytes));
+    // Private until shared: anonymous callers get the bare 404.
+    expect((await call(`/downloads/${id}/reads.bin`)).status).toBe(404);
+  });
+
+  it("acknowledges a resent chunk without appending it, and refuses a gap or a new upload not at 0", async () => {
+    const bytes = randomBytes(200_000);
+    const size = 50_000;
+    const a = await chunk(
+      "/upload",
+      { filename: "gap.bin", expected_file_size: "0", is_last: "false" },
+      bytes.subarray(0, size),
+    );
+    const id = a.body.id;
+    const b = await chunk(
+      "/upload",
+      { filename: "gap.bin", expected_file_size: String(size), is_last: "false", data: id },
+      bytes.subarray(size, 2 * size),
+    );
+    expect(b.status).toBe(200);
+    // The same chunk again (its acknowledgement was "lost"): acknowledged, not appended.
+    const again = await chunk(
+      "/upload",
+      { filename: "gap.bin", expected_file_size: String(size), is_last: "false", data: id },
+      bytes.subarray(size, 2 * size),
+    );
+    expect(again).toMatchObject({ status: 200, body: { id } });
+    expect(sb.upload(id)).toMatchObject({ received: 2 * size, duplicates: 1 });
+    // A gap: offset 150000 when 100000 bytes are here.
+    const gap = await chunk(
+      "/upload",
+      { filename: "gap.bin", expected_file_size: String(3 * size), is_last: "true", data: id },
+      bytes.subarray(3 * size),
+    );
+    expect(gap.status).toBe(400);
+    expect(gap.body.expected_file_size[0]).toContain("Expected offset 100000");
+    expect(sb.upload(id)!.received).toBe(2 * size);
+    const notAtZero = await chunk(
+      "/upload",
+      { filename: "gap.bin", expected_file_size: "5", is_last: "true" },
+      bytes.subarray(0, 10),
+    );
+    expect(notAtZero.status).toBe(400);
+    const unknown = await chunk(
+      "/upload",
+      { filename: "gap.bin", expected_file_size: "0", is_last: "true", data: "999999" },
+      bytes.subarray(0, 10),
+    );
+    expect(unknown).toMatchObject({ status: 400, body: { data: [expect.stringContaining("999999")] } });
+    // Finishing properly still works, and the file is whole.
+    await chunk(
+      "/upload",
+      { filename: "gap.bin", expected_file_size: String(2 * size), is_last: "false", data: id },
+      bytes.subarray(2 * size, 3 * size),
+    );
+    const end = await chunk(
+      "/upload",
+      { filename: "gap.bin", expected_file_size: String(3 * size), is_last: "true", data: id },
+      bytes.subarray(3 * size),
+    );
+    expect(end.status).toBe(200);
+    expect(sb.upload(id)!.sha256).toBe(sha256(bytes));
+  });
+
+  it("refuses spaces in the filename, missing fields and unknown data types with field errors", async () => {
+    const spaces = await chunk(
+      "/upload",
+      { filename: "my file.txt", expected_file_size: "0", is_last: "true" },
+      Buffer.from("x"),
+    );
+    expect(spaces).toMatchObject({ status: 400, body: { filename: ["Spaces in filename"] } });
+    const missing = await chunk("/upload", { filename: "a.txt", is_last: "true" }, Buffer.from("x"));
+    expect(missing).toMatchObject({ status: 400, body: { expected_file_size: ["This field is required."] } });
+    const type = await chunk(
+      "/upload",
+      { filename: "a.txt", expected_file_size: "0", is_last: "true", data_type: "nope" },
+      Buffer.from("x"),
+    );
+    expect(type.status).toBe(400);
+    expect(Object.keys(type.body)).toEqual(["data_type"]);
+    const anonymous = await chunk(
+      "/upload",
+      { filename: "a.txt", expected_file_size: "0", is_last: "true" },
+      Buffer.from("x"),
+      {},
+    );
+    expect(anonymous.status).toBe(401);
+  });
+
+  it("fails a chosen chunk with 502; the retry at the same offset succeeds", async () => {
+    const bytes = randomBytes(5 * 40_000);
+    sb.failChunk({ index: 2, filename: "flaky.bin" });
+    const size = 40_000;
+    let id: string | undefined;
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const fields = {
+        filename: "flaky.bin",
+        expected_file_size: String(i * size),
+        is_last: String(i === 4),
+        data: id,
+      };
+      let res = await chunk("/upload", fields, bytes.subarray(i * size, (i + 1) * size));
+      statuses.push(res.status);
+      if (res.status === 502) res = await chunk("/upload", fields, bytes.subarray(i * size, (i + 1) * size));
+      expect(res.status).toBe(200);
+      id = res.body.id;
+    }
+    expect(statuses).toEqual([200, 200, 502, 200, 200]);
+    const info = sb.upload(id!)!;
+    expect(info.offsets).toEqual([0, 40_000, 80_000, 120_000, 160_000]);
+    expect(info.sha256).toBe(sha256(bytes));
+  });
+
+  it("can lose an acknowledgement after storing the chunk; the resend is then a duplicate", async () => {
+    const bytes = randomBytes(90_000);
+    sb.failChunk({ offset: 30_000, filename: "lost-ack.bin", afterStore: true });
+    const a = await chunk(
+      "/upload",
+      { filename: "lost-ack.bin", expected_file_size: "0", is_last: "false" },
+      bytes.subarray(0, 30_000),
+    );
+    const id = a.body.id;
+    const fields = { filename: "lost-ack.bin", expected_file_size: "30000", is_last: "false", data: id };
+    expect((await chunk("/upload", fields, bytes.subarray(30_000, 60_000))).status).toBe(502);
+    expect(sb.upload(id)!.received).toBe(60_000);
+    expect((await chunk("/upload", fields, bytes.subarray(30_000, 60_000))).status).toBe(200);
+    await chunk(
+      "/upload",
+      { filename: "lost-ack.bin", expected_file_size: "60000", is_last: "true", data: id },
+      bytes.subarray(60_000),
+    );
+    expect(sb.upload(id)).toMatchObject({ complete: true, duplicates: 1, sha256: sha256(bytes) });
+  });
+
+  it("resumes after a failure from the bytes received: acknowledged chunks are never sent twice", async () => {
+    const bytes = randomBytes(8 * 32_768);
+    const size = 32_768;
+    sb.failChunk({ index: 5, filename: "resume.bin", count: 1, reset: true });
+    let id: string | undefined;
+    let failedAt = -1;
+    for (let i = 0; i < 8; i++) {
+      try {
+        const res = await chunk(
+          "/upload",
+          {
+            filename: "resume.bin",
+            expected_file_size: String(i * size),
+            is_last: String(i === 7),
+            data: id,
+          },
+          bytes.subarray(i * size, (i + 1) * size),
+        );
+        id = res.body.id;
+      } catch {
+        failedAt = i;
+        break;
+      }
+    }
+    expect(failedAt).toBe(5);
+    // A later session resumes from what the server acknowledged.
+    const resumeAt = sb.upload(id!)!.received;
+    expect(resumeAt).toBe(5 * size);
+    for (let offset = resumeAt; offset < bytes.length; offset += size) {
+      const res = await chunk(
+        "/upload",
+        {
+          filename: "resume.bin",
+          expected_file_size: String(offset),
+          is_last: String(offset + size >= bytes.length),
+          data: id,
+        },
+        bytes.subarray(offset, offset + size),
+      );
+      expect(res.status).toBe(200);
+    }
+    const info = sb.upload(id!)!;
+    expect(new Set(info.offsets).size).toBe(info.offsets.length);
+    expect(info.offsets).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => i * size));
+    expect(info).toMatchObject({ complete: true, duplicates: 0, sha256: sha256(bytes) });
+  });
+
+  it("also honours request-level faults with a match function (the shared Faults)", async () => {
+    sb.faults.failNext(1, { status: 503, retryAfter: 1, match: (req) => req.url === "/api/upload" });
+    const res = await chunk(
+      "/upload",
+      { filename: "f.txt", expected_file_size: "0", is_last: "true" },
+      Buffer.from("hello"),
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("1");
+    const ok = await chunk(
+      "/upload",
+      { filename: "f.txt", expected_file_size: "0", is_last: "true" },
+      Buffer.from("hello"),
+    );
+    expect(ok.status).toBe(200);
+    const contents = await call(`/data/${ok.body.id}/contents`, { headers: key() });
+    expect(contents.body).toEqual({ contents: "hello", has_more: false });
+  });
+
+  it("creates a sample from its files on /upload/sample (reads1, then reads2 with previous_data)", async () => {
+    const r1 = randomBytes(70_000);
+    const r2 = randomBytes(50_000);
+    const common = {
+      sample_name: "Uploaded-1",
+      sample_type: "RNA-Seq",
+      organism: "Hs",
+      project: sb.fixtures.publicProject,
+      strandedness: "reverse",
+      tissue: "Liver",
+    };
+    const first = await upload(r1, {
+      filename: "U1_R1.fastq.gz",
+      endpoint: "/upload/sample",
+      chunkSize: 32_768,
+      extra: { ...common, is_last_sample: "false" },
+    });
+    expect(first.last).toMatchObject({ status: 200, body: { sample_id: null } });
+    const second = await upload(r2, {
+      filename: "U1_R2.fastq.gz",
+      endpoint: "/upload/sample",
+      chunkSize: 32_768,
+      extra: { ...common, is_last_sample: "true", previous_data: [first.id] },
+    });
+    expect(second.last.status).toBe(200);
+    const sampleId = second.last.body.sample_id as string;
+    expect(sampleId).toMatch(/^\d+$/);
+    const sample = await call(`/samples/${sampleId}`, { headers: key() });
+    expect(sample.body).toMatchObject({
+      name: "Uploaded-1",
+      sample_type: "RNA-Seq",
+      organism: { id: "Hs" },
+      project: { id: sb.fixtures.publicProject },
+      metadata: { strandedness: { value: "reverse" }, tissue: { value: "Liver" } },
+    });
+    expect(sample.body.filesets[0].data.map((d: { filename: string }) => d.filename)).toEqual([
+      "U1_R1.fastq.gz",
+      "U1_R2.fastq.gz",
+    ]);
+    expect((await call(`/data/${first.id}`, { headers: key() })).body.paired).toEqual({
+      id: second.id,
+      filename: "U1_R2.fastq.gz",
+    });
+    // Validation travels with every chunk: unknown type, missing required metadata, spaces in the name.
+    const badType = await chunk(
+      "/upload/sample",
+      { ...common, sample_type: "Nope", filename: "x.fq", expected_file_size: "0", is_last: "true" },
+      r1.subarray(0, 10),
+    );
+    expect(badType.status).toBe(400);
+    expect(Object.keys(badType.body)).toEqual(["sample_type"]);
+    const { strandedness: _, ...noStrand } = common;
+    const required = await chunk(
+      "/upload/sample",
+      { ...noStrand, filename: "x.fq", expected_file_size: "0", is_last: "true" },
+      r1.subarray(0, 10),
+    );
+    expect(required).toMatchObject({ status: 400, body: { strandedness: ["This field is required."] } });
+    const spaced = await chunk(
+      "/upload/sample",
+      { ...common, sample_name: "a b", filename: "x.fq", expected_file_size: "0", is_last: "true" },
+      r1.subarray(0, 10),
+    );
+    expect(spaced).toMatchObject({ status: 400, body: { sample_name: ["Spaces in sample name"] } });
+  });
+
+  it("validates annotation sheets: hard errors, warnings, and ignore_warnings; pairs multiplexed reads", async () => {
+    const sheet = (rows: string[]) =>
+      Buffer.from(["sample_name,sample_type,organism,barcode", ...rows].join("\n"));
+    const invalid = await upload(sheet(["S1,RNA-Seq,Hs,ACGT", ",RNA-Seq,Hs,TTTT"]), {
+      filename: "sheet.csv",
+      endpoint: "/upload/annotation",
+    });
+    expect(invalid.last).toMatchObject({
+      status: 400,
+      body: { validation: [{ row: 3, message: "Sample name is required" }] },
+    });
+    const warned = sheet(["S1,RNA-Seq,Hs,ACGT", "S2,RNA-Seq,Martian,TTTT"]);
+    const warning = await upload(warned, { filename: "sheet.csv", endpoint: "/upload/annotation" });
+    expect(warning.last).toMatchObject({ status: 400, body: { warnings: [{ row: 3, column: "organism" }] } });
+    const accepted = await upload(warned, {
+      filename: "sheet.csv",
+      endpoint: "/upload/annotation",
+      extra: { ignore_warnings: "true" },
+    });
+    expect(accepted.last.status).toBe(200);
+    expect((await call(`/data/${accepted.id}`, { headers: key() })).body).toMatchObject({
+      category: 2,
+      is_binary: false,
+    });
+    const reads1 = await upload(randomBytes(1000), {
+      filename: "plex_R1.fastq.gz",
+      endpoint: "/upload/multiplexed",
+    });
+    const reads2 = await upload(randomBytes(1000), {
+      filename: "plex_R2.fastq.gz",
+      endpoint: "/upload/multiplexed",
+      extra: { reads1: reads1.id },
+    });
+    expect(reads2.last.status).toBe(200);
+    expect((await call(`/data/${reads2.id}`, { headers: key() })).body.paired).toEqual({
+      id: reads1.id,
+      filename: "plex_R1.fastq.gz",
+    });
+    const stray = await chunk(
+      "/upload/multiplexed",
+      { filename: "p.fq", expected_file_size: "0", is_last: "true", reads1: "424242" },
+      Buffer.from("x"),
+    );
+    expect(Object.keys(stray.body)).toEqual(["reads1"]);
+  });
+});
+
+describe("pipelines and executions", () => {
+  const runBody = (overrides: Record<string, unknown> = {}) => ({
+    params: { strandedness: "reverse" },
+    data_params: {},
+    csv_params: { input: { rows: [{ sample: sb.fixtures.publicSample, values: {} }] } },
+    nextflow_version: "24.04.2",
+    ...overrides,
+  });
+
+  async function waitFor(id: string, done: (status: string) => boolean, headers = key()) {
+    for (let i = 0; i < 100; i++) {
+      const res = await call(`/executions/${id}?include=status&include=finished`, { headers });
+      if (done(res.body.status)) return res.body;
+      await sleep(25);
+    }
+    throw new Error(`execution ${id} never finished`);
+  }
+
+  it("serves the category tree; private pipelines only with a token", async () => {
+    const anonymous = await call("/pipelines");
+    const names = (tree: any[]) =>
+      tree.flatMap((c) => c.subcategories.flatMap((s: any) => s.pipelines.map((p: any) => p.name)));
+    expect(Array.isArray(anonymous.body)).toBe(true);
+    expect(names(anonymous.body)).toContain("RNA-seq");
+    expect(names(anonymous.body)).not.toContain("Private Pipeline");
+    expect(names((await call("/pipelines", { headers: key() })).body)).toContain("Private Pipeline");
+    expect((await call(`/pipelines/${sb.fixtures.privatePipeline}`)).status).toBe(404);
+    const rnaseq = await call(`/pipelines/${sb.fixtures.rnaseqPipeline}`);
+    expect(rnaseq.body.versions.map((v: { name: string }) => v.name)).toEqual(["3.14.0", "3.12.0"]);
+    const version = await call(`/pipelines/versions/${sb.fixtures.rnaseqVersion}`);
+    expect(version.body.nextflow_versions).toEqual(["24.04.2", "23.04.3"]);
+    expect(version.body.schema.inputs.length).toBeGreaterThan(0);
+  });
+
+  it('runs a version: pending (""), running ("-"), then OK, with steps, outputs and a results archive', async () => {
+    // Long enough phases that a poll every 20 ms sees each one even on a busy machine.
+    sb.setExecutionDurations({ pendingMs: 250, runningMs: 500 });
+    const run = await postJson(`/pipelines/versions/${sb.fixtures.rnaseqVersion}/run`, runBody(), key());
+    sb.setExecutionDurations({ pendingMs: 120, runningMs: 240 });
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({
+      status: "",
+      started: null,
+      finished: null,
+      nextflow_version: "24.04.2",
+    });
+    const id = run.body.id as string;
+    expect((await call(`/executions/${id}/results.zip`, { headers: key() })).status).toBe(404);
+    const seen = new Set<string>([run.body.status]);
+    for (let i = 0; i < 100 && !seen.has("OK"); i++) {
+      seen.add((await call(`/executions/${id}?include=status`, { headers: key() })).body.status);
+      await sleep(20);
+    }
+    expect([...seen]).toEqual(["", "-", "OK"]);
+    const done = await call(`/executions/${id}`, { headers: key() });
+    expect(done.body.process_executions.map((p: any) => [p.process_name, p.status])).toEqual(
+      ["FASTQC", "TRIMGALORE", "STAR_ALIGN", "SALMON_QUANT", "MULTIQC"].map((n) => [n, "COMPLETED"]),
+    );
+    expect(done.body.finished - done.body.started).toBeCloseTo(0.5, 1);
+    expect(done.body.downstream_data).toHaveLength(2);
+    const tail = await call(`/executions/${id}?log=20&include=log`, { headers: key() });
+    expect(done.body.log.slice(20)).toBe(tail.body.log);
+    // Private to its owner.
+    expect((await call(`/executions/${id}`)).status).toBe(404);
+    const listed = await call("/executions/search?owned=true&count=100", { headers: key() });
+    expect(listed.body.executions.map((e: { id: string }) => e.id)).toContain(id);
+
+    const archive = sb.resultsArchive(id);
+    const whole = await fetch(`${sb.url}/executions/${id}/results.zip`, { headers: key() });
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-type")).toBe("application/zip");
+    const bytes = new Uint8Array(await whole.arrayBuffer());
+    expect(bytes.length).toBe(archive.file.size);
+    expect(sha256(bytes)).toBe(archive.sha256());
+    const part = await fetch(`${sb.url}/executions/${id}/results.zip`, {
+      headers: { ...key(), range: "bytes=1000-", "if-range": whole.headers.get("etag")! },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe(
+      `bytes 1000-${archive.file.size - 1}/${archive.file.size}`,
+    );
+    expect(Buffer.from(await part.arrayBuffer()).equals(Buffer.from(bytes.subarray(1000)))).toBe(true);
+    expect((await call(`/executions/${id}/other.zip`, { headers: key() })).status).toBe(404);
+  });
+
+  it("fails the next run when asked: ERROR with stderr and a FAILED step, and no archive", async () => {
+    sb.failNextExecution("Out of memory");
+    const run = await postJson(`/pipelines/versions/${sb.fixtures.rnaseqVersion}/run`, runBody(), key());
+    const end = await waitFor(run.body.id, (s) => s === "ERROR" || s === "OK");
+    expect(end.status).toBe("ERROR");
+    const detail = await call(`/executions/${run.body.id}?exclude=pipeline&exclude=command`, {
+      headers: key(),
+    });
+    expect(detail.body.stderr).toContain("Out of memory");
+    expect(detail.body.pipeline).toBeUndefined();
+    expect(detail.body.process_executions.at(-1).status).toBe("FAILED");
+    expect((await call(`/executions/${run.body.id}/results.zip`, { headers: key() })).status).toBe(404);
+  });
+
+  it("cancels a run in flight; only its owner may", async () => {
+    sb.setExecutionDurations({ pendingMs: 5_000 });
+    try {
+      const run = await postJson(`/pipelines/versions/${sb.fixtures.rnaseqVersion}/run`, runBody(), key());
+      const { body: bobLogin } = await login("bob", "bob-sandbox-password");
+      // Bob sees the run (it is on a public sample) but may not cancel it.
+      expect(
+        (await call(`/executions/${run.body.id}/cancel`, { method: "POST", headers: bearer(bobLogin.token) }))
+          .status,
+      ).toBe(403);
+      const cancel = await call(`/executions/${run.body.id}/cancel`, { method: "POST", headers: key() });
+      expect(cancel.body).toEqual({ success: true, message: "Execution cancellation requested" });
+      expect((await call(`/executions/${run.body.id}?include=status`, { headers: key() })).body.status).toBe(
+        "CANCELED",
+      );
+      const again = await call(`/executions/${run.body.id}/cancel`, { method: "POST", headers: key() });
+      expect(again.body.success).toBe(false);
+      const queue = await call("/queue", { headers: key() });
+      expect(queue.status).toBe(200);
+    } finally {
+      sb.setExecutionDurations({ pendingMs: 120 });
+    }
+  });
+
+  it("validates runs: 400 field errors, 403 for users who cannot run, 404 for unknown versions, 401 without a token", async () => {
+    const path = `/pipelines/versions/${sb.fixtures.rnaseqVersion}/run`;
+    const nextflow = await postJson(path, runBody({ nextflow_version: "1.0" }), key());
+    expect(nextflow.status).toBe(400);
+    expect(Object.keys(nextflow.body.error)).toEqual(["nextflow_version"]);
+    const choice = await postJson(path, runBody({ params: { strandedness: "sideways" } }), key());
+    expect(Object.keys(choice.body.error)).toEqual(["strandedness"]);
+    const missingSample = await postJson(
+      path,
+      runBody({ csv_params: { input: { rows: [{ sample: "999999" }] } } }),
+      key(),
+    );
+    expect(Object.keys(missingSample.body.error)).toEqual(["input"]);
+    const { params: _, ...withoutParams } = runBody();
+    expect((await postJson(path, withoutParams, key())).status).toBe(400);
+    const { body: bob } = await login("bob", "bob-sandbox-password");
+    expect(await postJson(path, runBody(), bearer(bob.token))).toMatchObject({
+      status: 403,
+      body: { error: "User cannot run pipelines" },
+    });
+    expect((await postJson("/pipelines/versions/999/run", runBody(), key())).status).toBe(404);
+    expect((await postJson(path, runBody())).status).toBe(401);
+    const both = await call(`/executions/${sb.fixtures.finishedExecution}?include=status&exclude=log`);
+    expect(both.status).toBe(400);
+  });
+});
+
+describe("downloads", () => {
+  it("serves data with Content-Disposition, Range, If-Range, 416 and HEAD; any mismatch is a bare 404", async () => {
+    const id = sb.fixtures.bigData;
+    const record = await call(`/data/${id}`);
+    const name = record.body.filename as string;
+    const whole = await fetch(`${sb.url}/downloads/${id}/${name}`);
+    expect(whole.status).toBe(200);
+    expect(whole.headers.get("content-disposition")).toBe(`attachment; filename="${name}"`);
+    const bytes = new Uint8Array(await whole.arrayBuffer());
+    expect(bytes.length).toBe(record.body.size);
+    expect(sha256(bytes)).toBe(await sb.dataSha256(id));
+    const inline = await fetch(`${sb.url}/downloads/${id}/${name}?direct=yes`, { method: "HEAD" });
+    expect(inline.headers.get("content-disposition")).toBeNull();
+    expect(Number(inline.headers.get("content-length"))).toBe(bytes.length);
+    const etag = whole.headers.get("etag")!;
+    const tail = await fetch(`${sb.url}/downloads/${id}/${name}`, {
+      headers: { range: "bytes=-100", "if-range": etag },
+    });
+    expect(tail.status).toBe(206);
+    expect(
+      Buffer.from(await tail.arrayBuffer()).equals(Buffer.from(bytes.subarray(bytes.length - 100))),
+    ).toBe(true);
+    const stale = await fetch(`${sb.url}/downloads/${id}/${name}`, {
+      headers: { range: "bytes=0-9", "if-range": '"stale"' },
+    });
+    expect(stale.status).toBe(200);
+    await stale.arrayBuffer();
+    const past = await fetch(`${sb.url}/downloads/${id}/${name}`, {
+      headers: { range: `bytes=${bytes.length}-` },
+    });
+    expect(past.status).toBe(416);
+    expect(past.headers.get("content-range")).toBe(`bytes */${bytes.length}`);
+    const wrong = await call(`/downloads/${id}/other.fastq.gz`);
+    expect(wrong).toMatchObject({ status: 404, body: "" });
+  });
+
+  it("cuts a download when told to, and a ranged resume completes it", async () => {
+    const id = sb.fixtures.textData;
+    const name = (await call(`/data/${id}`)).body.filename as string;
+    sb.faults.cutNext(10_000, 1, (req) => req.url?.startsWith(`/api/downloads/${id}/`) ?? false);
+    const cut = await fetch(`${sb.url}/downloads/${id}/${name}`);
+    const received: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const piece of cut.body as unknown as AsyncIterable<Uint8Array>)
+          received.push(Buffer.from(piece));
+      })(),
+    ).rejects.toThrow();
+    const head = Buffer.concat(received);
+    expect(head.length).toBe(10_000);
+    const rest = await fetch(`${sb.url}/downloads/${id}/${name}`, {
+      headers: { range: `bytes=${head.length}-` },
+    });
+    const whole = Buffer.concat([head, Buffer.from(await rest.arrayBuffer())]);
+    expect(createHash("sha256").update(whole).digest("hex")).toBe(await sb.dataSha256(id));
+    // The same text through the contents preview, 10 KB at a time.
+    const pages: string[] = [];
+    for (let position = 0; ; position++) {
+      const page = await call(`/data/${id}/contents?position=${position}`);
+      pages.push(page.body.contents);
+      if (!page.body.has_more) break;
+    }
+    expect(pages.join("")).toBe(whole.toString("latin1"));
+    expect((await call(`/data/${sb.fixtures.bigData}/contents`)).body).toEqual({ error: "Data is binary" });
+  });
+
+  it("serves an annotation template as a real .xlsx (a zip) with the type's columns", async () => {
+    const res = await fetch(`${sb.url}/annotation/RNA-Seq`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe(
+      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    );
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.subarray(0, 2).toString()).toBe("PK");
+    expect(bytes.toString("latin1")).toContain("<t>strandedness</t>");
+    expect((await call("/annotation/Unknown")).status).toBe(404);
+  });
+});
+
+describe("projects, sharing and the seed-only operations", () => {
+  it("creates a project, shares it with Bob, transfers it and deletes it", async () => {
+    const created = await postJson("/projects/new", { name: "Sandbox project", organism: "human" }, key());
+    expect(created.status).toBe(200);
+    expect(created.body).toMatchObject({
+      name: "Sandbox project",
+      private: true,
+      organism: { id: "Hs" },
+      can_edit: true,
+    });
+    const id = created.body.id as string;
+    const owned = await call("/projects/owned?count=100", { headers: key() });
+    expect(owned.body.projects.map((p: { id: string }) => p.id)).toContain(id);
+    const { body: bob } = await login("bob", "bob-sandbox-password");
+    expect((await call(`/projects/${id}`, { headers: bearer(bob.token) })).status).toBe(404);
+    expect((await postJson(`/projects/${id}/share`, { users: ["bob"] }, key())).status).toBe(200);
+    const shared = await call("/projects/shared", { headers: bearer(bob.token) });
+    expect(shared.body.projects.map((p: { id: string }) => p.id)).toContain(id);
+    expect((await postJson(`/projects/${id}/share`, { users: ["bob"] }, bearer(bob.token))).status).toBe(403);
+    expect((await postJson(`/projects/${id}/share`, { users: ["nobody"] }, key())).status).toBe(400);
+    expect((await postJson(`/projects/${id}/transfer`, { user: "bob" }, key())).status).toBe(200);
+    expect((await call(`/projects/${id}`, { headers: bearer(bob.token) })).body.owner.username).toBe("bob");
+    expect(
+      (await call(`/projects/${id}/delete`, { method: "POST", headers: bearer(bob.token) })).status,
+    ).toBe(200);
+    expect((await call(`/projects/${id}`, { headers: bearer(bob.token) })).status).toBe(404);
+  });
+
+  it("updates sample metadata across a project, checking controlled vocabularies", async () => {
+    const project = sb.fixtures.publicProject;
+    const sampleId = (await call(`/projects/${project}/samples?count=1`, { headers: key() })).body.samples[0]
+      .id;
+    const bad = await postJson(
+      `/projects/${project}/metadata`,
+      { samples: [{ id: sampleId, metadata: { tissue: "Moon" } }] },
+      key(),
+    );
+    expect(bad.status).toBe(400);
+    const good = await postJson(
+      `/projects/${project}/metadata`,
+      { samples: [{ id: Number(sampleId), metadata: { tissue: "Heart" } }] },
+      key(),
+    );
+    expect(good.status).toBe(200);
+    expect((await call(`/samples/${sampleId}`)).body.metadata.tissue.value).toBe("Heart");
+  });
+
+  it("keeps admin operations for admins, and answers the rest of the seed's endpoints", async () => {
+    expect((await postJson("/data/types/create", { identifier: "vcf", name: "VCF" }, key())).status).toBe(
+      403,
+    );
+    const carol = await login("carol", "carol-sandbox-password");
+    expect(
+      (await postJson("/data/types/create", { identifier: "vcf", name: "VCF" }, bearer(carol.body.token)))
+        .status,
+    ).toBe(200);
+    expect((await call("/data/types")).body.map((t: { identifier: string }) => t.identifier)).toContain(
+      "vcf",
+    );
+    expect((await call("/dau", { headers: key() })).status).toBe(403);
+    expect((await call("/dau", { headers: bearer(carol.body.token) })).status).toBe(200);
+    for (const path of [
+      "/health",
+      "/search/info",
+      "/samples/sources",
+      "/samples/purification_targets",
+      "/groups/search",
+      "/filesets/search",
+      "/peka/entities?limit=5&offset=2",
+    ]) {
+      expect((await call(path)).status, path).toBe(200);
+    }
+    expect((await call("/peka/rbp?protein=HuR&species=human")).body.rbp.gene).toBe("ELAVL1");
+    expect((await call("/peka/motif?motif=UUUUU")).body.rbps).toContain("HNRNPC");
+    expect((await call("/analytics", { headers: key() })).body.user_stats.total_projects).toBeGreaterThan(0);
+    const reset = await postJson("/password-reset/request", { email: "dave@example.org" });
+    expect(reset.status).toBe(200);
+    const token = sb.outbox.at(-1)!.token;
+    expect((await postJson("/password-reset", { token, password: "new-password-123" })).status).toBe(200);
+    expect((await login("dave", "new-password-123")).status).toBe(200);
+    expect((await postJson("/password-reset", { token, password: "again-123456" })).status).toBe(400);
+    const signup = await postJson("/signup", {
+      username: "zoe",
+      email: "zoe@example.org",
+      password: "zoe-password",
+    });
+    expect(signup.status).toBe(200);
+    expect(signup.headers.get("set-cookie")).toContain("flow_refresh_token=");
+    expect(
+      (await postJson("/signup", { username: "zoe", email: "z2@example.org", password: "zoe-password" }))
+        .status,
+    ).toBe(400);
+  });
+});

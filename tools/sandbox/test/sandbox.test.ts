@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  etagOf,
+  Faults,
+  listen,
+  serveFile,
+  startObjectStore,
+  startStomicsSandbox,
+  type StomicsSandbox,
+} from "../src/index.js";
+
+let stomics: StomicsSandbox;
+beforeAll(async () => {
+  stomics = await startStomicsSandbox({ datasets: 30, bigFileBytes: 2 * 1024 * 1024 });
+});
+afterAll(() => stomics.close());
+const auth = () => ({ authorization: `Bearer ${stomics.apiKey}` });
+
+describe("spec-driven routing", () => {
+  it("answers a request that breaks the spec with the portal's validation error", async () => {
+    const res = await fetch(`${stomics.url}/api/v1/datasets?per_page=1000&page=zero`, { headers: auth() });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { detail: { loc: string[] }[] };
+    expect(body.detail.map((d) => d.loc.join("."))).toEqual(["query.page", "query.per_page"]);
+  });
+
+  it("checks credentials before anything else", async () => {
+    const res = await fetch(`${stomics.url}/api/v1/datasets`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe("Bearer");
+  });
+
+  it("serves the fixtures consistently: totals add up across pages", async () => {
+    const first = (await (
+      await fetch(`${stomics.url}/api/v1/datasets?per_page=20`, { headers: auth() })
+    ).json()) as { total: number };
+    expect(first.total).toBe(30);
+    expect(stomics.violations).toEqual([]);
+  });
+
+  it("records (rather than hides) a response that breaks the spec", async () => {
+    const { SpecRouter } = await import("../src/spec-router.js");
+    const { fileURLToPath } = await import("node:url");
+    const router = new SpecRouter({
+      specFile: fileURLToPath(new URL("../../../specs/stomics/openapi.yaml", import.meta.url)),
+      authenticate: () => ({ principal: undefined }),
+      errorBody: (_s, message) => ({ detail: message }),
+      handlers: { getDataset: () => ({ status: 200, body: { accession: 42 } }) },
+    });
+    const server = await listen((req, res) => void router.handle(req, res, new URL(req.url!, "http://x")));
+    try {
+      await (await fetch(`${server.url}/api/v1/datasets/STD0001`)).text();
+      expect(router.violations).toHaveLength(1);
+      expect(router.violations[0]).toMatchObject({ operationId: "getDataset", status: 200 });
+      expect(router.violations[0]!.message).toContain("/accession must be string");
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("serveFile", () => {
+  const file = { size: 1000, seed: 4 };
+  let url: string;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const server = await listen((req, res) => serveFile(req, res, file, new Faults()));
+    url = server.url;
+    close = server.close;
+  });
+  afterAll(() => close());
+
+  it.each([
+    ["bytes=0-9", 206, "bytes 0-9/1000", 10],
+    ["bytes=990-", 206, "bytes 990-999/1000", 10],
+    ["bytes=-5", 206, "bytes 995-999/1000", 5],
+    ["bytes=995-5000", 206, "bytes 995-999/1000", 5],
+  ])("answers Range %s", async (range, status, contentRange, length) => {
+    const res = await fetch(url, { headers: { range } });
+    expect(res.status).toBe(status);
+    expect(res.headers.get("content-range")).toBe(contentRange);
+    expect((await res.arrayBuffer()).byteLength).toBe(length);
+  });
+
+  it("answers 416 past the end", async () => {
+    const res = await fetch(url, { headers: { range: "bytes=1000-" } });
+    expect(res.status).toBe(416);
+    expect(res.headers.get("content-range")).toBe("bytes */1000");
+  });
+
+  it("ignores Range when If-Range names another version", async () => {
+    const stale = await fetch(url, { headers: { range: "bytes=0-9", "if-range": '"other"' } });
+    expect(stale.status).toBe(200);
+    const current = await fetch(url, { headers: { range: "bytes=0-9", "if-range": etagOf(file) } });
+    expect(current.status).toBe(206);
+  });
+});
+
+describe("the pre-signed object store", () => {
+  it("accepts its own signature, and refuses a tampered one, an expired one and an Authorization header", async () => {
+    const store = await startObjectStore(new Faults());
+    try {
+      store.put("b/k.bin", { size: 100, seed: 1 });
+      const good = store.sign("b/k.bin", 60);
+      expect((await fetch(good)).status).toBe(200);
+      expect((await fetch(good.replace(/Signature=[0-9a-f]/, "Signature=0"))).status).toBe(403);
+      const expired = await fetch(store.sign("b/k.bin", 1, Date.now() - 10_000));
+      expect(expired.status).toBe(403);
+      expect(await expired.text()).toContain("Request has expired");
+      const both = await fetch(good, { headers: { authorization: "Bearer x" } });
+      expect(both.status).toBe(400);
+      expect(await both.text()).toContain("Only one auth mechanism allowed");
+    } finally {
+      await store.close();
+    }
+  });
+});
