@@ -106,7 +106,9 @@ for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => {
     if (interrupted) return;
     interrupted = true;
-    process.stdout.write(`\n✖ interrupted by ${signal}: stopping the registry and removing the temp folder\n`);
+    process.stdout.write(
+      `\n✖ interrupted by ${signal}: stopping the registry and removing the temp folder\n`,
+    );
     void cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   });
 }
