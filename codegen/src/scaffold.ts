@@ -70,7 +70,7 @@ export async function scaffold(repoRoot: string, api: ApiEntry, model: PortalMod
     {
       path: `${dir}/tsdown.config.ts`,
       content:
-        'import { defineConfig } from "tsdown";\n\nexport default defineConfig({\n  entry: ["src/index.ts"],\n  format: ["esm", "cjs"],\n  dts: true,\n  sourcemap: true,\n  clean: true,\n});\n',
+        'import { defineConfig } from "tsdown";\n\nexport default defineConfig({\n  entry: ["src/index.ts"],\n  format: ["esm", "cjs"],\n  // No declaration maps: they would point at src/, which is not published.\n  dts: { sourcemap: false },\n  sourcemap: true,\n  clean: true,\n});\n',
       kind: "scaffold",
     },
     {

@@ -3,7 +3,8 @@ import { defineConfig } from "tsdown";
 export default defineConfig({
   entry: ["src/index.ts"],
   format: ["esm", "cjs"],
-  dts: true,
+  // No declaration maps: they would point at src/, which is not published.
+  dts: { sourcemap: false },
   sourcemap: true,
   clean: true,
 });
