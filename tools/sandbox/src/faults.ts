@@ -1,4 +1,5 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { send } from "./spec-router.js";
 
 /** Which requests a fault applies to; all when absent. */
 export type Match = (req: IncomingMessage) => boolean;
@@ -65,5 +66,29 @@ export class Faults {
 
   takeDelay(req: IncomingMessage): number | undefined {
     return this.take(this.delays, req)?.ms;
+  }
+
+  /**
+   * Applies the delay and the failure due for `req`, if any: waits, then answers with the injected
+   * status (`errorBody` shapes it the way the portal does) or drops the connection. Returns true
+   * when the request was answered here and the server must not handle it.
+   */
+  async intercept(
+    req: IncomingMessage,
+    res: ServerResponse,
+    errorBody: (status: number) => unknown,
+  ): Promise<boolean> {
+    const delay = this.takeDelay(req);
+    if (delay) await new Promise((r) => setTimeout(r, delay));
+    const failure = this.takeFailure(req);
+    if (!failure) return false;
+    if (failure.reset) {
+      req.socket.destroy();
+      return true;
+    }
+    const headers: Record<string, string | number> = {};
+    if (failure.retryAfter !== undefined) headers["retry-after"] = failure.retryAfter;
+    send(res, failure.status, failure.body ?? errorBody(failure.status), headers);
+    return true;
   }
 }

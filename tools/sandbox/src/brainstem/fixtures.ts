@@ -9,6 +9,7 @@
  */
 import type { Account, Store } from "./store.js";
 import { uuidFor } from "./store.js";
+import { prng } from "../prng.js";
 
 export type Handle = "alice" | "bob" | "carol" | "dave" | "admin";
 
@@ -25,17 +26,6 @@ export const passwordOf = (handle: string) => `${handle}-sandbox-password`;
 
 /** Every fixture key, with its UUID: `ids["project/visual"]`. */
 export type FixtureIds = Record<string, string>;
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOPICS = [
   "Barrel cortex whisking",
@@ -416,7 +406,7 @@ export function loadFixtures(store: Store, options: { publicProjects: number }):
     users: { 2: { can_change: true, is_manager: true, is_owner: true } },
     groups: {},
   });
-  const random = mulberry32(20240401);
+  const random = prng(20240401);
   const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)]!;
   for (let i = 1; i <= options.publicProjects; i++) {
     const n = String(i).padStart(2, "0");

@@ -761,15 +761,7 @@ export async function startBrainstemSandbox(
     requests.push(entry);
     res.on("finish", () => (entry.status = res.statusCode));
     try {
-      const delay = faults.takeDelay(req);
-      if (delay) await new Promise((r) => setTimeout(r, delay));
-      const failure = faults.takeFailure(req);
-      if (failure) {
-        if (failure.reset) return void req.socket.destroy();
-        const headers: Record<string, string | number> = {};
-        if (failure.retryAfter !== undefined) headers["retry-after"] = failure.retryAfter;
-        return send(res, failure.status, failure.body ?? { detail: `Injected ${failure.status}` }, headers);
-      }
+      if (await faults.intercept(req, res, (status) => ({ detail: `Injected ${status}` }))) return;
       if (preflight(req, res, url)) return void req.resume();
       const state: RequestState = { chunks: [] };
       // Tee the body for the validation hook; the router attaches its own reader in the same tick.

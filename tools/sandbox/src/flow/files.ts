@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Faults } from "../faults.js";
-import { prng } from "./fixtures.js";
+import { prng } from "../prng.js";
 import type { TextFlavour } from "./store.js";
 
 export interface ByteSource {

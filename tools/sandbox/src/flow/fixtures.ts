@@ -16,18 +16,7 @@ import {
   type TextFlavour,
   type User,
 } from "./store.js";
-
-/** mulberry32: small, fast, repeatable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../prng.js";
 
 /** 2024-01-01T00:00:00Z, in Unix seconds: fixtures are created after it. */
 export const EPOCH = 1704067200;

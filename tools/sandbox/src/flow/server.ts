@@ -2406,15 +2406,7 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
     recorded.set(req, entry);
     res.on("finish", () => (entry.status = res.statusCode));
     try {
-      const delay = faults.takeDelay(req);
-      if (delay) await new Promise((r) => setTimeout(r, delay));
-      const failure = faults.takeFailure(req);
-      if (failure) {
-        if (failure.reset) return void req.socket.destroy();
-        const headers: Record<string, string | number> = {};
-        if (failure.retryAfter !== undefined) headers["retry-after"] = failure.retryAfter;
-        return send(res, failure.status, failure.body ?? { error: `Injected ${failure.status}` }, headers);
-      }
+      if (await faults.intercept(req, res, (status) => ({ error: `Injected ${status}` }))) return;
       if (url.pathname !== "/api" && !url.pathname.startsWith("/api/")) {
         return send(res, 404, { error: "Not Found" });
       }

@@ -7,6 +7,8 @@
  * GSF1000001 and the big file always GSF3000001.
  */
 
+import { prng } from "../prng.js";
+
 export type ObjectKind = "study" | "sample" | "library" | "preparation";
 export type GroupKind =
   "sample" | "library" | "preparation" | "expression" | "variant" | "flow-cytometry" | "cells";
@@ -110,18 +112,6 @@ export interface CatalogOptions {
   studies?: number;
   /** Size of the big .h5ad file. Default 64 MiB. */
   bigFileBytes?: number;
-}
-
-/** A small deterministic PRNG (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Accession counters, one number range per kind. */
@@ -361,7 +351,7 @@ function versioned(
 export function buildCatalog(options: CatalogOptions = {}): OdmCatalog {
   const studyCount = Math.max(5, options.studies ?? 8);
   const bigFileBytes = options.bigFileBytes ?? 64 * 1024 * 1024;
-  const next = random(20241021);
+  const next = prng(20241021);
   const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)]!;
   const ids = new Accessions();
   const catalog: OdmCatalog = {

@@ -1199,20 +1199,7 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
     res.on("close", () => (entry.status ??= res.statusCode));
     try {
       jobs.advanceAll();
-      const delay = faults.takeDelay(req);
-      if (delay) await new Promise((r) => setTimeout(r, delay));
-      const failure = faults.takeFailure(req);
-      if (failure) {
-        if (failure.reset) return void req.socket.destroy();
-        const headers: Record<string, string | number> = {};
-        if (failure.retryAfter !== undefined) headers["retry-after"] = failure.retryAfter;
-        return send(
-          res,
-          failure.status,
-          failure.body ?? errorBody(failure.status, `Injected ${failure.status}`),
-          headers,
-        );
-      }
+      if (await faults.intercept(req, res, (status) => errorBody(status, `Injected ${status}`))) return;
       await router.handle(req, res, url);
     } catch (e) {
       send(res, 500, errorBody(500, `sandbox error: ${(e as Error).message}`));

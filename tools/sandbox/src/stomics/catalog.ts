@@ -1,5 +1,7 @@
 /** The STOmics sandbox's fixture catalog: deterministic, so tests can reason about it. */
 
+import { prng } from "../prng.js";
+
 export interface Technology {
   id: number;
   name: string;
@@ -58,18 +60,6 @@ const TISSUES = [
 ];
 const KINDS = ["atlas", "development time course", "injury response", "cell-type map", "aging series"];
 
-/** A small deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface CatalogOptions {
   datasets?: number;
   /** Size of STD0001's large matrix file, generated on the fly. Default 64 MiB. */
@@ -78,7 +68,7 @@ export interface CatalogOptions {
 
 export function buildCatalog(options: CatalogOptions = {}): CatalogDataset[] {
   const count = options.datasets ?? 260;
-  const next = random(20240501);
+  const next = prng(20240501);
   const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)]!;
   const datasets: CatalogDataset[] = [];
   let fileId = 1;

@@ -212,15 +212,7 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
     requests.push(entry);
     res.on("finish", () => (entry.status = res.statusCode));
     try {
-      const delay = faults.takeDelay(req);
-      if (delay) await new Promise((r) => setTimeout(r, delay));
-      const failure = faults.takeFailure(req);
-      if (failure) {
-        if (failure.reset) return void req.socket.destroy();
-        const headers: Record<string, string | number> = {};
-        if (failure.retryAfter !== undefined) headers["retry-after"] = failure.retryAfter;
-        return send(res, failure.status, failure.body ?? { detail: `Injected ${failure.status}` }, headers);
-      }
+      if (await faults.intercept(req, res, (status) => ({ detail: `Injected ${status}` }))) return;
       await router.handle(req, res, url);
     } catch (error) {
       send(res, 500, { detail: `sandbox error: ${(error as Error).message}` });
