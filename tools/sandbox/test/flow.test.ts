@@ -1027,3 +1027,39 @@ describe("projects, sharing and the seed-only operations", () => {
     ).toBe(400);
   });
 });
+
+describe("admin registries of sample types and data types", () => {
+  for (const base of ["/samples/types", "/data/types"]) {
+    it(`${base}: only an admin creates, edits and deletes, with field errors and 404s`, async () => {
+      const admin = bearer((await login("carol", "carol-sandbox-password")).body.token);
+      const user = bearer((await login("alice")).body.token);
+      const identifier = `test-${base.split("/")[1]}`;
+      const listed = async () =>
+        ((await call(base, { headers: admin })).body as { identifier: string; name: string }[]).find(
+          (t) => t.identifier === identifier,
+        );
+
+      expect((await postJson(`${base}/create`, { identifier, name: "Test" }, user)).status).toBe(403);
+      expect(await listed()).toBeUndefined();
+
+      expect((await postJson(`${base}/create`, { identifier, name: "Test" }, admin)).status).toBe(200);
+      expect(await listed()).toMatchObject({ identifier, name: "Test" });
+      const again = await postJson(`${base}/create`, { identifier }, admin);
+      expect(again.status).toBe(400);
+      expect(again.body.error).toEqual({ identifier: ["Already exists."] });
+      expect((await postJson(`${base}/create`, { name: "No id" }, admin)).body.error).toEqual({
+        identifier: ["This field is required."],
+      });
+
+      expect((await postJson(`${base}/${identifier}/edit`, { name: "Renamed" }, user)).status).toBe(403);
+      expect((await postJson(`${base}/${identifier}/edit`, { name: "Renamed" }, admin)).status).toBe(200);
+      expect((await listed())?.name).toBe("Renamed");
+      expect((await postJson(`${base}/missing/edit`, { name: "X" }, admin)).status).toBe(404);
+
+      expect((await postJson(`${base}/${identifier}/delete`, {}, user)).status).toBe(403);
+      expect((await postJson(`${base}/${identifier}/delete`, {}, admin)).status).toBe(200);
+      expect(await listed()).toBeUndefined();
+      expect((await postJson(`${base}/${identifier}/delete`, {}, admin)).status).toBe(404);
+    });
+  }
+});

@@ -438,6 +438,42 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
   const admin = (p: Principal | undefined): HandlerResult | undefined =>
     !p?.user.isAdmin ? { status: 403, body: { error: "Admin only" } } : need(p, "write");
 
+  /** Admin create, edit and delete over a registry of named types (sample types, data types). */
+  const typeRegistry = (
+    types: Map<string, { identifier: string; name: string; description: string }>,
+    noun: string,
+  ) => ({
+    create({ body, principal }: RequestContext): HandlerResult {
+      const refusal = admin(principal);
+      if (refusal) return refusal;
+      if (!body.identifier) return bad({ identifier: ["This field is required."] });
+      if (types.has(body.identifier)) return bad({ identifier: ["Already exists."] });
+      types.set(body.identifier, {
+        identifier: body.identifier,
+        name: body.name ?? body.identifier,
+        description: body.description ?? "",
+      });
+      return ok(`${noun} created`);
+    },
+    edit({ pathParams, body, principal }: RequestContext): HandlerResult {
+      const refusal = admin(principal);
+      if (refusal) return refusal;
+      const type = types.get(pathParams.typeId!);
+      if (!type) return NOT_FOUND;
+      if (body.name !== undefined) type.name = body.name;
+      if (body.description !== undefined) type.description = body.description;
+      return ok(`${noun} updated`);
+    },
+    remove({ pathParams, principal }: RequestContext): HandlerResult {
+      const refusal = admin(principal);
+      if (refusal) return refusal;
+      if (!types.delete(pathParams.typeId!)) return NOT_FOUND;
+      return ok(`${noun} deleted`);
+    },
+  });
+  const dataTypeRegistry = typeRegistry(store.dataTypes, "Data type");
+  const sampleTypeRegistry = typeRegistry(store.sampleTypes, "Sample type");
+
   async function dataBytes(d: DataRecord, start: number, end: number): Promise<Buffer> {
     if (d.content.kind === "text")
       return generateText(d.content.flavour, d.content.seed, d.size, d.filename).subarray(start, end);
@@ -1152,33 +1188,9 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
         ),
       listDataTypes: () => ({ status: 200, body: dataTypes() }),
       listAvailableDataTypes: () => ({ status: 200, body: dataTypes() }),
-      createDataType({ body, principal }) {
-        const refusal = admin(principal);
-        if (refusal) return refusal;
-        if (!body.identifier) return bad({ identifier: ["This field is required."] });
-        if (store.dataTypes.has(body.identifier)) return bad({ identifier: ["Already exists."] });
-        store.dataTypes.set(body.identifier, {
-          identifier: body.identifier,
-          name: body.name ?? body.identifier,
-          description: body.description ?? "",
-        });
-        return ok("Data type created");
-      },
-      editDataType({ pathParams, body, principal }) {
-        const refusal = admin(principal);
-        if (refusal) return refusal;
-        const type = store.dataTypes.get(pathParams.typeId);
-        if (!type) return NOT_FOUND;
-        if (body.name !== undefined) type.name = body.name;
-        if (body.description !== undefined) type.description = body.description;
-        return ok("Data type updated");
-      },
-      deleteDataType({ pathParams, principal }) {
-        const refusal = admin(principal);
-        if (refusal) return refusal;
-        if (!store.dataTypes.delete(pathParams.typeId)) return NOT_FOUND;
-        return ok("Data type deleted");
-      },
+      createDataType: dataTypeRegistry.create,
+      editDataType: dataTypeRegistry.edit,
+      deleteDataType: dataTypeRegistry.remove,
 
       // -------------------------------------------------------------- filesets
       searchFilesets({ query, principal }) {
@@ -1694,33 +1706,9 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
           })),
         };
       },
-      createSampleType({ body, principal }) {
-        const refusal = admin(principal);
-        if (refusal) return refusal;
-        if (!body.identifier) return bad({ identifier: ["This field is required."] });
-        if (store.sampleTypes.has(body.identifier)) return bad({ identifier: ["Already exists."] });
-        store.sampleTypes.set(body.identifier, {
-          identifier: body.identifier,
-          name: body.name ?? body.identifier,
-          description: body.description ?? "",
-        });
-        return ok("Sample type created");
-      },
-      editSampleType({ pathParams, body, principal }) {
-        const refusal = admin(principal);
-        if (refusal) return refusal;
-        const type = store.sampleTypes.get(pathParams.typeId);
-        if (!type) return NOT_FOUND;
-        if (body.name !== undefined) type.name = body.name;
-        if (body.description !== undefined) type.description = body.description;
-        return ok("Sample type updated");
-      },
-      deleteSampleType({ pathParams, principal }) {
-        const refusal = admin(principal);
-        if (refusal) return refusal;
-        if (!store.sampleTypes.delete(pathParams.typeId)) return NOT_FOUND;
-        return ok("Sample type deleted");
-      },
+      createSampleType: sampleTypeRegistry.create,
+      editSampleType: sampleTypeRegistry.edit,
+      deleteSampleType: sampleTypeRegistry.remove,
       listSampleMetadataAttributes() {
         const attributes = [...store.attributes.values()].sort((a, b) => a.order - b.order);
         return {
