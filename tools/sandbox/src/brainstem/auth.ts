@@ -2,7 +2,8 @@
  * BrainSTEM credentials: personal access tokens, the device authorization flow that issues them,
  * HS256 JWT access/refresh pairs with refresh rotation (seed 004), and the legacy /api/token/.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { JwtSigner } from "../jwt.js";
 
 export interface AuthStats {
   /** Successful POST /api/auth/token/ logins. */
@@ -33,7 +34,6 @@ export type Verified =
   | { userId: number; kind: "pat" | "jwt" }
   | { error: "expired" | "invalid" | "missing"; kind: "pat" | "jwt" | "none" };
 
-const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
 const USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ";
 
 export class Auth {
@@ -49,7 +49,7 @@ export class Auth {
   /** Personal access tokens: token -> owner. */
   readonly pats = new Map<string, { userId: number; tokenId: number; name: string }>();
   readonly devices = new Map<string, DeviceSession>();
-  private readonly secret = randomBytes(32);
+  private readonly jwt = new JwtSigner();
   private readonly usedRefresh = new Set<string>();
   private nextTokenId = 1;
   private jti = 0;
@@ -76,23 +76,11 @@ export class Auth {
   // ---------------------------------------------------------------- JWT
 
   private sign(payload: Record<string, unknown>): string {
-    const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-    const body = b64url(JSON.stringify(payload));
-    const sig = createHmac("sha256", this.secret).update(`${head}.${body}`).digest();
-    return `${head}.${body}.${b64url(sig)}`;
+    return this.jwt.sign(payload);
   }
 
   private decode(token: string): Record<string, any> | undefined {
-    const parts = token.split(".");
-    if (parts.length !== 3) return undefined;
-    const expected = createHmac("sha256", this.secret).update(`${parts[0]}.${parts[1]}`).digest();
-    const given = Buffer.from(parts[2]!, "base64url");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    try {
-      return JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
-    } catch {
-      return undefined;
-    }
+    return this.jwt.verify(token);
   }
 
   /** A new access/refresh pair. `exp` is in (fractional) seconds, so short test lifetimes work. */

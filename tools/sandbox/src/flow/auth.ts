@@ -4,8 +4,9 @@
  * with scopes. A key without the scope an endpoint needs gets 403 "Token not authorised for this
  * endpoint".
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { JwtSigner } from "../jwt.js";
 import type { Principal, Scope, Store, User } from "./store.js";
 
 export const REFRESH_COOKIE = "flow_refresh_token";
@@ -36,8 +37,6 @@ export interface ApiKeySpec {
 
 export type Verified = { principal: Principal } | { error: "missing" | "invalid" | "expired" };
 
-const b64url = (b: Buffer | string) => Buffer.from(b).toString("base64url");
-
 export class FlowAuth {
   readonly stats: FlowAuthStats = {
     logins: 0,
@@ -51,7 +50,7 @@ export class FlowAuth {
   readonly apiKeys = new Map<string, { userId: string; scopes: Set<Scope> }>();
   /** Live refresh tokens (by jti): logout and rotation remove them. */
   private readonly liveRefresh = new Map<string, string>();
-  private readonly secret = randomBytes(32);
+  private readonly jwt = new JwtSigner();
   private jti = 0;
 
   constructor(
@@ -71,23 +70,11 @@ export class FlowAuth {
   }
 
   private sign(payload: Record<string, unknown>): string {
-    const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-    const body = b64url(JSON.stringify(payload));
-    const sig = createHmac("sha256", this.secret).update(`${head}.${body}`).digest();
-    return `${head}.${body}.${b64url(sig)}`;
+    return this.jwt.sign(payload);
   }
 
   private decode(token: string): Record<string, any> | undefined {
-    const parts = token.split(".");
-    if (parts.length !== 3) return undefined;
-    const expected = createHmac("sha256", this.secret).update(`${parts[0]}.${parts[1]}`).digest();
-    const given = Buffer.from(parts[2]!, "base64url");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    try {
-      return JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8"));
-    } catch {
-      return undefined;
-    }
+    return this.jwt.verify(token);
   }
 
   /** A JWT access token; `exp` is in fractional seconds so sub-second test lifetimes work. */
