@@ -20,7 +20,7 @@ export interface ParamModel {
     minimum?: number;
     maximum?: number;
   };
-  serialize?: "csv" | "brackets" | "braces";
+  serialize?: "csv" | "brackets" | "braces" | "form";
 }
 
 export interface OperationModel {
@@ -156,6 +156,15 @@ function paramModel(document: JsonObject, param: JsonObject): ParamModel | undef
     )
       model.serialize = "csv";
   }
+  // An object in OpenAPI's default query style (form, exploded) sends each of its keys as a
+  // parameter of its own; openapi-fetch would send deepObject (`name[key]=v`) instead.
+  if (
+    location === "query" &&
+    type === "object" &&
+    param.explode !== false &&
+    (param.style === undefined || param.style === "form")
+  )
+    model.serialize = "form";
   const serialize = param["x-sciportals-serialize"];
   if (serialize === "braces" || serialize === "brackets") model.serialize = serialize;
   return model;

@@ -85,6 +85,9 @@ describe("the model and the emitted code", () => {
       { name: "page", in: "query", type: "integer", minimum: 1 },
       { name: "count", in: "query", type: "integer", minimum: 1, maximum: 100 },
       { name: "filter", in: "query", type: "object", serialize: "braces" },
+      // OpenAPI's default for an object in the query (form, exploded): a parameter per key.
+      { name: "attributes", in: "query", type: "object", serialize: "form" },
+      { name: "deep", in: "query", type: "object" },
     ]);
     expect(list.security).toEqual([["key"]]);
     expect(list.inputRequired).toBe(false);

@@ -25,10 +25,11 @@ export interface ParamMeta {
     maximum?: number;
   };
   /**
-   * How the value goes on the wire when OpenAPI's default (exploded form) is not it:
-   * `csv` (`a=1,2`), `brackets` (`a[]=1&a[]=2`), `braces` (`a{k}=v`).
+   * How the value goes on the wire when openapi-fetch's default is not it: `csv` (`a=1,2`),
+   * `brackets` (`a[]=1&a[]=2`), `braces` (`a{k}=v`), or `form` for an object in OpenAPI's
+   * exploded form style, each key a parameter of its own (`{ k: "v" }` as `k=v`).
    */
-  serialize?: "csv" | "brackets" | "braces";
+  serialize?: "csv" | "brackets" | "braces" | "form";
 }
 
 /** `x-sciportals-pagination`: how to walk an operation's pages. See codegen/EXTENSIONS.md. */

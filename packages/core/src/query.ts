@@ -36,9 +36,12 @@ export function querySerializerFor(meta: OperationMeta): QuerySerializer | undef
         rest[name] = value;
         continue;
       }
-      if (style === "braces" && typeof value === "object") {
+      if ((style === "braces" || style === "form") && typeof value === "object" && !Array.isArray(value)) {
         for (const [key, v] of Object.entries(value)) {
-          if (v !== undefined && v !== null) parts.push(`${encode(`${name}{${key}}`)}=${encode(String(v))}`);
+          if (v === undefined || v === null) continue;
+          if (style === "braces") parts.push(`${encode(`${name}{${key}}`)}=${encode(String(v))}`);
+          else
+            for (const one of Array.isArray(v) ? v : [v]) parts.push(`${encode(key)}=${encode(String(one))}`);
         }
       } else if (Array.isArray(value)) {
         if (style === "csv") parts.push(`${encode(name)}=${value.map((v) => encode(String(v))).join(",")}`);

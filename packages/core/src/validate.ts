@@ -93,6 +93,19 @@ function checkParam(param: ParamMeta, value: unknown): string | undefined {
   return checkScalar(value, param);
 }
 
+/**
+ * An exploded object's keys become query parameters of their own, so a key named like another
+ * parameter would silently change that parameter's meaning.
+ */
+function shadowing(params: readonly ParamMeta[], param: ParamMeta, value: unknown): string | undefined {
+  const taken = Object.keys(value as object).find((key) =>
+    params.some((other) => other !== param && other.in === "query" && other.name === key),
+  );
+  return taken === undefined
+    ? undefined
+    : `has the key "${taken}", which is the name of another query parameter`;
+}
+
 /** A body whose fields can be checked: a plain object, not FormData, a Blob or bytes. */
 function plainObject(body: unknown): Record<string, unknown> | undefined {
   if (body === null || typeof body !== "object") return undefined;
@@ -114,7 +127,9 @@ export function validateInput(portal: string, meta: OperationMeta, input: RawInp
     if (value === undefined || value === null) {
       if (param.required) problem = "is required";
     } else {
-      problem = checkParam(param, value);
+      problem =
+        checkParam(param, value) ??
+        (param.serialize === "form" ? shadowing(params, param, value) : undefined);
     }
     if (problem) {
       const what =

@@ -54,6 +54,7 @@ export const ops = {
       },
       { name: "filter", in: "query", type: "object", serialize: "braces" },
       { name: "sort", in: "query", type: "array", serialize: "brackets" },
+      { name: "attributes", in: "query", type: "object", serialize: "form" },
     ],
     pagination: { style: "page", items: "items", page: "page", size: "size", total: "total", firstPage: 1 },
   },

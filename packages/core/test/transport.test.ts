@@ -8,6 +8,7 @@ import {
   RateLimitError,
   ServerError,
   TimeoutError,
+  ValidationError,
   createPortalClient,
   type Credential,
   type PortalClientOptions,
@@ -297,5 +298,23 @@ describe("query serialization", () => {
     expect(url.searchParams.get("filter{name.icontains}")).toBe("rat");
     expect(url.searchParams.get("filter{projects.id}")).toBe("p1");
     expect(url.searchParams.getAll("sort[]")).toEqual(["-name", "id"]);
+  });
+
+  it("sends an exploded form object as one parameter per key, and refuses a key that shadows another", async () => {
+    const s = await server((_req, res) => json(res, 200, { items: [], total: 0 }));
+    const client = testClient(s.url);
+    await client.listThings({
+      query: { page: 2, attributes: { tissue: "liver & kidney", strain: ["b6", "c57"], skipped: undefined } },
+    } as any);
+    const url = new URL(s.requests[0]!.url, s.url);
+    expect(url.searchParams.get("page")).toBe("2");
+    expect(url.searchParams.get("tissue")).toBe("liver & kidney");
+    expect(url.searchParams.getAll("strain")).toEqual(["b6", "c57"]);
+    expect([...url.searchParams.keys()].sort()).toEqual(["page", "strain", "strain", "tissue"]);
+
+    const shadowing = client.listThings({ query: { attributes: { page: "3" } } } as any);
+    await expect(shadowing).rejects.toBeInstanceOf(ValidationError);
+    await expect(shadowing).rejects.toThrow(/query parameter "attributes" has the key "page"/);
+    expect(s.requests).toHaveLength(1);
   });
 });

@@ -194,6 +194,35 @@ describe("login, paging and clear errors", () => {
     expect(flow.requests.length).toBe(sent);
   });
 
+  it("filters by metadata attributes, sent as top-level query parameters", async () => {
+    const client = withKey();
+    const all: { id: unknown; metadata?: Record<string, any> }[] = [];
+    for await (const sample of client.paginate("searchSamples", {
+      query: { count: 100, full_metadata: true },
+    }))
+      all.push(sample);
+    const tissue = (s: (typeof all)[number]) => String(s.metadata?.["tissue"]?.value ?? "");
+    const expected = all.filter((s) => tissue(s).toLowerCase().includes("liver")).map((s) => s.id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(all.length);
+
+    const sent = flow.requests.length;
+    const page = await client.searchSamples({
+      query: { count: 100, full_metadata: true, metadata: { tissue: "liver" } },
+    });
+    expect(page.samples.map((s) => s.id)).toEqual(expected);
+    const query = new URLSearchParams(flow.requests[sent]!.query);
+    expect(query.get("tissue")).toBe("liver");
+    expect(query.has("metadata")).toBe(false);
+
+    const without = await client.searchSamples({ query: { count: 100, metadata: { tissue: "false" } } });
+    expect(without.samples.length).toBe(all.length - all.filter((s) => tissue(s) !== "").length);
+
+    await expect(client.searchSamples({ query: { metadata: { name: "x" } } })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
+  });
+
   it("pages through every sample exactly once", async () => {
     const ids: string[] = [];
     for await (const sample of withKey().paginate("searchSamples", { query: { count: 7 } }))

@@ -695,10 +695,9 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * Search samples
    *
    * Public samples (and owned and shared ones with a token). There is no free-text `filter`;
-   * pick a field. Metadata attributes can also be filtered as `?<identifier>=<value>`
-   * (identifiers from `listSampleMetadataAttributes`); this spec does not model those free-form
-   * keys. `owned=true` with a missing or invalid token silently matches ownerless samples:
-   * check `getMe` first.
+   * pick a field. Metadata attributes are filtered with `metadata`, which goes on the wire as
+   * `?<identifier>=<value>` (identifiers from `listSampleMetadataAttributes`). `owned=true` with
+   * a missing or invalid token silently matches ownerless samples: check `getMe` first.
    *
    * `GET /samples/search` (provenance: public)
    * Paginated: iterate every item with `client.paginate("searchSamples", …)`.

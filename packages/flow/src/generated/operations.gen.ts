@@ -2434,6 +2434,7 @@ export const searchSamplesOperation: OperationMeta = {
     { name: "created_gt", in: "query", type: "integer" },
     { name: "created_lt", in: "query", type: "integer" },
     { name: "full_metadata", in: "query", type: "boolean" },
+    { name: "metadata", in: "query", type: "object", serialize: "form" },
   ],
   pagination: { style: "page", items: "samples", page: "page", size: "count", total: "count", firstPage: 1 },
 };
@@ -2457,10 +2458,9 @@ export type SearchSamplesItem = NonNullable<NonNullable<SearchSamplesOutput>["sa
  * Search samples
  *
  * Public samples (and owned and shared ones with a token). There is no free-text `filter`;
- * pick a field. Metadata attributes can also be filtered as `?<identifier>=<value>`
- * (identifiers from `listSampleMetadataAttributes`); this spec does not model those free-form
- * keys. `owned=true` with a missing or invalid token silently matches ownerless samples:
- * check `getMe` first.
+ * pick a field. Metadata attributes are filtered with `metadata`, which goes on the wire as
+ * `?<identifier>=<value>` (identifiers from `listSampleMetadataAttributes`). `owned=true` with
+ * a missing or invalid token silently matches ownerless samples: check `getMe` first.
  *
  * `GET /samples/search` (provenance: public)
  * Paginated: iterate every item with `client.paginate("searchSamples", …)`.

@@ -1151,10 +1151,9 @@ export interface paths {
     /**
      * Search samples
      * @description Public samples (and owned and shared ones with a token). There is no free-text `filter`;
-     *     pick a field. Metadata attributes can also be filtered as `?<identifier>=<value>`
-     *     (identifiers from `listSampleMetadataAttributes`); this spec does not model those free-form
-     *     keys. `owned=true` with a missing or invalid token silently matches ownerless samples:
-     *     check `getMe` first.
+     *     pick a field. Metadata attributes are filtered with `metadata`, which goes on the wire as
+     *     `?<identifier>=<value>` (identifiers from `listSampleMetadataAttributes`). `owned=true` with
+     *     a missing or invalid token silently matches ownerless samples: check `getMe` first.
      */
     get: operations["searchSamples"];
     put?: never;
@@ -5024,6 +5023,19 @@ export interface operations {
         created_lt?: components["parameters"]["CreatedLt"];
         /** @description Include every metadata attribute, not only the in-table ones. */
         full_metadata?: boolean;
+        /**
+         * @description Metadata filters, by attribute identifier (from `listSampleMetadataAttributes`): a
+         *     substring of the value, or `true`/`false` for samples with or without the attribute.
+         *     OpenAPI's exploded form style: each key is a query parameter of its own
+         *     (`{ tissue: "liver" }` is sent as `?tissue=liver`), so no key may be the name of
+         *     another parameter of this operation.
+         * @example {
+         *       "tissue": "liver"
+         *     }
+         */
+        metadata?: {
+          [key: string]: string;
+        };
       };
       header?: never;
       path?: never;
