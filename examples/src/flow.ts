@@ -60,7 +60,7 @@ export async function runFlowQuickstart(flow: FlowClient, options: FlowQuickstar
     { onProgress: (p) => bar.update(p) },
   );
   bar.done();
-  const sampleId = String((uploaded.response as { sample_id?: unknown }).sample_id);
+  const sampleId = String(uploaded.response.sample_id);
   console.log(
     `Uploaded ${uploaded.bytes} bytes in ${uploaded.chunks} chunks: data ${uploaded.uploadId}, sample ${sampleId}`,
   );

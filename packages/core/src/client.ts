@@ -84,7 +84,7 @@ export interface PortalClient<Paths extends {}, Ops> extends PortalBase<Paths> {
     input: Ops[K] extends { uploadInput: infer I } ? I : never,
     source: UploadSource,
     options?: UploadOptions,
-  ): Promise<UploadResult>;
+  ): Promise<UploadResult<OutputOf<Ops, K>>>;
   /**
    * Polls a job-status operation until the job succeeds (resolves with the last result), fails
    * or takes longer than `maxWaitMs` (throws a `WaiterError`), with growing delays.

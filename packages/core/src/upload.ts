@@ -46,15 +46,15 @@ export interface UploadOptions {
 }
 
 /** What a finished upload did. */
-export interface UploadResult {
+export interface UploadResult<Response = unknown> {
   /** The portal's id for the upload (from the first chunk's response). */
   uploadId: string | undefined;
   /** Bytes the portal acknowledged (the whole source). */
   bytes: number;
   /** Requests this call sent (one per chunk; retries not counted). */
   chunks: number;
-  /** The last chunk's response body (it names what the upload created). */
-  response: unknown;
+  /** The last chunk's response body (it names what the upload created), typed from the spec. */
+  response: Response;
 }
 
 /** An upload stopped: `checkpoint` says how far it got; pass it as `resumeFrom` to continue. */

@@ -73,6 +73,36 @@ describe("chunked uploads", () => {
     expect(progress.at(-1)).toBe(data.length);
   });
 
+  it("uploads a paired-end sample: reads1, then reads2 listing it in previous_data", async () => {
+    const client = withKey();
+    const sample = {
+      sample_name: "paired_liver",
+      sample_type: "RNA-Seq",
+      organism: "Hs",
+      strandedness: "reverse",
+    };
+    const first = await client.upload(
+      "uploadSample",
+      { body: { ...sample, is_last_sample: false } },
+      reads(MiB + 17, 3),
+      { filename: "paired_R1.fastq" },
+    );
+    expect(first.response.sample_id ?? null).toBeNull();
+    const second = await client.upload(
+      "uploadSample",
+      { body: { ...sample, is_last_sample: true, previous_data: [first.uploadId!] } },
+      reads(MiB - 5, 4),
+      { filename: "paired_R2.fastq" },
+    );
+    const sampleId = second.response.sample_id;
+    expect(String(sampleId)).toMatch(/^\d+$/);
+    const created = await client.getSample({ path: { sampleId: String(sampleId) } });
+    expect(created.name).toBe("paired_liver");
+    expect(created.filesets?.[0]?.data?.map((d) => d.filename)).toEqual([
+      "paired_R1.fastq",
+      "paired_R2.fastq",
+    ]);
+  });
   it("retries a chunk that fails with 502 and completes", async () => {
     const data = reads(3 * MiB, 2);
     flow.failChunk({ index: 1, status: 502 });
