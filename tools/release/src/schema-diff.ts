@@ -285,7 +285,9 @@ export class SchemaDiff {
       const oldValues = oldEnum.map((v) => JSON.stringify(v));
       const newValues = newEnum.map((v) => JSON.stringify(v));
       for (const value of oldValues)
-        if (!newValues.includes(value)) add("enum-value-removed", request ? "major" : "minor", value);
+        // Major both ways: a request may no longer send it, and TypeScript refuses code that still
+        // compares a response field with a literal its type no longer has (TS2367, TS2678).
+        if (!newValues.includes(value)) add("enum-value-removed", "major", value);
       for (const value of newValues) if (!oldValues.includes(value)) add("enum-value-added", "minor", value);
     } else if (newEnum) {
       add("enum-added", request ? "major" : "minor", newEnum.map((v) => JSON.stringify(v)).join(", "));

@@ -173,11 +173,11 @@ describe("diffSpecs on the fixtures", () => {
         bump: "major",
         usedBy: DATASET_USERS,
       },
-      // Readers never see the removed value again: nothing they do breaks.
+      // Code that still compares with the removed literal no longer compiles.
       {
         kind: "enum-value-removed",
         location: 'response schema "Dataset" field "status"',
-        bump: "minor",
+        bump: "major",
         detail: '"draft"',
         usedBy: DATASET_USERS,
       },
