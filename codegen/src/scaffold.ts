@@ -17,6 +17,8 @@ export async function scaffold(repoRoot: string, api: ApiEntry, model: PortalMod
     version: "0.1.0",
     description: `Typed client for ${model.title}: ${(model.description ?? "generated from its OpenAPI spec").replace(/\.$/, "")}.`,
     license: "MIT",
+    // Explicit, though it is the default: dist files say their format by extension (.mjs, .cjs).
+    type: "commonjs",
     sideEffects: false,
     engines: { node: ">=20.16" },
     main: "./dist/index.cjs",
