@@ -73,6 +73,23 @@ describe("chunked uploads", () => {
     expect(progress.at(-1)).toBe(data.length);
   });
 
+  it("pairs multiplexed reads: the second file names the first in reads1", async () => {
+    const client = withKey();
+    const first = await client.upload("uploadMultiplexed", {}, reads(200_000, 5), {
+      filename: "plex_R1.fastq",
+    });
+    const second = await client.upload(
+      "uploadMultiplexed",
+      { body: { reads1: first.uploadId! } },
+      reads(150_000, 6),
+      {
+        filename: "plex_R2.fastq",
+      },
+    );
+    const data = await client.getData({ path: { dataId: second.uploadId! } });
+    expect(data.paired).toMatchObject({ id: first.uploadId, filename: "plex_R1.fastq" });
+  });
+
   it("uploads a paired-end sample: reads1, then reads2 listing it in previous_data", async () => {
     const client = withKey();
     const sample = {
