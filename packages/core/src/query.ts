@@ -36,13 +36,15 @@ export function querySerializerFor(meta: OperationMeta): QuerySerializer | undef
         rest[name] = value;
         continue;
       }
-      if ((style === "braces" || style === "form") && typeof value === "object" && !Array.isArray(value)) {
-        for (const [key, v] of Object.entries(value)) {
-          if (v === undefined || v === null) continue;
-          if (style === "braces") parts.push(`${encode(`${name}{${key}}`)}=${encode(String(v))}`);
-          else
-            for (const one of Array.isArray(v) ? v : [v]) parts.push(`${encode(key)}=${encode(String(one))}`);
-        }
+      const entries =
+        typeof value === "object" && !Array.isArray(value)
+          ? Object.entries(value).filter(([, v]) => v !== undefined && v !== null)
+          : undefined;
+      if (style === "braces" && entries) {
+        for (const [key, v] of entries) parts.push(`${encode(`${name}{${key}}`)}=${encode(String(v))}`);
+      } else if (style === "form" && entries) {
+        for (const [key, v] of entries)
+          for (const one of [v].flat()) parts.push(`${encode(key)}=${encode(String(one))}`);
       } else if (Array.isArray(value)) {
         if (style === "csv") parts.push(`${encode(name)}=${value.map((v) => encode(String(v))).join(",")}`);
         else for (const v of value) parts.push(`${encode(`${name}[]`)}=${encode(String(v))}`);

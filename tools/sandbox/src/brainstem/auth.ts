@@ -75,25 +75,17 @@ export class Auth {
 
   // ---------------------------------------------------------------- JWT
 
-  private sign(payload: Record<string, unknown>): string {
-    return this.jwt.sign(payload);
-  }
-
-  private decode(token: string): Record<string, any> | undefined {
-    return this.jwt.verify(token);
-  }
-
   /** A new access/refresh pair. `exp` is in (fractional) seconds, so short test lifetimes work. */
   issuePair(userId: number): { access: string; refresh: string; expires_in: number } {
     const now = Date.now();
     const common = { user_id: userId, iat: Math.floor(now / 1000) };
-    const access = this.sign({
+    const access = this.jwt.sign({
       ...common,
       token_type: "access",
       exp: (now + this.accessTtlMs) / 1000,
       jti: `a${++this.jti}.${randomBytes(6).toString("hex")}`,
     });
-    const refresh = this.sign({
+    const refresh = this.jwt.sign({
       ...common,
       token_type: "refresh",
       exp: (now + this.refreshTtlMs) / 1000,
@@ -104,7 +96,7 @@ export class Auth {
 
   /** Rotates a refresh token: a new pair, and the one sent stops working. */
   refresh(token: string): { userId: number; pair: ReturnType<Auth["issuePair"]> } | undefined {
-    const payload = this.decode(token);
+    const payload = this.jwt.verify(token);
     if (
       !payload ||
       payload.token_type !== "refresh" ||
@@ -128,7 +120,7 @@ export class Auth {
     const pat = this.pats.get(token);
     if (pat) return { userId: pat.userId, kind: "pat" };
     if (token.split(".").length !== 3) return { error: "invalid", kind: "pat" };
-    const payload = this.decode(token);
+    const payload = this.jwt.verify(token);
     if (!payload || payload.token_type !== "access") return { error: "invalid", kind: "jwt" };
     if (typeof payload.exp !== "number" || payload.exp * 1000 <= Date.now())
       return { error: "expired", kind: "jwt" };

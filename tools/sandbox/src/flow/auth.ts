@@ -69,19 +69,11 @@ export class FlowAuth {
     });
   }
 
-  private sign(payload: Record<string, unknown>): string {
-    return this.jwt.sign(payload);
-  }
-
-  private decode(token: string): Record<string, any> | undefined {
-    return this.jwt.verify(token);
-  }
-
   /** A JWT access token; `exp` is in fractional seconds so sub-second test lifetimes work. */
   issueAccess(user: User, ttlMs = this.accessTtlMs): string {
     this.stats.accessTokensIssued++;
     const now = Date.now();
-    return this.sign({
+    return this.jwt.sign({
       token_type: "access",
       user_id: user.id,
       username: user.username,
@@ -95,7 +87,7 @@ export class FlowAuth {
     const now = Date.now();
     const jti = `r${++this.jti}.${randomBytes(6).toString("hex")}`;
     this.liveRefresh.set(jti, user.id);
-    return this.sign({
+    return this.jwt.sign({
       token_type: "refresh",
       user_id: user.id,
       iat: Math.floor(now / 1000),
@@ -125,7 +117,7 @@ export class FlowAuth {
       this.stats.refreshFailures++;
       return { error: "No refresh token supplied" };
     }
-    const payload = this.decode(cookie);
+    const payload = this.jwt.verify(cookie);
     const user = payload ? this.store.users.get(String(payload.user_id)) : undefined;
     if (
       !payload ||
@@ -147,7 +139,7 @@ export class FlowAuth {
 
   /** Logout: the refresh token stops working. */
   revokeRefresh(cookie: string | undefined): void {
-    const payload = cookie ? this.decode(cookie) : undefined;
+    const payload = cookie ? this.jwt.verify(cookie) : undefined;
     if (payload) this.liveRefresh.delete(String(payload.jti));
   }
 
@@ -166,7 +158,7 @@ export class FlowAuth {
       const user = this.store.users.get(key.userId);
       return user ? { principal: { user, kind: "apiKey", scopes: key.scopes } } : { error: "invalid" };
     }
-    const payload = this.decode(token);
+    const payload = this.jwt.verify(token);
     if (!payload || payload.token_type !== "access") return { error: "invalid" };
     if (typeof payload.exp !== "number" || payload.exp * 1000 <= Date.now()) return { error: "expired" };
     const user = this.store.users.get(String(payload.user_id));
