@@ -1,36 +1,75 @@
 #!/usr/bin/env -S npx tsx
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { readApis } from "./config.js";
-import { generatePortal, readIfExists, replaceSection, staleGenerated } from "./generate.js";
+import { generatePortal, readIfExists, replaceSection, staleGenerated, type ApiEntry } from "./generate.js";
 
 const usage = `usage: sciportals-codegen [--check] [portal ...]
+       sciportals-codegen --spec <openapi.yaml> --out <package dir> [--name <name>] [--overlay <overlay.yaml>]
 
-Regenerates packages/<portal>/src/generated/ (and the operations table of its README) from
-specs/<portal>/openapi.yaml for every portal in redocly.yaml, or only those named.
---check   write nothing; fail when a committed file differs from a fresh run.`;
+Regenerates packages/<portal>/src/generated/ (and the operations table of its README) for every
+portal in redocly.yaml, or only those named. With --spec, generates one package from any OpenAPI
+3.0 or 3.1 document into --out (scaffolding package.json, tsconfig and README when absent).
+--check     write nothing; fail when a committed file differs from a fresh run.
+--overlay   an OpenAPI Overlay 1.0 file applied to the spec first.
+--name      the package's folder name (npm name @sciportals/<name>); default: --out's basename.`;
 
 async function main(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      help: { type: "boolean", short: "h" },
+      check: { type: "boolean" },
+      spec: { type: "string" },
+      out: { type: "string" },
+      name: { type: "string" },
+      overlay: { type: "string" },
+    },
+  });
+  if (values.help) {
     console.log(usage);
     return 0;
   }
-  const check = argv.includes("--check");
-  const names = argv.filter((a) => !a.startsWith("-"));
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-  const apis = (await readApis(repoRoot)).filter((a) => names.length === 0 || names.includes(a.name));
-  const unknown = names.filter((n) => !apis.some((a) => a.name === n));
-  if (unknown.length) {
-    console.error(`unknown portal(s): ${unknown.join(", ")} (see apis in redocly.yaml)`);
-    return 2;
+  let apis: ApiEntry[];
+  if (values.spec || values.out) {
+    if (!values.spec || !values.out || positionals.length) {
+      console.error(`--spec and --out go together, without portal names\n\n${usage}`);
+      return 2;
+    }
+    const out = resolve(values.out);
+    const name = values.name ?? basename(out);
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+      console.error(`the package name must be kebab-case (got ${name}); pass --name`);
+      return 2;
+    }
+    apis = [
+      {
+        name,
+        spec: resolve(values.spec),
+        overlay: values.overlay && resolve(values.overlay),
+        packageDir: out,
+      },
+    ];
+  } else {
+    apis = (await readApis(repoRoot)).filter((a) => positionals.length === 0 || positionals.includes(a.name));
+    const unknown = positionals.filter((n) => !apis.some((a) => a.name === n));
+    if (unknown.length) {
+      console.error(`unknown portal(s): ${unknown.join(", ")} (see apis in redocly.yaml)`);
+      return 2;
+    }
   }
+  const check = values.check === true;
   const drift: string[] = [];
   let written = 0;
   for (const api of apis) {
-    const files = await generatePortal(repoRoot, api);
+    const { files, model } = await generatePortal(repoRoot, api);
+    if (!check && model.notes.length) console.log(`${api.name}:\n  ${model.notes.join("\n  ")}`);
     for (const file of files) {
-      const target = `${repoRoot}/${file.path}`;
+      const target = resolve(repoRoot, file.path);
       const current = await readIfExists(target);
       let wanted: string | undefined;
       if (file.kind === "generated") wanted = file.content;
@@ -48,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
     for (const stale of await staleGenerated(repoRoot, api, files)) {
       if (check) drift.push(`${stale} (no longer generated)`);
       else {
-        await rm(`${repoRoot}/${stale}`);
+        await rm(resolve(repoRoot, stale));
         written++;
       }
     }

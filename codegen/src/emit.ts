@@ -1,6 +1,8 @@
+import type { Config } from "@redocly/openapi-core";
 import openapiTS, { astToString } from "openapi-typescript";
 import type { OperationModel, PortalModel } from "./model.js";
-import { isObject, type JsonObject } from "./spec.js";
+import { pascalCase } from "./naming.js";
+import { isObject, objectAt, type JsonObject } from "./spec/json.js";
 
 export function header(model: PortalModel): string {
   return (
@@ -32,9 +34,14 @@ export function doc(lines: (string | undefined)[], indent = ""): string {
 const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
 const camel = (id: string) => id.charAt(0).toLowerCase() + id.slice(1);
 
-/** openapi-typescript's types for the spec. */
-export async function emitSchema(model: PortalModel, specPath: string): Promise<string> {
-  const ast = await openapiTS(new URL(`file://${specPath}`), {
+/**
+ * openapi-typescript's types for the spec: the bundled document (operationIds already the method
+ * names), with the Redocly config it was bundled with.
+ */
+export async function emitSchema(model: PortalModel, document: JsonObject, redocly: Config): Promise<string> {
+  const ast = await openapiTS(document as unknown as Parameters<typeof openapiTS>[0], {
+    redocly,
+    silent: true,
     alphabetize: false,
     exportType: false,
     immutable: false,
@@ -45,23 +52,29 @@ export async function emitSchema(model: PortalModel, specPath: string): Promise<
 
 /** Friendly aliases for the spec's component schemas: `Dataset` for `components["schemas"]["Dataset"]`. */
 export function emitModels(model: PortalModel, document: JsonObject, taken: Set<string>): string {
-  const schemas =
-    isObject(document.components) && isObject(document.components.schemas) ? document.components.schemas : {};
+  const schemas = objectAt(document.components, "schemas");
   const lines = [header(model), 'import type { components } from "./schema.gen.js";\n\n'];
   for (const [name, schema] of Object.entries(schemas)) {
-    if (!/^[A-Z][A-Za-z0-9_]*$/.test(name)) continue;
+    // `v2reportsGene` and `gene.Report` get PascalCase aliases; a name that gives no identifier gets none.
+    const stem = /^[A-Z][A-Za-z0-9_]*$/.test(name) ? name : pascalCase(name);
+    if (!/^[A-Z][A-Za-z0-9_]*$/.test(stem)) continue;
     // A name core or the operations already export gets a suffix rather than a clash.
-    const alias = taken.has(name) ? `${name}Schema` : name;
+    const alias = taken.has(stem) ? `${stem}Schema` : stem;
     if (taken.has(alias)) continue;
+    taken.add(alias);
     const description =
       isObject(schema) && typeof schema.description === "string" ? schema.description : `The ${name} schema.`;
-    lines.push(doc([specText(description)]), `export type ${alias} = components["schemas"]["${name}"];\n\n`);
+    lines.push(
+      doc([specText(description)]),
+      `export type ${alias} = components["schemas"][${JSON.stringify(name)}];\n\n`,
+    );
   }
   return lines.join("");
 }
 
 function metaLiteral(op: OperationModel): string {
   const meta: Record<string, unknown> = { id: op.id, method: op.method, path: op.path };
+  if (op.operationId !== undefined) meta.operationId = op.operationId;
   if (op.security !== undefined) meta.security = op.security;
   if (op.idempotent !== undefined) meta.idempotent = op.idempotent;
   if (op.params.length || op.bodyParams.length) meta.params = [...op.params, ...op.bodyParams];
@@ -81,7 +94,11 @@ function itemType(outputType: string, itemsPath: string): string {
 }
 
 function operationDoc(model: PortalModel, op: OperationModel, forMethod: boolean): string {
-  const notes = [`\`${op.method} ${op.path}\` (provenance: ${op.provenance})`];
+  const where = [
+    op.operationId !== undefined ? `operationId \`${op.operationId}\`` : undefined,
+    op.provenance !== undefined ? `provenance: ${op.provenance}` : undefined,
+  ].filter(Boolean);
+  const notes = [`\`${op.method} ${op.path}\`${where.length ? ` (${where.join(", ")})` : ""}`];
   if (op.pagination) notes.push(`Paginated: iterate every item with \`client.paginate("${op.id}", …)\`.`);
   if (op.transfer?.direction === "download")
     notes.push(`Download: save the file with \`client.download("${op.id}", …, destination)\`.`);

@@ -1,36 +1,41 @@
-import { operationParams } from "./extensions.js";
-import { deref, HTTP_METHODS, isObject, type Json, type JsonObject } from "./spec.js";
+import type { ParamMeta, UploadMeta } from "../../packages/core/src/operation.js";
+import {
+  credential as credentialExt,
+  deviceFlow as deviceFlowExt,
+  idempotent as idempotentExt,
+  pagination as paginationExt,
+  provenance as provenanceExt,
+  readExtension,
+  root as rootExt,
+  serialize as serializeExt,
+  session as sessionExt,
+  transfer as transferExt,
+  waiter as waiterExt,
+} from "./extensions/index.js";
+import { rateLimitOf } from "./extensions/root.js";
+import type { DeviceFlowExtension } from "./extensions/device-flow.js";
+import type { SessionExtension } from "./extensions/session.js";
+import type { DownloadExtension } from "./extensions/transfer.js";
+import type { PaginationMeta, WaiterMeta } from "../../packages/core/src/operation.js";
+import { pascalCase, words, type NamingReport, type OperationName } from "./naming.js";
+import { isObject, objectAt, stringAt, type Json, type JsonObject } from "./spec/json.js";
+import { deref } from "./spec/refs.js";
+import { isJsonMedia, operationParams, type OperationSite } from "./spec/walk.js";
 
-/** A parameter as core checks and serializes it (see core's `ParamMeta`). */
-export interface ParamModel {
-  name: string;
-  in: "path" | "query" | "header" | "body";
-  required?: boolean;
-  type?: string;
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  enum?: (string | number | boolean)[];
-  items?: {
-    type?: string;
-    enum?: (string | number | boolean)[];
-    pattern?: string;
-    minimum?: number;
-    maximum?: number;
-  };
-  serialize?: "csv" | "brackets" | "braces" | "form";
-}
+/** A parameter as core checks and serializes it: core's own {@link ParamMeta}. */
+export type ParamModel = ParamMeta & { enum?: (string | number | boolean)[] };
 
 export interface OperationModel {
+  /** The method name: the operationId normalised to camelCase. */
   id: string;
+  /** The spec's operationId, where it differs from {@link id} or is missing (undefined). */
+  operationId: string | undefined;
   method: string;
   path: string;
   summary: string | undefined;
   description: string | undefined;
   deprecated: boolean;
-  provenance: string;
+  provenance: string | undefined;
   security: string[][] | undefined;
   idempotent: boolean | undefined;
   params: ParamModel[];
@@ -40,9 +45,9 @@ export interface OperationModel {
   inputRequired: boolean;
   parseAs: "text" | "stream" | undefined;
   bodyType: "multipart" | "form" | "binary" | undefined;
-  pagination: JsonObject | undefined;
-  transfer: JsonObject | undefined;
-  waiter: JsonObject | undefined;
+  pagination: PaginationMeta | undefined;
+  transfer: DownloadExtension | UploadMeta | undefined;
+  waiter: WaiterMeta | undefined;
 }
 
 export interface SchemeModel {
@@ -55,10 +60,10 @@ export interface SchemeModel {
   description: string | undefined;
   /** For an apiKey-in-cookie scheme, the cookie's name. */
   cookie: string | undefined;
-  /** `x-sciportals-session`, with its operations still named by id. */
-  session: JsonObject | undefined;
-  /** `x-sciportals-device-flow`, with its operations still named by id. */
-  deviceFlow: JsonObject | undefined;
+  /** `x-sciportals-session`, its operations named by method name. */
+  session: SessionExtension | undefined;
+  /** `x-sciportals-device-flow`, its operations named by method name. */
+  deviceFlow: DeviceFlowExtension | undefined;
 }
 
 export interface PortalModel {
@@ -68,56 +73,74 @@ export interface PortalModel {
   name: string;
   title: string;
   description: string | undefined;
+  /** Default base URL; empty when the spec has no absolute server (the user must pass `baseUrl`). */
   baseUrl: string;
   baseUrlEnv: string | undefined;
   rateLimit: { limit: number; intervalMs: number } | undefined;
   security: string[][] | undefined;
   schemes: SchemeModel[];
   operations: OperationModel[];
+  /** What a maintainer should know: renamed operations, skipped schemes, a missing server. */
+  notes: string[];
 }
-
-/** Members every client has; an operation cannot take their names. */
-const RESERVED = new Set([
-  "auth",
-  "paginate",
-  "download",
-  "upload",
-  "head",
-  "waitFor",
-  "title",
-  "baseUrl",
-  "use",
-  "eject",
-  "toJSON",
-]);
 
 function securityOf(value: Json | undefined): string[][] | undefined {
   if (!Array.isArray(value)) return undefined;
   return value.map((requirement) => (isObject(requirement) ? Object.keys(requirement) : []));
 }
 
-function defaultServerUrl(document: JsonObject, file: string): string {
+function defaultServerUrl(document: JsonObject, notes: string[]): string {
   const servers = document.servers;
   const first = Array.isArray(servers) ? servers[0] : undefined;
-  if (!isObject(first) || typeof first.url !== "string")
-    throw new Error(`${file}: servers[0].url is required (the default base URL)`);
-  let url = first.url;
-  const variables = isObject(first.variables) ? first.variables : {};
-  url = url.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const variable = variables[name];
-    if (!isObject(variable) || typeof variable.default !== "string")
-      throw new Error(`${file}: server variable ${name} has no default`);
-    return variable.default;
-  });
-  if (!/^https?:\/\//.test(url)) throw new Error(`${file}: servers[0].url must be absolute (got ${url})`);
+  if (!isObject(first) || typeof first.url !== "string") {
+    notes.push("the spec has no servers[0].url: users must pass `baseUrl`");
+    return "";
+  }
+  const variables = objectAt(first, "variables");
+  const url = first.url.replace(
+    /\{([^}]+)\}/g,
+    (_, name: string) => stringAt(variables[name], "default") ?? `{${name}}`,
+  );
+  if (!/^https?:\/\/[^{}]+$/.test(url)) {
+    notes.push(`servers[0].url ${url} is not an absolute URL: users must pass \`baseUrl\``);
+    return "";
+  }
   return url.replace(/\/+$/, "");
 }
 
-function scalarType(schema: JsonObject): string | undefined {
+function scalarType(schema: JsonObject): ParamMeta["type"] | undefined {
   const type = schema.type;
-  if (typeof type === "string") return type;
-  if (Array.isArray(type)) return type.find((t) => t !== "null") as string | undefined;
-  return undefined;
+  const found =
+    typeof type === "string" ? type : Array.isArray(type) ? type.find((t) => t !== "null") : undefined;
+  return ["string", "integer", "number", "boolean", "array", "object"].includes(String(found))
+    ? (found as ParamMeta["type"])
+    : undefined;
+}
+
+const scalars = (list: Json[]) =>
+  list.filter((v): v is string | number | boolean => v !== null && typeof v !== "object");
+
+/**
+ * Bounds as core enforces them (inclusive). An exclusive bound (3.0's boolean form or 3.1's
+ * number) becomes the next integer for integers and is left to the server otherwise: refusing
+ * a value the portal would accept is worse than sending one it refuses.
+ */
+function bounds(s: JsonObject, type: string | undefined): Pick<ParamMeta, "minimum" | "maximum"> {
+  const out: Pick<ParamMeta, "minimum" | "maximum"> = {};
+  const integer = type === "integer";
+  const lower = typeof s.exclusiveMinimum === "number" ? s.exclusiveMinimum : undefined;
+  const upper = typeof s.exclusiveMaximum === "number" ? s.exclusiveMaximum : undefined;
+  if (typeof s.minimum === "number") {
+    if (s.exclusiveMinimum !== true) out.minimum = s.minimum;
+    else if (integer) out.minimum = Math.floor(s.minimum) + 1;
+  }
+  if (lower !== undefined && integer) out.minimum = Math.max(out.minimum ?? -Infinity, Math.floor(lower) + 1);
+  if (typeof s.maximum === "number") {
+    if (s.exclusiveMaximum !== true) out.maximum = s.maximum;
+    else if (integer) out.maximum = Math.ceil(s.maximum) - 1;
+  }
+  if (upper !== undefined && integer) out.maximum = Math.min(out.maximum ?? Infinity, Math.ceil(upper) - 1);
+  return out;
 }
 
 function paramModel(document: JsonObject, param: JsonObject): ParamModel | undefined {
@@ -130,23 +153,20 @@ function paramModel(document: JsonObject, param: JsonObject): ParamModel | undef
   if (param.required === true) model.required = true;
   const type = scalarType(s);
   if (type) model.type = type;
-  if (typeof s.minimum === "number") model.minimum = s.minimum;
-  if (typeof s.maximum === "number") model.maximum = s.maximum;
+  Object.assign(model, bounds(s, type));
   if (typeof s.minLength === "number") model.minLength = s.minLength;
   if (typeof s.maxLength === "number") model.maxLength = s.maxLength;
   if (typeof s.pattern === "string") model.pattern = s.pattern;
-  if (Array.isArray(s.enum)) model.enum = s.enum.filter((v) => v !== null) as (string | number | boolean)[];
+  if (Array.isArray(s.enum)) model.enum = scalars(s.enum);
   if (type === "array") {
     const items = deref(document, s.items);
     if (isObject(items)) {
-      const itemModel: NonNullable<ParamModel["items"]> = {};
       const itemType = scalarType(items);
+      const itemModel: NonNullable<ParamMeta["items"]> = {};
       if (itemType) itemModel.type = itemType;
-      if (Array.isArray(items.enum))
-        itemModel.enum = items.enum.filter((v) => v !== null) as (string | number | boolean)[];
+      Object.assign(itemModel, bounds(items, itemType));
+      if (Array.isArray(items.enum)) itemModel.enum = scalars(items.enum);
       if (typeof items.pattern === "string") itemModel.pattern = items.pattern;
-      if (typeof items.minimum === "number") itemModel.minimum = items.minimum;
-      if (typeof items.maximum === "number") itemModel.maximum = items.maximum;
       if (Object.keys(itemModel).length) model.items = itemModel;
     }
     if (
@@ -165,26 +185,27 @@ function paramModel(document: JsonObject, param: JsonObject): ParamModel | undef
     (param.style === undefined || param.style === "form")
   )
     model.serialize = "form";
-  const serialize = param["x-sciportals-serialize"];
-  if (serialize === "braces" || serialize === "brackets") model.serialize = serialize;
+  const serialize = readExtension(param, serializeExt);
+  if (serialize) model.serialize = serialize;
   return model;
 }
 
 /** Properties of an object schema, through $ref and allOf. */
 function propertiesOf(
   document: JsonObject,
-  schema: unknown,
+  schema: Json | undefined,
   into: Record<string, JsonObject> = {},
+  seen = new Set<Json>(),
 ): Record<string, JsonObject> {
-  const resolved = deref(document, schema as JsonObject);
-  if (!isObject(resolved)) return into;
-  if (isObject(resolved.properties)) {
-    for (const [name, raw] of Object.entries(resolved.properties)) {
-      const property = deref(document, raw);
-      if (isObject(property)) into[name] = property;
-    }
+  const resolved = deref(document, schema);
+  if (!isObject(resolved) || seen.has(resolved)) return into;
+  seen.add(resolved);
+  for (const [name, raw] of Object.entries(objectAt(resolved, "properties"))) {
+    const property = deref(document, raw);
+    if (isObject(property)) into[name] = property;
   }
-  if (Array.isArray(resolved.allOf)) for (const part of resolved.allOf) propertiesOf(document, part, into);
+  if (Array.isArray(resolved.allOf))
+    for (const part of resolved.allOf) propertiesOf(document, part, into, seen);
   return into;
 }
 
@@ -194,14 +215,13 @@ function propertiesOf(
  */
 function bodyParamsOf(document: JsonObject, op: JsonObject): ParamModel[] {
   const body = deref(document, op.requestBody);
-  if (!isObject(body) || !isObject(body.content)) return [];
-  const media = Object.entries(body.content).find(([type]) =>
+  const media = Object.entries(objectAt(body, "content")).find(([type]) =>
     ["application/json", "multipart/form-data", "application/x-www-form-urlencoded"].includes(type),
   );
   if (!media || !isObject(media[1])) return [];
   const params: ParamModel[] = [];
   for (const [name, schema] of Object.entries(propertiesOf(document, media[1].schema))) {
-    const model = paramModel(document, { name, in: "body", schema } as JsonObject);
+    const model = paramModel(document, { name, in: "body", schema });
     if (!model) continue;
     const { name: _n, in: _i, type: _t, ...rules } = model;
     if (Object.keys(rules).length > 0) params.push(model);
@@ -209,17 +229,17 @@ function bodyParamsOf(document: JsonObject, op: JsonObject): ParamModel[] {
   return params;
 }
 
+/** How to read the success body: JSON (undefined), text, or a stream for anything else. */
 function parseAsOf(document: JsonObject, op: JsonObject): OperationModel["parseAs"] {
-  const responses = isObject(op.responses) ? op.responses : {};
+  const responses = objectAt(op, "responses");
+  const statuses = Object.keys(responses).filter((s) => /^2(\d\d|XX)$/i.test(s));
+  // An operation documented only by `default` succeeds with that response's body.
+  if (statuses.length === 0 && responses.default !== undefined) statuses.push("default");
   const media = new Set<string>();
-  for (const [status, raw] of Object.entries(responses)) {
-    if (!/^2\d\d$/.test(status)) continue;
-    const response = deref(document, raw);
-    if (isObject(response) && isObject(response.content))
-      for (const type of Object.keys(response.content)) media.add(type);
-  }
+  for (const status of statuses)
+    for (const type of Object.keys(objectAt(deref(document, responses[status]), "content"))) media.add(type);
   if (media.size === 0) return undefined;
-  if ([...media].some((m) => m === "application/json" || m.endsWith("+json"))) return undefined;
+  if ([...media].some(isJsonMedia)) return undefined;
   if ([...media].every((m) => m.startsWith("text/"))) return "text";
   return "stream";
 }
@@ -229,117 +249,151 @@ function bodyTypeOf(
   op: JsonObject,
 ): { bodyType: OperationModel["bodyType"]; required: boolean } {
   const body = deref(document, op.requestBody);
-  if (!isObject(body) || !isObject(body.content)) return { bodyType: undefined, required: false };
-  const types = Object.keys(body.content);
-  const required = body.required === true;
-  if (types.some((t) => t === "application/json" || t.endsWith("+json")))
-    return { bodyType: undefined, required };
+  const types = Object.keys(objectAt(body, "content"));
+  const required = isObject(body) && body.required === true;
+  if (types.length === 0 || types.some(isJsonMedia)) return { bodyType: undefined, required };
   if (types.includes("multipart/form-data")) return { bodyType: "multipart", required };
   if (types.includes("application/x-www-form-urlencoded")) return { bodyType: "form", required };
   return { bodyType: "binary", required };
 }
 
-/** Turns a validated spec into what the emitters need. */
-export function buildModel(document: JsonObject, specFile: string): PortalModel {
-  const root = document["x-sciportals"] as JsonObject;
-  const info = isObject(document.info) ? document.info : {};
-  const rate = isObject(root.rateLimit) ? root.rateLimit : undefined;
-  const schemes: SchemeModel[] = [];
-  const rawSchemes =
-    isObject(document.components) && isObject(document.components.securitySchemes)
-      ? document.components.securitySchemes
-      : {};
-  for (const [name, raw] of Object.entries(rawSchemes)) {
+const envStem = (name: string) => words(name).join("_").toUpperCase();
+
+/**
+ * A scheme's credential: from `x-sciportals-credential`, or defaults for a spec without it:
+ * `apiKey` for an API key in a header, `token` for http bearer, `accessToken` for OAuth 2 and
+ * OpenID Connect (a bearer token the user obtained). Basic auth, query keys and cookies are not
+ * supported as static credentials; the user may still pass headers.
+ */
+function schemeModels(document: JsonObject, portalName: string, notes: string[]): SchemeModel[] {
+  const models: SchemeModel[] = [];
+  const used = new Set<string>();
+  for (const [name, raw] of Object.entries(objectAt(document.components, "securitySchemes"))) {
     const scheme = deref(document, raw);
     if (!isObject(scheme)) continue;
-    const credential = isObject(scheme["x-sciportals-credential"])
-      ? scheme["x-sciportals-credential"]
-      : undefined;
-    const session = isObject(scheme["x-sciportals-session"]) ? scheme["x-sciportals-session"] : undefined;
-    const deviceFlow = isObject(scheme["x-sciportals-device-flow"])
-      ? scheme["x-sciportals-device-flow"]
-      : undefined;
+    const credential = readExtension(scheme, credentialExt);
+    const session = readExtension(scheme, sessionExt);
+    const deviceFlow = readExtension(scheme, deviceFlowExt);
     const cookie = scheme.type === "apiKey" && scheme.in === "cookie" ? String(scheme.name) : undefined;
-    if (!credential && !session && !deviceFlow && !cookie) continue;
-    const bearer = scheme.type === "http";
-    schemes.push({
+    const bearer = scheme.type === "http" || scheme.type === "oauth2" || scheme.type === "openIdConnect";
+    const isBearer = bearer && (scheme.type !== "http" || String(scheme.scheme).toLowerCase() === "bearer");
+    let option = credential?.option;
+    let env = credential?.env;
+    if (!credential && !session && !deviceFlow && !cookie) {
+      const header = scheme.type === "apiKey" && scheme.in === "header";
+      if (!header && !isBearer) {
+        notes.push(
+          `security scheme ${name} (${String(scheme.type)} ${String(scheme.scheme ?? scheme.in ?? "")}) is not supported; pass its header with \`headers\``.replace(
+            " )",
+            ")",
+          ),
+        );
+        continue;
+      }
+      const base = header ? "apiKey" : scheme.type === "http" ? "token" : "accessToken";
+      option = used.has(base) ? `${base}${pascalCase(name)}` : base;
+      env = `${envStem(portalName)}_${envStem(option)}`;
+    }
+    if (option) used.add(option);
+    models.push({
       name,
       header: cookie ? "Cookie" : bearer ? "Authorization" : String(scheme.name),
-      prefix: typeof credential?.prefix === "string" ? credential.prefix : bearer ? "Bearer " : "",
-      option: typeof credential?.option === "string" ? credential.option : undefined,
-      env: typeof credential?.env === "string" ? credential.env : undefined,
-      help: typeof credential?.help === "string" ? credential.help : undefined,
-      description: typeof scheme.description === "string" ? scheme.description : undefined,
+      prefix: credential?.prefix ?? (bearer ? "Bearer " : ""),
+      option,
+      env,
+      help: credential?.help,
+      description: stringAt(scheme, "description"),
       cookie,
       session,
       deviceFlow,
     });
   }
+  return models;
+}
+
+/** What buildModel needs besides the document. */
+export interface ModelInput {
+  /** The package folder's name (`genestack-odm`): the default package and type names. */
+  folder: string;
+  specFile: string;
+  /** Every operation, in document order, with the method name naming gave it. */
+  sites: readonly OperationSite[];
+  names: readonly OperationName[];
+  naming: NamingReport;
+}
+
+/** Turns a validated spec into what the emitters need. */
+export function buildModel(document: JsonObject, input: ModelInput): PortalModel {
+  const root = readExtension(document, rootExt) ?? {};
+  const info = objectAt(document, "info");
+  const notes: string[] = [];
+  const name = root.name ?? pascalCase(input.folder);
+  const byId = new Map<string, string>();
+  input.sites.forEach(({ op }, i) => {
+    if (typeof op.operationId === "string") byId.set(op.operationId, input.names[i]!.name);
+  });
+  const rename = (id: string) => byId.get(id) ?? id;
+  const schemes = schemeModels(document, name, notes).map((s) => ({
+    ...s,
+    session: s.session && {
+      ...s.session,
+      login: rename(s.session.login),
+      refresh: rename(s.session.refresh),
+    },
+    deviceFlow: s.deviceFlow && {
+      ...s.deviceFlow,
+      start: rename(s.deviceFlow.start),
+      poll: rename(s.deviceFlow.poll),
+    },
+  }));
 
   const rootSecurity = securityOf(document.security);
-  const operations: OperationModel[] = [];
-  const seen = new Set<string>();
-  for (const [path, rawItem] of Object.entries(isObject(document.paths) ? document.paths : {})) {
-    const item = deref(document, rawItem);
-    if (!isObject(item)) continue;
-    for (const method of HTTP_METHODS) {
-      const op = item[method];
-      if (!isObject(op)) continue;
-      const id = op.operationId;
-      if (typeof id !== "string" || !/^[a-z][A-Za-z0-9]*$/.test(id)) {
-        throw new Error(
-          `${specFile}: ${method.toUpperCase()} ${path}: operationId must be camelCase (got ${String(id)})`,
-        );
-      }
-      if (seen.has(id)) throw new Error(`${specFile}: duplicate operationId ${id}`);
-      if (RESERVED.has(id))
-        throw new Error(`${specFile}: operationId ${id} would hide the client's own ${id}; rename it`);
-      seen.add(id);
-      const params = operationParams(document, item, op)
-        .map((p) => paramModel(document, p))
-        .filter((p): p is ParamModel => p !== undefined);
-      const { bodyType, required: bodyRequired } = bodyTypeOf(document, op);
-      operations.push({
-        id,
-        method: method.toUpperCase(),
-        path,
-        summary: typeof op.summary === "string" ? op.summary : undefined,
-        description: typeof op.description === "string" ? op.description : undefined,
-        deprecated: op.deprecated === true,
-        provenance: String(op["x-sciportals-provenance"]),
-        security: op.security !== undefined ? securityOf(op.security) : rootSecurity,
-        idempotent:
-          typeof op["x-sciportals-idempotent"] === "boolean" ? op["x-sciportals-idempotent"] : undefined,
-        params,
-        bodyParams: bodyParamsOf(document, op),
-        inputRequired: bodyRequired || params.some((p) => p.required),
-        parseAs: parseAsOf(document, op),
-        bodyType,
-        pagination: isObject(op["x-sciportals-pagination"]) ? op["x-sciportals-pagination"] : undefined,
-        transfer: isObject(op["x-sciportals-transfer"]) ? op["x-sciportals-transfer"] : undefined,
-        waiter: isObject(op["x-sciportals-waiter"]) ? op["x-sciportals-waiter"] : undefined,
-      });
-    }
-  }
+  const operations = input.sites.map(({ path, method, item, op }, i): OperationModel => {
+    const params = operationParams(document, item, op)
+      .map((p) => paramModel(document, p))
+      .filter((p): p is ParamModel => p !== undefined);
+    const { bodyType, required: bodyRequired } = bodyTypeOf(document, op);
+    const { name: id, operationId } = input.names[i]!;
+    return {
+      id,
+      operationId: operationId === id ? undefined : operationId,
+      method: method.toUpperCase(),
+      path,
+      summary: stringAt(op, "summary"),
+      description: stringAt(op, "description"),
+      deprecated: op.deprecated === true,
+      provenance: readExtension(op, provenanceExt),
+      security: op.security !== undefined ? securityOf(op.security) : rootSecurity,
+      idempotent: readExtension(op, idempotentExt),
+      params,
+      bodyParams: bodyParamsOf(document, op),
+      inputRequired: bodyRequired || params.some((p) => p.required),
+      parseAs: parseAsOf(document, op),
+      bodyType,
+      pagination: readExtension(op, paginationExt),
+      transfer: readExtension(op, transferExt),
+      waiter: readExtension(op, waiterExt),
+    };
+  });
+  const { naming } = input;
+  if (naming.normalised)
+    notes.push(`${naming.normalised} operationId(s) normalised to camelCase method names`);
+  if (naming.derived)
+    notes.push(`${naming.derived} operation(s) without an operationId named from method and path`);
+  notes.push(...naming.notes);
 
   return {
-    specFile,
-    packageName: String(root.package),
-    name: String(root.name),
-    title: String(root.title),
-    description:
-      typeof info.summary === "string"
-        ? info.summary
-        : typeof info.title === "string"
-          ? info.title
-          : undefined,
-    baseUrl: defaultServerUrl(document, specFile),
-    baseUrlEnv: typeof root.baseUrlEnv === "string" ? root.baseUrlEnv : undefined,
-    rateLimit: rate
-      ? { limit: Number(rate.limit), intervalMs: Number(rate.intervalSeconds) * 1000 }
-      : undefined,
+    specFile: input.specFile,
+    packageName: root.package ?? `@sciportals/${input.folder}`,
+    name,
+    title: root.title ?? stringAt(info, "title") ?? name,
+    description: stringAt(info, "summary") ?? stringAt(info, "title"),
+    baseUrl: defaultServerUrl(document, notes),
+    baseUrlEnv: root.baseUrlEnv,
+    rateLimit: rateLimitOf(root),
     security: rootSecurity,
     schemes,
     operations,
+    notes,
   };
 }

@@ -147,7 +147,9 @@ export function createPortalBase<Paths extends {}>(
     parsedBase = new URL(rawBaseUrl);
   } catch {
     throw new ConfigurationError(
-      `${definition.title}: baseUrl ${JSON.stringify(rawBaseUrl)} is not an absolute URL.`,
+      rawBaseUrl
+        ? `${definition.title}: baseUrl ${JSON.stringify(rawBaseUrl)} is not an absolute URL.`
+        : `${definition.title}: pass \`baseUrl\` to ${definition.factory}(): the spec names no absolute server.`,
       {
         portal: definition.title,
         code: "invalid_base_url",

@@ -79,7 +79,10 @@ export interface UploadMeta {
 
 /** Everything core needs to call one operation; generated from the spec, one constant per operation. */
 export interface OperationMeta {
+  /** The method name: the spec's operationId in camelCase, or one derived from method and path. */
   id: string;
+  /** The spec's own operationId, when it differs from {@link OperationMeta.id} (or is missing). */
+  operationId?: string;
   method: HttpMethod;
   path: string;
   summary?: string;
@@ -127,13 +130,19 @@ export type OperationBody<Op> = Op extends { requestBody?: infer B }
 /** What a named operation takes: its parameters, its body and the {@link CallOptions}. */
 export type OperationInput<Op> = OperationParams<Op> & OperationBody<Op> & CallOptions;
 
-type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 206;
+type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | "2XX";
 type ContentOf<R> = R extends { content: infer C } ? JsonFirst<C> : undefined;
+type SuccessOf<R> = [Extract<keyof R, SuccessStatus>] extends [never]
+  ? "default" extends keyof R
+    ? ContentOf<R["default"]>
+    : unknown
+  : ContentOf<R[Extract<keyof R, SuccessStatus>]>;
 
-/** What a named operation resolves to: the body of its success response. */
-export type OperationOutput<Op> = Op extends { responses: infer R }
-  ? ContentOf<R[Extract<keyof R, SuccessStatus>]>
-  : never;
+/**
+ * What a named operation resolves to: the body of its success responses; for an operation the
+ * spec documents only with `default`, that body; `unknown` when the spec says nothing.
+ */
+export type OperationOutput<Op> = Op extends { responses: infer R } ? SuccessOf<R> : unknown;
 
 type BodyPart<B> = {} extends B ? { body?: B } : { body: B };
 
