@@ -297,4 +297,7 @@ const shapes: Entry = {
   ],
 };
 
-export const entries: Entry[] = [drs, wes, ncbi, odm, openai, shapes];
+// The 3.1 twin: the same operations, so the same calls.
+const shapes31: Entry = { ...shapes, name: "shapes-31", spec: "codegen/test/corpus/shapes/openapi.3.1.yaml" };
+
+export const entries: Entry[] = [drs, wes, ncbi, odm, openai, shapes, shapes31];
