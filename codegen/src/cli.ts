@@ -1,10 +1,10 @@
 #!/usr/bin/env -S npx tsx
-import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { readApis } from "./config.js";
-import { generatePortal, readIfExists, replaceSection, staleGenerated, type ApiEntry } from "./generate.js";
+import type { ApiEntry } from "./generate.js";
+import { writePortal } from "./write.js";
 
 const usage = `usage: sciportals-codegen [--check] [portal ...]
        sciportals-codegen --spec <openapi.yaml> --out <package dir> [--name <name>] [--overlay <overlay.yaml>]
@@ -66,31 +66,10 @@ async function main(argv: string[]): Promise<number> {
   const drift: string[] = [];
   let written = 0;
   for (const api of apis) {
-    const { files, model } = await generatePortal(repoRoot, api);
+    const { model, changed } = await writePortal(repoRoot, api, check);
     if (!check && model.notes.length) console.log(`${api.name}:\n  ${model.notes.join("\n  ")}`);
-    for (const file of files) {
-      const target = resolve(repoRoot, file.path);
-      const current = await readIfExists(target);
-      let wanted: string | undefined;
-      if (file.kind === "generated") wanted = file.content;
-      else if (file.kind === "scaffold") wanted = current === undefined ? file.content : undefined;
-      else if (current !== undefined)
-        wanted = await replaceSection(repoRoot, file.path, current, file.content);
-      if (wanted === undefined || wanted === current) continue;
-      if (check) drift.push(file.path);
-      else {
-        await mkdir(dirname(target), { recursive: true });
-        await writeFile(target, wanted);
-        written++;
-      }
-    }
-    for (const stale of await staleGenerated(repoRoot, api, files)) {
-      if (check) drift.push(`${stale} (no longer generated)`);
-      else {
-        await rm(resolve(repoRoot, stale));
-        written++;
-      }
-    }
+    if (check) drift.push(...changed);
+    else written += changed.length;
   }
   if (check) {
     if (drift.length) {
