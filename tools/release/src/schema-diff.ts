@@ -1,14 +1,14 @@
 import type { Bump, ChangeKind, ChangeLog } from "./changes.js";
 import {
   deepEqual,
+  deref,
   isObject,
   pointer,
-  resolve,
   schemaRefName,
-  unionKeys,
   type Json,
   type JsonObject,
-} from "./json.js";
+} from "@sciportals/codegen/spec";
+import { unionKeys } from "./keys.js";
 
 /**
  * Which way data flows through a schema. Users write requests and read responses, so the same
@@ -106,7 +106,7 @@ function flatten(document: JsonObject, schema: JsonObject, depth = 0): JsonObjec
   const properties: JsonObject = isObject(rest.properties) ? { ...rest.properties } : {};
   const required = new Set(strings(rest.required));
   for (const raw of allOf) {
-    const part = flatten(document, normalize(resolve(document, raw)), depth + 1);
+    const part = flatten(document, normalize(deref(document, raw, "lenient")), depth + 1);
     if (isObject(part.properties)) Object.assign(properties, part.properties);
     for (const name of strings(part.required)) required.add(name);
     for (const [key, value] of Object.entries(part)) {
@@ -168,8 +168,8 @@ export class SchemaDiff {
     }
     try {
       return this.compareResolved(
-        normalize(resolve(this.oldDoc, oldNode)),
-        normalize(resolve(this.newDoc, newNode)),
+        normalize(deref(this.oldDoc, oldNode, "lenient")),
+        normalize(deref(this.newDoc, newNode, "lenient")),
         direction,
         where,
       );
@@ -190,8 +190,8 @@ export class SchemaDiff {
     const cuts = this.cuts;
     const ref = `#/components/schemas/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`;
     const keys = this.compareResolved(
-      normalize(resolve(this.oldDoc, pointer(this.oldDoc, ref))),
-      normalize(resolve(this.newDoc, pointer(this.newDoc, ref))),
+      normalize(deref(this.oldDoc, pointer(this.oldDoc, ref), "lenient")),
+      normalize(deref(this.newDoc, pointer(this.newDoc, ref), "lenient")),
       direction,
       { base: `${direction} schema "${name}"`, path: "", shared: true },
     );
@@ -326,7 +326,7 @@ export class SchemaDiff {
       const ignored = (doc: JsonObject, prop: Json | undefined) =>
         prop === undefined ||
         (isObject(prop) && prop[flag] === true) ||
-        normalize(resolve(doc, prop))[flag] === true;
+        normalize(deref(doc, prop, "lenient"))[flag] === true;
       if (
         (before !== undefined || after !== undefined) &&
         ignored(this.oldDoc, before) &&
@@ -406,7 +406,7 @@ export class SchemaDiff {
     const bySig = new Map<string, Json>();
     for (const variant of variants) {
       const name = schemaRefName(variant);
-      const types = typesOf(normalize(resolve(document, variant)));
+      const types = typesOf(normalize(deref(document, variant, "lenient")));
       let sig = name !== undefined ? `schema "${name}"` : formatTypes(types);
       for (let n = 2; bySig.has(sig); n++) sig = `${sig.replace(/ #\d+$/, "")} #${n}`;
       bySig.set(sig, variant);

@@ -1,16 +1,17 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parse } from "yaml";
+import { isObject } from "@sciportals/codegen/spec";
 import { isUnedited, ownChangesets, renderChangeset } from "./changeset-file.js";
-import { isObject, type JsonObject } from "./json.js";
-import { explicitBase, findReleaseBase, readAt, type ReleaseBase } from "./release-base.js";
+import { explicitBase, findReleaseBase, type ReleaseBase } from "./release-base.js";
 import { diffSpecs } from "./spec-diff.js";
+import { apisIn, loadAt, loadCurrent } from "./spec-load.js";
 
 const USAGE = `Usage: npm run spec:changeset -- [options] [api...]
 
 Compares each spec in redocly.yaml (or only the apis named) with its state at the package's last
 release, classifies the changes (major, minor, patch) and writes .changeset/spec-<package>-<hash>.md.
+Both sides are read as codegen reads them: bundled, with the api's overlay applied.
 
 The last release is the newest <package>@<version> tag reachable from HEAD; without one, the
 commit that set the package's current version in packages/<api>/package.json.
@@ -52,29 +53,12 @@ function parseArgs(argv: readonly string[]): Args {
 
 class UsageError extends Error {}
 
-/** The specs registered in redocly.yaml: the key is the package folder under packages/. */
-function readApis(cwd: string): { name: string; spec: string }[] {
-  const file = join(cwd, "redocly.yaml");
-  if (!existsSync(file)) throw new Error(`no redocly.yaml in ${cwd}: run this from the repository root`);
-  const config = parse(readFileSync(file, "utf8")) as { apis?: Record<string, { root?: string }> };
-  return Object.entries(config.apis ?? {}).map(([name, api]) => {
-    if (!api?.root) throw new Error(`redocly.yaml: apis.${name} has no root`);
-    return { name, spec: api.root };
-  });
-}
-
-function parseSpec(text: string, where: string): JsonObject {
-  const document: unknown = parse(text, { maxAliasCount: -1 });
-  if (!isObject(document)) throw new Error(`${where}: not an OpenAPI document`);
-  return document;
-}
-
 /**
  * The CLI, callable from tests: returns the exit code (0 done, 1 failed, 2 bad usage).
  * Writes `.changeset/<name>.md` per package whose spec changed and replaces the ones it wrote
  * earlier that nobody has edited since (their name still matches their content).
  */
-export function runSpecChangeset(argv: readonly string[], options: RunOptions): number {
+export async function runSpecChangeset(argv: readonly string[], options: RunOptions): Promise<number> {
   const out = options.out ?? ((line: string) => console.log(line));
   const err = options.err ?? ((line: string) => console.error(line));
   let args: Args;
@@ -90,7 +74,7 @@ export function runSpecChangeset(argv: readonly string[], options: RunOptions): 
   }
   try {
     const { cwd } = options;
-    const apis = readApis(cwd);
+    const apis = await apisIn(cwd);
     const unknown = args.apis.filter((name) => !apis.some((api) => api.name === name));
     if (unknown.length) throw new Error(`not in redocly.yaml: ${unknown.join(", ")}`);
     const since = args.since !== undefined ? explicitBase(cwd, args.since) : undefined;
@@ -102,24 +86,21 @@ export function runSpecChangeset(argv: readonly string[], options: RunOptions): 
       const specPath = join(cwd, api.spec);
       if (!existsSync(specPath))
         throw new Error(`${api.spec} (apis.${api.name} in redocly.yaml) does not exist`);
-      const current = parseSpec(readFileSync(specPath, "utf8"), api.spec);
+      const current = await loadCurrent(cwd, api);
       const root = isObject(current["x-sciportals"]) ? current["x-sciportals"] : {};
       const packageName = typeof root.package === "string" ? root.package : `@sciportals/${api.name}`;
       const base: ReleaseBase = since ?? findReleaseBase(cwd, packageName, `packages/${api.name}`);
-      const oldText = base.ref ? readAt(cwd, base.ref, api.spec) : undefined;
+      const old = base.ref ? await loadAt(cwd, base.ref, api) : undefined;
       out(`${api.name} (${packageName}): compared with ${base.description}`);
-      if (base.ref && oldText === undefined) out(`  ${api.spec} did not exist there: a new package`);
+      if (base.ref && old === undefined) out(`  ${api.spec} did not exist there: a new package`);
 
-      const changes = diffSpecs(
-        oldText === undefined ? undefined : parseSpec(oldText, `${api.spec} at ${base.ref}`),
-        current,
-      );
+      const changes = diffSpecs(old, current);
       const own = ownChangesets(packageName, existing);
       const file = changes.length
         ? renderChangeset({
             packageName,
             specFile: api.spec,
-            ...(base.since && oldText !== undefined ? { since: base.since } : {}),
+            ...(base.since && old !== undefined ? { since: base.since } : {}),
             changes,
           })
         : undefined;
@@ -167,5 +148,5 @@ export function runSpecChangeset(argv: readonly string[], options: RunOptions): 
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  process.exitCode = runSpecChangeset(process.argv.slice(2), { cwd: process.cwd() });
+  process.exitCode = await runSpecChangeset(process.argv.slice(2), { cwd: process.cwd() });
 }

@@ -1,10 +1,20 @@
 import { ChangeLog, type Bump, type ChangeKind, type SpecChange } from "./changes.js";
-import { deepEqual, isObject, resolve, unionKeys, type Json, type JsonObject } from "./json.js";
+import {
+  deepEqual,
+  deref,
+  HTTP_METHODS,
+  isObject,
+  operations,
+  type Json,
+  type JsonObject,
+} from "@sciportals/codegen/spec";
+import { unionKeys } from "./keys.js";
 import { SchemaDiff } from "./schema-diff.js";
 
 export type { Bump, SpecChange } from "./changes.js";
 
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+/** Path item keys that hold operations: compared per operation, not as the path item's own keys. */
+const METHODS: readonly string[] = HTTP_METHODS;
 /** Operation keys that only document. */
 const OPERATION_DOCS = ["summary", "description", "tags", "externalDocs", "x-sciportals-provenance"];
 /** Operation extensions that give the client a capability, and what the capability is called. */
@@ -110,8 +120,8 @@ class SpecDiff {
         this.add(where, "security-scheme-added", "minor");
         continue;
       }
-      const o = objectOf(resolve(this.before, oldSchemes[name]));
-      const n = objectOf(resolve(this.after, newSchemes[name]));
+      const o = objectOf(deref(this.before, oldSchemes[name], "lenient"));
+      const n = objectOf(deref(this.after, newSchemes[name], "lenient"));
       for (const key of unionKeys(o, n)) {
         const a = o[key];
         const b = n[key];
@@ -187,8 +197,8 @@ class SpecDiff {
     const newPaths = isObject(this.after.paths) ? this.after.paths : {};
     for (const path of Object.keys(newPaths)) {
       if (!(path in oldPaths)) continue;
-      const o = resolve(this.before, oldPaths[path]);
-      const n = resolve(this.after, newPaths[path]);
+      const o = deref(this.before, oldPaths[path], "lenient");
+      const n = deref(this.after, newPaths[path], "lenient");
       if (!isObject(o) || !isObject(n)) continue;
       const changed = unionKeys(o, n).filter(
         (key) => !METHODS.includes(key) && key !== "parameters" && !deepEqual(o[key], n[key]),
@@ -342,8 +352,8 @@ class SpecDiff {
 
   private requestBody(label: string, before: Json | undefined, after: Json | undefined): Set<string> {
     const keys = new Set<string>();
-    const o = resolve(this.before, before);
-    const n = resolve(this.after, after);
+    const o = deref(this.before, before, "lenient");
+    const n = deref(this.after, after, "lenient");
     const where = `${label} request body`;
     if (!isObject(o) && !isObject(n)) return keys;
     if (!isObject(n)) {
@@ -389,8 +399,8 @@ class SpecDiff {
         }
         continue;
       }
-      const a = resolve(this.before, o[status]);
-      const b = resolve(this.after, n[status]);
+      const a = deref(this.before, o[status], "lenient");
+      const b = deref(this.after, n[status], "lenient");
       const ra = isObject(a) ? a : {};
       const rb = isObject(b) ? b : {};
       if (!deepEqual(ra.description, rb.description))
@@ -441,7 +451,7 @@ class SpecDiff {
 
 /** A response's content without its documentation, to tell whether two responses read the same. */
 function contentShape(document: JsonObject, response: Json | undefined): Json | undefined {
-  const resolved = resolve(document, response);
+  const resolved = deref(document, response, "lenient");
   return isObject(resolved) ? withoutDocs(resolved.content ?? null) : undefined;
 }
 
@@ -477,22 +487,19 @@ function strings(value: Json | undefined): string[] {
 }
 
 function operationsOf(document: JsonObject): Map<string, Operation> {
-  const operations = new Map<string, Operation>();
-  const paths = isObject(document.paths) ? document.paths : {};
-  for (const [path, raw] of Object.entries(paths)) {
-    const item = resolve(document, raw);
-    if (!isObject(item)) continue;
-    for (const method of METHODS) {
-      const op = item[method];
-      if (!isObject(op)) continue;
-      const label = `${method.toUpperCase()} ${path}`;
-      operations.set(label, { label, item, op });
-    }
+  const found = new Map<string, Operation>();
+  for (const { path, method, item, op } of operations(document)) {
+    const label = `${method.toUpperCase()} ${path}`;
+    found.set(label, { label, item, op });
   }
-  return operations;
+  return found;
 }
 
-/** The operation's parameters with the path item's, keyed by location and name (headers ignore case). */
+/**
+ * The operation's parameters with the path item's, keyed by location and name. Not the toolkit's
+ * `operationParams`: header names match without case here, and a broken `$ref` in an old spec
+ * must not stop the diff.
+ */
 function parametersOf(document: JsonObject, operation: Operation): Map<string, JsonObject> {
   const params = new Map<string, JsonObject>();
   const list = [
@@ -500,7 +507,7 @@ function parametersOf(document: JsonObject, operation: Operation): Map<string, J
     ...(Array.isArray(operation.op.parameters) ? operation.op.parameters : []),
   ];
   for (const raw of list) {
-    const param = resolve(document, raw);
+    const param = deref(document, raw, "lenient");
     if (!isObject(param)) continue;
     const name = String(param.name);
     params.set(`${String(param.in)}:${param.in === "header" ? name.toLowerCase() : name}`, param);

@@ -121,8 +121,11 @@ function git(cwd: string, ...args: string[]): string {
   return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 }
 
-/** A repository with one portal, `demo`: redocly.yaml, its spec and its package.json (version 0.1.0). */
-function makeRepo(options: { commitPackage?: boolean } = {}): string {
+/**
+ * A repository with one portal, `demo`: redocly.yaml, its spec and its package.json (version 0.1.0).
+ * `release` changes the tree before that version is committed.
+ */
+function makeRepo(options: { commitPackage?: boolean; release?: (dir: string) => void } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), "spec-changeset-"));
   dirs.push(dir);
   git(dir, "init", "-q", "-b", "main");
@@ -139,6 +142,7 @@ function makeRepo(options: { commitPackage?: boolean } = {}): string {
   mkdirSync(join(dir, "packages/demo"), { recursive: true });
   writeFileSync(join(dir, "specs/demo/openapi.yaml"), baseSpec);
   setVersion(dir, "0.1.0");
+  options.release?.(dir);
   if (options.commitPackage !== false) commit(dir, "Demo 0.1.0");
   return dir;
 }
@@ -172,10 +176,10 @@ const addTechnology = (doc: any) =>
   });
 const requirePerPage = (doc: any) => (doc.paths["/api/v1/datasets"].get.parameters[3].required = true);
 
-function run(dir: string, ...argv: string[]): { code: number; out: string; err: string } {
+async function run(dir: string, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = runSpecChangeset(argv, { cwd: dir, out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runSpecChangeset(argv, { cwd: dir, out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out: out.join("\n"), err: err.join("\n") };
 }
 
@@ -185,7 +189,7 @@ function changesets(dir: string): Record<string, string> {
 }
 
 describe("npm run spec:changeset", () => {
-  it("without a tag, compares with the commit that set the current version and writes the changeset", () => {
+  it("without a tag, compares with the commit that set the current version and writes the changeset", async () => {
     const dir = makeRepo();
     const versionSet = git(dir, "rev-parse", "HEAD");
     editSpec(dir, describeQ);
@@ -194,7 +198,7 @@ describe("npm run spec:changeset", () => {
     commit(dir, "Describe the package");
     editSpec(dir, addTechnology);
 
-    const { code, out } = run(dir);
+    const { code, out } = await run(dir);
     expect(code).toBe(0);
     expect(out).toContain(
       `demo (@sciportals/demo): compared with commit ${versionSet.slice(0, 7)}, which set version 0.1.0 in packages/demo/package.json`,
@@ -223,7 +227,7 @@ describe("npm run spec:changeset", () => {
     );
   });
 
-  it("compares with the newest release tag reachable from HEAD", () => {
+  it("compares with the newest release tag reachable from HEAD", async () => {
     const dir = makeRepo();
     git(dir, "tag", "@sciportals/demo@0.9.0");
     git(dir, "checkout", "-q", "-b", "side");
@@ -237,7 +241,7 @@ describe("npm run spec:changeset", () => {
     git(dir, "tag", "@sciportals/demo@0.10.0");
     editSpec(dir, requirePerPage);
 
-    const { code, out } = run(dir);
+    const { code, out } = await run(dir);
     expect(code).toBe(0);
     expect(out).toContain("demo (@sciportals/demo): compared with tag @sciportals/demo@0.10.0");
     expect(Object.values(changesets(dir))).toEqual([
@@ -256,19 +260,19 @@ describe("npm run spec:changeset", () => {
     ]);
   });
 
-  it("--dry-run prints and writes nothing; --since overrides the base", () => {
+  it("--dry-run prints and writes nothing; --since overrides the base", async () => {
     const dir = makeRepo();
     editSpec(dir, describeQ);
     const documented = commit(dir, "Document q");
     editSpec(dir, addTechnology);
 
-    const dry = run(dir, "--dry-run");
+    const dry = await run(dir, "--dry-run");
     expect(dry.code).toBe(0);
     expect(dry.out).toMatch(/would write \.changeset\/spec-demo-[0-9a-f]{8}\.md/);
     expect(dry.out).toContain("  | - `GET /api/v1/datasets` query parameter `technology`: added (optional)");
     expect(changesets(dir)).toEqual({});
 
-    const since = run(dir, "--since", documented);
+    const since = await run(dir, "--since", documented);
     expect(since.out).toContain(`compared with ${documented} (--since)`);
     const [content] = Object.values(changesets(dir));
     expect(content).toContain(`since ${documented}.`);
@@ -276,14 +280,14 @@ describe("npm run spec:changeset", () => {
     expect(content).not.toContain("`q`");
   });
 
-  it("replaces its own earlier changeset, keeps one edited by hand, and reports nothing to do", () => {
+  it("replaces its own earlier changeset, keeps one edited by hand, and reports nothing to do", async () => {
     const dir = makeRepo();
     editSpec(dir, addTechnology);
-    run(dir);
+    await run(dir);
     const [first] = Object.keys(changesets(dir));
 
     editSpec(dir, describeQ);
-    const second = run(dir);
+    const second = await run(dir);
     const [replacement] = Object.keys(changesets(dir));
     expect(replacement).not.toBe(first);
     expect(second.out).toContain(`remove .changeset/${first} (an earlier run's, now superseded)`);
@@ -291,28 +295,28 @@ describe("npm run spec:changeset", () => {
     const path = join(dir, ".changeset", replacement!);
     writeFileSync(path, readFileSync(path, "utf8") + "\nUse `technology` to filter by platform.\n");
     editSpec(dir, requirePerPage);
-    const third = run(dir);
+    const third = await run(dir);
     expect(third.out).toContain(`kept .changeset/${replacement}: edited by hand`);
     const names = Object.keys(changesets(dir));
     expect(names).toHaveLength(2);
     expect(names).toContain(replacement);
 
-    const again = run(dir);
+    const again = await run(dir);
     expect(again.out).toMatch(/\.changeset\/spec-demo-[0-9a-f]{8}\.md is up to date/);
     expect(Object.keys(changesets(dir))).toEqual(names);
   });
 
-  it("writes nothing when the spec has not changed since the release", () => {
+  it("writes nothing when the spec has not changed since the release", async () => {
     const dir = makeRepo();
-    const { code, out } = run(dir);
+    const { code, out } = await run(dir);
     expect(code).toBe(0);
     expect(out).toContain("  no changes");
     expect(changesets(dir)).toEqual({});
   });
 
-  it("calls a portal with no release and no committed version a new package", () => {
+  it("calls a portal with no release and no committed version a new package", async () => {
     const dir = makeRepo({ commitPackage: false });
-    const { out } = run(dir);
+    const { out } = await run(dir);
     expect(out).toContain(
       "compared with nothing: no release tag and no commit of packages/demo/package.json",
     );
@@ -321,19 +325,100 @@ describe("npm run spec:changeset", () => {
     ]);
   });
 
-  it("fails clearly on a bad ref, an unknown option or an unknown api, and prints help", () => {
+  it("fails clearly on a bad ref, an unknown option or an unknown api, and prints help", async () => {
     const dir = makeRepo();
-    const badRef = run(dir, "--since", "v0.0.0-nope");
+    const badRef = await run(dir, "--since", "v0.0.0-nope");
     expect(badRef.code).toBe(1);
     expect(badRef.err).toContain("--since v0.0.0-nope: not a commit git knows here");
-    const badOption = run(dir, "--force");
+    const badOption = await run(dir, "--force");
     expect(badOption.code).toBe(2);
     expect(badOption.err).toContain("unknown option --force");
-    const badApi = run(dir, "nope");
+    const badApi = await run(dir, "nope");
     expect(badApi.code).toBe(1);
     expect(badApi.err).toContain("not in redocly.yaml: nope");
-    const help = run(dir, "--help");
+    const help = await run(dir, "--help");
     expect(help.code).toBe(0);
     expect(help.out).toContain("Usage: npm run spec:changeset");
+  });
+});
+
+// ------------------------------------------------- both sides read as codegen reads them
+
+/** Points apis.demo at `root`, corrected by specs/demo/overlay.yaml holding `actions`. */
+function useOverlay(dir: string, root: string, actions: object[]): void {
+  writeFileSync(
+    join(dir, "redocly.yaml"),
+    `apis:\n  demo:\n    root: ${root}\n    x-sciportals-overlay: specs/demo/overlay.yaml\n`,
+  );
+  const overlay = { overlay: "1.0.0", info: { title: "Demo corrections", version: "1.0.0" }, actions };
+  writeFileSync(join(dir, "specs/demo/overlay.yaml"), stringify(overlay));
+}
+
+const describeInfo = { target: "$.info", update: { description: "Corrected by the overlay." } };
+const dropStatus = { target: "$.paths['/api/v1/status'].get", remove: true };
+
+describe("npm run spec:changeset on overlays and multi-file specs", () => {
+  it("diffs the specs with their overlay applied: an operation the overlay now removes is major", async () => {
+    const dir = makeRepo({ release: (d) => useOverlay(d, "specs/demo/openapi.yaml", [describeInfo]) });
+    useOverlay(dir, "specs/demo/openapi.yaml", [describeInfo, dropStatus]);
+    expect(git(dir, "status", "--porcelain")).toBe("M specs/demo/overlay.yaml"); // the spec is as released
+
+    const { code, out } = await run(dir);
+    expect(code).toBe(0);
+    expect(out).toContain("  major: 1 major, 0 minor, 0 patch changes");
+    expect(Object.values(changesets(dir))).toEqual([
+      [
+        "---",
+        '"@sciportals/demo": major',
+        "---",
+        "",
+        "Changes to the spec `specs/demo/openapi.yaml` since 0.1.0.",
+        "",
+        "Breaking changes (major):",
+        "",
+        "- `GET /api/v1/status`: operation `getStatus` removed",
+        "",
+      ].join("\n"),
+    ]);
+  });
+
+  it("reads the release's redocly.yaml: a move to upstream + overlay with the same result changes nothing", async () => {
+    const dir = makeRepo();
+    const upstream = parse(baseSpec);
+    upstream.info.description = "As the portal publishes it.";
+    mkdirSync(join(dir, "specs/demo/upstream"));
+    writeFileSync(join(dir, "specs/demo/upstream/openapi.yaml"), stringify(upstream));
+    rmSync(join(dir, "specs/demo/openapi.yaml"));
+    useOverlay(dir, "specs/demo/upstream/openapi.yaml", [
+      { target: "$.info", update: { description: parse(baseSpec).info.description } },
+    ]);
+
+    const { code, out } = await run(dir);
+    expect(code).toBe(0);
+    expect(out).toContain("  no changes");
+    expect(changesets(dir)).toEqual({});
+  });
+
+  it("bundles multi-file specs on both sides: a change only in a referenced file is seen", async () => {
+    const schemaFile = "specs/demo/schemas/dataset-input.yaml";
+    const split = (dir: string) => {
+      const doc = parse(baseSpec);
+      mkdirSync(join(dir, "specs/demo/schemas"));
+      writeFileSync(join(dir, schemaFile), stringify(doc.components.schemas.DatasetInput));
+      doc.components.schemas.DatasetInput = { $ref: "./schemas/dataset-input.yaml" };
+      writeFileSync(join(dir, "specs/demo/openapi.yaml"), stringify(doc));
+    };
+    const dir = makeRepo({ release: split });
+    const input = parse(readFileSync(join(dir, schemaFile), "utf8"));
+    input.required.push("species");
+    writeFileSync(join(dir, schemaFile), stringify(input));
+
+    const { code, out } = await run(dir);
+    expect(code).toBe(0);
+    expect(out).toContain("  major: 1 major, 0 minor, 0 patch changes");
+    // Redocly names the bundled component after its file, as codegen sees it.
+    expect(out).toContain(
+      "  | - request schema `dataset-input` field `species` (used by `POST /api/v1/datasets`): made required",
+    );
   });
 });

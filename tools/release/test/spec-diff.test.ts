@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { highestBump } from "../src/changes.js";
-import type { JsonObject } from "../src/json.js";
+import type { JsonObject } from "@sciportals/codegen/spec";
 import { diffSpecs } from "../src/spec-diff.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
