@@ -139,7 +139,10 @@ export async function generatePortal(repoRoot: string, api: ApiEntry): Promise<G
       kind: "generated",
     });
   files.push({ path: out("README.md"), content: operationsTable(model), kind: "section" });
-  files.push(...(await scaffold(repoRoot, api, model, out)));
+  for (const file of await scaffold(repoRoot, api, model, out)) {
+    const config = (await resolveConfig(resolve(repoRoot, file.path))) ?? {};
+    files.push({ ...file, content: await format(file.content, { ...config, filepath: file.path }) });
+  }
   return { files, model };
 }
 

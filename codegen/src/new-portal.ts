@@ -58,6 +58,15 @@ actions:
 `;
 }
 
+/** Keeps Prettier off a vendored spec's folder: it stays byte-identical to upstream. */
+async function ignoreVendored(folder: string): Promise<void> {
+  const file = join(repoRoot, ".prettierignore");
+  const ignored = await readFile(file, "utf8");
+  const entry = `${relative(repoRoot, folder)}/`;
+  if (ignored.split("\n").includes(entry)) return;
+  await writeFile(file, `${ignored.trimEnd()}\n${entry}\n`);
+}
+
 /** Adds an api to redocly.yaml, keeping its comments and order. */
 export function registerApi(configText: string, name: string, spec: string, overlay: string): string {
   const config = parseDocument(configText);
@@ -122,6 +131,15 @@ async function main(argv: string[]): Promise<number> {
   const { model, changed } = await writePortal(repoRoot, api);
   console.log(`generated packages/${name} (${changed.length} files, ${model.operations.length} operations)`);
   if (model.notes.length) console.log(`  ${model.notes.join("\n  ")}`);
+  run("npx", [
+    "prettier",
+    "--write",
+    "--log-level",
+    "warn",
+    "redocly.yaml",
+    relative(repoRoot, overlay),
+    `packages/${name}`,
+  ]);
   run("npm", ["install", "--no-audit", "--no-fund"]);
   run("npx", ["nx", "run-many", "-t", "build,typecheck", `--projects=${model.packageName}`]);
   console.log(`

@@ -18,7 +18,9 @@ export interface WriteResult {
 export async function writePortal(repoRoot: string, api: ApiEntry, check = false): Promise<WriteResult> {
   const { files, model } = await generatePortal(repoRoot, api);
   const changed: string[] = [];
-  for (const file of files) {
+  // Scaffold first: a new package's README must exist before its operations table is filled in.
+  const order = { scaffold: 0, generated: 1, section: 2 };
+  for (const file of [...files].sort((a, b) => order[a.kind] - order[b.kind])) {
     const target = resolve(repoRoot, file.path);
     const current = await readIfExists(target);
     let wanted: string | undefined;
