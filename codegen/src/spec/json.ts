@@ -39,3 +39,8 @@ export function escapePointer(segment: string): string {
 export function unescapePointer(segment: string): string {
   return decodeURIComponent(segment).replace(/~1/g, "/").replace(/~0/g, "~");
 }
+
+/** The strings of an array (`required`, `enum`), or none when it is not one. */
+export function stringsOf(value: Json | undefined): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
