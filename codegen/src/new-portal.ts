@@ -122,6 +122,8 @@ async function main(argv: string[]): Promise<number> {
       relative(repoRoot, overlay),
     ),
   );
+  const upstream = relative(repoRoot, spec).match(/^(specs\/[^/]+\/upstream)\//)?.[1];
+  await ignoreVendored(upstream ? join(repoRoot, upstream) : dirname(spec));
   const api = {
     name,
     spec: relative(repoRoot, spec),
