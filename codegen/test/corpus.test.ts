@@ -61,23 +61,27 @@ describe.sequential.each(entries)("corpus: $name", (entry) => {
     expect(Object.keys(operationsOut(builds().cjs, entry.name))).toEqual(Object.keys(operations));
   });
 
-  it.each(entry.calls.flatMap((call) => (["esm", "cjs"] as const).map((format) => ({ call, format }))))(
-    "$call.operation ($format)",
-    async ({ call, format }) => {
-      const sent = await callThroughStub(builds()[format], entry.name, doc, call);
-      expect(sent.url).toBe(call.url);
-      expect(sent.method).toBe(call.operation.split(" ")[0]);
-      if (call.json !== undefined) {
-        expect(sent.headers.get("content-type")).toMatch(/^application\/json/);
-        expect(JSON.parse(sent.body)).toEqual(call.json);
-      }
-      if (call.multipart) {
-        expect(sent.headers.get("content-type")).toMatch(/^multipart\/form-data; boundary=/);
-        for (const piece of call.multipart) expect(sent.body).toContain(piece);
-      }
-      if (call.header) expect(sent.headers.get(call.header[0])).toBe(call.header[1]);
-    },
+  // Titled by what the call carries, so that two calls of one operation read apart.
+  const calls = entry.calls.flatMap((call) =>
+    (["esm", "cjs"] as const).map((format) => {
+      const carries = Object.keys(call.input ?? {}).join("+") || "no input";
+      return { call, format, title: `${call.operation} with ${carries} (${format})` };
+    }),
   );
+  it.each(calls)("$title", async ({ call, format }) => {
+    const sent = await callThroughStub(builds()[format], entry.name, doc, call);
+    expect(sent.url).toBe(call.url);
+    expect(sent.method).toBe(call.operation.split(" ")[0]);
+    if (call.json !== undefined) {
+      expect(sent.headers.get("content-type")).toMatch(/^application\/json/);
+      expect(JSON.parse(sent.body)).toEqual(call.json);
+    }
+    if (call.multipart) {
+      expect(sent.headers.get("content-type")).toMatch(/^multipart\/form-data; boundary=/);
+      for (const piece of call.multipart) expect(sent.body).toContain(piece);
+    }
+    if (call.header) expect(sent.headers.get(call.header[0])).toBe(call.header[1]);
+  });
 });
 
 /** Makes the call with a fresh stub; returns what reached it, after checking the result. */
