@@ -6,12 +6,14 @@
  *
  * Options, as `--name[=value]` or `BENCH_NAME=value`:
  *   quick                 short run: smaller sizes, fewer rounds (well under a minute)
- *   only=a,b              run only these modules (client-overhead, download)
+ *   only=a,b              run only these modules (client-overhead, download, generate, …)
  *   rounds=N              rounds for every module
  *   out=FILE              where to write the markdown
  *   slice-ms=N            client-overhead: time per contender per round
  *   compare-mib=N         download: the size compared with curl (default 1024; quick 128)
  *   sizes-mib=a,b         download: further sizes, ours only (default 64,4096; quick 16,256)
+ *   generate-source=S     generate: copy `head` (default; the last commit) or `worktree` (uncommitted changes too)
+ *   generate-warmup=N     generate: discarded warm-up rounds (default 1; quick 0)
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { arch, cpus, loadavg, platform } from "node:os";
@@ -19,6 +21,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { clientOverhead } from "./benches/client-overhead.js";
 import { download } from "./benches/download.js";
+import { generate } from "./benches/generate.js";
 import { resumedDownload } from "./benches/resumed-download.js";
 import { upload } from "./benches/upload.js";
 import { capture } from "./lib/process.js";
@@ -26,7 +29,7 @@ import { mergeTables, renderReport } from "./lib/report.js";
 import type { BenchContext, BenchModule, Table } from "./lib/types.js";
 
 /** Every benchmark, in the order they run. Add new modules here. */
-const BENCHES: BenchModule[] = [clientOverhead, download, resumedDownload, upload];
+const BENCHES: BenchModule[] = [clientOverhead, download, resumedDownload, upload, generate];
 
 const BENCH_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = join(BENCH_ROOT, "../..");
