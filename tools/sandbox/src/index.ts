@@ -12,4 +12,5 @@ export { Faults, type FailFault } from "./faults.js";
 export { serveFile, sha256Of, chunks, etagOf, type VirtualFile } from "./content.js";
 export { startObjectStore, type ObjectStore } from "./object-store.js";
 export { SpecRouter, send, type Violation, type RequestContext, type HandlerResult } from "./spec-router.js";
+export { portalSpec } from "./portal-spec.js";
 export { listen, type RecordedRequest } from "./http.js";

@@ -1,14 +1,20 @@
-import { readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  escapePointer,
+  isObject,
+  objectAt,
+  operations,
+  pointer as nodeAt,
+  stringAt,
+  type Json,
+  type JsonObject,
+} from "@sciportals/codegen/spec";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
-import { parse } from "yaml";
 
 // ajv-formats is CJS with a default export.
 const addFormats =
   (addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule;
-
-type Json = any;
 
 /** What a handler sees of one request: parsed, coerced and already checked against the spec. */
 export interface RequestContext {
@@ -35,7 +41,8 @@ export type HandlerResult =
 export type Handler = (ctx: RequestContext) => HandlerResult | Promise<HandlerResult>;
 
 export interface SpecRouterOptions {
-  specFile: string;
+  /** The portal's spec as codegen reads it (see `portalSpec`): bundled, overlay applied. */
+  spec: JsonObject;
   handlers: Record<string, Handler>;
   /**
    * Checks credentials for an operation's security requirement. Returns the principal, or a
@@ -59,9 +66,10 @@ interface Route {
   template: string;
   regex: RegExp;
   names: string[];
-  operation: Json;
+  operation: JsonObject;
+  operationId: string;
   operationPointer: string;
-  params: { param: Json; pointer: string }[];
+  params: { param: JsonObject; pointer: string }[];
   security: string[][];
 }
 
@@ -73,23 +81,20 @@ export interface Violation {
   message: string;
 }
 
-/** Parsed specs and their compiled validators, shared by every sandbox started in a process. */
-const compiled = new Map<string, { spec: Json; ajv: Ajv2020; validators: Map<string, ValidateFunction> }>();
+/** Compiled validators per spec document, shared by every sandbox started in a process. */
+const compiled = new WeakMap<JsonObject, { ajv: Ajv2020; validators: Map<string, ValidateFunction> }>();
 
-function compiledSpec(file: string) {
-  let entry = compiled.get(file);
+function compiledSpec(spec: JsonObject) {
+  let entry = compiled.get(spec);
   if (!entry) {
-    const spec = parse(readFileSync(file, "utf8"), { maxAliasCount: -1 });
     const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
     addFormats(ajv);
     ajv.addSchema(spec, "spec");
-    entry = { spec, ajv, validators: new Map() };
-    compiled.set(file, entry);
+    entry = { ajv, validators: new Map() };
+    compiled.set(spec, entry);
   }
   return entry;
 }
-
-const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /**
  * Routes requests to handlers by the spec's operations, and checks both directions against the
@@ -97,67 +102,66 @@ const escapePointer = (s: string) => s.replace(/~/g, "~0").replace(/\//g, "~1");
  * error), response bodies after it (a mismatch is recorded as a violation).
  */
 export class SpecRouter {
-  readonly spec: Json;
+  readonly spec: JsonObject;
   readonly violations: Violation[] = [];
   private readonly routes: Route[] = [];
   private readonly ajv: Ajv2020;
   private readonly validators: Map<string, ValidateFunction>;
 
   constructor(private readonly options: SpecRouterOptions) {
-    ({ spec: this.spec, ajv: this.ajv, validators: this.validators } = compiledSpec(options.specFile));
+    this.spec = options.spec;
+    ({ ajv: this.ajv, validators: this.validators } = compiledSpec(options.spec));
     const rootSecurity = this.security(this.spec.security);
-    for (const [template, item] of Object.entries<Json>(this.spec.paths ?? {})) {
-      for (const method of ["get", "put", "post", "delete", "patch", "head", "options"]) {
-        const operation = item[method];
-        if (!operation) continue;
-        const names: string[] = [];
-        const pattern = template
-          .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
-          .replace(/\{([^}]+)\}/g, (_m, name: string) => {
-            names.push(name);
-            return "([^/]+)";
-          });
-        const operationPointer = `#/paths/${escapePointer(template)}/${method}`;
-        const params = new Map<string, { param: Json; pointer: string }>();
-        for (const [list, base] of [
-          [item.parameters, `#/paths/${escapePointer(template)}/parameters`],
-          [operation.parameters, `${operationPointer}/parameters`],
-        ] as const) {
-          (list ?? []).forEach((raw: Json, i: number) => {
-            const { node, pointer } = this.resolve(raw, `${base}/${i}`);
-            params.set(`${node.in}:${node.name}`, { param: node, pointer });
-          });
-        }
-        this.routes.push({
-          method: method.toUpperCase(),
-          template,
-          regex: new RegExp(`^${pattern}$`),
-          names,
-          operation,
-          operationPointer,
-          params: [...params.values()],
-          security: operation.security ? this.security(operation.security) : rootSecurity,
+    for (const { path: template, method, item, op: operation, pointer } of operations(this.spec)) {
+      const names: string[] = [];
+      const pattern = template
+        .replace(/[.*+?^$()|[\]\\]/g, "\\$&")
+        .replace(/\{([^}]+)\}/g, (_m, name: string) => {
+          names.push(name);
+          return "([^/]+)";
+        });
+      const operationPointer = `#${pointer}`;
+      const params = new Map<string, { param: JsonObject; pointer: string }>();
+      for (const [list, base] of [
+        [item.parameters, `#/paths/${escapePointer(template)}/parameters`],
+        [operation.parameters, `${operationPointer}/parameters`],
+      ] as const) {
+        if (!Array.isArray(list)) continue;
+        list.forEach((raw, i) => {
+          const { node, pointer } = this.resolve(raw, `${base}/${i}`);
+          if (isObject(node)) params.set(`${String(node.in)}:${String(node.name)}`, { param: node, pointer });
         });
       }
+      this.routes.push({
+        method: method.toUpperCase(),
+        template,
+        regex: new RegExp(`^${pattern}$`),
+        names,
+        operation,
+        operationId: stringAt(operation, "operationId") ?? `${method.toUpperCase()} ${template}`,
+        operationPointer,
+        params: [...params.values()],
+        security: operation.security ? this.security(operation.security) : rootSecurity,
+      });
     }
     // Literal segments win over parameters: /files/search before /files/{id}.
     this.routes.sort((a, b) => a.names.length - b.names.length);
   }
 
-  private security(value: Json): string[][] {
-    return Array.isArray(value) ? value.map((r: Json) => Object.keys(r ?? {})) : [];
+  private security(value: Json | undefined): string[][] {
+    return Array.isArray(value) ? value.map((r) => (isObject(r) ? Object.keys(r) : [])) : [];
   }
 
-  /** Follows local $refs, returning the node and the JSON pointer where it lives. */
-  resolve(node: Json, pointer: string): { node: Json; pointer: string } {
+  /**
+   * Follows local $refs, returning the node and the JSON pointer where it lives: ajv compiles
+   * validators by pointer into the spec, so the toolkit's `deref`, which drops it, does not do.
+   */
+  resolve(node: Json | undefined, pointer: string): { node: Json | undefined; pointer: string } {
     let current = node;
     let at = pointer;
-    while (current && typeof current === "object" && typeof current.$ref === "string") {
+    while (isObject(current) && typeof current.$ref === "string") {
       at = current.$ref;
-      current = at
-        .slice(2)
-        .split("/")
-        .reduce((n: Json, k: string) => n?.[k.replace(/~1/g, "/").replace(/~0/g, "~")], this.spec);
+      current = nodeAt(this.spec, at);
     }
     return { node: current, pointer: at };
   }
@@ -192,31 +196,32 @@ export class SpecRouter {
       );
       return true;
     }
-    const operationId = route.operation.operationId as string;
+    const operationId = route.operationId;
     const problems: { location: string; name: string; message: string }[] = [];
-    const pathParams: Record<string, any> = {};
-    const query: Record<string, any> = {};
+    const pathParams: Record<string, unknown> = {};
+    const query: Record<string, unknown> = {};
     route.names.forEach(
       (name, i) => (pathParams[name] = decodeURIComponent((match as RegExpExecArray)[i + 1]!)),
     );
 
     for (const { param, pointer } of route.params) {
       if (param.in === "cookie") continue;
+      const location = String(param.in);
+      const name = String(param.name);
       const { node: schema } = this.resolve(param.schema, `${pointer}/schema`);
       let raw: unknown;
-      if (param.in === "path") raw = pathParams[param.name];
-      else if (param.in === "header") raw = req.headers[String(param.name).toLowerCase()];
-      else if (param.in === "query") raw = readQuery(url.searchParams, param, schema);
+      if (location === "path") raw = pathParams[name];
+      else if (location === "header") raw = req.headers[name.toLowerCase()];
+      else if (location === "query") raw = readQuery(url.searchParams, param, schema);
       if (raw === undefined) {
-        if (param.required)
-          problems.push({ location: param.in, name: param.name, message: "Field required" });
+        if (param.required) problems.push({ location, name, message: "Field required" });
         continue;
       }
-      const value = coerce(raw, schema, param);
-      const fn = this.validator(`${pointer}/schema`.replace(/^#/, "#"));
-      if (!fn(value)) problems.push({ location: param.in, name: param.name, message: this.describe(fn) });
-      if (param.in === "path") pathParams[param.name] = value;
-      else if (param.in === "query") query[param.name] = value;
+      const value = coerce(raw, schema);
+      const fn = this.validator(`${pointer}/schema`);
+      if (!fn(value)) problems.push({ location, name, message: this.describe(fn) });
+      if (location === "path") pathParams[name] = value;
+      else if (location === "query") query[name] = value;
     }
 
     const auth = this.options.authenticate(req, route.security, operationId);
@@ -225,7 +230,7 @@ export class SpecRouter {
       return true;
     }
 
-    let body: any;
+    let body: unknown;
     const bodySpec = route.operation.requestBody
       ? this.resolve(route.operation.requestBody, `${route.operationPointer}/requestBody`)
       : undefined;
@@ -243,8 +248,8 @@ export class SpecRouter {
       } else body = raw;
     }
     if (bodySpec) {
-      const media = bodySpec.node.content?.[contentType];
-      if (body === undefined && bodySpec.node.required)
+      const media = objectAt(bodySpec.node, "content")[contentType];
+      if (body === undefined && isObject(bodySpec.node) && bodySpec.node.required)
         problems.push({ location: "body", name: "", message: "Field required" });
       else if (body !== undefined && !media)
         problems.push({
@@ -294,7 +299,7 @@ export class SpecRouter {
   private finish(route: Route, res: ServerResponse, result: HandlerResult, operationId: string) {
     if ("stream" in result) return;
     const status = result.status;
-    const responses = route.operation.responses ?? {};
+    const responses = objectAt(route.operation, "responses");
     const rawResponse = responses[String(status)] ?? responses.default;
     if (!rawResponse) {
       this.violations.push({
@@ -308,7 +313,7 @@ export class SpecRouter {
         ? `${route.operationPointer}/responses/${status}`
         : `${route.operationPointer}/responses/default`;
       const { node, pointer } = this.resolve(rawResponse, pointerBase);
-      if (node.content?.["application/json"]) {
+      if (objectAt(node, "content")["application/json"]) {
         const fn = this.validator(`${pointer}/content/application~1json/schema`);
         if (!fn(result.body)) {
           this.violations.push({ operationId, kind: "response", status, message: this.describe(fn) });
@@ -319,20 +324,26 @@ export class SpecRouter {
   }
 }
 
-function readQuery(params: URLSearchParams, param: Json, schema: Json): unknown {
-  const type = Array.isArray(schema?.type) ? schema.type.find((t: string) => t !== "null") : schema?.type;
-  if (type === "array") {
-    const values = params.getAll(param.name);
+/** A schema's type, the non-null one of a `[T, "null"]` list. */
+function typeOf(schema: Json | undefined): Json | undefined {
+  if (!isObject(schema)) return undefined;
+  return Array.isArray(schema.type) ? schema.type.find((t) => t !== "null") : schema.type;
+}
+
+function readQuery(params: URLSearchParams, param: JsonObject, schema: Json | undefined): unknown {
+  const name = String(param.name);
+  if (typeOf(schema) === "array") {
+    const values = params.getAll(name);
     if (values.length === 0) return undefined;
     if (param.explode === false) return values.flatMap((v) => v.split(","));
     return values;
   }
-  return params.get(param.name) ?? undefined;
+  return params.get(name) ?? undefined;
 }
 
-function coerceScalar(value: unknown, schema: Json): unknown {
+function coerceScalar(value: unknown, schema: Json | undefined): unknown {
   if (typeof value !== "string") return value;
-  const type = Array.isArray(schema?.type) ? schema.type.find((t: string) => t !== "null") : schema?.type;
+  const type = typeOf(schema);
   if (type === "integer" || type === "number") {
     const n = Number(value);
     return value.trim() !== "" && Number.isFinite(n) ? n : value;
@@ -341,8 +352,9 @@ function coerceScalar(value: unknown, schema: Json): unknown {
   return value;
 }
 
-function coerce(value: unknown, schema: Json, _param: Json): unknown {
-  if (Array.isArray(value)) return value.map((v) => coerceScalar(v, schema?.items));
+function coerce(value: unknown, schema: Json | undefined): unknown {
+  if (Array.isArray(value))
+    return value.map((v) => coerceScalar(v, isObject(schema) ? schema.items : undefined));
   return coerceScalar(value, schema);
 }
 

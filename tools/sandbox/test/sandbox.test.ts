@@ -40,9 +40,9 @@ describe("spec-driven routing", () => {
 
   it("records (rather than hides) a response that breaks the spec", async () => {
     const { SpecRouter } = await import("../src/spec-router.js");
-    const { fileURLToPath } = await import("node:url");
+    const { portalSpec } = await import("../src/portal-spec.js");
     const router = new SpecRouter({
-      specFile: fileURLToPath(new URL("../../../specs/stomics/openapi.yaml", import.meta.url)),
+      spec: await portalSpec("stomics"),
       authenticate: () => ({ principal: undefined }),
       errorBody: (_s, message) => ({ detail: message }),
       handlers: { getDataset: () => ({ status: 200, body: { accession: 42 } }) },

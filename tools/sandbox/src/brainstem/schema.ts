@@ -4,7 +4,17 @@
  * The one thing the spec does not say is where a relation points; RELATION_TARGETS adds that.
  */
 
-type Json = any;
+import {
+  EXTENSIONS,
+  isObject,
+  objectAt,
+  readExtension,
+  stringAt,
+  stringsOf,
+  successSchema,
+  type Json,
+  type JsonObject,
+} from "@sciportals/codegen/spec";
 
 export type FieldType =
   | "str"
@@ -151,8 +161,11 @@ const REF_TYPES: Record<string, FieldType> = {
   SubjectLogEntry: "entries",
 };
 
-const refName = (s: Json): string | undefined =>
-  typeof s?.$ref === "string" ? s.$ref.split("/").pop() : undefined;
+/** The last segment of a local `$ref`: a schema's or a parameter's name. */
+const refName = (s: Json | undefined): string | undefined =>
+  isObject(s) && typeof s.$ref === "string" ? s.$ref.split("/").pop() : undefined;
+
+const asObject = (node: Json | undefined): JsonObject => (isObject(node) ? node : {});
 
 interface Shape {
   type: FieldType;
@@ -163,19 +176,19 @@ interface Shape {
   minItems?: number;
 }
 
-function classify(schema: Json): Shape {
-  let s = schema ?? {};
+function classify(schema: Json | undefined): Shape {
+  let s = asObject(schema);
   let nullable = false;
   if (Array.isArray(s.anyOf)) {
-    const rest = s.anyOf.filter((b: Json) => b?.type !== "null");
+    const rest = s.anyOf.filter((b) => !(isObject(b) && b.type === "null"));
     nullable = rest.length !== s.anyOf.length;
-    if (rest.length === 2 && refName(rest[1]) === "ExpandedRecord") s = rest[0];
-    else if (rest.length === 1) s = rest[0];
+    if (rest.length === 2 && refName(rest[1]) === "ExpandedRecord") s = asObject(rest[0]);
+    else if (rest.length === 1) s = asObject(rest[0]);
     else return { type: "other", nullable };
   }
   const ref = refName(s);
   if (ref) return { type: REF_TYPES[ref] ?? "other", nullable };
-  const types: string[] = Array.isArray(s.type) ? s.type : s.type ? [s.type] : [];
+  const types = Array.isArray(s.type) ? stringsOf(s.type) : typeof s.type === "string" ? [s.type] : [];
   if (types.includes("null")) nullable = true;
   const t = types.find((x) => x !== "null");
   const out: Shape = { type: "other", nullable };
@@ -206,7 +219,7 @@ function classify(schema: Json): Shape {
       else if (s.format === "date-time") out.type = "datetime";
       else if (Array.isArray(s.enum)) {
         out.type = "enum";
-        out.enum = s.enum.filter((v: unknown) => v !== null);
+        out.enum = stringsOf(s.enum);
       } else out.type = "str";
       if (typeof s.maxLength === "number") out.maxLength = s.maxLength;
       break;
@@ -231,22 +244,29 @@ function targetOf(modelKey: string, field: string, approvalOf?: string): string 
   return general ?? undefined;
 }
 
+/** A component schema the model table relies on; the spec is generated, so a missing one is a bug. */
+function schemaNamed(spec: JsonObject, name: string): JsonObject {
+  const schema = objectAt(objectAt(spec, "components"), "schemas")[name];
+  if (!isObject(schema)) throw new Error(`brainstem sandbox: no schema ${name} in the spec`);
+  return schema;
+}
+
 function fieldsOf(
-  spec: Json,
+  spec: JsonObject,
   schemaName: string,
   modelKey: string,
   readOnlyAll: boolean,
   approvalOf?: string,
 ): Map<string, FieldDef> {
-  const schema = spec.components.schemas[schemaName];
-  const required = new Set<string>(schema.required ?? []);
+  const schema = schemaNamed(spec, schemaName);
+  const required = new Set(stringsOf(schema.required));
   const out = new Map<string, FieldDef>();
-  for (const [name, prop] of Object.entries<Json>(schema.properties ?? {})) {
+  for (const [name, prop] of Object.entries(objectAt(schema, "properties"))) {
     if (name === "id") continue;
     const shape = classify(prop);
-    const f: FieldDef = { name, ...shape, readOnly: readOnlyAll || prop?.readOnly === true };
+    const f: FieldDef = { name, ...shape, readOnly: readOnlyAll || asObject(prop).readOnly === true };
     if (required.has(name)) f.required = true;
-    if (/\bUnique\./.test(String(prop?.description ?? ""))) f.unique = true;
+    if (/\bUnique\./.test(stringAt(prop, "description") ?? "")) f.unique = true;
     if (RELATION_TYPES.has(f.type)) {
       const target = targetOf(modelKey, name, approvalOf);
       if (target) f.target = target;
@@ -256,38 +276,46 @@ function fieldsOf(
   return out;
 }
 
+const PAGINATION = EXTENSIONS.find((e) => e.key === "x-sciportals-pagination")!;
+
 /** Reads every model the spec has paths for. */
-export function readModels(spec: Json): Map<string, ModelDef> {
+export function readModels(spec: JsonObject): Map<string, ModelDef> {
   const models = new Map<string, ModelDef>();
-  const paths = spec.paths as Record<string, Json>;
+  const paths = objectAt(spec, "paths");
+  const schemas = objectAt(objectAt(spec, "components"), "schemas");
   for (const [path, item] of Object.entries(paths)) {
     const m = /^\/api\/private\/([a-z_]+)\/([a-z]+)\/$/.exec(path);
-    if (!m || !item.get) continue;
+    const list = isObject(item) ? item.get : undefined;
+    if (!m || !isObject(list)) continue;
     const [, app, model] = m as unknown as [string, string, string];
     const key = `${app}/${model}`;
-    const listRef = refName(item.get.responses["200"].content["application/json"].schema)!;
+    const listRef = refName(successSchema(spec, list));
+    const paging = readExtension(list, PAGINATION);
+    const listKey = isObject(paging) ? stringAt(paging, "items") : undefined;
+    if (!listRef || !listKey) throw new Error(`brainstem sandbox: GET ${path} is not a paginated list`);
     const name = listRef.replace(/List$/, "");
-    const detail = spec.components.schemas[`${name}Detail`];
-    const itemPath = paths[`${path}{id}/`] ?? {};
-    const idParam = (itemPath.parameters ?? []).map(refName)[0];
+    const detailKey = stringsOf(schemaNamed(spec, `${name}Detail`).required)[0];
+    if (!detailKey) throw new Error(`brainstem sandbox: ${name}Detail requires no envelope key`);
+    const itemPath = objectAt(paths, `${path}{id}/`);
+    const idParam = Array.isArray(itemPath.parameters) ? refName(itemPath.parameters[0]) : undefined;
     const kind: ModelKind = itemPath.patch
       ? "crud"
       : paths[`${path}{id}/cancel/`]
         ? "invitation"
         : "approval";
-    const sortEnum: string[] = spec.components.schemas[`${name}SortField`]?.enum ?? [];
-    const includeEnum: string[] = spec.components.schemas[`${name}Include`]?.enum ?? [];
+    const sortEnum = stringsOf(objectAt(schemas, `${name}SortField`).enum);
+    const includeEnum = stringsOf(objectAt(schemas, `${name}Include`).enum);
     const def: ModelDef = {
       key,
       app,
       model,
       name,
-      listKey: item.get["x-sciportals-pagination"].items,
-      detailKey: detail.required[0],
+      listKey,
+      detailKey,
       idType: idParam === "IntegerId" ? "integer" : "uuid",
       kind,
       fields: new Map(),
-      canCreate: Boolean(item.post),
+      canCreate: Boolean(isObject(item) && item.post),
       hasPublic: Boolean(paths[`/api/public/${app}/${model}/`]),
       sortable: new Set(sortEnum.filter((s) => !s.startsWith("-"))),
       includable: new Set(includeEnum.filter((s) => !s.endsWith(".*"))),

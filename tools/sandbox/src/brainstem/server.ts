@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { fileURLToPath } from "node:url";
+import { deref, isObject, objectAt, operations, stringsOf } from "@sciportals/codegen/spec";
 import { Faults } from "../faults.js";
 import { listen, record, type RecordedRequest } from "../http.js";
 import {
@@ -11,6 +11,7 @@ import {
   type RequestContext,
   type Violation,
 } from "../spec-router.js";
+import { portalSpec } from "../portal-spec.js";
 import { Auth, type AuthStats, type DeviceSession } from "./auth.js";
 import { emailOf, loadFixtures, passwordOf, PEOPLE, type FixtureIds, type Handle } from "./fixtures.js";
 import { applyFilters, applySort, parseInclude, parseListQuery, QueryError } from "./query.js";
@@ -76,8 +77,6 @@ export interface BrainstemSandbox {
   record(model: string, id: Id): Record<string, unknown> | undefined;
   close(): Promise<void>;
 }
-
-const SPEC = fileURLToPath(new URL("../../../../specs/brainstem/openapi.yaml", import.meta.url));
 
 const NOT_FOUND = { status: 404, body: { detail: "Not found." } } satisfies HandlerResult;
 const FORBIDDEN = {
@@ -161,7 +160,7 @@ export async function startBrainstemSandbox(
   }
 
   const router = new SpecRouter({
-    specFile: SPEC,
+    spec: await portalSpec("brainstem"),
     handlers,
     errorBody: (_status, message) => ({ detail: message }),
     validationStatus: 400,
@@ -670,45 +669,42 @@ export async function startBrainstemSandbox(
   // ------------------------------------------------------------------ route table from the spec
 
   const ROUTE = /^\/api\/(private|public)\/([a-z_]+)\/([a-z]+)\/(?:\{id\}\/(?:([a-z_]+)\/)?)?$/;
-  for (const [path, item] of Object.entries<any>(router.spec.paths)) {
-    for (const method of ["get", "post", "put", "patch", "delete"]) {
-      const op = item[method];
-      if (!op) continue;
-      const opId: string = op.operationId;
-      const schema = op.requestBody?.content?.["application/json"]?.schema;
-      if (schema) requiredBodyFields.set(opId, router.resolve(schema, "#").node.required ?? []);
-      const match = ROUTE.exec(path);
-      if (!match) {
-        if (!handlers[opId]) throw new Error(`brainstem sandbox: no handler for ${opId}`);
-        continue;
-      }
-      const [, portal, app, model, action] = match as unknown as [
-        string,
-        "private" | "public",
-        string,
-        string,
-        string?,
-      ];
-      const m = store.model(`${app}/${model}`);
-      const hasId = path.includes("{id}");
-      if (!action) {
-        if (method === "get") handlers[opId] = hasId ? get(m, portal) : list(m, portal);
-        else if (method === "post") handlers[opId] = create(m);
-        else if (method === "delete") handlers[opId] = remove(m);
-        else handlers[opId] = update(m, method === "put" ? "replace" : "update");
-        if (method === "post" || method === "put" || method === "patch")
-          writeOps.set(opId, {
-            model: m,
-            mode: method === "post" ? "create" : method === "put" ? "replace" : "update",
-          });
-      } else if (m.kind === "invitation")
-        handlers[opId] = invitationAction(m, action as "accept" | "reject" | "cancel");
-      else if (m.kind === "approval") handlers[opId] = approvalAction(m, action as "accept" | "reject");
-      else if (action === "join" || action === "leave") handlers[opId] = groupAction(m, action);
-      else if (action.endsWith("_entry"))
-        handlers[opId] = entryAction(m, action.replace("_entry", "") as "add" | "change" | "remove");
-      else throw new Error(`brainstem sandbox: unknown action ${path}`);
+  for (const { path, method, op } of operations(router.spec)) {
+    const opId = String(op.operationId);
+    const body = objectAt(objectAt(op.requestBody, "content"), "application/json");
+    const schema = deref(router.spec, body.schema);
+    if (isObject(schema)) requiredBodyFields.set(opId, stringsOf(schema.required));
+    const match = ROUTE.exec(path);
+    if (!match) {
+      if (!handlers[opId]) throw new Error(`brainstem sandbox: no handler for ${opId}`);
+      continue;
     }
+    const [, portal, app, model, action] = match as unknown as [
+      string,
+      "private" | "public",
+      string,
+      string,
+      string?,
+    ];
+    const m = store.model(`${app}/${model}`);
+    const hasId = path.includes("{id}");
+    if (!action) {
+      if (method === "get") handlers[opId] = hasId ? get(m, portal) : list(m, portal);
+      else if (method === "post") handlers[opId] = create(m);
+      else if (method === "delete") handlers[opId] = remove(m);
+      else handlers[opId] = update(m, method === "put" ? "replace" : "update");
+      if (method === "post" || method === "put" || method === "patch")
+        writeOps.set(opId, {
+          model: m,
+          mode: method === "post" ? "create" : method === "put" ? "replace" : "update",
+        });
+    } else if (m.kind === "invitation")
+      handlers[opId] = invitationAction(m, action as "accept" | "reject" | "cancel");
+    else if (m.kind === "approval") handlers[opId] = approvalAction(m, action as "accept" | "reject");
+    else if (action === "join" || action === "leave") handlers[opId] = groupAction(m, action);
+    else if (action.endsWith("_entry"))
+      handlers[opId] = entryAction(m, action.replace("_entry", "") as "add" | "change" | "remove");
+    else throw new Error(`brainstem sandbox: unknown action ${path}`);
   }
 
   // ------------------------------------------------------------------ preflight for record URLs
@@ -733,7 +729,7 @@ export async function startBrainstemSandbox(
     const m = models.get(`${app}/${model}`);
     const method = (req.method === "HEAD" ? "GET" : (req.method ?? "GET")).toLowerCase();
     const template = `/api/${portal}/${app}/${model}/{id}/${action ? `${action}/` : ""}`;
-    const op = router.spec.paths[template]?.[method];
+    const op = objectAt(objectAt(router.spec, "paths"), template)[method];
     if (!m || !op) return false;
     let user: Account | undefined;
     if (portal === "private") {

@@ -2,9 +2,17 @@ import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { open, rm, unlink } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  deref,
+  isObject,
+  objectAt,
+  operations,
+  stringAt,
+  type Json,
+  type JsonObject,
+} from "@sciportals/codegen/spec";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { chunks, serveFile, sha256Of, type VirtualFile } from "../content.js";
@@ -18,6 +26,7 @@ import {
   type RequestContext,
   type Violation,
 } from "../spec-router.js";
+import { portalSpec } from "../portal-spec.js";
 import { FlowAuth, readCookie, REFRESH_COOKIE, type ApiKeySpec, type FlowAuthStats } from "./auth.js";
 import { ExecutionEngine, IN_FLIGHT, type ExecutionDurations } from "./executions.js";
 import {
@@ -168,7 +177,6 @@ export interface FlowSandbox {
   close(): Promise<void>;
 }
 
-const SPEC = fileURLToPath(new URL("../../../../specs/flow/openapi.yaml", import.meta.url));
 const NOT_FOUND: HandlerResult = { status: 404, body: { error: "Not found" } };
 const BARE_404: HandlerResult = { status: 404 };
 const FORBIDDEN_SCOPE: HandlerResult = {
@@ -514,14 +522,16 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
   const formValidators = new Map<string, ValidateFunction>();
 
   function formObject(form: Multipart, schemaName: string): Record<string, unknown> {
-    const schema = router.resolve({ $ref: `#/components/schemas/${schemaName}` }, "").node;
-    const props = (schema.properties ?? {}) as Record<string, unknown>;
+    const schema = deref(router.spec, { $ref: `#/components/schemas/${schemaName}` });
+    const props = objectAt(schema, "properties");
+    const typeOf = (node: Json | undefined) => (isObject(node) ? node.type : undefined);
     const object: Record<string, unknown> = {};
     for (const [key, values] of form.fields) {
-      const prop = props[key] ? router.resolve(props[key], "").node : undefined;
-      const type = prop?.type;
+      const prop = deref(router.spec, props[key]);
+      const type = typeOf(prop);
       if (type === "array") {
-        const itemType = prop.items ? router.resolve(prop.items, "").node.type : "string";
+        const items = isObject(prop) ? prop.items : undefined;
+        const itemType = items ? typeOf(deref(router.spec, items)) : "string";
         object[key] = values.filter((v) => v !== "").map((v) => coerceFormValue(v, itemType));
         continue;
       }
@@ -879,7 +889,7 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
   // ------------------------------------------------------------------ the router
 
   router = new SpecRouter({
-    specFile: SPEC,
+    spec: await portalSpec("flow"),
     errorBody: (_status, message) => ({ error: message }),
     validationStatus: 400,
     validationBody: (problems) => {
@@ -2340,30 +2350,40 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
 
   // ------------------------------------------------------------------ path IDs the server's URLconf rejects (404)
 
-  const templates = Object.entries<any>(router.spec.paths).map(([template, item]) => {
-    const names: string[] = [];
-    const regex = new RegExp(
-      `^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{([^}]+)\}/g, (_m, name: string) => {
-        names.push(name);
-        return "([^/]+)";
-      })}$`,
-    );
-    const patterns = new Map<string, RegExp>();
-    for (const op of Object.values<any>(item)) {
-      for (const raw of op?.parameters ?? []) {
-        const param = router.resolve(raw, "").node;
-        if (param.in !== "path") continue;
-        const schema = router.resolve(param.schema, "").node;
-        if (schema?.pattern) patterns.set(param.name, new RegExp(schema.pattern));
-      }
+  /** A path template: its parameters' names and patterns, and its operations by method. */
+  interface Template {
+    names: string[];
+    regex: RegExp;
+    patterns: Map<string, RegExp>;
+    ops: Map<string, JsonObject>;
+  }
+  const templates = new Map<string, Template>();
+  for (const { path, method, op } of operations(router.spec)) {
+    let template = templates.get(path);
+    if (!template) {
+      const names: string[] = [];
+      const regex = new RegExp(
+        `^${path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{([^}]+)\}/g, (_m, name: string) => {
+          names.push(name);
+          return "([^/]+)";
+        })}$`,
+      );
+      template = { names, regex, patterns: new Map(), ops: new Map() };
+      templates.set(path, template);
     }
-    return { item, names, regex, patterns };
-  });
+    template.ops.set(method, op);
+    for (const raw of Array.isArray(op.parameters) ? op.parameters : []) {
+      const param = deref(router.spec, raw);
+      if (!isObject(param) || param.in !== "path") continue;
+      const pattern = stringAt(deref(router.spec, param.schema), "pattern");
+      if (pattern) template.patterns.set(String(param.name), new RegExp(pattern));
+    }
+  }
 
   /** A request whose path fits a template only with an ID the URLconf would not match: 404, as Django answers. */
   function unroutable(pathname: string, method: string): HandlerResult | undefined {
-    let shape: (typeof templates)[number] | undefined;
-    for (const t of templates) {
+    let shape: Template | undefined;
+    for (const t of templates.values()) {
       const m = t.regex.exec(pathname);
       if (!m) continue;
       const valid = t.names.every((name, i) => {
@@ -2380,8 +2400,8 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
       shape ??= t;
     }
     if (!shape) return undefined;
-    const op = shape.item[method.toLowerCase() === "head" ? "get" : method.toLowerCase()];
-    const notFound = op?.responses?.["404"]?.$ref as string | undefined;
+    const op = shape.ops.get(method.toLowerCase() === "head" ? "get" : method.toLowerCase());
+    const notFound = stringAt(objectAt(objectAt(op, "responses"), "404"), "$ref");
     return notFound?.endsWith("NotFoundNoBody") ? BARE_404 : NOT_FOUND;
   }
 

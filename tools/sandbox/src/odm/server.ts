@@ -18,11 +18,12 @@
  *   type), since the router only checks JSON bodies it sends.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { fileURLToPath } from "node:url";
+import { deref, objectAt, operations, stringAt, type JsonObject } from "@sciportals/codegen/spec";
 import { etagOf, serveFile, sha256Of, type VirtualFile } from "../content.js";
 import { Faults } from "../faults.js";
 import { listen, record, type RecordedRequest } from "../http.js";
 import { send, SpecRouter, type HandlerResult, type RequestContext, type Violation } from "../spec-router.js";
+import { portalSpec } from "../portal-spec.js";
 import {
   buildCatalog,
   catalogIds,
@@ -117,7 +118,6 @@ export interface OdmSandbox {
   close(): Promise<void>;
 }
 
-const SPEC = fileURLToPath(new URL("../../../../specs/genestack-odm/openapi.yaml", import.meta.url));
 const TSV = "text/tab-separated-values";
 const REASONS: Record<number, string> = {
   400: "Bad Request",
@@ -277,10 +277,10 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
 
   // ------------------------------------------------------------------ spec bookkeeping
   let router: SpecRouter;
-  const operations = new Map<string, any>();
+  const byId = new Map<string, JsonObject>();
   /** Records a violation for a response the handler wrote itself (downloads, TSV). */
   const checkOwn = (operationId: string, status: number, mediaType?: string) => {
-    const responses = operations.get(operationId)?.responses ?? {};
+    const responses = objectAt(byId.get(operationId), "responses");
     const raw = responses[String(status)] ?? responses.default;
     if (!raw) {
       router.violations.push({
@@ -291,8 +291,7 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
       });
       return;
     }
-    const { node } = router.resolve(raw, "#");
-    if (mediaType && !node.content?.[mediaType]) {
+    if (mediaType && !objectAt(deref(router.spec, raw), "content")[mediaType]) {
       router.violations.push({
         operationId,
         kind: "response",
@@ -869,7 +868,7 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
   };
 
   router = new SpecRouter({
-    specFile: SPEC,
+    spec: await portalSpec("genestack-odm"),
     errorBody,
     validationStatus: 400,
     authenticate(req, security) {
@@ -1186,9 +1185,10 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
       },
     },
   });
-  for (const item of Object.values<any>(router.spec.paths ?? {}))
-    for (const method of ["get", "put", "post", "delete", "patch", "head"])
-      if (item[method]?.operationId) operations.set(item[method].operationId, item[method]);
+  for (const { op } of operations(router.spec)) {
+    const operationId = stringAt(op, "operationId");
+    if (operationId) byId.set(operationId, op);
+  }
 
   const api = await listen(async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://sandbox");

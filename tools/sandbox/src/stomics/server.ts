@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import { sha256Of, type VirtualFile } from "../content.js";
 import { Faults } from "../faults.js";
 import { listen, record, type RecordedRequest } from "../http.js";
 import { startObjectStore, type ObjectStore } from "../object-store.js";
 import { send, SpecRouter, type HandlerResult, type Violation } from "../spec-router.js";
+import { portalSpec } from "../portal-spec.js";
 import { buildCatalog, type CatalogDataset, type CatalogFile } from "./catalog.js";
 
 export const STOMICS_SANDBOX_KEY = "sk-sandbox-stomics-0123456789";
@@ -47,8 +47,6 @@ export interface StomicsSandbox {
   close(): Promise<void>;
 }
 
-const SPEC = fileURLToPath(new URL("../../../../specs/stomics/openapi.yaml", import.meta.url));
-
 function summary(d: CatalogDataset) {
   return {
     accession: d.accession,
@@ -89,7 +87,7 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
   const notFound = (what: string): HandlerResult => ({ status: 404, body: { detail: `${what} not found` } });
 
   const router = new SpecRouter({
-    specFile: SPEC,
+    spec: await portalSpec("stomics"),
     errorBody: (_status, message) => ({ detail: message }),
     validationStatus: 422,
     validationBody: (problems) => ({
