@@ -5,6 +5,7 @@ import {
   isObject,
   pointer,
   schemaRefName,
+  stringsOf,
   type Json,
   type JsonObject,
 } from "@sciportals/codegen/spec";
@@ -59,14 +60,10 @@ function normalize(node: Json | undefined): JsonObject {
   return isObject(node) ? node : {};
 }
 
-function strings(value: Json | undefined): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
-}
-
 /** The schema's types, inferred from its keywords when `type` is absent; undefined means any. */
 function typesOf(schema: JsonObject): string[] | undefined {
   if (typeof schema.type === "string") return [schema.type];
-  if (Array.isArray(schema.type)) return strings(schema.type);
+  if (Array.isArray(schema.type)) return stringsOf(schema.type);
   if (schema.properties !== undefined || schema.additionalProperties !== undefined) return ["object"];
   if (schema.items !== undefined) return ["array"];
   const values = enumOf(schema);
@@ -104,11 +101,11 @@ function flatten(document: JsonObject, schema: JsonObject, depth = 0): JsonObjec
   const { allOf, ...rest } = schema;
   const merged: JsonObject = { ...rest };
   const properties: JsonObject = isObject(rest.properties) ? { ...rest.properties } : {};
-  const required = new Set(strings(rest.required));
+  const required = new Set(stringsOf(rest.required));
   for (const raw of allOf) {
     const part = flatten(document, normalize(deref(document, raw, "lenient")), depth + 1);
     if (isObject(part.properties)) Object.assign(properties, part.properties);
-    for (const name of strings(part.required)) required.add(name);
+    for (const name of stringsOf(part.required)) required.add(name);
     for (const [key, value] of Object.entries(part)) {
       if (key !== "properties" && key !== "required" && !(key in merged)) merged[key] = value;
     }
@@ -313,8 +310,8 @@ export class SchemaDiff {
 
     const oldProps = isObject(o.properties) ? o.properties : {};
     const newProps = isObject(n.properties) ? n.properties : {};
-    const oldRequired = new Set(strings(o.required));
-    const newRequired = new Set(strings(n.required));
+    const oldRequired = new Set(stringsOf(o.required));
+    const newRequired = new Set(stringsOf(n.required));
     const names = unionKeys(oldProps, newProps);
     for (const name of [...oldRequired, ...newRequired]) if (!names.includes(name)) names.push(name);
     for (const name of names) {

@@ -5,6 +5,7 @@ import {
   HTTP_METHODS,
   isObject,
   operations,
+  stringsOf,
   type Json,
   type JsonObject,
 } from "@sciportals/codegen/spec";
@@ -132,8 +133,8 @@ class SpecDiff {
           if (a === undefined) this.add(where, "capability-added", "minor", key);
           else if (b === undefined) this.add(where, "capability-removed", "major", key);
           else {
-            const lost = strings(isObject(a) ? a.options : undefined).filter(
-              (option) => !strings(isObject(b) ? b.options : undefined).includes(option),
+            const lost = stringsOf(isObject(a) ? a.options : undefined).filter(
+              (option) => !stringsOf(isObject(b) ? b.options : undefined).includes(option),
             );
             if (lost.length)
               this.add(
@@ -480,10 +481,6 @@ function q(value: Json | undefined): string {
 
 function formatValue(value: Json | undefined): string {
   return value === undefined ? "unset" : JSON.stringify(value);
-}
-
-function strings(value: Json | undefined): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
 }
 
 function operationsOf(document: JsonObject): Map<string, Operation> {
