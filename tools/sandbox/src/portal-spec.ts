@@ -14,17 +14,18 @@ const loaded = new Map<string, Promise<JsonObject>>();
 export function portalSpec(api: string): Promise<JsonObject> {
   let spec = loaded.get(api);
   if (!spec) {
-    spec = load(api);
+    spec = loadPortalSpec(api);
     loaded.set(api, spec);
     spec.catch(() => loaded.delete(api)); // a failed load is retried, not remembered
   }
   return spec;
 }
 
-async function load(api: string): Promise<JsonObject> {
-  const entry = (await readApis(repoRoot)).find((a) => a.name === api);
-  if (!entry) throw new Error(`sandbox: no apis.${api} in redocly.yaml`);
-  const fromRoot = (path: string) => (isAbsolute(path) ? path : join(repoRoot, path));
+/** {@link portalSpec} without the cache, from the redocly.yaml of any repository root. */
+export async function loadPortalSpec(api: string, root = repoRoot): Promise<JsonObject> {
+  const entry = (await readApis(root)).find((a) => a.name === api);
+  if (!entry) throw new Error(`sandbox: no apis.${api} in ${join(root, "redocly.yaml")}`);
+  const fromRoot = (path: string) => (isAbsolute(path) ? path : join(root, path));
   const overlay = entry.overlay === undefined ? undefined : fromRoot(entry.overlay);
   return (await loadSpec(fromRoot(entry.spec), { overlay })).document;
 }

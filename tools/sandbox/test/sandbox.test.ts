@@ -1,3 +1,7 @@
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   etagOf,
@@ -55,6 +59,56 @@ describe("spec-driven routing", () => {
       expect(router.violations[0]!.message).toContain("/accession must be string");
     } finally {
       await server.close();
+    }
+  });
+});
+
+describe("portal specs", () => {
+  it("serves the spec with the api's overlay applied, as codegen reads it", async () => {
+    const { SpecRouter } = await import("../src/spec-router.js");
+    const { loadPortalSpec } = await import("../src/portal-spec.js");
+    const root = mkdtempSync(join(tmpdir(), "portal-spec-"));
+    try {
+      mkdirSync(join(root, "specs/stomics"), { recursive: true });
+      copyFileSync(
+        fileURLToPath(new URL("../../../specs/stomics/openapi.yaml", import.meta.url)),
+        join(root, "specs/stomics/openapi.yaml"),
+      );
+      writeFileSync(
+        join(root, "redocly.yaml"),
+        "apis:\n  stomics:\n    root: specs/stomics/openapi.yaml\n    x-sciportals-overlay: specs/stomics/overlay.yaml\n",
+      );
+      const overlay = {
+        overlay: "1.0.0",
+        info: { title: "Corrections", version: "1.0.0" },
+        actions: [
+          { target: "$.paths['/api/v1/datasets/{accession}'].get", remove: true },
+          {
+            target: "$.paths['/api/v1/datasets'].get.parameters[?(@.name == 'per_page')].schema",
+            update: { maximum: 10 },
+          },
+        ],
+      };
+      writeFileSync(join(root, "specs/stomics/overlay.yaml"), JSON.stringify(overlay));
+      const router = new SpecRouter({
+        spec: await loadPortalSpec("stomics", root),
+        authenticate: () => ({ principal: undefined }),
+        errorBody: (_s, message) => ({ detail: message }),
+        handlers: {
+          getDataset: () => ({ status: 200, body: {} }),
+          listDatasets: () => ({ status: 200, body: { items: [], total: 0, page: 1, per_page: 10 } }),
+        },
+      });
+      const server = await listen((req, res) => void router.handle(req, res, new URL(req.url!, "http://x")));
+      try {
+        expect((await fetch(`${server.url}/api/v1/datasets/STD0001`)).status).toBe(404);
+        expect((await fetch(`${server.url}/api/v1/datasets?per_page=20`)).status).toBe(400);
+        expect((await fetch(`${server.url}/api/v1/datasets?per_page=10`)).status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
