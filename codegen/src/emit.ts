@@ -1,8 +1,10 @@
 import type { Config } from "@redocly/openapi-core";
 import openapiTS, { astToString } from "openapi-typescript";
+import ts from "typescript";
 import type { OperationModel, PortalModel } from "./model.js";
 import { pascalCase } from "./naming.js";
 import { isObject, objectAt, type JsonObject } from "./spec/json.js";
+import { isBinarySchema } from "./spec/walk.js";
 
 export function header(model: PortalModel): string {
   return (
@@ -42,6 +44,17 @@ export async function emitSchema(model: PortalModel, document: JsonObject, redoc
   const ast = await openapiTS(document as unknown as Parameters<typeof openapiTS>[0], {
     redocly,
     silent: true,
+    // A file field or a raw body is a Blob (a File is one), not the string OpenAPI's JSON view says.
+    transform(schema) {
+      if (!isBinarySchema(schema as Record<string, unknown>)) return undefined;
+      const blob = ts.factory.createTypeReferenceNode("Blob");
+      const nullable =
+        ("nullable" in schema && schema.nullable === true) ||
+        (Array.isArray(schema.type) && schema.type.includes("null"));
+      return nullable
+        ? ts.factory.createUnionTypeNode([blob, ts.factory.createLiteralTypeNode(ts.factory.createNull())])
+        : blob;
+    },
     alphabetize: false,
     exportType: false,
     immutable: false,

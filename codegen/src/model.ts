@@ -20,7 +20,7 @@ import type { PaginationMeta, WaiterMeta } from "../../packages/core/src/operati
 import { pascalCase, words, type NamingReport, type OperationName } from "./naming.js";
 import { isObject, objectAt, stringAt, type Json, type JsonObject } from "./spec/json.js";
 import { deref } from "./spec/refs.js";
-import { isJsonMedia, operationParams, type OperationSite } from "./spec/walk.js";
+import { isBinarySchema, isJsonMedia, operationParams, type OperationSite } from "./spec/walk.js";
 
 /** A parameter as core checks and serializes it: core's own {@link ParamMeta}. */
 export type ParamModel = ParamMeta & { enum?: (string | number | boolean)[] };
@@ -109,6 +109,7 @@ function defaultServerUrl(document: JsonObject, notes: string[]): string {
 }
 
 function scalarType(schema: JsonObject): ParamMeta["type"] | undefined {
+  if (isBinarySchema(schema)) return undefined;
   const type = schema.type;
   const found =
     typeof type === "string" ? type : Array.isArray(type) ? type.find((t) => t !== "null") : undefined;

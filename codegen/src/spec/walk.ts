@@ -104,3 +104,13 @@ export function schemaIsArray(document: JsonObject, schema: Json): boolean {
   }
   return false;
 }
+
+/**
+ * A schema for file bytes (3.0's `format: binary`, 3.1's non-text `contentMediaType` without a
+ * `contentEncoding`): a Blob or bytes at run time, never a string to check or parse.
+ */
+export function isBinarySchema(schema: { [key: string]: unknown }): boolean {
+  if (schema.format === "binary") return true;
+  const media = schema.contentMediaType;
+  return typeof media === "string" && schema.contentEncoding === undefined && !/^text\/|json/i.test(media);
+}

@@ -2219,7 +2219,7 @@ export interface components {
      * Format: binary
      * @description This chunk's bytes.
      */
-    UploadBlob: string;
+    UploadBlob: Blob;
     /** @description The name the file is stored under (authoritative). Spaces are rejected. */
     UploadFilename: string;
     /** @description Byte offset of this chunk in the file (chunk index x chunk size). */
@@ -2908,7 +2908,7 @@ export interface components {
         [name: string]: unknown;
       };
       content: {
-        "application/octet-stream": string;
+        "application/octet-stream": Blob;
       };
     };
     /** @description The range starts at or past the end of the file (no body). */
@@ -4185,7 +4185,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/octet-stream": string;
+          "application/octet-stream": Blob;
         };
       };
       206: components["responses"]["PartialContent"];
@@ -4242,7 +4242,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/zip": string;
+          "application/zip": Blob;
         };
       };
       401: components["responses"]["Unauthorized"];
@@ -4277,7 +4277,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/zip": string;
+          "application/zip": Blob;
         };
       };
       /** @description The requested byte range of the archive. */
@@ -4287,7 +4287,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/zip": string;
+          "application/zip": Blob;
         };
       };
       401: components["responses"]["Unauthorized"];
@@ -4313,7 +4313,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
         };
       };
       404: components["responses"]["NotFound"];

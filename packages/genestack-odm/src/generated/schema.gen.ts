@@ -1406,7 +1406,7 @@ export interface components {
      * Format: binary
      * @description Raw file bytes.
      */
-    Binary: string;
+    Binary: Blob;
     /**
      * @description A metadata object: a map from attribute name (as defined by the object's template) to
      *     value. Values are usually strings, numbers, lists or null; with `responseFormat=term_id`
