@@ -8,4 +8,4 @@ export * from "./refs.js";
 export * from "./walk.js";
 export { loadSpec, SpecError, type LoadedSpec, type LoadOptions } from "./load.js";
 export { applyOverlay } from "./overlay.js";
-export { EXTENSIONS, readExtension, validateExtensions, type Extension } from "../extensions/index.js";
+export * from "../extensions/index.js";
