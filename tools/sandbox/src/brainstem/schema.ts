@@ -1,5 +1,5 @@
 /**
- * The BrainSTEM model table, read from the spec (not from models.mjs): every model the spec has
+ * The BrainSTEM model table, read from the spec (not from tools/spec-build): every model the spec has
  * paths for, with its envelope keys, id type, fields (read and write), and which operations exist.
  * The one thing the spec does not say is where a relation points; RELATION_TARGETS adds that.
  */
