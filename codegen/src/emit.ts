@@ -2,6 +2,7 @@ import type { Config } from "@redocly/openapi-core";
 import openapiTS, { astToString } from "openapi-typescript";
 import ts from "typescript";
 import type { OperationModel, PortalModel } from "./model.js";
+import { literal } from "./literal.js";
 import { pascalCase } from "./naming.js";
 import { isObject, objectAt, type JsonObject } from "./spec/json.js";
 import { isBinarySchema } from "./spec/walk.js";
@@ -96,7 +97,7 @@ function metaLiteral(op: OperationModel): string {
   if (op.pagination) meta.pagination = op.pagination;
   if (op.transfer) meta.transfer = op.transfer;
   if (op.waiter) meta.waiter = op.waiter;
-  return JSON.stringify(meta);
+  return literal(meta);
 }
 
 function itemType(outputType: string, itemsPath: string): string {
@@ -230,7 +231,7 @@ export function emitClient(model: PortalModel): string {
   );
   if (model.rateLimit) info.rateLimit = model.rateLimit;
   if (model.security) info.security = model.security;
-  const infoCode = JSON.stringify(info)
+  const infoCode = literal(info)
     .replace(/"@@ref:(\w+)"/g, "operations.$1")
     .replace(/"@@id:(\w+)"/g, "$1");
 

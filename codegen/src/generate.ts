@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import { format, resolveConfig } from "prettier";
 import { coreExports } from "./core-exports.js";
+import { prettierFormat, tableCells } from "./format.js";
 import { emitClient, emitModels, emitOperations, emitSchema, operationTypeNames } from "./emit.js";
 import { validateExtensions } from "./extensions/index.js";
 import { buildModel, type PortalModel } from "./model.js";
@@ -72,11 +72,6 @@ export function repoPath(repoRoot: string, path: string): string {
   return rel.startsWith("..") ? absolute : rel;
 }
 
-async function formatTs(path: string, code: string): Promise<string> {
-  const config = (await resolveConfig(path)) ?? {};
-  return format(code, { ...config, parser: "typescript", filepath: path });
-}
-
 /**
  * Checks a bundled document's extensions, names its operations and builds the model. Then, since
  * openapi-typescript keys `operations` by operationId, gives each operation its method name as its
@@ -135,14 +130,11 @@ export async function generatePortal(repoRoot: string, api: ApiEntry): Promise<G
   for (const [file, code] of generated)
     files.push({
       path: out(file),
-      content: await formatTs(resolve(repoRoot, out(file)), code),
+      content: code.endsWith("\n") ? code : `${code}\n`,
       kind: "generated",
     });
   files.push({ path: out("README.md"), content: operationsTable(model), kind: "section" });
-  for (const file of await scaffold(repoRoot, api, model, out)) {
-    const config = (await resolveConfig(resolve(repoRoot, file.path))) ?? {};
-    files.push({ ...file, content: await format(file.content, { ...config, filepath: file.path }) });
-  }
+  files.push(...(await scaffold(repoRoot, api, model, out)));
   return { files, model };
 }
 
@@ -160,7 +152,8 @@ export async function staleGenerated(
 
 /**
  * Replaces the marked section of a file's text and formats the result as Prettier would, so
- * that `prettier --check` and `generate:check` agree. Undefined when the file has no markers.
+ * that `prettier --check` and `generate:check` agree. Undefined when the file has no markers;
+ * the text itself when the section already holds the same table.
  */
 export async function replaceSection(
   repoRoot: string,
@@ -171,9 +164,9 @@ export async function replaceSection(
   const start = text.indexOf(README_START);
   const end = text.indexOf(README_END);
   if (start < 0 || end < start) return undefined;
+  if (tableCells(text.slice(start, end + README_END.length)) === tableCells(section)) return text;
   const replaced = text.slice(0, start) + section + text.slice(end + README_END.length);
-  const config = (await resolveConfig(resolve(repoRoot, path))) ?? {};
-  return format(replaced, { ...config, parser: "markdown", filepath: path });
+  return prettierFormat(repoRoot, path, replaced, "markdown");
 }
 
 export async function readIfExists(path: string): Promise<string | undefined> {

@@ -22,8 +22,8 @@ export async function scaffold(
   const registered = packageDir === resolve(repoRoot, "packages", api.name);
   const fromPackage = (path: string) => relative(packageDir, resolve(repoRoot, path));
   const generate = registered
-    ? `tsx ${up}/codegen/src/cli.ts ${api.name}`
-    : `tsx ${up}/codegen/src/cli.ts --spec ${fromPackage(api.spec)}${api.overlay ? ` --overlay ${fromPackage(api.overlay)}` : ""} --out . --name ${api.name}`;
+    ? `node --import tsx ${up}/codegen/src/cli.ts ${api.name}`
+    : `node --import tsx ${up}/codegen/src/cli.ts --spec ${fromPackage(api.spec)}${api.overlay ? ` --overlay ${fromPackage(api.overlay)}` : ""} --out . --name ${api.name}`;
   const pkg = {
     name: model.packageName,
     version: "0.1.0",

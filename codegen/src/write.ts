@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { generatePortal, readIfExists, replaceSection, staleGenerated, type ApiEntry } from "./generate.js";
+import { prettierFormat } from "./format.js";
 import type { PortalModel } from "./model.js";
 
 /** What one portal's generation changed (or, in check mode, would change). */
@@ -25,7 +26,8 @@ export async function writePortal(repoRoot: string, api: ApiEntry, check = false
     const current = await readIfExists(target);
     let wanted: string | undefined;
     if (file.kind === "generated") wanted = file.content;
-    else if (file.kind === "scaffold") wanted = current === undefined ? file.content : undefined;
+    else if (file.kind === "scaffold")
+      wanted = current === undefined ? await prettierFormat(repoRoot, file.path, file.content) : undefined;
     else if (current !== undefined) wanted = await replaceSection(repoRoot, file.path, current, file.content);
     if (wanted === undefined || wanted === current) continue;
     changed.push(file.path);

@@ -113,7 +113,7 @@ describe("the model and the emitted code", () => {
     expect(client).toContain("export function createMiniClient(options: MiniClientOptions = {}): MiniClient");
     expect(client).toContain("  apiKey?: string | undefined;");
     expect(client).toContain(
-      '"schemes":{"key":{"header":"X-Key","prefix":"","option":"apiKey","env":"MINI_KEY"}}',
+      'schemes: { key: { header: "X-Key", prefix: "", option: "apiKey", env: "MINI_KEY" } }',
     );
   });
 

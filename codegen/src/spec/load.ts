@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { bundle, createConfig, type Config } from "@redocly/openapi-core";
+import { bundle, createConfig, parseYaml, type Config } from "@redocly/openapi-core";
 import { parse } from "yaml";
 import { isObject, type Json, type JsonObject } from "./json.js";
 import { applyOverlay } from "./overlay.js";
@@ -44,7 +44,9 @@ export async function loadSpec(path: string, options: LoadOptions = {}): Promise
   });
   let document: unknown;
   try {
-    document = parse(text, { maxAliasCount: -1 });
+    // Redocly's parser (js-yaml, JSON schema, no timestamps): what bundling and openapi-typescript
+    // read too, and several times faster than the yaml package on a large spec.
+    document = parseYaml(text);
   } catch (error) {
     throw new SpecError(`${path}: not valid YAML or JSON: ${(error as Error).message.split("\n")[0]}`);
   }

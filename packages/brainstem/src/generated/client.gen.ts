@@ -532,9 +532,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/stem/project/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicProjects", …)`.
    */
-  listPublicProjects(
-    input?: operations.ListPublicProjectsInput,
-  ): Promise<operations.ListPublicProjectsOutput>;
+  listPublicProjects(input?: operations.ListPublicProjectsInput): Promise<operations.ListPublicProjectsOutput>;
   /**
    * Get a public project
    *
@@ -616,9 +614,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/stem/subject/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicSubjects", …)`.
    */
-  listPublicSubjects(
-    input?: operations.ListPublicSubjectsInput,
-  ): Promise<operations.ListPublicSubjectsOutput>;
+  listPublicSubjects(input?: operations.ListPublicSubjectsInput): Promise<operations.ListPublicSubjectsOutput>;
   /**
    * Get a public subject
    *
@@ -706,9 +702,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/stem/session/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicSessions", …)`.
    */
-  listPublicSessions(
-    input?: operations.ListPublicSessionsInput,
-  ): Promise<operations.ListPublicSessionsOutput>;
+  listPublicSessions(input?: operations.ListPublicSessionsInput): Promise<operations.ListPublicSessionsOutput>;
   /**
    * Get a public session
    *
@@ -790,9 +784,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/stem/collection/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicCollections", …)`.
    */
-  listPublicCollections(
-    input?: operations.ListPublicCollectionsInput,
-  ): Promise<operations.ListPublicCollectionsOutput>;
+  listPublicCollections(input?: operations.ListPublicCollectionsInput): Promise<operations.ListPublicCollectionsOutput>;
   /**
    * Get a public collection
    *
@@ -802,9 +794,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/stem/collection/{id}/` (provenance: public)
    */
-  getPublicCollection(
-    input: operations.GetPublicCollectionInput,
-  ): Promise<operations.GetPublicCollectionOutput>;
+  getPublicCollection(input: operations.GetPublicCollectionInput): Promise<operations.GetPublicCollectionOutput>;
   /**
    * List cohorts
    *
@@ -970,9 +960,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/stem/breeding/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicBreedings", …)`.
    */
-  listPublicBreedings(
-    input?: operations.ListPublicBreedingsInput,
-  ): Promise<operations.ListPublicBreedingsOutput>;
+  listPublicBreedings(input?: operations.ListPublicBreedingsInput): Promise<operations.ListPublicBreedingsOutput>;
   /**
    * Get a public breeding
    *
@@ -995,9 +983,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/stem/projectmembershipinvitation/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listProjectMembershipInvitations", …)`.
    */
-  listProjectMembershipInvitations(
-    input?: operations.ListProjectMembershipInvitationsInput,
-  ): Promise<operations.ListProjectMembershipInvitationsOutput>;
+  listProjectMembershipInvitations(input?: operations.ListProjectMembershipInvitationsInput): Promise<operations.ListProjectMembershipInvitationsOutput>;
   /**
    * Get a project membership invitation
    *
@@ -1009,9 +995,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/projectmembershipinvitation/{id}/` (provenance: public)
    */
-  getProjectMembershipInvitation(
-    input: operations.GetProjectMembershipInvitationInput,
-  ): Promise<operations.GetProjectMembershipInvitationOutput>;
+  getProjectMembershipInvitation(input: operations.GetProjectMembershipInvitationInput): Promise<operations.GetProjectMembershipInvitationOutput>;
   /**
    * Accept a project membership invitation
    *
@@ -1023,9 +1007,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/projectmembershipinvitation/{id}/accept/` (provenance: public)
    */
-  acceptProjectMembershipInvitation(
-    input: operations.AcceptProjectMembershipInvitationInput,
-  ): Promise<operations.AcceptProjectMembershipInvitationOutput>;
+  acceptProjectMembershipInvitation(input: operations.AcceptProjectMembershipInvitationInput): Promise<operations.AcceptProjectMembershipInvitationOutput>;
   /**
    * Reject a project membership invitation
    *
@@ -1037,9 +1019,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/projectmembershipinvitation/{id}/reject/` (provenance: public)
    */
-  rejectProjectMembershipInvitation(
-    input: operations.RejectProjectMembershipInvitationInput,
-  ): Promise<operations.RejectProjectMembershipInvitationOutput>;
+  rejectProjectMembershipInvitation(input: operations.RejectProjectMembershipInvitationInput): Promise<operations.RejectProjectMembershipInvitationOutput>;
   /**
    * Cancel a project membership invitation
    *
@@ -1051,9 +1031,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/projectmembershipinvitation/{id}/cancel/` (provenance: public)
    */
-  cancelProjectMembershipInvitation(
-    input: operations.CancelProjectMembershipInvitationInput,
-  ): Promise<operations.CancelProjectMembershipInvitationOutput>;
+  cancelProjectMembershipInvitation(input: operations.CancelProjectMembershipInvitationInput): Promise<operations.CancelProjectMembershipInvitationOutput>;
   /**
    * List project group membership invitations
    *
@@ -1066,9 +1044,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/stem/projectgroupmembershipinvitation/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listProjectGroupMembershipInvitations", …)`.
    */
-  listProjectGroupMembershipInvitations(
-    input?: operations.ListProjectGroupMembershipInvitationsInput,
-  ): Promise<operations.ListProjectGroupMembershipInvitationsOutput>;
+  listProjectGroupMembershipInvitations(input?: operations.ListProjectGroupMembershipInvitationsInput): Promise<operations.ListProjectGroupMembershipInvitationsOutput>;
   /**
    * Get a project group membership invitation
    *
@@ -1080,9 +1056,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/projectgroupmembershipinvitation/{id}/` (provenance: public)
    */
-  getProjectGroupMembershipInvitation(
-    input: operations.GetProjectGroupMembershipInvitationInput,
-  ): Promise<operations.GetProjectGroupMembershipInvitationOutput>;
+  getProjectGroupMembershipInvitation(input: operations.GetProjectGroupMembershipInvitationInput): Promise<operations.GetProjectGroupMembershipInvitationOutput>;
   /**
    * Accept a project group membership invitation
    *
@@ -1094,9 +1068,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/projectgroupmembershipinvitation/{id}/accept/` (provenance: public)
    */
-  acceptProjectGroupMembershipInvitation(
-    input: operations.AcceptProjectGroupMembershipInvitationInput,
-  ): Promise<operations.AcceptProjectGroupMembershipInvitationOutput>;
+  acceptProjectGroupMembershipInvitation(input: operations.AcceptProjectGroupMembershipInvitationInput): Promise<operations.AcceptProjectGroupMembershipInvitationOutput>;
   /**
    * Reject a project group membership invitation
    *
@@ -1108,9 +1080,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/projectgroupmembershipinvitation/{id}/reject/` (provenance: public)
    */
-  rejectProjectGroupMembershipInvitation(
-    input: operations.RejectProjectGroupMembershipInvitationInput,
-  ): Promise<operations.RejectProjectGroupMembershipInvitationOutput>;
+  rejectProjectGroupMembershipInvitation(input: operations.RejectProjectGroupMembershipInvitationInput): Promise<operations.RejectProjectGroupMembershipInvitationOutput>;
   /**
    * Cancel a project group membership invitation
    *
@@ -1122,9 +1092,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/projectgroupmembershipinvitation/{id}/cancel/` (provenance: public)
    */
-  cancelProjectGroupMembershipInvitation(
-    input: operations.CancelProjectGroupMembershipInvitationInput,
-  ): Promise<operations.CancelProjectGroupMembershipInvitationOutput>;
+  cancelProjectGroupMembershipInvitation(input: operations.CancelProjectGroupMembershipInvitationInput): Promise<operations.CancelProjectGroupMembershipInvitationOutput>;
   /**
    * List session data storage links
    *
@@ -1137,9 +1105,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/stem/sessiondatastorage/` (provenance: unverified)
    * Paginated: iterate every item with `client.paginate("listSessionDataStorages", …)`.
    */
-  listSessionDataStorages(
-    input?: operations.ListSessionDataStoragesInput,
-  ): Promise<operations.ListSessionDataStoragesOutput>;
+  listSessionDataStorages(input?: operations.ListSessionDataStoragesInput): Promise<operations.ListSessionDataStoragesOutput>;
   /**
    * Create a session data storage link
    *
@@ -1151,9 +1117,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/private/stem/sessiondatastorage/` (provenance: unverified)
    */
-  createSessionDataStorage(
-    input: operations.CreateSessionDataStorageInput,
-  ): Promise<operations.CreateSessionDataStorageOutput>;
+  createSessionDataStorage(input: operations.CreateSessionDataStorageInput): Promise<operations.CreateSessionDataStorageOutput>;
   /**
    * Get a session data storage link
    *
@@ -1165,9 +1129,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/stem/sessiondatastorage/{id}/` (provenance: unverified)
    */
-  getSessionDataStorage(
-    input: operations.GetSessionDataStorageInput,
-  ): Promise<operations.GetSessionDataStorageOutput>;
+  getSessionDataStorage(input: operations.GetSessionDataStorageInput): Promise<operations.GetSessionDataStorageOutput>;
   /**
    * Replace a session data storage link
    *
@@ -1179,9 +1141,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/stem/sessiondatastorage/{id}/` (provenance: unverified)
    */
-  replaceSessionDataStorage(
-    input: operations.ReplaceSessionDataStorageInput,
-  ): Promise<operations.ReplaceSessionDataStorageOutput>;
+  replaceSessionDataStorage(input: operations.ReplaceSessionDataStorageInput): Promise<operations.ReplaceSessionDataStorageOutput>;
   /**
    * Delete a session data storage link
    *
@@ -1193,9 +1153,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `DELETE /api/private/stem/sessiondatastorage/{id}/` (provenance: unverified)
    */
-  deleteSessionDataStorage(
-    input: operations.DeleteSessionDataStorageInput,
-  ): Promise<operations.DeleteSessionDataStorageOutput>;
+  deleteSessionDataStorage(input: operations.DeleteSessionDataStorageInput): Promise<operations.DeleteSessionDataStorageOutput>;
   /**
    * Update a session data storage link (partial)
    *
@@ -1207,9 +1165,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/stem/sessiondatastorage/{id}/` (provenance: unverified)
    */
-  updateSessionDataStorage(
-    input: operations.UpdateSessionDataStorageInput,
-  ): Promise<operations.UpdateSessionDataStorageOutput>;
+  updateSessionDataStorage(input: operations.UpdateSessionDataStorageInput): Promise<operations.UpdateSessionDataStorageOutput>;
   /**
    * List procedures
    *
@@ -1281,9 +1237,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/procedure/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicProcedures", …)`.
    */
-  listPublicProcedures(
-    input?: operations.ListPublicProceduresInput,
-  ): Promise<operations.ListPublicProceduresOutput>;
+  listPublicProcedures(input?: operations.ListPublicProceduresInput): Promise<operations.ListPublicProceduresOutput>;
   /**
    * Get a public procedure
    *
@@ -1365,9 +1319,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/behavior/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicBehaviors", …)`.
    */
-  listPublicBehaviors(
-    input?: operations.ListPublicBehaviorsInput,
-  ): Promise<operations.ListPublicBehaviorsOutput>;
+  listPublicBehaviors(input?: operations.ListPublicBehaviorsInput): Promise<operations.ListPublicBehaviorsOutput>;
   /**
    * Get a public behavior
    *
@@ -1388,9 +1340,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/modules/dataacquisition/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listDataAcquisitions", …)`.
    */
-  listDataAcquisitions(
-    input?: operations.ListDataAcquisitionsInput,
-  ): Promise<operations.ListDataAcquisitionsOutput>;
+  listDataAcquisitions(input?: operations.ListDataAcquisitionsInput): Promise<operations.ListDataAcquisitionsOutput>;
   /**
    * Create a data acquisition
    *
@@ -1400,9 +1350,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/private/modules/dataacquisition/` (provenance: public)
    */
-  createDataAcquisition(
-    input: operations.CreateDataAcquisitionInput,
-  ): Promise<operations.CreateDataAcquisitionOutput>;
+  createDataAcquisition(input: operations.CreateDataAcquisitionInput): Promise<operations.CreateDataAcquisitionOutput>;
   /**
    * Get a data acquisition
    *
@@ -1422,9 +1370,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/modules/dataacquisition/{id}/` (provenance: public)
    */
-  replaceDataAcquisition(
-    input: operations.ReplaceDataAcquisitionInput,
-  ): Promise<operations.ReplaceDataAcquisitionOutput>;
+  replaceDataAcquisition(input: operations.ReplaceDataAcquisitionInput): Promise<operations.ReplaceDataAcquisitionOutput>;
   /**
    * Delete a data acquisition
    *
@@ -1436,9 +1382,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `DELETE /api/private/modules/dataacquisition/{id}/` (provenance: public)
    */
-  deleteDataAcquisition(
-    input: operations.DeleteDataAcquisitionInput,
-  ): Promise<operations.DeleteDataAcquisitionOutput>;
+  deleteDataAcquisition(input: operations.DeleteDataAcquisitionInput): Promise<operations.DeleteDataAcquisitionOutput>;
   /**
    * Update a data acquisition (partial)
    *
@@ -1448,9 +1392,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/modules/dataacquisition/{id}/` (provenance: public)
    */
-  updateDataAcquisition(
-    input: operations.UpdateDataAcquisitionInput,
-  ): Promise<operations.UpdateDataAcquisitionOutput>;
+  updateDataAcquisition(input: operations.UpdateDataAcquisitionInput): Promise<operations.UpdateDataAcquisitionOutput>;
   /**
    * List public data acquisitions
    *
@@ -1461,9 +1403,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/dataacquisition/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicDataAcquisitions", …)`.
    */
-  listPublicDataAcquisitions(
-    input?: operations.ListPublicDataAcquisitionsInput,
-  ): Promise<operations.ListPublicDataAcquisitionsOutput>;
+  listPublicDataAcquisitions(input?: operations.ListPublicDataAcquisitionsInput): Promise<operations.ListPublicDataAcquisitionsOutput>;
   /**
    * Get a public data acquisition
    *
@@ -1473,9 +1413,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/modules/dataacquisition/{id}/` (provenance: public)
    */
-  getPublicDataAcquisition(
-    input: operations.GetPublicDataAcquisitionInput,
-  ): Promise<operations.GetPublicDataAcquisitionOutput>;
+  getPublicDataAcquisition(input: operations.GetPublicDataAcquisitionInput): Promise<operations.GetPublicDataAcquisitionOutput>;
   /**
    * List manipulations
    *
@@ -1516,9 +1454,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/modules/manipulation/{id}/` (provenance: public)
    */
-  replaceManipulation(
-    input: operations.ReplaceManipulationInput,
-  ): Promise<operations.ReplaceManipulationOutput>;
+  replaceManipulation(input: operations.ReplaceManipulationInput): Promise<operations.ReplaceManipulationOutput>;
   /**
    * Delete a manipulation
    *
@@ -1551,9 +1487,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/manipulation/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicManipulations", …)`.
    */
-  listPublicManipulations(
-    input?: operations.ListPublicManipulationsInput,
-  ): Promise<operations.ListPublicManipulationsOutput>;
+  listPublicManipulations(input?: operations.ListPublicManipulationsInput): Promise<operations.ListPublicManipulationsOutput>;
   /**
    * Get a public manipulation
    *
@@ -1563,9 +1497,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/modules/manipulation/{id}/` (provenance: public)
    */
-  getPublicManipulation(
-    input: operations.GetPublicManipulationInput,
-  ): Promise<operations.GetPublicManipulationOutput>;
+  getPublicManipulation(input: operations.GetPublicManipulationInput): Promise<operations.GetPublicManipulationOutput>;
   /**
    * List equipment
    *
@@ -1637,9 +1569,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/equipment/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicEquipment", …)`.
    */
-  listPublicEquipment(
-    input?: operations.ListPublicEquipmentInput,
-  ): Promise<operations.ListPublicEquipmentOutput>;
+  listPublicEquipment(input?: operations.ListPublicEquipmentInput): Promise<operations.ListPublicEquipmentOutput>;
   /**
    * Get a public equipment item
    *
@@ -1660,9 +1590,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/modules/consumablestock/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listConsumableStocks", …)`.
    */
-  listConsumableStocks(
-    input?: operations.ListConsumableStocksInput,
-  ): Promise<operations.ListConsumableStocksOutput>;
+  listConsumableStocks(input?: operations.ListConsumableStocksInput): Promise<operations.ListConsumableStocksOutput>;
   /**
    * Create a consumable stock
    *
@@ -1672,9 +1600,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/private/modules/consumablestock/` (provenance: public)
    */
-  createConsumableStock(
-    input: operations.CreateConsumableStockInput,
-  ): Promise<operations.CreateConsumableStockOutput>;
+  createConsumableStock(input: operations.CreateConsumableStockInput): Promise<operations.CreateConsumableStockOutput>;
   /**
    * Get a consumable stock
    *
@@ -1694,9 +1620,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/modules/consumablestock/{id}/` (provenance: public)
    */
-  replaceConsumableStock(
-    input: operations.ReplaceConsumableStockInput,
-  ): Promise<operations.ReplaceConsumableStockOutput>;
+  replaceConsumableStock(input: operations.ReplaceConsumableStockInput): Promise<operations.ReplaceConsumableStockOutput>;
   /**
    * Delete a consumable stock
    *
@@ -1706,9 +1630,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `DELETE /api/private/modules/consumablestock/{id}/` (provenance: public)
    */
-  deleteConsumableStock(
-    input: operations.DeleteConsumableStockInput,
-  ): Promise<operations.DeleteConsumableStockOutput>;
+  deleteConsumableStock(input: operations.DeleteConsumableStockInput): Promise<operations.DeleteConsumableStockOutput>;
   /**
    * Update a consumable stock (partial)
    *
@@ -1718,9 +1640,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/modules/consumablestock/{id}/` (provenance: public)
    */
-  updateConsumableStock(
-    input: operations.UpdateConsumableStockInput,
-  ): Promise<operations.UpdateConsumableStockOutput>;
+  updateConsumableStock(input: operations.UpdateConsumableStockInput): Promise<operations.UpdateConsumableStockOutput>;
   /**
    * List public consumable stocks
    *
@@ -1731,9 +1651,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/consumablestock/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicConsumableStocks", …)`.
    */
-  listPublicConsumableStocks(
-    input?: operations.ListPublicConsumableStocksInput,
-  ): Promise<operations.ListPublicConsumableStocksOutput>;
+  listPublicConsumableStocks(input?: operations.ListPublicConsumableStocksInput): Promise<operations.ListPublicConsumableStocksOutput>;
   /**
    * Get a public consumable stock
    *
@@ -1743,9 +1661,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/modules/consumablestock/{id}/` (provenance: public)
    */
-  getPublicConsumableStock(
-    input: operations.GetPublicConsumableStockInput,
-  ): Promise<operations.GetPublicConsumableStockOutput>;
+  getPublicConsumableStock(input: operations.GetPublicConsumableStockInput): Promise<operations.GetPublicConsumableStockOutput>;
   /**
    * List procedure logs
    *
@@ -1786,9 +1702,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/modules/procedurelog/{id}/` (provenance: public)
    */
-  replaceProcedureLog(
-    input: operations.ReplaceProcedureLogInput,
-  ): Promise<operations.ReplaceProcedureLogOutput>;
+  replaceProcedureLog(input: operations.ReplaceProcedureLogInput): Promise<operations.ReplaceProcedureLogOutput>;
   /**
    * Delete a procedure log
    *
@@ -1818,9 +1732,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/modules/procedurelog/{id}/add_entry/` (provenance: public)
    */
-  addProcedureLogEntry(
-    input: operations.AddProcedureLogEntryInput,
-  ): Promise<operations.AddProcedureLogEntryOutput>;
+  addProcedureLogEntry(input: operations.AddProcedureLogEntryInput): Promise<operations.AddProcedureLogEntryOutput>;
   /**
    * Change an entry of a procedure log
    *
@@ -1832,9 +1744,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/modules/procedurelog/{id}/change_entry/` (provenance: public)
    */
-  changeProcedureLogEntry(
-    input: operations.ChangeProcedureLogEntryInput,
-  ): Promise<operations.ChangeProcedureLogEntryOutput>;
+  changeProcedureLogEntry(input: operations.ChangeProcedureLogEntryInput): Promise<operations.ChangeProcedureLogEntryOutput>;
   /**
    * Remove an entry from a procedure log
    *
@@ -1846,9 +1756,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/modules/procedurelog/{id}/remove_entry/` (provenance: public)
    */
-  removeProcedureLogEntry(
-    input: operations.RemoveProcedureLogEntryInput,
-  ): Promise<operations.RemoveProcedureLogEntryOutput>;
+  removeProcedureLogEntry(input: operations.RemoveProcedureLogEntryInput): Promise<operations.RemoveProcedureLogEntryOutput>;
   /**
    * List public procedure logs
    *
@@ -1859,9 +1767,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/procedurelog/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicProcedureLogs", …)`.
    */
-  listPublicProcedureLogs(
-    input?: operations.ListPublicProcedureLogsInput,
-  ): Promise<operations.ListPublicProcedureLogsOutput>;
+  listPublicProcedureLogs(input?: operations.ListPublicProcedureLogsInput): Promise<operations.ListPublicProcedureLogsOutput>;
   /**
    * Get a public procedure log
    *
@@ -1871,9 +1777,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/modules/procedurelog/{id}/` (provenance: public)
    */
-  getPublicProcedureLog(
-    input: operations.GetPublicProcedureLogInput,
-  ): Promise<operations.GetPublicProcedureLogOutput>;
+  getPublicProcedureLog(input: operations.GetPublicProcedureLogInput): Promise<operations.GetPublicProcedureLogOutput>;
   /**
    * List subject logs
    *
@@ -1958,9 +1862,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/modules/subjectlog/{id}/change_entry/` (provenance: public)
    */
-  changeSubjectLogEntry(
-    input: operations.ChangeSubjectLogEntryInput,
-  ): Promise<operations.ChangeSubjectLogEntryOutput>;
+  changeSubjectLogEntry(input: operations.ChangeSubjectLogEntryInput): Promise<operations.ChangeSubjectLogEntryOutput>;
   /**
    * Remove an entry from a subject log
    *
@@ -1972,9 +1874,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/modules/subjectlog/{id}/remove_entry/` (provenance: public)
    */
-  removeSubjectLogEntry(
-    input: operations.RemoveSubjectLogEntryInput,
-  ): Promise<operations.RemoveSubjectLogEntryOutput>;
+  removeSubjectLogEntry(input: operations.RemoveSubjectLogEntryInput): Promise<operations.RemoveSubjectLogEntryOutput>;
   /**
    * List public subject logs
    *
@@ -1985,9 +1885,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/subjectlog/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicSubjectLogs", …)`.
    */
-  listPublicSubjectLogs(
-    input?: operations.ListPublicSubjectLogsInput,
-  ): Promise<operations.ListPublicSubjectLogsOutput>;
+  listPublicSubjectLogs(input?: operations.ListPublicSubjectLogsInput): Promise<operations.ListPublicSubjectLogsOutput>;
   /**
    * Get a public subject log
    *
@@ -1997,9 +1895,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/modules/subjectlog/{id}/` (provenance: public)
    */
-  getPublicSubjectLog(
-    input: operations.GetPublicSubjectLogInput,
-  ): Promise<operations.GetPublicSubjectLogOutput>;
+  getPublicSubjectLog(input: operations.GetPublicSubjectLogInput): Promise<operations.GetPublicSubjectLogOutput>;
   /**
    * List behavioral assays
    *
@@ -2010,9 +1906,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/personal_attributes/behavioralassay/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listBehavioralAssays", …)`.
    */
-  listBehavioralAssays(
-    input?: operations.ListBehavioralAssaysInput,
-  ): Promise<operations.ListBehavioralAssaysOutput>;
+  listBehavioralAssays(input?: operations.ListBehavioralAssaysInput): Promise<operations.ListBehavioralAssaysOutput>;
   /**
    * Create a behavioral assay
    *
@@ -2022,9 +1916,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/private/personal_attributes/behavioralassay/` (provenance: public)
    */
-  createBehavioralAssay(
-    input: operations.CreateBehavioralAssayInput,
-  ): Promise<operations.CreateBehavioralAssayOutput>;
+  createBehavioralAssay(input: operations.CreateBehavioralAssayInput): Promise<operations.CreateBehavioralAssayOutput>;
   /**
    * Get a behavioral assay
    *
@@ -2044,9 +1936,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/personal_attributes/behavioralassay/{id}/` (provenance: public)
    */
-  replaceBehavioralAssay(
-    input: operations.ReplaceBehavioralAssayInput,
-  ): Promise<operations.ReplaceBehavioralAssayOutput>;
+  replaceBehavioralAssay(input: operations.ReplaceBehavioralAssayInput): Promise<operations.ReplaceBehavioralAssayOutput>;
   /**
    * Delete a behavioral assay
    *
@@ -2056,9 +1946,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `DELETE /api/private/personal_attributes/behavioralassay/{id}/` (provenance: public)
    */
-  deleteBehavioralAssay(
-    input: operations.DeleteBehavioralAssayInput,
-  ): Promise<operations.DeleteBehavioralAssayOutput>;
+  deleteBehavioralAssay(input: operations.DeleteBehavioralAssayInput): Promise<operations.DeleteBehavioralAssayOutput>;
   /**
    * Update a behavioral assay (partial)
    *
@@ -2068,9 +1956,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/personal_attributes/behavioralassay/{id}/` (provenance: public)
    */
-  updateBehavioralAssay(
-    input: operations.UpdateBehavioralAssayInput,
-  ): Promise<operations.UpdateBehavioralAssayOutput>;
+  updateBehavioralAssay(input: operations.UpdateBehavioralAssayInput): Promise<operations.UpdateBehavioralAssayOutput>;
   /**
    * List public behavioral assays
    *
@@ -2081,9 +1967,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/personal_attributes/behavioralassay/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicBehavioralAssays", …)`.
    */
-  listPublicBehavioralAssays(
-    input?: operations.ListPublicBehavioralAssaysInput,
-  ): Promise<operations.ListPublicBehavioralAssaysOutput>;
+  listPublicBehavioralAssays(input?: operations.ListPublicBehavioralAssaysInput): Promise<operations.ListPublicBehavioralAssaysOutput>;
   /**
    * Get a public behavioral assay
    *
@@ -2093,9 +1977,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/personal_attributes/behavioralassay/{id}/` (provenance: public)
    */
-  getPublicBehavioralAssay(
-    input: operations.GetPublicBehavioralAssayInput,
-  ): Promise<operations.GetPublicBehavioralAssayOutput>;
+  getPublicBehavioralAssay(input: operations.GetPublicBehavioralAssayInput): Promise<operations.GetPublicBehavioralAssayOutput>;
   /**
    * List data storages
    *
@@ -2167,9 +2049,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/personal_attributes/datastorage/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicDataStorages", …)`.
    */
-  listPublicDataStorages(
-    input?: operations.ListPublicDataStoragesInput,
-  ): Promise<operations.ListPublicDataStoragesOutput>;
+  listPublicDataStorages(input?: operations.ListPublicDataStoragesInput): Promise<operations.ListPublicDataStoragesOutput>;
   /**
    * Get a public data storage
    *
@@ -2179,9 +2059,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/personal_attributes/datastorage/{id}/` (provenance: public)
    */
-  getPublicDataStorage(
-    input: operations.GetPublicDataStorageInput,
-  ): Promise<operations.GetPublicDataStorageOutput>;
+  getPublicDataStorage(input: operations.GetPublicDataStorageInput): Promise<operations.GetPublicDataStorageOutput>;
   /**
    * List inventories
    *
@@ -2253,9 +2131,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/personal_attributes/inventory/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicInventories", …)`.
    */
-  listPublicInventories(
-    input?: operations.ListPublicInventoriesInput,
-  ): Promise<operations.ListPublicInventoriesOutput>;
+  listPublicInventories(input?: operations.ListPublicInventoriesInput): Promise<operations.ListPublicInventoriesOutput>;
   /**
    * Get a public inventory
    *
@@ -2343,9 +2219,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/personal_attributes/license/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicLicenses", …)`.
    */
-  listPublicLicenses(
-    input?: operations.ListPublicLicensesInput,
-  ): Promise<operations.ListPublicLicensesOutput>;
+  listPublicLicenses(input?: operations.ListPublicLicensesInput): Promise<operations.ListPublicLicensesOutput>;
   /**
    * Get a public license
    *
@@ -2523,9 +2397,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/personal_attributes/protocol/` (provenance: unverified)
    * Paginated: iterate every item with `client.paginate("listPublicProtocols", …)`.
    */
-  listPublicProtocols(
-    input?: operations.ListPublicProtocolsInput,
-  ): Promise<operations.ListPublicProtocolsOutput>;
+  listPublicProtocols(input?: operations.ListPublicProtocolsInput): Promise<operations.ListPublicProtocolsOutput>;
   /**
    * Get a public protocol
    *
@@ -2613,9 +2485,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/resources/consumable/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicConsumables", …)`.
    */
-  listPublicConsumables(
-    input?: operations.ListPublicConsumablesInput,
-  ): Promise<operations.ListPublicConsumablesOutput>;
+  listPublicConsumables(input?: operations.ListPublicConsumablesInput): Promise<operations.ListPublicConsumablesOutput>;
   /**
    * Get a public consumable
    *
@@ -2625,9 +2495,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/resources/consumable/{id}/` (provenance: public)
    */
-  getPublicConsumable(
-    input: operations.GetPublicConsumableInput,
-  ): Promise<operations.GetPublicConsumableOutput>;
+  getPublicConsumable(input: operations.GetPublicConsumableInput): Promise<operations.GetPublicConsumableOutput>;
   /**
    * List consumable approvals
    *
@@ -2640,9 +2508,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/resources/consumableapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listConsumableApprovals", …)`.
    */
-  listConsumableApprovals(
-    input?: operations.ListConsumableApprovalsInput,
-  ): Promise<operations.ListConsumableApprovalsOutput>;
+  listConsumableApprovals(input?: operations.ListConsumableApprovalsInput): Promise<operations.ListConsumableApprovalsOutput>;
   /**
    * Get a consumable approval
    *
@@ -2654,9 +2520,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/resources/consumableapproval/{id}/` (provenance: public)
    */
-  getConsumableApproval(
-    input: operations.GetConsumableApprovalInput,
-  ): Promise<operations.GetConsumableApprovalOutput>;
+  getConsumableApproval(input: operations.GetConsumableApprovalInput): Promise<operations.GetConsumableApprovalOutput>;
   /**
    * Accept a consumable approval
    *
@@ -2668,9 +2532,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/resources/consumableapproval/{id}/accept/` (provenance: public)
    */
-  acceptConsumableApproval(
-    input: operations.AcceptConsumableApprovalInput,
-  ): Promise<operations.AcceptConsumableApprovalOutput>;
+  acceptConsumableApproval(input: operations.AcceptConsumableApprovalInput): Promise<operations.AcceptConsumableApprovalOutput>;
   /**
    * Reject a consumable approval
    *
@@ -2682,9 +2544,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/resources/consumableapproval/{id}/reject/` (provenance: public)
    */
-  rejectConsumableApproval(
-    input: operations.RejectConsumableApprovalInput,
-  ): Promise<operations.RejectConsumableApprovalOutput>;
+  rejectConsumableApproval(input: operations.RejectConsumableApprovalInput): Promise<operations.RejectConsumableApprovalOutput>;
   /**
    * List hardware devices
    *
@@ -2695,9 +2555,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/resources/hardwaredevice/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listHardwareDevices", …)`.
    */
-  listHardwareDevices(
-    input?: operations.ListHardwareDevicesInput,
-  ): Promise<operations.ListHardwareDevicesOutput>;
+  listHardwareDevices(input?: operations.ListHardwareDevicesInput): Promise<operations.ListHardwareDevicesOutput>;
   /**
    * Create a hardware device
    *
@@ -2707,9 +2565,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/private/resources/hardwaredevice/` (provenance: public)
    */
-  createHardwareDevice(
-    input: operations.CreateHardwareDeviceInput,
-  ): Promise<operations.CreateHardwareDeviceOutput>;
+  createHardwareDevice(input: operations.CreateHardwareDeviceInput): Promise<operations.CreateHardwareDeviceOutput>;
   /**
    * Get a hardware device
    *
@@ -2731,9 +2587,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/resources/hardwaredevice/{id}/` (provenance: public)
    */
-  replaceHardwareDevice(
-    input: operations.ReplaceHardwareDeviceInput,
-  ): Promise<operations.ReplaceHardwareDeviceOutput>;
+  replaceHardwareDevice(input: operations.ReplaceHardwareDeviceInput): Promise<operations.ReplaceHardwareDeviceOutput>;
   /**
    * Delete a hardware device
    *
@@ -2743,9 +2597,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `DELETE /api/private/resources/hardwaredevice/{id}/` (provenance: public)
    */
-  deleteHardwareDevice(
-    input: operations.DeleteHardwareDeviceInput,
-  ): Promise<operations.DeleteHardwareDeviceOutput>;
+  deleteHardwareDevice(input: operations.DeleteHardwareDeviceInput): Promise<operations.DeleteHardwareDeviceOutput>;
   /**
    * Update a hardware device (partial)
    *
@@ -2755,9 +2607,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/resources/hardwaredevice/{id}/` (provenance: public)
    */
-  updateHardwareDevice(
-    input: operations.UpdateHardwareDeviceInput,
-  ): Promise<operations.UpdateHardwareDeviceOutput>;
+  updateHardwareDevice(input: operations.UpdateHardwareDeviceInput): Promise<operations.UpdateHardwareDeviceOutput>;
   /**
    * List public hardware devices
    *
@@ -2768,9 +2618,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/resources/hardwaredevice/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicHardwareDevices", …)`.
    */
-  listPublicHardwareDevices(
-    input?: operations.ListPublicHardwareDevicesInput,
-  ): Promise<operations.ListPublicHardwareDevicesOutput>;
+  listPublicHardwareDevices(input?: operations.ListPublicHardwareDevicesInput): Promise<operations.ListPublicHardwareDevicesOutput>;
   /**
    * Get a public hardware device
    *
@@ -2780,9 +2628,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/resources/hardwaredevice/{id}/` (provenance: public)
    */
-  getPublicHardwareDevice(
-    input: operations.GetPublicHardwareDeviceInput,
-  ): Promise<operations.GetPublicHardwareDeviceOutput>;
+  getPublicHardwareDevice(input: operations.GetPublicHardwareDeviceInput): Promise<operations.GetPublicHardwareDeviceOutput>;
   /**
    * List hardware device approvals
    *
@@ -2795,9 +2641,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/resources/hardwaredeviceapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listHardwareDeviceApprovals", …)`.
    */
-  listHardwareDeviceApprovals(
-    input?: operations.ListHardwareDeviceApprovalsInput,
-  ): Promise<operations.ListHardwareDeviceApprovalsOutput>;
+  listHardwareDeviceApprovals(input?: operations.ListHardwareDeviceApprovalsInput): Promise<operations.ListHardwareDeviceApprovalsOutput>;
   /**
    * Get a hardware device approval
    *
@@ -2809,9 +2653,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/resources/hardwaredeviceapproval/{id}/` (provenance: public)
    */
-  getHardwareDeviceApproval(
-    input: operations.GetHardwareDeviceApprovalInput,
-  ): Promise<operations.GetHardwareDeviceApprovalOutput>;
+  getHardwareDeviceApproval(input: operations.GetHardwareDeviceApprovalInput): Promise<operations.GetHardwareDeviceApprovalOutput>;
   /**
    * Accept a hardware device approval
    *
@@ -2823,9 +2665,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/resources/hardwaredeviceapproval/{id}/accept/` (provenance: public)
    */
-  acceptHardwareDeviceApproval(
-    input: operations.AcceptHardwareDeviceApprovalInput,
-  ): Promise<operations.AcceptHardwareDeviceApprovalOutput>;
+  acceptHardwareDeviceApproval(input: operations.AcceptHardwareDeviceApprovalInput): Promise<operations.AcceptHardwareDeviceApprovalOutput>;
   /**
    * Reject a hardware device approval
    *
@@ -2837,9 +2677,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/resources/hardwaredeviceapproval/{id}/reject/` (provenance: public)
    */
-  rejectHardwareDeviceApproval(
-    input: operations.RejectHardwareDeviceApprovalInput,
-  ): Promise<operations.RejectHardwareDeviceApprovalOutput>;
+  rejectHardwareDeviceApproval(input: operations.RejectHardwareDeviceApprovalInput): Promise<operations.RejectHardwareDeviceApprovalOutput>;
   /**
    * List suppliers
    *
@@ -2915,9 +2753,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/resources/supplier/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicSuppliers", …)`.
    */
-  listPublicSuppliers(
-    input?: operations.ListPublicSuppliersInput,
-  ): Promise<operations.ListPublicSuppliersOutput>;
+  listPublicSuppliers(input?: operations.ListPublicSuppliersInput): Promise<operations.ListPublicSuppliersOutput>;
   /**
    * Get a public supplier
    *
@@ -2940,9 +2776,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/resources/supplierapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listSupplierApprovals", …)`.
    */
-  listSupplierApprovals(
-    input?: operations.ListSupplierApprovalsInput,
-  ): Promise<operations.ListSupplierApprovalsOutput>;
+  listSupplierApprovals(input?: operations.ListSupplierApprovalsInput): Promise<operations.ListSupplierApprovalsOutput>;
   /**
    * Get a supplier approval
    *
@@ -2954,9 +2788,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/resources/supplierapproval/{id}/` (provenance: public)
    */
-  getSupplierApproval(
-    input: operations.GetSupplierApprovalInput,
-  ): Promise<operations.GetSupplierApprovalOutput>;
+  getSupplierApproval(input: operations.GetSupplierApprovalInput): Promise<operations.GetSupplierApprovalOutput>;
   /**
    * Accept a supplier approval
    *
@@ -2968,9 +2800,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/resources/supplierapproval/{id}/accept/` (provenance: public)
    */
-  acceptSupplierApproval(
-    input: operations.AcceptSupplierApprovalInput,
-  ): Promise<operations.AcceptSupplierApprovalOutput>;
+  acceptSupplierApproval(input: operations.AcceptSupplierApprovalInput): Promise<operations.AcceptSupplierApprovalOutput>;
   /**
    * Reject a supplier approval
    *
@@ -2982,9 +2812,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/resources/supplierapproval/{id}/reject/` (provenance: public)
    */
-  rejectSupplierApproval(
-    input: operations.RejectSupplierApprovalInput,
-  ): Promise<operations.RejectSupplierApprovalOutput>;
+  rejectSupplierApproval(input: operations.RejectSupplierApprovalInput): Promise<operations.RejectSupplierApprovalOutput>;
   /**
    * List behavioral categories
    *
@@ -2995,9 +2823,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/behavioralcategory/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listBehavioralCategories", …)`.
    */
-  listBehavioralCategories(
-    input?: operations.ListBehavioralCategoriesInput,
-  ): Promise<operations.ListBehavioralCategoriesOutput>;
+  listBehavioralCategories(input?: operations.ListBehavioralCategoriesInput): Promise<operations.ListBehavioralCategoriesOutput>;
   /**
    * Create a behavioral category
    *
@@ -3007,9 +2833,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/private/taxonomies/behavioralcategory/` (provenance: public)
    */
-  createBehavioralCategory(
-    input: operations.CreateBehavioralCategoryInput,
-  ): Promise<operations.CreateBehavioralCategoryOutput>;
+  createBehavioralCategory(input: operations.CreateBehavioralCategoryInput): Promise<operations.CreateBehavioralCategoryOutput>;
   /**
    * Get a behavioral category
    *
@@ -3019,9 +2843,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/taxonomies/behavioralcategory/{id}/` (provenance: public)
    */
-  getBehavioralCategory(
-    input: operations.GetBehavioralCategoryInput,
-  ): Promise<operations.GetBehavioralCategoryOutput>;
+  getBehavioralCategory(input: operations.GetBehavioralCategoryInput): Promise<operations.GetBehavioralCategoryOutput>;
   /**
    * Replace a behavioral category
    *
@@ -3033,9 +2855,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/taxonomies/behavioralcategory/{id}/` (provenance: public)
    */
-  replaceBehavioralCategory(
-    input: operations.ReplaceBehavioralCategoryInput,
-  ): Promise<operations.ReplaceBehavioralCategoryOutput>;
+  replaceBehavioralCategory(input: operations.ReplaceBehavioralCategoryInput): Promise<operations.ReplaceBehavioralCategoryOutput>;
   /**
    * Delete a behavioral category
    *
@@ -3045,9 +2865,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `DELETE /api/private/taxonomies/behavioralcategory/{id}/` (provenance: public)
    */
-  deleteBehavioralCategory(
-    input: operations.DeleteBehavioralCategoryInput,
-  ): Promise<operations.DeleteBehavioralCategoryOutput>;
+  deleteBehavioralCategory(input: operations.DeleteBehavioralCategoryInput): Promise<operations.DeleteBehavioralCategoryOutput>;
   /**
    * Update a behavioral category (partial)
    *
@@ -3057,9 +2875,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/behavioralcategory/{id}/` (provenance: public)
    */
-  updateBehavioralCategory(
-    input: operations.UpdateBehavioralCategoryInput,
-  ): Promise<operations.UpdateBehavioralCategoryOutput>;
+  updateBehavioralCategory(input: operations.UpdateBehavioralCategoryInput): Promise<operations.UpdateBehavioralCategoryOutput>;
   /**
    * List public behavioral categories
    *
@@ -3070,9 +2886,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/taxonomies/behavioralcategory/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicBehavioralCategories", …)`.
    */
-  listPublicBehavioralCategories(
-    input?: operations.ListPublicBehavioralCategoriesInput,
-  ): Promise<operations.ListPublicBehavioralCategoriesOutput>;
+  listPublicBehavioralCategories(input?: operations.ListPublicBehavioralCategoriesInput): Promise<operations.ListPublicBehavioralCategoriesOutput>;
   /**
    * Get a public behavioral category
    *
@@ -3082,9 +2896,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/taxonomies/behavioralcategory/{id}/` (provenance: public)
    */
-  getPublicBehavioralCategory(
-    input: operations.GetPublicBehavioralCategoryInput,
-  ): Promise<operations.GetPublicBehavioralCategoryOutput>;
+  getPublicBehavioralCategory(input: operations.GetPublicBehavioralCategoryInput): Promise<operations.GetPublicBehavioralCategoryOutput>;
   /**
    * List behavioral category approvals
    *
@@ -3097,9 +2909,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/behavioralcategoryapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listBehavioralCategoryApprovals", …)`.
    */
-  listBehavioralCategoryApprovals(
-    input?: operations.ListBehavioralCategoryApprovalsInput,
-  ): Promise<operations.ListBehavioralCategoryApprovalsOutput>;
+  listBehavioralCategoryApprovals(input?: operations.ListBehavioralCategoryApprovalsInput): Promise<operations.ListBehavioralCategoryApprovalsOutput>;
   /**
    * Get a behavioral category approval
    *
@@ -3111,9 +2921,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/taxonomies/behavioralcategoryapproval/{id}/` (provenance: public)
    */
-  getBehavioralCategoryApproval(
-    input: operations.GetBehavioralCategoryApprovalInput,
-  ): Promise<operations.GetBehavioralCategoryApprovalOutput>;
+  getBehavioralCategoryApproval(input: operations.GetBehavioralCategoryApprovalInput): Promise<operations.GetBehavioralCategoryApprovalOutput>;
   /**
    * Accept a behavioral category approval
    *
@@ -3125,9 +2933,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/behavioralcategoryapproval/{id}/accept/` (provenance: public)
    */
-  acceptBehavioralCategoryApproval(
-    input: operations.AcceptBehavioralCategoryApprovalInput,
-  ): Promise<operations.AcceptBehavioralCategoryApprovalOutput>;
+  acceptBehavioralCategoryApproval(input: operations.AcceptBehavioralCategoryApprovalInput): Promise<operations.AcceptBehavioralCategoryApprovalOutput>;
   /**
    * Reject a behavioral category approval
    *
@@ -3139,9 +2945,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/behavioralcategoryapproval/{id}/reject/` (provenance: public)
    */
-  rejectBehavioralCategoryApproval(
-    input: operations.RejectBehavioralCategoryApprovalInput,
-  ): Promise<operations.RejectBehavioralCategoryApprovalOutput>;
+  rejectBehavioralCategoryApproval(input: operations.RejectBehavioralCategoryApprovalInput): Promise<operations.RejectBehavioralCategoryApprovalOutput>;
   /**
    * List behavioral paradigms
    *
@@ -3152,9 +2956,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/behavioralparadigm/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listBehavioralParadigms", …)`.
    */
-  listBehavioralParadigms(
-    input?: operations.ListBehavioralParadigmsInput,
-  ): Promise<operations.ListBehavioralParadigmsOutput>;
+  listBehavioralParadigms(input?: operations.ListBehavioralParadigmsInput): Promise<operations.ListBehavioralParadigmsOutput>;
   /**
    * Create a behavioral paradigm
    *
@@ -3164,9 +2966,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/private/taxonomies/behavioralparadigm/` (provenance: public)
    */
-  createBehavioralParadigm(
-    input: operations.CreateBehavioralParadigmInput,
-  ): Promise<operations.CreateBehavioralParadigmOutput>;
+  createBehavioralParadigm(input: operations.CreateBehavioralParadigmInput): Promise<operations.CreateBehavioralParadigmOutput>;
   /**
    * Get a behavioral paradigm
    *
@@ -3176,9 +2976,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/taxonomies/behavioralparadigm/{id}/` (provenance: public)
    */
-  getBehavioralParadigm(
-    input: operations.GetBehavioralParadigmInput,
-  ): Promise<operations.GetBehavioralParadigmOutput>;
+  getBehavioralParadigm(input: operations.GetBehavioralParadigmInput): Promise<operations.GetBehavioralParadigmOutput>;
   /**
    * Replace a behavioral paradigm
    *
@@ -3190,9 +2988,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/taxonomies/behavioralparadigm/{id}/` (provenance: public)
    */
-  replaceBehavioralParadigm(
-    input: operations.ReplaceBehavioralParadigmInput,
-  ): Promise<operations.ReplaceBehavioralParadigmOutput>;
+  replaceBehavioralParadigm(input: operations.ReplaceBehavioralParadigmInput): Promise<operations.ReplaceBehavioralParadigmOutput>;
   /**
    * Delete a behavioral paradigm
    *
@@ -3204,9 +3000,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `DELETE /api/private/taxonomies/behavioralparadigm/{id}/` (provenance: public)
    */
-  deleteBehavioralParadigm(
-    input: operations.DeleteBehavioralParadigmInput,
-  ): Promise<operations.DeleteBehavioralParadigmOutput>;
+  deleteBehavioralParadigm(input: operations.DeleteBehavioralParadigmInput): Promise<operations.DeleteBehavioralParadigmOutput>;
   /**
    * Update a behavioral paradigm (partial)
    *
@@ -3216,9 +3010,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/behavioralparadigm/{id}/` (provenance: public)
    */
-  updateBehavioralParadigm(
-    input: operations.UpdateBehavioralParadigmInput,
-  ): Promise<operations.UpdateBehavioralParadigmOutput>;
+  updateBehavioralParadigm(input: operations.UpdateBehavioralParadigmInput): Promise<operations.UpdateBehavioralParadigmOutput>;
   /**
    * List public behavioral paradigms
    *
@@ -3229,9 +3021,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/taxonomies/behavioralparadigm/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicBehavioralParadigms", …)`.
    */
-  listPublicBehavioralParadigms(
-    input?: operations.ListPublicBehavioralParadigmsInput,
-  ): Promise<operations.ListPublicBehavioralParadigmsOutput>;
+  listPublicBehavioralParadigms(input?: operations.ListPublicBehavioralParadigmsInput): Promise<operations.ListPublicBehavioralParadigmsOutput>;
   /**
    * Get a public behavioral paradigm
    *
@@ -3241,9 +3031,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/taxonomies/behavioralparadigm/{id}/` (provenance: public)
    */
-  getPublicBehavioralParadigm(
-    input: operations.GetPublicBehavioralParadigmInput,
-  ): Promise<operations.GetPublicBehavioralParadigmOutput>;
+  getPublicBehavioralParadigm(input: operations.GetPublicBehavioralParadigmInput): Promise<operations.GetPublicBehavioralParadigmOutput>;
   /**
    * List behavioral paradigm approvals
    *
@@ -3256,9 +3044,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/behavioralparadigmapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listBehavioralParadigmApprovals", …)`.
    */
-  listBehavioralParadigmApprovals(
-    input?: operations.ListBehavioralParadigmApprovalsInput,
-  ): Promise<operations.ListBehavioralParadigmApprovalsOutput>;
+  listBehavioralParadigmApprovals(input?: operations.ListBehavioralParadigmApprovalsInput): Promise<operations.ListBehavioralParadigmApprovalsOutput>;
   /**
    * Get a behavioral paradigm approval
    *
@@ -3270,9 +3056,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/taxonomies/behavioralparadigmapproval/{id}/` (provenance: public)
    */
-  getBehavioralParadigmApproval(
-    input: operations.GetBehavioralParadigmApprovalInput,
-  ): Promise<operations.GetBehavioralParadigmApprovalOutput>;
+  getBehavioralParadigmApproval(input: operations.GetBehavioralParadigmApprovalInput): Promise<operations.GetBehavioralParadigmApprovalOutput>;
   /**
    * Accept a behavioral paradigm approval
    *
@@ -3284,9 +3068,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/behavioralparadigmapproval/{id}/accept/` (provenance: public)
    */
-  acceptBehavioralParadigmApproval(
-    input: operations.AcceptBehavioralParadigmApprovalInput,
-  ): Promise<operations.AcceptBehavioralParadigmApprovalOutput>;
+  acceptBehavioralParadigmApproval(input: operations.AcceptBehavioralParadigmApprovalInput): Promise<operations.AcceptBehavioralParadigmApprovalOutput>;
   /**
    * Reject a behavioral paradigm approval
    *
@@ -3298,9 +3080,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/behavioralparadigmapproval/{id}/reject/` (provenance: public)
    */
-  rejectBehavioralParadigmApproval(
-    input: operations.RejectBehavioralParadigmApprovalInput,
-  ): Promise<operations.RejectBehavioralParadigmApprovalOutput>;
+  rejectBehavioralParadigmApproval(input: operations.RejectBehavioralParadigmApprovalInput): Promise<operations.RejectBehavioralParadigmApprovalOutput>;
   /**
    * List brain regions
    *
@@ -3380,9 +3160,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/taxonomies/brainregion/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicBrainRegions", …)`.
    */
-  listPublicBrainRegions(
-    input?: operations.ListPublicBrainRegionsInput,
-  ): Promise<operations.ListPublicBrainRegionsOutput>;
+  listPublicBrainRegions(input?: operations.ListPublicBrainRegionsInput): Promise<operations.ListPublicBrainRegionsOutput>;
   /**
    * Get a public brain region
    *
@@ -3392,9 +3170,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/taxonomies/brainregion/{id}/` (provenance: public)
    */
-  getPublicBrainRegion(
-    input: operations.GetPublicBrainRegionInput,
-  ): Promise<operations.GetPublicBrainRegionOutput>;
+  getPublicBrainRegion(input: operations.GetPublicBrainRegionInput): Promise<operations.GetPublicBrainRegionOutput>;
   /**
    * List regulatory authorities
    *
@@ -3405,9 +3181,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/regulatoryauthority/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listRegulatoryAuthorities", …)`.
    */
-  listRegulatoryAuthorities(
-    input?: operations.ListRegulatoryAuthoritiesInput,
-  ): Promise<operations.ListRegulatoryAuthoritiesOutput>;
+  listRegulatoryAuthorities(input?: operations.ListRegulatoryAuthoritiesInput): Promise<operations.ListRegulatoryAuthoritiesOutput>;
   /**
    * Create a regulatory authority
    *
@@ -3417,9 +3191,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/private/taxonomies/regulatoryauthority/` (provenance: public)
    */
-  createRegulatoryAuthority(
-    input: operations.CreateRegulatoryAuthorityInput,
-  ): Promise<operations.CreateRegulatoryAuthorityOutput>;
+  createRegulatoryAuthority(input: operations.CreateRegulatoryAuthorityInput): Promise<operations.CreateRegulatoryAuthorityOutput>;
   /**
    * Get a regulatory authority
    *
@@ -3429,9 +3201,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/taxonomies/regulatoryauthority/{id}/` (provenance: public)
    */
-  getRegulatoryAuthority(
-    input: operations.GetRegulatoryAuthorityInput,
-  ): Promise<operations.GetRegulatoryAuthorityOutput>;
+  getRegulatoryAuthority(input: operations.GetRegulatoryAuthorityInput): Promise<operations.GetRegulatoryAuthorityOutput>;
   /**
    * Replace a regulatory authority
    *
@@ -3443,9 +3213,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PUT /api/private/taxonomies/regulatoryauthority/{id}/` (provenance: public)
    */
-  replaceRegulatoryAuthority(
-    input: operations.ReplaceRegulatoryAuthorityInput,
-  ): Promise<operations.ReplaceRegulatoryAuthorityOutput>;
+  replaceRegulatoryAuthority(input: operations.ReplaceRegulatoryAuthorityInput): Promise<operations.ReplaceRegulatoryAuthorityOutput>;
   /**
    * Delete a regulatory authority
    *
@@ -3455,9 +3223,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `DELETE /api/private/taxonomies/regulatoryauthority/{id}/` (provenance: public)
    */
-  deleteRegulatoryAuthority(
-    input: operations.DeleteRegulatoryAuthorityInput,
-  ): Promise<operations.DeleteRegulatoryAuthorityOutput>;
+  deleteRegulatoryAuthority(input: operations.DeleteRegulatoryAuthorityInput): Promise<operations.DeleteRegulatoryAuthorityOutput>;
   /**
    * Update a regulatory authority (partial)
    *
@@ -3467,9 +3233,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/regulatoryauthority/{id}/` (provenance: public)
    */
-  updateRegulatoryAuthority(
-    input: operations.UpdateRegulatoryAuthorityInput,
-  ): Promise<operations.UpdateRegulatoryAuthorityOutput>;
+  updateRegulatoryAuthority(input: operations.UpdateRegulatoryAuthorityInput): Promise<operations.UpdateRegulatoryAuthorityOutput>;
   /**
    * List public regulatory authorities
    *
@@ -3480,9 +3244,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/taxonomies/regulatoryauthority/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicRegulatoryAuthorities", …)`.
    */
-  listPublicRegulatoryAuthorities(
-    input?: operations.ListPublicRegulatoryAuthoritiesInput,
-  ): Promise<operations.ListPublicRegulatoryAuthoritiesOutput>;
+  listPublicRegulatoryAuthorities(input?: operations.ListPublicRegulatoryAuthoritiesInput): Promise<operations.ListPublicRegulatoryAuthoritiesOutput>;
   /**
    * Get a public regulatory authority
    *
@@ -3492,9 +3254,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/taxonomies/regulatoryauthority/{id}/` (provenance: public)
    */
-  getPublicRegulatoryAuthority(
-    input: operations.GetPublicRegulatoryAuthorityInput,
-  ): Promise<operations.GetPublicRegulatoryAuthorityOutput>;
+  getPublicRegulatoryAuthority(input: operations.GetPublicRegulatoryAuthorityInput): Promise<operations.GetPublicRegulatoryAuthorityOutput>;
   /**
    * List regulatory authority approvals
    *
@@ -3507,9 +3267,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/regulatoryauthorityapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listRegulatoryAuthorityApprovals", …)`.
    */
-  listRegulatoryAuthorityApprovals(
-    input?: operations.ListRegulatoryAuthorityApprovalsInput,
-  ): Promise<operations.ListRegulatoryAuthorityApprovalsOutput>;
+  listRegulatoryAuthorityApprovals(input?: operations.ListRegulatoryAuthorityApprovalsInput): Promise<operations.ListRegulatoryAuthorityApprovalsOutput>;
   /**
    * Get a regulatory authority approval
    *
@@ -3521,9 +3279,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/taxonomies/regulatoryauthorityapproval/{id}/` (provenance: public)
    */
-  getRegulatoryAuthorityApproval(
-    input: operations.GetRegulatoryAuthorityApprovalInput,
-  ): Promise<operations.GetRegulatoryAuthorityApprovalOutput>;
+  getRegulatoryAuthorityApproval(input: operations.GetRegulatoryAuthorityApprovalInput): Promise<operations.GetRegulatoryAuthorityApprovalOutput>;
   /**
    * Accept a regulatory authority approval
    *
@@ -3535,9 +3291,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/regulatoryauthorityapproval/{id}/accept/` (provenance: public)
    */
-  acceptRegulatoryAuthorityApproval(
-    input: operations.AcceptRegulatoryAuthorityApprovalInput,
-  ): Promise<operations.AcceptRegulatoryAuthorityApprovalOutput>;
+  acceptRegulatoryAuthorityApproval(input: operations.AcceptRegulatoryAuthorityApprovalInput): Promise<operations.AcceptRegulatoryAuthorityApprovalOutput>;
   /**
    * Reject a regulatory authority approval
    *
@@ -3549,9 +3303,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/regulatoryauthorityapproval/{id}/reject/` (provenance: public)
    */
-  rejectRegulatoryAuthorityApproval(
-    input: operations.RejectRegulatoryAuthorityApprovalInput,
-  ): Promise<operations.RejectRegulatoryAuthorityApprovalOutput>;
+  rejectRegulatoryAuthorityApproval(input: operations.RejectRegulatoryAuthorityApprovalInput): Promise<operations.RejectRegulatoryAuthorityApprovalOutput>;
   /**
    * List setup types
    *
@@ -3633,9 +3385,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/taxonomies/setuptype/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicSetupTypes", …)`.
    */
-  listPublicSetupTypes(
-    input?: operations.ListPublicSetupTypesInput,
-  ): Promise<operations.ListPublicSetupTypesOutput>;
+  listPublicSetupTypes(input?: operations.ListPublicSetupTypesInput): Promise<operations.ListPublicSetupTypesOutput>;
   /**
    * Get a public setup type
    *
@@ -3658,9 +3408,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/setuptypeapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listSetupTypeApprovals", …)`.
    */
-  listSetupTypeApprovals(
-    input?: operations.ListSetupTypeApprovalsInput,
-  ): Promise<operations.ListSetupTypeApprovalsOutput>;
+  listSetupTypeApprovals(input?: operations.ListSetupTypeApprovalsInput): Promise<operations.ListSetupTypeApprovalsOutput>;
   /**
    * Get a setup type approval
    *
@@ -3672,9 +3420,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/taxonomies/setuptypeapproval/{id}/` (provenance: public)
    */
-  getSetupTypeApproval(
-    input: operations.GetSetupTypeApprovalInput,
-  ): Promise<operations.GetSetupTypeApprovalOutput>;
+  getSetupTypeApproval(input: operations.GetSetupTypeApprovalInput): Promise<operations.GetSetupTypeApprovalOutput>;
   /**
    * Accept a setup type approval
    *
@@ -3686,9 +3432,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/setuptypeapproval/{id}/accept/` (provenance: public)
    */
-  acceptSetupTypeApproval(
-    input: operations.AcceptSetupTypeApprovalInput,
-  ): Promise<operations.AcceptSetupTypeApprovalOutput>;
+  acceptSetupTypeApproval(input: operations.AcceptSetupTypeApprovalInput): Promise<operations.AcceptSetupTypeApprovalOutput>;
   /**
    * Reject a setup type approval
    *
@@ -3700,9 +3444,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/setuptypeapproval/{id}/reject/` (provenance: public)
    */
-  rejectSetupTypeApproval(
-    input: operations.RejectSetupTypeApprovalInput,
-  ): Promise<operations.RejectSetupTypeApprovalOutput>;
+  rejectSetupTypeApproval(input: operations.RejectSetupTypeApprovalInput): Promise<operations.RejectSetupTypeApprovalOutput>;
   /**
    * List species
    *
@@ -3801,9 +3543,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/speciesapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listSpeciesApprovals", …)`.
    */
-  listSpeciesApprovals(
-    input?: operations.ListSpeciesApprovalsInput,
-  ): Promise<operations.ListSpeciesApprovalsOutput>;
+  listSpeciesApprovals(input?: operations.ListSpeciesApprovalsInput): Promise<operations.ListSpeciesApprovalsOutput>;
   /**
    * Get a species approval
    *
@@ -3827,9 +3567,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/speciesapproval/{id}/accept/` (provenance: public)
    */
-  acceptSpeciesApproval(
-    input: operations.AcceptSpeciesApprovalInput,
-  ): Promise<operations.AcceptSpeciesApprovalOutput>;
+  acceptSpeciesApproval(input: operations.AcceptSpeciesApprovalInput): Promise<operations.AcceptSpeciesApprovalOutput>;
   /**
    * Reject a species approval
    *
@@ -3841,9 +3579,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/speciesapproval/{id}/reject/` (provenance: public)
    */
-  rejectSpeciesApproval(
-    input: operations.RejectSpeciesApprovalInput,
-  ): Promise<operations.RejectSpeciesApprovalOutput>;
+  rejectSpeciesApproval(input: operations.RejectSpeciesApprovalInput): Promise<operations.RejectSpeciesApprovalOutput>;
   /**
    * List strains
    *
@@ -3940,9 +3676,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/taxonomies/strainapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listStrainApprovals", …)`.
    */
-  listStrainApprovals(
-    input?: operations.ListStrainApprovalsInput,
-  ): Promise<operations.ListStrainApprovalsOutput>;
+  listStrainApprovals(input?: operations.ListStrainApprovalsInput): Promise<operations.ListStrainApprovalsOutput>;
   /**
    * Get a strain approval
    *
@@ -3966,9 +3700,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/strainapproval/{id}/accept/` (provenance: public)
    */
-  acceptStrainApproval(
-    input: operations.AcceptStrainApprovalInput,
-  ): Promise<operations.AcceptStrainApprovalOutput>;
+  acceptStrainApproval(input: operations.AcceptStrainApprovalInput): Promise<operations.AcceptStrainApprovalOutput>;
   /**
    * Reject a strain approval
    *
@@ -3980,9 +3712,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/taxonomies/strainapproval/{id}/reject/` (provenance: public)
    */
-  rejectStrainApproval(
-    input: operations.RejectStrainApprovalInput,
-  ): Promise<operations.RejectStrainApprovalOutput>;
+  rejectStrainApproval(input: operations.RejectStrainApprovalInput): Promise<operations.RejectStrainApprovalOutput>;
   /**
    * List journals
    *
@@ -4056,9 +3786,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/dissemination/journal/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicJournals", …)`.
    */
-  listPublicJournals(
-    input?: operations.ListPublicJournalsInput,
-  ): Promise<operations.ListPublicJournalsOutput>;
+  listPublicJournals(input?: operations.ListPublicJournalsInput): Promise<operations.ListPublicJournalsOutput>;
   /**
    * Get a public journal
    *
@@ -4081,9 +3809,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/dissemination/journalapproval/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listJournalApprovals", …)`.
    */
-  listJournalApprovals(
-    input?: operations.ListJournalApprovalsInput,
-  ): Promise<operations.ListJournalApprovalsOutput>;
+  listJournalApprovals(input?: operations.ListJournalApprovalsInput): Promise<operations.ListJournalApprovalsOutput>;
   /**
    * Get a journal approval
    *
@@ -4107,9 +3833,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/dissemination/journalapproval/{id}/accept/` (provenance: public)
    */
-  acceptJournalApproval(
-    input: operations.AcceptJournalApprovalInput,
-  ): Promise<operations.AcceptJournalApprovalOutput>;
+  acceptJournalApproval(input: operations.AcceptJournalApprovalInput): Promise<operations.AcceptJournalApprovalOutput>;
   /**
    * Reject a journal approval
    *
@@ -4121,9 +3845,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `PATCH /api/private/dissemination/journalapproval/{id}/reject/` (provenance: public)
    */
-  rejectJournalApproval(
-    input: operations.RejectJournalApprovalInput,
-  ): Promise<operations.RejectJournalApprovalOutput>;
+  rejectJournalApproval(input: operations.RejectJournalApprovalInput): Promise<operations.RejectJournalApprovalOutput>;
   /**
    * List publications
    *
@@ -4195,9 +3917,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/dissemination/publication/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicPublications", …)`.
    */
-  listPublicPublications(
-    input?: operations.ListPublicPublicationsInput,
-  ): Promise<operations.ListPublicPublicationsOutput>;
+  listPublicPublications(input?: operations.ListPublicPublicationsInput): Promise<operations.ListPublicPublicationsOutput>;
   /**
    * Get a public publication
    *
@@ -4207,9 +3927,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/dissemination/publication/{id}/` (provenance: public)
    */
-  getPublicPublication(
-    input: operations.GetPublicPublicationInput,
-  ): Promise<operations.GetPublicPublicationOutput>;
+  getPublicPublication(input: operations.GetPublicPublicationInput): Promise<operations.GetPublicPublicationOutput>;
   /**
    * List users
    *
@@ -4499,9 +4217,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/users/laboratory/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPublicLaboratories", …)`.
    */
-  listPublicLaboratories(
-    input?: operations.ListPublicLaboratoriesInput,
-  ): Promise<operations.ListPublicLaboratoriesOutput>;
+  listPublicLaboratories(input?: operations.ListPublicLaboratoriesInput): Promise<operations.ListPublicLaboratoriesOutput>;
   /**
    * Get a public laboratory
    *
@@ -4511,9 +4227,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/public/users/laboratory/{id}/` (provenance: public)
    */
-  getPublicLaboratory(
-    input: operations.GetPublicLaboratoryInput,
-  ): Promise<operations.GetPublicLaboratoryOutput>;
+  getPublicLaboratory(input: operations.GetPublicLaboratoryInput): Promise<operations.GetPublicLaboratoryOutput>;
   /**
    * List group membership invitations
    *
@@ -4526,9 +4240,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/users/groupmembershipinvitation/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listGroupMembershipInvitations", …)`.
    */
-  listGroupMembershipInvitations(
-    input?: operations.ListGroupMembershipInvitationsInput,
-  ): Promise<operations.ListGroupMembershipInvitationsOutput>;
+  listGroupMembershipInvitations(input?: operations.ListGroupMembershipInvitationsInput): Promise<operations.ListGroupMembershipInvitationsOutput>;
   /**
    * Get a group membership invitation
    *
@@ -4540,9 +4252,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/users/groupmembershipinvitation/{id}/` (provenance: public)
    */
-  getGroupMembershipInvitation(
-    input: operations.GetGroupMembershipInvitationInput,
-  ): Promise<operations.GetGroupMembershipInvitationOutput>;
+  getGroupMembershipInvitation(input: operations.GetGroupMembershipInvitationInput): Promise<operations.GetGroupMembershipInvitationOutput>;
   /**
    * Accept a group membership invitation
    *
@@ -4554,9 +4264,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/users/groupmembershipinvitation/{id}/accept/` (provenance: public)
    */
-  acceptGroupMembershipInvitation(
-    input: operations.AcceptGroupMembershipInvitationInput,
-  ): Promise<operations.AcceptGroupMembershipInvitationOutput>;
+  acceptGroupMembershipInvitation(input: operations.AcceptGroupMembershipInvitationInput): Promise<operations.AcceptGroupMembershipInvitationOutput>;
   /**
    * Reject a group membership invitation
    *
@@ -4568,9 +4276,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/users/groupmembershipinvitation/{id}/reject/` (provenance: public)
    */
-  rejectGroupMembershipInvitation(
-    input: operations.RejectGroupMembershipInvitationInput,
-  ): Promise<operations.RejectGroupMembershipInvitationOutput>;
+  rejectGroupMembershipInvitation(input: operations.RejectGroupMembershipInvitationInput): Promise<operations.RejectGroupMembershipInvitationOutput>;
   /**
    * Cancel a group membership invitation
    *
@@ -4582,9 +4288,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/users/groupmembershipinvitation/{id}/cancel/` (provenance: public)
    */
-  cancelGroupMembershipInvitation(
-    input: operations.CancelGroupMembershipInvitationInput,
-  ): Promise<operations.CancelGroupMembershipInvitationOutput>;
+  cancelGroupMembershipInvitation(input: operations.CancelGroupMembershipInvitationInput): Promise<operations.CancelGroupMembershipInvitationOutput>;
   /**
    * List group membership requests
    *
@@ -4597,9 +4301,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/users/groupmembershiprequest/` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listGroupMembershipRequests", …)`.
    */
-  listGroupMembershipRequests(
-    input?: operations.ListGroupMembershipRequestsInput,
-  ): Promise<operations.ListGroupMembershipRequestsOutput>;
+  listGroupMembershipRequests(input?: operations.ListGroupMembershipRequestsInput): Promise<operations.ListGroupMembershipRequestsOutput>;
   /**
    * Get a group membership request
    *
@@ -4611,9 +4313,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/users/groupmembershiprequest/{id}/` (provenance: public)
    */
-  getGroupMembershipRequest(
-    input: operations.GetGroupMembershipRequestInput,
-  ): Promise<operations.GetGroupMembershipRequestOutput>;
+  getGroupMembershipRequest(input: operations.GetGroupMembershipRequestInput): Promise<operations.GetGroupMembershipRequestOutput>;
   /**
    * Accept a group membership request
    *
@@ -4625,9 +4325,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/users/groupmembershiprequest/{id}/accept/` (provenance: public)
    */
-  acceptGroupMembershipRequest(
-    input: operations.AcceptGroupMembershipRequestInput,
-  ): Promise<operations.AcceptGroupMembershipRequestOutput>;
+  acceptGroupMembershipRequest(input: operations.AcceptGroupMembershipRequestInput): Promise<operations.AcceptGroupMembershipRequestOutput>;
   /**
    * Reject a group membership request
    *
@@ -4639,9 +4337,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/users/groupmembershiprequest/{id}/reject/` (provenance: public)
    */
-  rejectGroupMembershipRequest(
-    input: operations.RejectGroupMembershipRequestInput,
-  ): Promise<operations.RejectGroupMembershipRequestOutput>;
+  rejectGroupMembershipRequest(input: operations.RejectGroupMembershipRequestInput): Promise<operations.RejectGroupMembershipRequestOutput>;
   /**
    * Cancel a group membership request
    *
@@ -4653,9 +4349,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `GET /api/private/users/groupmembershiprequest/{id}/cancel/` (provenance: public)
    */
-  cancelGroupMembershipRequest(
-    input: operations.CancelGroupMembershipRequestInput,
-  ): Promise<operations.CancelGroupMembershipRequestOutput>;
+  cancelGroupMembershipRequest(input: operations.CancelGroupMembershipRequestInput): Promise<operations.CancelGroupMembershipRequestOutput>;
   /**
    * Start a device authorization
    *
@@ -4663,9 +4357,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/auth/device/` (provenance: public)
    */
-  startDeviceAuthorization(
-    input?: operations.StartDeviceAuthorizationInput,
-  ): Promise<operations.StartDeviceAuthorizationOutput>;
+  startDeviceAuthorization(input?: operations.StartDeviceAuthorizationInput): Promise<operations.StartDeviceAuthorizationOutput>;
   /**
    * Poll a device authorization
    *
@@ -4673,9 +4365,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    *
    * `POST /api/auth/device/token/` (provenance: public)
    */
-  pollDeviceAuthorization(
-    input: operations.PollDeviceAuthorizationInput,
-  ): Promise<operations.PollDeviceAuthorizationOutput>;
+  pollDeviceAuthorization(input: operations.PollDeviceAuthorizationInput): Promise<operations.PollDeviceAuthorizationOutput>;
   /**
    * Get an access and refresh token pair
    *
@@ -4718,10 +4408,7 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
  * ```
  */
 export function createBrainstemClient(options: BrainstemClientOptions = {}): BrainstemClient {
-  return createPortalClient<paths, operations.BrainstemOperations>(
-    brainstemDefinition(),
-    options,
-  ) as BrainstemClient;
+  return createPortalClient<paths, operations.BrainstemOperations>(brainstemDefinition(), options) as BrainstemClient;
 }
 
 /**

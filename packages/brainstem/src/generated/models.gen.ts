@@ -461,8 +461,7 @@ export type ProjectMembershipInvitationFilter = components["schemas"]["ProjectMe
 /**
  * A field to sort project membership invitations by; prefix `-` for descending order.
  */
-export type ProjectMembershipInvitationSortField =
-  components["schemas"]["ProjectMembershipInvitationSortField"];
+export type ProjectMembershipInvitationSortField = components["schemas"]["ProjectMembershipInvitationSortField"];
 
 /**
  * A relation of a project membership invitation to return as full records instead of ids. The official clients send `rel.*`.
@@ -477,32 +476,27 @@ export type ProjectGroupMembershipInvitation = components["schemas"]["ProjectGro
 /**
  * A page of project group membership invitations, under the key `project_group_membership_invitations`.
  */
-export type ProjectGroupMembershipInvitationList =
-  components["schemas"]["ProjectGroupMembershipInvitationList"];
+export type ProjectGroupMembershipInvitationList = components["schemas"]["ProjectGroupMembershipInvitationList"];
 
 /**
  * One project group membership invitation, under the key `project_group_membership_invitation`.
  */
-export type ProjectGroupMembershipInvitationDetail =
-  components["schemas"]["ProjectGroupMembershipInvitationDetail"];
+export type ProjectGroupMembershipInvitationDetail = components["schemas"]["ProjectGroupMembershipInvitationDetail"];
 
 /**
  * Filters for project group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
  */
-export type ProjectGroupMembershipInvitationFilter =
-  components["schemas"]["ProjectGroupMembershipInvitationFilter"];
+export type ProjectGroupMembershipInvitationFilter = components["schemas"]["ProjectGroupMembershipInvitationFilter"];
 
 /**
  * A field to sort project group membership invitations by; prefix `-` for descending order.
  */
-export type ProjectGroupMembershipInvitationSortField =
-  components["schemas"]["ProjectGroupMembershipInvitationSortField"];
+export type ProjectGroupMembershipInvitationSortField = components["schemas"]["ProjectGroupMembershipInvitationSortField"];
 
 /**
  * A relation of a project group membership invitation to return as full records instead of ids. The official clients send `rel.*`.
  */
-export type ProjectGroupMembershipInvitationInclude =
-  components["schemas"]["ProjectGroupMembershipInvitationInclude"];
+export type ProjectGroupMembershipInvitationInclude = components["schemas"]["ProjectGroupMembershipInvitationInclude"];
 
 /**
  * A BrainSTEM session data storage link (`stem/sessiondatastorage`). Relations hold ids, or the full related record when named in `include`. Field set partly guessed: only the URL /api/private/stem/sessiondatastorage/ is documented; fields (session, datastorage, order) and envelope keys are guesses.
@@ -1372,8 +1366,7 @@ export type BehavioralCategoryApprovalFilter = components["schemas"]["Behavioral
 /**
  * A field to sort behavioral category approvals by; prefix `-` for descending order.
  */
-export type BehavioralCategoryApprovalSortField =
-  components["schemas"]["BehavioralCategoryApprovalSortField"];
+export type BehavioralCategoryApprovalSortField = components["schemas"]["BehavioralCategoryApprovalSortField"];
 
 /**
  * A relation of a behavioral category approval to return as full records instead of ids. The official clients send `rel.*`.
@@ -1448,8 +1441,7 @@ export type BehavioralParadigmApprovalFilter = components["schemas"]["Behavioral
 /**
  * A field to sort behavioral paradigm approvals by; prefix `-` for descending order.
  */
-export type BehavioralParadigmApprovalSortField =
-  components["schemas"]["BehavioralParadigmApprovalSortField"];
+export type BehavioralParadigmApprovalSortField = components["schemas"]["BehavioralParadigmApprovalSortField"];
 
 /**
  * A relation of a behavioral paradigm approval to return as full records instead of ids. The official clients send `rel.*`.
@@ -1554,8 +1546,7 @@ export type RegulatoryAuthorityApprovalFilter = components["schemas"]["Regulator
 /**
  * A field to sort regulatory authority approvals by; prefix `-` for descending order.
  */
-export type RegulatoryAuthorityApprovalSortField =
-  components["schemas"]["RegulatoryAuthorityApprovalSortField"];
+export type RegulatoryAuthorityApprovalSortField = components["schemas"]["RegulatoryAuthorityApprovalSortField"];
 
 /**
  * A BrainSTEM setup type (`taxonomies/setuptype`).
@@ -2041,3 +2032,4 @@ export type GroupMembershipRequestSortField = components["schemas"]["GroupMember
  * A relation of a group membership request to return as full records instead of ids. The official clients send `rel.*`.
  */
 export type GroupMembershipRequestInclude = components["schemas"]["GroupMembershipRequestInclude"];
+

@@ -140,10 +140,7 @@ export type CreateProjectOutput = OperationOutput<operations["createProject"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createProject(
-  client: BrainstemBase,
-  input: CreateProjectInput,
-): Promise<CreateProjectOutput> {
+export function createProject(client: BrainstemBase, input: CreateProjectInput): Promise<CreateProjectOutput> {
   return callOperation(client, createProjectOperation, input);
 }
 
@@ -263,10 +260,7 @@ export type ReplaceProjectOutput = OperationOutput<operations["replaceProject"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceProject(
-  client: BrainstemBase,
-  input: ReplaceProjectInput,
-): Promise<ReplaceProjectOutput> {
+export function replaceProject(client: BrainstemBase, input: ReplaceProjectInput): Promise<ReplaceProjectOutput> {
   return callOperation(client, replaceProjectOperation, input);
 }
 
@@ -310,10 +304,7 @@ export type DeleteProjectOutput = OperationOutput<operations["deleteProject"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteProject(
-  client: BrainstemBase,
-  input: DeleteProjectInput,
-): Promise<DeleteProjectOutput> {
+export function deleteProject(client: BrainstemBase, input: DeleteProjectInput): Promise<DeleteProjectOutput> {
   return callOperation(client, deleteProjectOperation, input);
 }
 
@@ -368,10 +359,7 @@ export type UpdateProjectOutput = OperationOutput<operations["updateProject"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateProject(
-  client: BrainstemBase,
-  input: UpdateProjectInput,
-): Promise<UpdateProjectOutput> {
+export function updateProject(client: BrainstemBase, input: UpdateProjectInput): Promise<UpdateProjectOutput> {
   return callOperation(client, updateProjectOperation, input);
 }
 
@@ -449,10 +437,7 @@ export type ListPublicProjectsItem = NonNullable<NonNullable<ListPublicProjectsO
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicProjects(
-  client: BrainstemBase,
-  input?: ListPublicProjectsInput,
-): Promise<ListPublicProjectsOutput> {
+export function listPublicProjects(client: BrainstemBase, input?: ListPublicProjectsInput): Promise<ListPublicProjectsOutput> {
   return callOperation(client, listPublicProjectsOperation, input);
 }
 
@@ -517,10 +502,7 @@ export type GetPublicProjectOutput = OperationOutput<operations["getPublicProjec
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicProject(
-  client: BrainstemBase,
-  input: GetPublicProjectInput,
-): Promise<GetPublicProjectOutput> {
+export function getPublicProject(client: BrainstemBase, input: GetPublicProjectInput): Promise<GetPublicProjectOutput> {
   return callOperation(client, getPublicProjectOperation, input);
 }
 
@@ -699,10 +681,7 @@ export type CreateSubjectOutput = OperationOutput<operations["createSubject"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createSubject(
-  client: BrainstemBase,
-  input: CreateSubjectInput,
-): Promise<CreateSubjectOutput> {
+export function createSubject(client: BrainstemBase, input: CreateSubjectInput): Promise<CreateSubjectOutput> {
   return callOperation(client, createSubjectOperation, input);
 }
 
@@ -846,10 +825,7 @@ export type ReplaceSubjectOutput = OperationOutput<operations["replaceSubject"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceSubject(
-  client: BrainstemBase,
-  input: ReplaceSubjectInput,
-): Promise<ReplaceSubjectOutput> {
+export function replaceSubject(client: BrainstemBase, input: ReplaceSubjectInput): Promise<ReplaceSubjectOutput> {
   return callOperation(client, replaceSubjectOperation, input);
 }
 
@@ -893,10 +869,7 @@ export type DeleteSubjectOutput = OperationOutput<operations["deleteSubject"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteSubject(
-  client: BrainstemBase,
-  input: DeleteSubjectInput,
-): Promise<DeleteSubjectOutput> {
+export function deleteSubject(client: BrainstemBase, input: DeleteSubjectInput): Promise<DeleteSubjectOutput> {
   return callOperation(client, deleteSubjectOperation, input);
 }
 
@@ -971,10 +944,7 @@ export type UpdateSubjectOutput = OperationOutput<operations["updateSubject"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateSubject(
-  client: BrainstemBase,
-  input: UpdateSubjectInput,
-): Promise<UpdateSubjectOutput> {
+export function updateSubject(client: BrainstemBase, input: UpdateSubjectInput): Promise<UpdateSubjectOutput> {
   return callOperation(client, updateSubjectOperation, input);
 }
 
@@ -1085,10 +1055,7 @@ export type ListPublicSubjectsItem = NonNullable<NonNullable<ListPublicSubjectsO
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicSubjects(
-  client: BrainstemBase,
-  input?: ListPublicSubjectsInput,
-): Promise<ListPublicSubjectsOutput> {
+export function listPublicSubjects(client: BrainstemBase, input?: ListPublicSubjectsInput): Promise<ListPublicSubjectsOutput> {
   return callOperation(client, listPublicSubjectsOperation, input);
 }
 
@@ -1157,10 +1124,7 @@ export type GetPublicSubjectOutput = OperationOutput<operations["getPublicSubjec
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicSubject(
-  client: BrainstemBase,
-  input: GetPublicSubjectInput,
-): Promise<GetPublicSubjectOutput> {
+export function getPublicSubject(client: BrainstemBase, input: GetPublicSubjectInput): Promise<GetPublicSubjectOutput> {
   return callOperation(client, getPublicSubjectOperation, input);
 }
 
@@ -1311,10 +1275,7 @@ export type CreateSessionOutput = OperationOutput<operations["createSession"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createSession(
-  client: BrainstemBase,
-  input: CreateSessionInput,
-): Promise<CreateSessionOutput> {
+export function createSession(client: BrainstemBase, input: CreateSessionInput): Promise<CreateSessionOutput> {
   return callOperation(client, createSessionOperation, input);
 }
 
@@ -1448,10 +1409,7 @@ export type ReplaceSessionOutput = OperationOutput<operations["replaceSession"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceSession(
-  client: BrainstemBase,
-  input: ReplaceSessionInput,
-): Promise<ReplaceSessionOutput> {
+export function replaceSession(client: BrainstemBase, input: ReplaceSessionInput): Promise<ReplaceSessionOutput> {
   return callOperation(client, replaceSessionOperation, input);
 }
 
@@ -1495,10 +1453,7 @@ export type DeleteSessionOutput = OperationOutput<operations["deleteSession"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteSession(
-  client: BrainstemBase,
-  input: DeleteSessionInput,
-): Promise<DeleteSessionOutput> {
+export function deleteSession(client: BrainstemBase, input: DeleteSessionInput): Promise<DeleteSessionOutput> {
   return callOperation(client, deleteSessionOperation, input);
 }
 
@@ -1565,10 +1520,7 @@ export type UpdateSessionOutput = OperationOutput<operations["updateSession"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateSession(
-  client: BrainstemBase,
-  input: UpdateSessionInput,
-): Promise<UpdateSessionOutput> {
+export function updateSession(client: BrainstemBase, input: UpdateSessionInput): Promise<UpdateSessionOutput> {
   return callOperation(client, updateSessionOperation, input);
 }
 
@@ -1659,10 +1611,7 @@ export type ListPublicSessionsItem = NonNullable<NonNullable<ListPublicSessionsO
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicSessions(
-  client: BrainstemBase,
-  input?: ListPublicSessionsInput,
-): Promise<ListPublicSessionsOutput> {
+export function listPublicSessions(client: BrainstemBase, input?: ListPublicSessionsInput): Promise<ListPublicSessionsOutput> {
   return callOperation(client, listPublicSessionsOperation, input);
 }
 
@@ -1729,10 +1678,7 @@ export type GetPublicSessionOutput = OperationOutput<operations["getPublicSessio
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicSession(
-  client: BrainstemBase,
-  input: GetPublicSessionInput,
-): Promise<GetPublicSessionOutput> {
+export function getPublicSession(client: BrainstemBase, input: GetPublicSessionInput): Promise<GetPublicSessionOutput> {
   return callOperation(client, getPublicSessionOperation, input);
 }
 
@@ -1796,10 +1742,7 @@ export type ListCollectionsItem = NonNullable<NonNullable<ListCollectionsOutput>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listCollections(
-  client: BrainstemBase,
-  input?: ListCollectionsInput,
-): Promise<ListCollectionsOutput> {
+export function listCollections(client: BrainstemBase, input?: ListCollectionsInput): Promise<ListCollectionsOutput> {
   return callOperation(client, listCollectionsOperation, input);
 }
 
@@ -1853,10 +1796,7 @@ export type CreateCollectionOutput = OperationOutput<operations["createCollectio
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createCollection(
-  client: BrainstemBase,
-  input: CreateCollectionInput,
-): Promise<CreateCollectionOutput> {
+export function createCollection(client: BrainstemBase, input: CreateCollectionInput): Promise<CreateCollectionOutput> {
   return callOperation(client, createCollectionOperation, input);
 }
 
@@ -1907,10 +1847,7 @@ export type GetCollectionOutput = OperationOutput<operations["getCollection"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getCollection(
-  client: BrainstemBase,
-  input: GetCollectionInput,
-): Promise<GetCollectionOutput> {
+export function getCollection(client: BrainstemBase, input: GetCollectionInput): Promise<GetCollectionOutput> {
   return callOperation(client, getCollectionOperation, input);
 }
 
@@ -1971,10 +1908,7 @@ export type ReplaceCollectionOutput = OperationOutput<operations["replaceCollect
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceCollection(
-  client: BrainstemBase,
-  input: ReplaceCollectionInput,
-): Promise<ReplaceCollectionOutput> {
+export function replaceCollection(client: BrainstemBase, input: ReplaceCollectionInput): Promise<ReplaceCollectionOutput> {
   return callOperation(client, replaceCollectionOperation, input);
 }
 
@@ -2018,10 +1952,7 @@ export type DeleteCollectionOutput = OperationOutput<operations["deleteCollectio
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteCollection(
-  client: BrainstemBase,
-  input: DeleteCollectionInput,
-): Promise<DeleteCollectionOutput> {
+export function deleteCollection(client: BrainstemBase, input: DeleteCollectionInput): Promise<DeleteCollectionOutput> {
   return callOperation(client, deleteCollectionOperation, input);
 }
 
@@ -2082,10 +2013,7 @@ export type UpdateCollectionOutput = OperationOutput<operations["updateCollectio
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateCollection(
-  client: BrainstemBase,
-  input: UpdateCollectionInput,
-): Promise<UpdateCollectionOutput> {
+export function updateCollection(client: BrainstemBase, input: UpdateCollectionInput): Promise<UpdateCollectionOutput> {
   return callOperation(client, updateCollectionOperation, input);
 }
 
@@ -2135,9 +2063,7 @@ export type ListPublicCollectionsOutput = OperationOutput<operations["listPublic
 /**
  * One item of {@link listPublicCollections}'s pages.
  */
-export type ListPublicCollectionsItem = NonNullable<
-  NonNullable<ListPublicCollectionsOutput>["collections"]
->[number];
+export type ListPublicCollectionsItem = NonNullable<NonNullable<ListPublicCollectionsOutput>["collections"]>[number];
 
 /**
  * List public collections
@@ -2151,10 +2077,7 @@ export type ListPublicCollectionsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicCollections(
-  client: BrainstemBase,
-  input?: ListPublicCollectionsInput,
-): Promise<ListPublicCollectionsOutput> {
+export function listPublicCollections(client: BrainstemBase, input?: ListPublicCollectionsInput): Promise<ListPublicCollectionsOutput> {
   return callOperation(client, listPublicCollectionsOperation, input);
 }
 
@@ -2205,10 +2128,7 @@ export type GetPublicCollectionOutput = OperationOutput<operations["getPublicCol
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicCollection(
-  client: BrainstemBase,
-  input: GetPublicCollectionInput,
-): Promise<GetPublicCollectionOutput> {
+export function getPublicCollection(client: BrainstemBase, input: GetPublicCollectionInput): Promise<GetPublicCollectionOutput> {
   return callOperation(client, getPublicCollectionOperation, input);
 }
 
@@ -2442,10 +2362,7 @@ export type ReplaceCohortOutput = OperationOutput<operations["replaceCohort"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceCohort(
-  client: BrainstemBase,
-  input: ReplaceCohortInput,
-): Promise<ReplaceCohortOutput> {
+export function replaceCohort(client: BrainstemBase, input: ReplaceCohortInput): Promise<ReplaceCohortOutput> {
   return callOperation(client, replaceCohortOperation, input);
 }
 
@@ -2616,10 +2533,7 @@ export type ListPublicCohortsItem = NonNullable<NonNullable<ListPublicCohortsOut
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicCohorts(
-  client: BrainstemBase,
-  input?: ListPublicCohortsInput,
-): Promise<ListPublicCohortsOutput> {
+export function listPublicCohorts(client: BrainstemBase, input?: ListPublicCohortsInput): Promise<ListPublicCohortsOutput> {
   return callOperation(client, listPublicCohortsOperation, input);
 }
 
@@ -2670,10 +2584,7 @@ export type GetPublicCohortOutput = OperationOutput<operations["getPublicCohort"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicCohort(
-  client: BrainstemBase,
-  input: GetPublicCohortInput,
-): Promise<GetPublicCohortOutput> {
+export function getPublicCohort(client: BrainstemBase, input: GetPublicCohortInput): Promise<GetPublicCohortOutput> {
   return callOperation(client, getPublicCohortOperation, input);
 }
 
@@ -2762,10 +2673,7 @@ export type ListBreedingsItem = NonNullable<NonNullable<ListBreedingsOutput>["br
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listBreedings(
-  client: BrainstemBase,
-  input?: ListBreedingsInput,
-): Promise<ListBreedingsOutput> {
+export function listBreedings(client: BrainstemBase, input?: ListBreedingsInput): Promise<ListBreedingsOutput> {
   return callOperation(client, listBreedingsOperation, input);
 }
 
@@ -2826,10 +2734,7 @@ export type CreateBreedingOutput = OperationOutput<operations["createBreeding"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createBreeding(
-  client: BrainstemBase,
-  input: CreateBreedingInput,
-): Promise<CreateBreedingOutput> {
+export function createBreeding(client: BrainstemBase, input: CreateBreedingInput): Promise<CreateBreedingOutput> {
   return callOperation(client, createBreedingOperation, input);
 }
 
@@ -2948,10 +2853,7 @@ export type ReplaceBreedingOutput = OperationOutput<operations["replaceBreeding"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceBreeding(
-  client: BrainstemBase,
-  input: ReplaceBreedingInput,
-): Promise<ReplaceBreedingOutput> {
+export function replaceBreeding(client: BrainstemBase, input: ReplaceBreedingInput): Promise<ReplaceBreedingOutput> {
   return callOperation(client, replaceBreedingOperation, input);
 }
 
@@ -2995,10 +2897,7 @@ export type DeleteBreedingOutput = OperationOutput<operations["deleteBreeding"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteBreeding(
-  client: BrainstemBase,
-  input: DeleteBreedingInput,
-): Promise<DeleteBreedingOutput> {
+export function deleteBreeding(client: BrainstemBase, input: DeleteBreedingInput): Promise<DeleteBreedingOutput> {
   return callOperation(client, deleteBreedingOperation, input);
 }
 
@@ -3066,10 +2965,7 @@ export type UpdateBreedingOutput = OperationOutput<operations["updateBreeding"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateBreeding(
-  client: BrainstemBase,
-  input: UpdateBreedingInput,
-): Promise<UpdateBreedingOutput> {
+export function updateBreeding(client: BrainstemBase, input: UpdateBreedingInput): Promise<UpdateBreedingOutput> {
   return callOperation(client, updateBreedingOperation, input);
 }
 
@@ -3144,9 +3040,7 @@ export type ListPublicBreedingsOutput = OperationOutput<operations["listPublicBr
 /**
  * One item of {@link listPublicBreedings}'s pages.
  */
-export type ListPublicBreedingsItem = NonNullable<
-  NonNullable<ListPublicBreedingsOutput>["breedings"]
->[number];
+export type ListPublicBreedingsItem = NonNullable<NonNullable<ListPublicBreedingsOutput>["breedings"]>[number];
 
 /**
  * List public breedings
@@ -3160,10 +3054,7 @@ export type ListPublicBreedingsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicBreedings(
-  client: BrainstemBase,
-  input?: ListPublicBreedingsInput,
-): Promise<ListPublicBreedingsOutput> {
+export function listPublicBreedings(client: BrainstemBase, input?: ListPublicBreedingsInput): Promise<ListPublicBreedingsOutput> {
   return callOperation(client, listPublicBreedingsOperation, input);
 }
 
@@ -3214,10 +3105,7 @@ export type GetPublicBreedingOutput = OperationOutput<operations["getPublicBreed
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicBreeding(
-  client: BrainstemBase,
-  input: GetPublicBreedingInput,
-): Promise<GetPublicBreedingOutput> {
+export function getPublicBreeding(client: BrainstemBase, input: GetPublicBreedingInput): Promise<GetPublicBreedingOutput> {
   return callOperation(client, getPublicBreedingOperation, input);
 }
 
@@ -3276,23 +3164,17 @@ export const listProjectMembershipInvitationsOperation: OperationMeta = {
 /**
  * What {@link listProjectMembershipInvitations} takes.
  */
-export type ListProjectMembershipInvitationsInput = OperationInput<
-  operations["listProjectMembershipInvitations"]
->;
+export type ListProjectMembershipInvitationsInput = OperationInput<operations["listProjectMembershipInvitations"]>;
 
 /**
  * What {@link listProjectMembershipInvitations} resolves to.
  */
-export type ListProjectMembershipInvitationsOutput = OperationOutput<
-  operations["listProjectMembershipInvitations"]
->;
+export type ListProjectMembershipInvitationsOutput = OperationOutput<operations["listProjectMembershipInvitations"]>;
 
 /**
  * One item of {@link listProjectMembershipInvitations}'s pages.
  */
-export type ListProjectMembershipInvitationsItem = NonNullable<
-  NonNullable<ListProjectMembershipInvitationsOutput>["project_membership_invitations"]
->[number];
+export type ListProjectMembershipInvitationsItem = NonNullable<NonNullable<ListProjectMembershipInvitationsOutput>["project_membership_invitations"]>[number];
 
 /**
  * List project membership invitations
@@ -3308,10 +3190,7 @@ export type ListProjectMembershipInvitationsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listProjectMembershipInvitations(
-  client: BrainstemBase,
-  input?: ListProjectMembershipInvitationsInput,
-): Promise<ListProjectMembershipInvitationsOutput> {
+export function listProjectMembershipInvitations(client: BrainstemBase, input?: ListProjectMembershipInvitationsInput): Promise<ListProjectMembershipInvitationsOutput> {
   return callOperation(client, listProjectMembershipInvitationsOperation, input);
 }
 
@@ -3344,16 +3223,12 @@ export const getProjectMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link getProjectMembershipInvitation} takes.
  */
-export type GetProjectMembershipInvitationInput = OperationInput<
-  operations["getProjectMembershipInvitation"]
->;
+export type GetProjectMembershipInvitationInput = OperationInput<operations["getProjectMembershipInvitation"]>;
 
 /**
  * What {@link getProjectMembershipInvitation} resolves to.
  */
-export type GetProjectMembershipInvitationOutput = OperationOutput<
-  operations["getProjectMembershipInvitation"]
->;
+export type GetProjectMembershipInvitationOutput = OperationOutput<operations["getProjectMembershipInvitation"]>;
 
 /**
  * Get a project membership invitation
@@ -3368,10 +3243,7 @@ export type GetProjectMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getProjectMembershipInvitation(
-  client: BrainstemBase,
-  input: GetProjectMembershipInvitationInput,
-): Promise<GetProjectMembershipInvitationOutput> {
+export function getProjectMembershipInvitation(client: BrainstemBase, input: GetProjectMembershipInvitationInput): Promise<GetProjectMembershipInvitationOutput> {
   return callOperation(client, getProjectMembershipInvitationOperation, input);
 }
 
@@ -3398,16 +3270,12 @@ export const acceptProjectMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link acceptProjectMembershipInvitation} takes.
  */
-export type AcceptProjectMembershipInvitationInput = OperationInput<
-  operations["acceptProjectMembershipInvitation"]
->;
+export type AcceptProjectMembershipInvitationInput = OperationInput<operations["acceptProjectMembershipInvitation"]>;
 
 /**
  * What {@link acceptProjectMembershipInvitation} resolves to.
  */
-export type AcceptProjectMembershipInvitationOutput = OperationOutput<
-  operations["acceptProjectMembershipInvitation"]
->;
+export type AcceptProjectMembershipInvitationOutput = OperationOutput<operations["acceptProjectMembershipInvitation"]>;
 
 /**
  * Accept a project membership invitation
@@ -3422,10 +3290,7 @@ export type AcceptProjectMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptProjectMembershipInvitation(
-  client: BrainstemBase,
-  input: AcceptProjectMembershipInvitationInput,
-): Promise<AcceptProjectMembershipInvitationOutput> {
+export function acceptProjectMembershipInvitation(client: BrainstemBase, input: AcceptProjectMembershipInvitationInput): Promise<AcceptProjectMembershipInvitationOutput> {
   return callOperation(client, acceptProjectMembershipInvitationOperation, input);
 }
 
@@ -3452,16 +3317,12 @@ export const rejectProjectMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link rejectProjectMembershipInvitation} takes.
  */
-export type RejectProjectMembershipInvitationInput = OperationInput<
-  operations["rejectProjectMembershipInvitation"]
->;
+export type RejectProjectMembershipInvitationInput = OperationInput<operations["rejectProjectMembershipInvitation"]>;
 
 /**
  * What {@link rejectProjectMembershipInvitation} resolves to.
  */
-export type RejectProjectMembershipInvitationOutput = OperationOutput<
-  operations["rejectProjectMembershipInvitation"]
->;
+export type RejectProjectMembershipInvitationOutput = OperationOutput<operations["rejectProjectMembershipInvitation"]>;
 
 /**
  * Reject a project membership invitation
@@ -3476,10 +3337,7 @@ export type RejectProjectMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectProjectMembershipInvitation(
-  client: BrainstemBase,
-  input: RejectProjectMembershipInvitationInput,
-): Promise<RejectProjectMembershipInvitationOutput> {
+export function rejectProjectMembershipInvitation(client: BrainstemBase, input: RejectProjectMembershipInvitationInput): Promise<RejectProjectMembershipInvitationOutput> {
   return callOperation(client, rejectProjectMembershipInvitationOperation, input);
 }
 
@@ -3506,16 +3364,12 @@ export const cancelProjectMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link cancelProjectMembershipInvitation} takes.
  */
-export type CancelProjectMembershipInvitationInput = OperationInput<
-  operations["cancelProjectMembershipInvitation"]
->;
+export type CancelProjectMembershipInvitationInput = OperationInput<operations["cancelProjectMembershipInvitation"]>;
 
 /**
  * What {@link cancelProjectMembershipInvitation} resolves to.
  */
-export type CancelProjectMembershipInvitationOutput = OperationOutput<
-  operations["cancelProjectMembershipInvitation"]
->;
+export type CancelProjectMembershipInvitationOutput = OperationOutput<operations["cancelProjectMembershipInvitation"]>;
 
 /**
  * Cancel a project membership invitation
@@ -3530,10 +3384,7 @@ export type CancelProjectMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function cancelProjectMembershipInvitation(
-  client: BrainstemBase,
-  input: CancelProjectMembershipInvitationInput,
-): Promise<CancelProjectMembershipInvitationOutput> {
+export function cancelProjectMembershipInvitation(client: BrainstemBase, input: CancelProjectMembershipInvitationInput): Promise<CancelProjectMembershipInvitationOutput> {
   return callOperation(client, cancelProjectMembershipInvitationOperation, input);
 }
 
@@ -3592,23 +3443,17 @@ export const listProjectGroupMembershipInvitationsOperation: OperationMeta = {
 /**
  * What {@link listProjectGroupMembershipInvitations} takes.
  */
-export type ListProjectGroupMembershipInvitationsInput = OperationInput<
-  operations["listProjectGroupMembershipInvitations"]
->;
+export type ListProjectGroupMembershipInvitationsInput = OperationInput<operations["listProjectGroupMembershipInvitations"]>;
 
 /**
  * What {@link listProjectGroupMembershipInvitations} resolves to.
  */
-export type ListProjectGroupMembershipInvitationsOutput = OperationOutput<
-  operations["listProjectGroupMembershipInvitations"]
->;
+export type ListProjectGroupMembershipInvitationsOutput = OperationOutput<operations["listProjectGroupMembershipInvitations"]>;
 
 /**
  * One item of {@link listProjectGroupMembershipInvitations}'s pages.
  */
-export type ListProjectGroupMembershipInvitationsItem = NonNullable<
-  NonNullable<ListProjectGroupMembershipInvitationsOutput>["project_group_membership_invitations"]
->[number];
+export type ListProjectGroupMembershipInvitationsItem = NonNullable<NonNullable<ListProjectGroupMembershipInvitationsOutput>["project_group_membership_invitations"]>[number];
 
 /**
  * List project group membership invitations
@@ -3624,10 +3469,7 @@ export type ListProjectGroupMembershipInvitationsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listProjectGroupMembershipInvitations(
-  client: BrainstemBase,
-  input?: ListProjectGroupMembershipInvitationsInput,
-): Promise<ListProjectGroupMembershipInvitationsOutput> {
+export function listProjectGroupMembershipInvitations(client: BrainstemBase, input?: ListProjectGroupMembershipInvitationsInput): Promise<ListProjectGroupMembershipInvitationsOutput> {
   return callOperation(client, listProjectGroupMembershipInvitationsOperation, input);
 }
 
@@ -3660,16 +3502,12 @@ export const getProjectGroupMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link getProjectGroupMembershipInvitation} takes.
  */
-export type GetProjectGroupMembershipInvitationInput = OperationInput<
-  operations["getProjectGroupMembershipInvitation"]
->;
+export type GetProjectGroupMembershipInvitationInput = OperationInput<operations["getProjectGroupMembershipInvitation"]>;
 
 /**
  * What {@link getProjectGroupMembershipInvitation} resolves to.
  */
-export type GetProjectGroupMembershipInvitationOutput = OperationOutput<
-  operations["getProjectGroupMembershipInvitation"]
->;
+export type GetProjectGroupMembershipInvitationOutput = OperationOutput<operations["getProjectGroupMembershipInvitation"]>;
 
 /**
  * Get a project group membership invitation
@@ -3684,10 +3522,7 @@ export type GetProjectGroupMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getProjectGroupMembershipInvitation(
-  client: BrainstemBase,
-  input: GetProjectGroupMembershipInvitationInput,
-): Promise<GetProjectGroupMembershipInvitationOutput> {
+export function getProjectGroupMembershipInvitation(client: BrainstemBase, input: GetProjectGroupMembershipInvitationInput): Promise<GetProjectGroupMembershipInvitationOutput> {
   return callOperation(client, getProjectGroupMembershipInvitationOperation, input);
 }
 
@@ -3714,16 +3549,12 @@ export const acceptProjectGroupMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link acceptProjectGroupMembershipInvitation} takes.
  */
-export type AcceptProjectGroupMembershipInvitationInput = OperationInput<
-  operations["acceptProjectGroupMembershipInvitation"]
->;
+export type AcceptProjectGroupMembershipInvitationInput = OperationInput<operations["acceptProjectGroupMembershipInvitation"]>;
 
 /**
  * What {@link acceptProjectGroupMembershipInvitation} resolves to.
  */
-export type AcceptProjectGroupMembershipInvitationOutput = OperationOutput<
-  operations["acceptProjectGroupMembershipInvitation"]
->;
+export type AcceptProjectGroupMembershipInvitationOutput = OperationOutput<operations["acceptProjectGroupMembershipInvitation"]>;
 
 /**
  * Accept a project group membership invitation
@@ -3738,10 +3569,7 @@ export type AcceptProjectGroupMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptProjectGroupMembershipInvitation(
-  client: BrainstemBase,
-  input: AcceptProjectGroupMembershipInvitationInput,
-): Promise<AcceptProjectGroupMembershipInvitationOutput> {
+export function acceptProjectGroupMembershipInvitation(client: BrainstemBase, input: AcceptProjectGroupMembershipInvitationInput): Promise<AcceptProjectGroupMembershipInvitationOutput> {
   return callOperation(client, acceptProjectGroupMembershipInvitationOperation, input);
 }
 
@@ -3768,16 +3596,12 @@ export const rejectProjectGroupMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link rejectProjectGroupMembershipInvitation} takes.
  */
-export type RejectProjectGroupMembershipInvitationInput = OperationInput<
-  operations["rejectProjectGroupMembershipInvitation"]
->;
+export type RejectProjectGroupMembershipInvitationInput = OperationInput<operations["rejectProjectGroupMembershipInvitation"]>;
 
 /**
  * What {@link rejectProjectGroupMembershipInvitation} resolves to.
  */
-export type RejectProjectGroupMembershipInvitationOutput = OperationOutput<
-  operations["rejectProjectGroupMembershipInvitation"]
->;
+export type RejectProjectGroupMembershipInvitationOutput = OperationOutput<operations["rejectProjectGroupMembershipInvitation"]>;
 
 /**
  * Reject a project group membership invitation
@@ -3792,10 +3616,7 @@ export type RejectProjectGroupMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectProjectGroupMembershipInvitation(
-  client: BrainstemBase,
-  input: RejectProjectGroupMembershipInvitationInput,
-): Promise<RejectProjectGroupMembershipInvitationOutput> {
+export function rejectProjectGroupMembershipInvitation(client: BrainstemBase, input: RejectProjectGroupMembershipInvitationInput): Promise<RejectProjectGroupMembershipInvitationOutput> {
   return callOperation(client, rejectProjectGroupMembershipInvitationOperation, input);
 }
 
@@ -3822,16 +3643,12 @@ export const cancelProjectGroupMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link cancelProjectGroupMembershipInvitation} takes.
  */
-export type CancelProjectGroupMembershipInvitationInput = OperationInput<
-  operations["cancelProjectGroupMembershipInvitation"]
->;
+export type CancelProjectGroupMembershipInvitationInput = OperationInput<operations["cancelProjectGroupMembershipInvitation"]>;
 
 /**
  * What {@link cancelProjectGroupMembershipInvitation} resolves to.
  */
-export type CancelProjectGroupMembershipInvitationOutput = OperationOutput<
-  operations["cancelProjectGroupMembershipInvitation"]
->;
+export type CancelProjectGroupMembershipInvitationOutput = OperationOutput<operations["cancelProjectGroupMembershipInvitation"]>;
 
 /**
  * Cancel a project group membership invitation
@@ -3846,10 +3663,7 @@ export type CancelProjectGroupMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function cancelProjectGroupMembershipInvitation(
-  client: BrainstemBase,
-  input: CancelProjectGroupMembershipInvitationInput,
-): Promise<CancelProjectGroupMembershipInvitationOutput> {
+export function cancelProjectGroupMembershipInvitation(client: BrainstemBase, input: CancelProjectGroupMembershipInvitationInput): Promise<CancelProjectGroupMembershipInvitationOutput> {
   return callOperation(client, cancelProjectGroupMembershipInvitationOperation, input);
 }
 
@@ -3883,13 +3697,7 @@ export const listSessionDataStoragesOperation: OperationMeta = {
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
-  pagination: {
-    style: "offset",
-    items: "sessiondatastorages",
-    offset: "offset",
-    size: "limit",
-    total: "count",
-  },
+  pagination: { style: "offset", items: "sessiondatastorages", offset: "offset", size: "limit", total: "count" },
 };
 
 /**
@@ -3905,9 +3713,7 @@ export type ListSessionDataStoragesOutput = OperationOutput<operations["listSess
 /**
  * One item of {@link listSessionDataStorages}'s pages.
  */
-export type ListSessionDataStoragesItem = NonNullable<
-  NonNullable<ListSessionDataStoragesOutput>["sessiondatastorages"]
->[number];
+export type ListSessionDataStoragesItem = NonNullable<NonNullable<ListSessionDataStoragesOutput>["sessiondatastorages"]>[number];
 
 /**
  * List session data storage links
@@ -3923,10 +3729,7 @@ export type ListSessionDataStoragesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listSessionDataStorages(
-  client: BrainstemBase,
-  input?: ListSessionDataStoragesInput,
-): Promise<ListSessionDataStoragesOutput> {
+export function listSessionDataStorages(client: BrainstemBase, input?: ListSessionDataStoragesInput): Promise<ListSessionDataStoragesOutput> {
   return callOperation(client, listSessionDataStoragesOperation, input);
 }
 
@@ -3978,10 +3781,7 @@ export type CreateSessionDataStorageOutput = OperationOutput<operations["createS
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createSessionDataStorage(
-  client: BrainstemBase,
-  input: CreateSessionDataStorageInput,
-): Promise<CreateSessionDataStorageOutput> {
+export function createSessionDataStorage(client: BrainstemBase, input: CreateSessionDataStorageInput): Promise<CreateSessionDataStorageOutput> {
   return callOperation(client, createSessionDataStorageOperation, input);
 }
 
@@ -4034,10 +3834,7 @@ export type GetSessionDataStorageOutput = OperationOutput<operations["getSession
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getSessionDataStorage(
-  client: BrainstemBase,
-  input: GetSessionDataStorageInput,
-): Promise<GetSessionDataStorageOutput> {
+export function getSessionDataStorage(client: BrainstemBase, input: GetSessionDataStorageInput): Promise<GetSessionDataStorageOutput> {
   return callOperation(client, getSessionDataStorageOperation, input);
 }
 
@@ -4096,10 +3893,7 @@ export type ReplaceSessionDataStorageOutput = OperationOutput<operations["replac
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceSessionDataStorage(
-  client: BrainstemBase,
-  input: ReplaceSessionDataStorageInput,
-): Promise<ReplaceSessionDataStorageOutput> {
+export function replaceSessionDataStorage(client: BrainstemBase, input: ReplaceSessionDataStorageInput): Promise<ReplaceSessionDataStorageOutput> {
   return callOperation(client, replaceSessionDataStorageOperation, input);
 }
 
@@ -4145,10 +3939,7 @@ export type DeleteSessionDataStorageOutput = OperationOutput<operations["deleteS
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteSessionDataStorage(
-  client: BrainstemBase,
-  input: DeleteSessionDataStorageInput,
-): Promise<DeleteSessionDataStorageOutput> {
+export function deleteSessionDataStorage(client: BrainstemBase, input: DeleteSessionDataStorageInput): Promise<DeleteSessionDataStorageOutput> {
   return callOperation(client, deleteSessionDataStorageOperation, input);
 }
 
@@ -4207,10 +3998,7 @@ export type UpdateSessionDataStorageOutput = OperationOutput<operations["updateS
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateSessionDataStorage(
-  client: BrainstemBase,
-  input: UpdateSessionDataStorageInput,
-): Promise<UpdateSessionDataStorageOutput> {
+export function updateSessionDataStorage(client: BrainstemBase, input: UpdateSessionDataStorageInput): Promise<UpdateSessionDataStorageOutput> {
   return callOperation(client, updateSessionDataStorageOperation, input);
 }
 
@@ -4313,10 +4101,7 @@ export type ListProceduresItem = NonNullable<NonNullable<ListProceduresOutput>["
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listProcedures(
-  client: BrainstemBase,
-  input?: ListProceduresInput,
-): Promise<ListProceduresOutput> {
+export function listProcedures(client: BrainstemBase, input?: ListProceduresInput): Promise<ListProceduresOutput> {
   return callOperation(client, listProceduresOperation, input);
 }
 
@@ -4378,10 +4163,7 @@ export type CreateProcedureOutput = OperationOutput<operations["createProcedure"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createProcedure(
-  client: BrainstemBase,
-  input: CreateProcedureInput,
-): Promise<CreateProcedureOutput> {
+export function createProcedure(client: BrainstemBase, input: CreateProcedureInput): Promise<CreateProcedureOutput> {
   return callOperation(client, createProcedureOperation, input);
 }
 
@@ -4515,10 +4297,7 @@ export type ReplaceProcedureOutput = OperationOutput<operations["replaceProcedur
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceProcedure(
-  client: BrainstemBase,
-  input: ReplaceProcedureInput,
-): Promise<ReplaceProcedureOutput> {
+export function replaceProcedure(client: BrainstemBase, input: ReplaceProcedureInput): Promise<ReplaceProcedureOutput> {
   return callOperation(client, replaceProcedureOperation, input);
 }
 
@@ -4562,10 +4341,7 @@ export type DeleteProcedureOutput = OperationOutput<operations["deleteProcedure"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteProcedure(
-  client: BrainstemBase,
-  input: DeleteProcedureInput,
-): Promise<DeleteProcedureOutput> {
+export function deleteProcedure(client: BrainstemBase, input: DeleteProcedureInput): Promise<DeleteProcedureOutput> {
   return callOperation(client, deleteProcedureOperation, input);
 }
 
@@ -4634,10 +4410,7 @@ export type UpdateProcedureOutput = OperationOutput<operations["updateProcedure"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateProcedure(
-  client: BrainstemBase,
-  input: UpdateProcedureInput,
-): Promise<UpdateProcedureOutput> {
+export function updateProcedure(client: BrainstemBase, input: UpdateProcedureInput): Promise<UpdateProcedureOutput> {
   return callOperation(client, updateProcedureOperation, input);
 }
 
@@ -4726,9 +4499,7 @@ export type ListPublicProceduresOutput = OperationOutput<operations["listPublicP
 /**
  * One item of {@link listPublicProcedures}'s pages.
  */
-export type ListPublicProceduresItem = NonNullable<
-  NonNullable<ListPublicProceduresOutput>["procedures"]
->[number];
+export type ListPublicProceduresItem = NonNullable<NonNullable<ListPublicProceduresOutput>["procedures"]>[number];
 
 /**
  * List public procedures
@@ -4742,10 +4513,7 @@ export type ListPublicProceduresItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicProcedures(
-  client: BrainstemBase,
-  input?: ListPublicProceduresInput,
-): Promise<ListPublicProceduresOutput> {
+export function listPublicProcedures(client: BrainstemBase, input?: ListPublicProceduresInput): Promise<ListPublicProceduresOutput> {
   return callOperation(client, listPublicProceduresOperation, input);
 }
 
@@ -4810,10 +4578,7 @@ export type GetPublicProcedureOutput = OperationOutput<operations["getPublicProc
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicProcedure(
-  client: BrainstemBase,
-  input: GetPublicProcedureInput,
-): Promise<GetPublicProcedureOutput> {
+export function getPublicProcedure(client: BrainstemBase, input: GetPublicProcedureInput): Promise<GetPublicProcedureOutput> {
   return callOperation(client, getPublicProcedureOperation, input);
 }
 
@@ -4902,10 +4667,7 @@ export type ListBehaviorsItem = NonNullable<NonNullable<ListBehaviorsOutput>["be
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listBehaviors(
-  client: BrainstemBase,
-  input?: ListBehaviorsInput,
-): Promise<ListBehaviorsOutput> {
+export function listBehaviors(client: BrainstemBase, input?: ListBehaviorsInput): Promise<ListBehaviorsOutput> {
   return callOperation(client, listBehaviorsOperation, input);
 }
 
@@ -4971,10 +4733,7 @@ export type CreateBehaviorOutput = OperationOutput<operations["createBehavior"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createBehavior(
-  client: BrainstemBase,
-  input: CreateBehaviorInput,
-): Promise<CreateBehaviorOutput> {
+export function createBehavior(client: BrainstemBase, input: CreateBehaviorInput): Promise<CreateBehaviorOutput> {
   return callOperation(client, createBehaviorOperation, input);
 }
 
@@ -5110,10 +4869,7 @@ export type ReplaceBehaviorOutput = OperationOutput<operations["replaceBehavior"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceBehavior(
-  client: BrainstemBase,
-  input: ReplaceBehaviorInput,
-): Promise<ReplaceBehaviorOutput> {
+export function replaceBehavior(client: BrainstemBase, input: ReplaceBehaviorInput): Promise<ReplaceBehaviorOutput> {
   return callOperation(client, replaceBehaviorOperation, input);
 }
 
@@ -5157,10 +4913,7 @@ export type DeleteBehaviorOutput = OperationOutput<operations["deleteBehavior"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteBehavior(
-  client: BrainstemBase,
-  input: DeleteBehaviorInput,
-): Promise<DeleteBehaviorOutput> {
+export function deleteBehavior(client: BrainstemBase, input: DeleteBehaviorInput): Promise<DeleteBehaviorOutput> {
   return callOperation(client, deleteBehaviorOperation, input);
 }
 
@@ -5233,10 +4986,7 @@ export type UpdateBehaviorOutput = OperationOutput<operations["updateBehavior"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateBehavior(
-  client: BrainstemBase,
-  input: UpdateBehaviorInput,
-): Promise<UpdateBehaviorOutput> {
+export function updateBehavior(client: BrainstemBase, input: UpdateBehaviorInput): Promise<UpdateBehaviorOutput> {
   return callOperation(client, updateBehaviorOperation, input);
 }
 
@@ -5311,9 +5061,7 @@ export type ListPublicBehaviorsOutput = OperationOutput<operations["listPublicBe
 /**
  * One item of {@link listPublicBehaviors}'s pages.
  */
-export type ListPublicBehaviorsItem = NonNullable<
-  NonNullable<ListPublicBehaviorsOutput>["behaviors"]
->[number];
+export type ListPublicBehaviorsItem = NonNullable<NonNullable<ListPublicBehaviorsOutput>["behaviors"]>[number];
 
 /**
  * List public behaviors
@@ -5327,10 +5075,7 @@ export type ListPublicBehaviorsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicBehaviors(
-  client: BrainstemBase,
-  input?: ListPublicBehaviorsInput,
-): Promise<ListPublicBehaviorsOutput> {
+export function listPublicBehaviors(client: BrainstemBase, input?: ListPublicBehaviorsInput): Promise<ListPublicBehaviorsOutput> {
   return callOperation(client, listPublicBehaviorsOperation, input);
 }
 
@@ -5393,10 +5138,7 @@ export type GetPublicBehaviorOutput = OperationOutput<operations["getPublicBehav
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicBehavior(
-  client: BrainstemBase,
-  input: GetPublicBehaviorInput,
-): Promise<GetPublicBehaviorOutput> {
+export function getPublicBehavior(client: BrainstemBase, input: GetPublicBehaviorInput): Promise<GetPublicBehaviorOutput> {
   return callOperation(client, getPublicBehaviorOperation, input);
 }
 
@@ -5448,13 +5190,7 @@ export const listDataAcquisitionsOperation: OperationMeta = {
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
-  pagination: {
-    style: "offset",
-    items: "data_acquisitions",
-    offset: "offset",
-    size: "limit",
-    total: "count",
-  },
+  pagination: { style: "offset", items: "data_acquisitions", offset: "offset", size: "limit", total: "count" },
 };
 
 /**
@@ -5470,9 +5206,7 @@ export type ListDataAcquisitionsOutput = OperationOutput<operations["listDataAcq
 /**
  * One item of {@link listDataAcquisitions}'s pages.
  */
-export type ListDataAcquisitionsItem = NonNullable<
-  NonNullable<ListDataAcquisitionsOutput>["data_acquisitions"]
->[number];
+export type ListDataAcquisitionsItem = NonNullable<NonNullable<ListDataAcquisitionsOutput>["data_acquisitions"]>[number];
 
 /**
  * List data acquisitions
@@ -5486,10 +5220,7 @@ export type ListDataAcquisitionsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listDataAcquisitions(
-  client: BrainstemBase,
-  input?: ListDataAcquisitionsInput,
-): Promise<ListDataAcquisitionsOutput> {
+export function listDataAcquisitions(client: BrainstemBase, input?: ListDataAcquisitionsInput): Promise<ListDataAcquisitionsOutput> {
   return callOperation(client, listDataAcquisitionsOperation, input);
 }
 
@@ -5552,10 +5283,7 @@ export type CreateDataAcquisitionOutput = OperationOutput<operations["createData
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createDataAcquisition(
-  client: BrainstemBase,
-  input: CreateDataAcquisitionInput,
-): Promise<CreateDataAcquisitionOutput> {
+export function createDataAcquisition(client: BrainstemBase, input: CreateDataAcquisitionInput): Promise<CreateDataAcquisitionOutput> {
   return callOperation(client, createDataAcquisitionOperation, input);
 }
 
@@ -5609,10 +5337,7 @@ export type GetDataAcquisitionOutput = OperationOutput<operations["getDataAcquis
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getDataAcquisition(
-  client: BrainstemBase,
-  input: GetDataAcquisitionInput,
-): Promise<GetDataAcquisitionOutput> {
+export function getDataAcquisition(client: BrainstemBase, input: GetDataAcquisitionInput): Promise<GetDataAcquisitionOutput> {
   return callOperation(client, getDataAcquisitionOperation, input);
 }
 
@@ -5682,10 +5407,7 @@ export type ReplaceDataAcquisitionOutput = OperationOutput<operations["replaceDa
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceDataAcquisition(
-  client: BrainstemBase,
-  input: ReplaceDataAcquisitionInput,
-): Promise<ReplaceDataAcquisitionOutput> {
+export function replaceDataAcquisition(client: BrainstemBase, input: ReplaceDataAcquisitionInput): Promise<ReplaceDataAcquisitionOutput> {
   return callOperation(client, replaceDataAcquisitionOperation, input);
 }
 
@@ -5731,10 +5453,7 @@ export type DeleteDataAcquisitionOutput = OperationOutput<operations["deleteData
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteDataAcquisition(
-  client: BrainstemBase,
-  input: DeleteDataAcquisitionInput,
-): Promise<DeleteDataAcquisitionOutput> {
+export function deleteDataAcquisition(client: BrainstemBase, input: DeleteDataAcquisitionInput): Promise<DeleteDataAcquisitionOutput> {
   return callOperation(client, deleteDataAcquisitionOperation, input);
 }
 
@@ -5804,10 +5523,7 @@ export type UpdateDataAcquisitionOutput = OperationOutput<operations["updateData
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateDataAcquisition(
-  client: BrainstemBase,
-  input: UpdateDataAcquisitionInput,
-): Promise<UpdateDataAcquisitionOutput> {
+export function updateDataAcquisition(client: BrainstemBase, input: UpdateDataAcquisitionInput): Promise<UpdateDataAcquisitionOutput> {
   return callOperation(client, updateDataAcquisitionOperation, input);
 }
 
@@ -5859,13 +5575,7 @@ export const listPublicDataAcquisitionsOperation: OperationMeta = {
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
-  pagination: {
-    style: "offset",
-    items: "data_acquisitions",
-    offset: "offset",
-    size: "limit",
-    total: "count",
-  },
+  pagination: { style: "offset", items: "data_acquisitions", offset: "offset", size: "limit", total: "count" },
 };
 
 /**
@@ -5881,9 +5591,7 @@ export type ListPublicDataAcquisitionsOutput = OperationOutput<operations["listP
 /**
  * One item of {@link listPublicDataAcquisitions}'s pages.
  */
-export type ListPublicDataAcquisitionsItem = NonNullable<
-  NonNullable<ListPublicDataAcquisitionsOutput>["data_acquisitions"]
->[number];
+export type ListPublicDataAcquisitionsItem = NonNullable<NonNullable<ListPublicDataAcquisitionsOutput>["data_acquisitions"]>[number];
 
 /**
  * List public data acquisitions
@@ -5897,10 +5605,7 @@ export type ListPublicDataAcquisitionsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicDataAcquisitions(
-  client: BrainstemBase,
-  input?: ListPublicDataAcquisitionsInput,
-): Promise<ListPublicDataAcquisitionsOutput> {
+export function listPublicDataAcquisitions(client: BrainstemBase, input?: ListPublicDataAcquisitionsInput): Promise<ListPublicDataAcquisitionsOutput> {
   return callOperation(client, listPublicDataAcquisitionsOperation, input);
 }
 
@@ -5954,10 +5659,7 @@ export type GetPublicDataAcquisitionOutput = OperationOutput<operations["getPubl
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicDataAcquisition(
-  client: BrainstemBase,
-  input: GetPublicDataAcquisitionInput,
-): Promise<GetPublicDataAcquisitionOutput> {
+export function getPublicDataAcquisition(client: BrainstemBase, input: GetPublicDataAcquisitionInput): Promise<GetPublicDataAcquisitionOutput> {
   return callOperation(client, getPublicDataAcquisitionOperation, input);
 }
 
@@ -6023,9 +5725,7 @@ export type ListManipulationsOutput = OperationOutput<operations["listManipulati
 /**
  * One item of {@link listManipulations}'s pages.
  */
-export type ListManipulationsItem = NonNullable<
-  NonNullable<ListManipulationsOutput>["manipulations"]
->[number];
+export type ListManipulationsItem = NonNullable<NonNullable<ListManipulationsOutput>["manipulations"]>[number];
 
 /**
  * List manipulations
@@ -6039,10 +5739,7 @@ export type ListManipulationsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listManipulations(
-  client: BrainstemBase,
-  input?: ListManipulationsInput,
-): Promise<ListManipulationsOutput> {
+export function listManipulations(client: BrainstemBase, input?: ListManipulationsInput): Promise<ListManipulationsOutput> {
   return callOperation(client, listManipulationsOperation, input);
 }
 
@@ -6105,10 +5802,7 @@ export type CreateManipulationOutput = OperationOutput<operations["createManipul
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createManipulation(
-  client: BrainstemBase,
-  input: CreateManipulationInput,
-): Promise<CreateManipulationOutput> {
+export function createManipulation(client: BrainstemBase, input: CreateManipulationInput): Promise<CreateManipulationOutput> {
   return callOperation(client, createManipulationOperation, input);
 }
 
@@ -6162,10 +5856,7 @@ export type GetManipulationOutput = OperationOutput<operations["getManipulation"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getManipulation(
-  client: BrainstemBase,
-  input: GetManipulationInput,
-): Promise<GetManipulationOutput> {
+export function getManipulation(client: BrainstemBase, input: GetManipulationInput): Promise<GetManipulationOutput> {
   return callOperation(client, getManipulationOperation, input);
 }
 
@@ -6235,10 +5926,7 @@ export type ReplaceManipulationOutput = OperationOutput<operations["replaceManip
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceManipulation(
-  client: BrainstemBase,
-  input: ReplaceManipulationInput,
-): Promise<ReplaceManipulationOutput> {
+export function replaceManipulation(client: BrainstemBase, input: ReplaceManipulationInput): Promise<ReplaceManipulationOutput> {
   return callOperation(client, replaceManipulationOperation, input);
 }
 
@@ -6284,10 +5972,7 @@ export type DeleteManipulationOutput = OperationOutput<operations["deleteManipul
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteManipulation(
-  client: BrainstemBase,
-  input: DeleteManipulationInput,
-): Promise<DeleteManipulationOutput> {
+export function deleteManipulation(client: BrainstemBase, input: DeleteManipulationInput): Promise<DeleteManipulationOutput> {
   return callOperation(client, deleteManipulationOperation, input);
 }
 
@@ -6357,10 +6042,7 @@ export type UpdateManipulationOutput = OperationOutput<operations["updateManipul
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateManipulation(
-  client: BrainstemBase,
-  input: UpdateManipulationInput,
-): Promise<UpdateManipulationOutput> {
+export function updateManipulation(client: BrainstemBase, input: UpdateManipulationInput): Promise<UpdateManipulationOutput> {
   return callOperation(client, updateManipulationOperation, input);
 }
 
@@ -6426,9 +6108,7 @@ export type ListPublicManipulationsOutput = OperationOutput<operations["listPubl
 /**
  * One item of {@link listPublicManipulations}'s pages.
  */
-export type ListPublicManipulationsItem = NonNullable<
-  NonNullable<ListPublicManipulationsOutput>["manipulations"]
->[number];
+export type ListPublicManipulationsItem = NonNullable<NonNullable<ListPublicManipulationsOutput>["manipulations"]>[number];
 
 /**
  * List public manipulations
@@ -6442,10 +6122,7 @@ export type ListPublicManipulationsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicManipulations(
-  client: BrainstemBase,
-  input?: ListPublicManipulationsInput,
-): Promise<ListPublicManipulationsOutput> {
+export function listPublicManipulations(client: BrainstemBase, input?: ListPublicManipulationsInput): Promise<ListPublicManipulationsOutput> {
   return callOperation(client, listPublicManipulationsOperation, input);
 }
 
@@ -6499,10 +6176,7 @@ export type GetPublicManipulationOutput = OperationOutput<operations["getPublicM
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicManipulation(
-  client: BrainstemBase,
-  input: GetPublicManipulationInput,
-): Promise<GetPublicManipulationOutput> {
+export function getPublicManipulation(client: BrainstemBase, input: GetPublicManipulationInput): Promise<GetPublicManipulationOutput> {
   return callOperation(client, getPublicManipulationOperation, input);
 }
 
@@ -6592,10 +6266,7 @@ export type ListEquipmentItem = NonNullable<NonNullable<ListEquipmentOutput>["eq
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listEquipment(
-  client: BrainstemBase,
-  input?: ListEquipmentInput,
-): Promise<ListEquipmentOutput> {
+export function listEquipment(client: BrainstemBase, input?: ListEquipmentInput): Promise<ListEquipmentOutput> {
   return callOperation(client, listEquipmentOperation, input);
 }
 
@@ -6639,10 +6310,7 @@ export type CreateEquipmentOutput = OperationOutput<operations["createEquipment"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createEquipment(
-  client: BrainstemBase,
-  input: CreateEquipmentInput,
-): Promise<CreateEquipmentOutput> {
+export function createEquipment(client: BrainstemBase, input: CreateEquipmentInput): Promise<CreateEquipmentOutput> {
   return callOperation(client, createEquipmentOperation, input);
 }
 
@@ -6747,10 +6415,7 @@ export type ReplaceEquipmentOutput = OperationOutput<operations["replaceEquipmen
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceEquipment(
-  client: BrainstemBase,
-  input: ReplaceEquipmentInput,
-): Promise<ReplaceEquipmentOutput> {
+export function replaceEquipment(client: BrainstemBase, input: ReplaceEquipmentInput): Promise<ReplaceEquipmentOutput> {
   return callOperation(client, replaceEquipmentOperation, input);
 }
 
@@ -6794,10 +6459,7 @@ export type DeleteEquipmentOutput = OperationOutput<operations["deleteEquipment"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteEquipment(
-  client: BrainstemBase,
-  input: DeleteEquipmentInput,
-): Promise<DeleteEquipmentOutput> {
+export function deleteEquipment(client: BrainstemBase, input: DeleteEquipmentInput): Promise<DeleteEquipmentOutput> {
   return callOperation(client, deleteEquipmentOperation, input);
 }
 
@@ -6848,10 +6510,7 @@ export type UpdateEquipmentOutput = OperationOutput<operations["updateEquipment"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateEquipment(
-  client: BrainstemBase,
-  input: UpdateEquipmentInput,
-): Promise<UpdateEquipmentOutput> {
+export function updateEquipment(client: BrainstemBase, input: UpdateEquipmentInput): Promise<UpdateEquipmentOutput> {
   return callOperation(client, updateEquipmentOperation, input);
 }
 
@@ -6927,9 +6586,7 @@ export type ListPublicEquipmentOutput = OperationOutput<operations["listPublicEq
 /**
  * One item of {@link listPublicEquipment}'s pages.
  */
-export type ListPublicEquipmentItem = NonNullable<
-  NonNullable<ListPublicEquipmentOutput>["equipment"]
->[number];
+export type ListPublicEquipmentItem = NonNullable<NonNullable<ListPublicEquipmentOutput>["equipment"]>[number];
 
 /**
  * List public equipment
@@ -6943,10 +6600,7 @@ export type ListPublicEquipmentItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicEquipment(
-  client: BrainstemBase,
-  input?: ListPublicEquipmentInput,
-): Promise<ListPublicEquipmentOutput> {
+export function listPublicEquipment(client: BrainstemBase, input?: ListPublicEquipmentInput): Promise<ListPublicEquipmentOutput> {
   return callOperation(client, listPublicEquipmentOperation, input);
 }
 
@@ -7000,10 +6654,7 @@ export type GetPublicEquipmentOutput = OperationOutput<operations["getPublicEqui
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicEquipment(
-  client: BrainstemBase,
-  input: GetPublicEquipmentInput,
-): Promise<GetPublicEquipmentOutput> {
+export function getPublicEquipment(client: BrainstemBase, input: GetPublicEquipmentInput): Promise<GetPublicEquipmentOutput> {
   return callOperation(client, getPublicEquipmentOperation, input);
 }
 
@@ -7064,13 +6715,7 @@ export const listConsumableStocksOperation: OperationMeta = {
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
-  pagination: {
-    style: "offset",
-    items: "consumable stocks",
-    offset: "offset",
-    size: "limit",
-    total: "count",
-  },
+  pagination: { style: "offset", items: "consumable stocks", offset: "offset", size: "limit", total: "count" },
 };
 
 /**
@@ -7086,9 +6731,7 @@ export type ListConsumableStocksOutput = OperationOutput<operations["listConsuma
 /**
  * One item of {@link listConsumableStocks}'s pages.
  */
-export type ListConsumableStocksItem = NonNullable<
-  NonNullable<ListConsumableStocksOutput>["consumable stocks"]
->[number];
+export type ListConsumableStocksItem = NonNullable<NonNullable<ListConsumableStocksOutput>["consumable stocks"]>[number];
 
 /**
  * List consumable stocks
@@ -7102,10 +6745,7 @@ export type ListConsumableStocksItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listConsumableStocks(
-  client: BrainstemBase,
-  input?: ListConsumableStocksInput,
-): Promise<ListConsumableStocksOutput> {
+export function listConsumableStocks(client: BrainstemBase, input?: ListConsumableStocksInput): Promise<ListConsumableStocksOutput> {
   return callOperation(client, listConsumableStocksOperation, input);
 }
 
@@ -7153,10 +6793,7 @@ export type CreateConsumableStockOutput = OperationOutput<operations["createCons
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createConsumableStock(
-  client: BrainstemBase,
-  input: CreateConsumableStockInput,
-): Promise<CreateConsumableStockOutput> {
+export function createConsumableStock(client: BrainstemBase, input: CreateConsumableStockInput): Promise<CreateConsumableStockOutput> {
   return callOperation(client, createConsumableStockOperation, input);
 }
 
@@ -7207,10 +6844,7 @@ export type GetConsumableStockOutput = OperationOutput<operations["getConsumable
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getConsumableStock(
-  client: BrainstemBase,
-  input: GetConsumableStockInput,
-): Promise<GetConsumableStockOutput> {
+export function getConsumableStock(client: BrainstemBase, input: GetConsumableStockInput): Promise<GetConsumableStockOutput> {
   return callOperation(client, getConsumableStockOperation, input);
 }
 
@@ -7265,10 +6899,7 @@ export type ReplaceConsumableStockOutput = OperationOutput<operations["replaceCo
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceConsumableStock(
-  client: BrainstemBase,
-  input: ReplaceConsumableStockInput,
-): Promise<ReplaceConsumableStockOutput> {
+export function replaceConsumableStock(client: BrainstemBase, input: ReplaceConsumableStockInput): Promise<ReplaceConsumableStockOutput> {
   return callOperation(client, replaceConsumableStockOperation, input);
 }
 
@@ -7312,10 +6943,7 @@ export type DeleteConsumableStockOutput = OperationOutput<operations["deleteCons
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteConsumableStock(
-  client: BrainstemBase,
-  input: DeleteConsumableStockInput,
-): Promise<DeleteConsumableStockOutput> {
+export function deleteConsumableStock(client: BrainstemBase, input: DeleteConsumableStockInput): Promise<DeleteConsumableStockOutput> {
   return callOperation(client, deleteConsumableStockOperation, input);
 }
 
@@ -7370,10 +6998,7 @@ export type UpdateConsumableStockOutput = OperationOutput<operations["updateCons
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateConsumableStock(
-  client: BrainstemBase,
-  input: UpdateConsumableStockInput,
-): Promise<UpdateConsumableStockOutput> {
+export function updateConsumableStock(client: BrainstemBase, input: UpdateConsumableStockInput): Promise<UpdateConsumableStockOutput> {
   return callOperation(client, updateConsumableStockOperation, input);
 }
 
@@ -7434,13 +7059,7 @@ export const listPublicConsumableStocksOperation: OperationMeta = {
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
-  pagination: {
-    style: "offset",
-    items: "consumable stocks",
-    offset: "offset",
-    size: "limit",
-    total: "count",
-  },
+  pagination: { style: "offset", items: "consumable stocks", offset: "offset", size: "limit", total: "count" },
 };
 
 /**
@@ -7456,9 +7075,7 @@ export type ListPublicConsumableStocksOutput = OperationOutput<operations["listP
 /**
  * One item of {@link listPublicConsumableStocks}'s pages.
  */
-export type ListPublicConsumableStocksItem = NonNullable<
-  NonNullable<ListPublicConsumableStocksOutput>["consumable stocks"]
->[number];
+export type ListPublicConsumableStocksItem = NonNullable<NonNullable<ListPublicConsumableStocksOutput>["consumable stocks"]>[number];
 
 /**
  * List public consumable stocks
@@ -7472,10 +7089,7 @@ export type ListPublicConsumableStocksItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicConsumableStocks(
-  client: BrainstemBase,
-  input?: ListPublicConsumableStocksInput,
-): Promise<ListPublicConsumableStocksOutput> {
+export function listPublicConsumableStocks(client: BrainstemBase, input?: ListPublicConsumableStocksInput): Promise<ListPublicConsumableStocksOutput> {
   return callOperation(client, listPublicConsumableStocksOperation, input);
 }
 
@@ -7526,10 +7140,7 @@ export type GetPublicConsumableStockOutput = OperationOutput<operations["getPubl
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicConsumableStock(
-  client: BrainstemBase,
-  input: GetPublicConsumableStockInput,
-): Promise<GetPublicConsumableStockOutput> {
+export function getPublicConsumableStock(client: BrainstemBase, input: GetPublicConsumableStockInput): Promise<GetPublicConsumableStockOutput> {
   return callOperation(client, getPublicConsumableStockOperation, input);
 }
 
@@ -7579,9 +7190,7 @@ export type ListProcedureLogsOutput = OperationOutput<operations["listProcedureL
 /**
  * One item of {@link listProcedureLogs}'s pages.
  */
-export type ListProcedureLogsItem = NonNullable<
-  NonNullable<ListProcedureLogsOutput>["procedure_logs"]
->[number];
+export type ListProcedureLogsItem = NonNullable<NonNullable<ListProcedureLogsOutput>["procedure_logs"]>[number];
 
 /**
  * List procedure logs
@@ -7595,10 +7204,7 @@ export type ListProcedureLogsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listProcedureLogs(
-  client: BrainstemBase,
-  input?: ListProcedureLogsInput,
-): Promise<ListProcedureLogsOutput> {
+export function listProcedureLogs(client: BrainstemBase, input?: ListProcedureLogsInput): Promise<ListProcedureLogsOutput> {
   return callOperation(client, listProcedureLogsOperation, input);
 }
 
@@ -7642,10 +7248,7 @@ export type CreateProcedureLogOutput = OperationOutput<operations["createProcedu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createProcedureLog(
-  client: BrainstemBase,
-  input: CreateProcedureLogInput,
-): Promise<CreateProcedureLogOutput> {
+export function createProcedureLog(client: BrainstemBase, input: CreateProcedureLogInput): Promise<CreateProcedureLogOutput> {
   return callOperation(client, createProcedureLogOperation, input);
 }
 
@@ -7696,10 +7299,7 @@ export type GetProcedureLogOutput = OperationOutput<operations["getProcedureLog"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getProcedureLog(
-  client: BrainstemBase,
-  input: GetProcedureLogInput,
-): Promise<GetProcedureLogOutput> {
+export function getProcedureLog(client: BrainstemBase, input: GetProcedureLogInput): Promise<GetProcedureLogOutput> {
   return callOperation(client, getProcedureLogOperation, input);
 }
 
@@ -7750,10 +7350,7 @@ export type ReplaceProcedureLogOutput = OperationOutput<operations["replaceProce
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceProcedureLog(
-  client: BrainstemBase,
-  input: ReplaceProcedureLogInput,
-): Promise<ReplaceProcedureLogOutput> {
+export function replaceProcedureLog(client: BrainstemBase, input: ReplaceProcedureLogInput): Promise<ReplaceProcedureLogOutput> {
   return callOperation(client, replaceProcedureLogOperation, input);
 }
 
@@ -7797,10 +7394,7 @@ export type DeleteProcedureLogOutput = OperationOutput<operations["deleteProcedu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteProcedureLog(
-  client: BrainstemBase,
-  input: DeleteProcedureLogInput,
-): Promise<DeleteProcedureLogOutput> {
+export function deleteProcedureLog(client: BrainstemBase, input: DeleteProcedureLogInput): Promise<DeleteProcedureLogOutput> {
   return callOperation(client, deleteProcedureLogOperation, input);
 }
 
@@ -7851,10 +7445,7 @@ export type UpdateProcedureLogOutput = OperationOutput<operations["updateProcedu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateProcedureLog(
-  client: BrainstemBase,
-  input: UpdateProcedureLogInput,
-): Promise<UpdateProcedureLogOutput> {
+export function updateProcedureLog(client: BrainstemBase, input: UpdateProcedureLogInput): Promise<UpdateProcedureLogOutput> {
   return callOperation(client, updateProcedureLogOperation, input);
 }
 
@@ -7898,10 +7489,7 @@ export type AddProcedureLogEntryOutput = OperationOutput<operations["addProcedur
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function addProcedureLogEntry(
-  client: BrainstemBase,
-  input: AddProcedureLogEntryInput,
-): Promise<AddProcedureLogEntryOutput> {
+export function addProcedureLogEntry(client: BrainstemBase, input: AddProcedureLogEntryInput): Promise<AddProcedureLogEntryOutput> {
   return callOperation(client, addProcedureLogEntryOperation, input);
 }
 
@@ -7947,10 +7535,7 @@ export type ChangeProcedureLogEntryOutput = OperationOutput<operations["changePr
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function changeProcedureLogEntry(
-  client: BrainstemBase,
-  input: ChangeProcedureLogEntryInput,
-): Promise<ChangeProcedureLogEntryOutput> {
+export function changeProcedureLogEntry(client: BrainstemBase, input: ChangeProcedureLogEntryInput): Promise<ChangeProcedureLogEntryOutput> {
   return callOperation(client, changeProcedureLogEntryOperation, input);
 }
 
@@ -7996,10 +7581,7 @@ export type RemoveProcedureLogEntryOutput = OperationOutput<operations["removePr
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function removeProcedureLogEntry(
-  client: BrainstemBase,
-  input: RemoveProcedureLogEntryInput,
-): Promise<RemoveProcedureLogEntryOutput> {
+export function removeProcedureLogEntry(client: BrainstemBase, input: RemoveProcedureLogEntryInput): Promise<RemoveProcedureLogEntryOutput> {
   return callOperation(client, removeProcedureLogEntryOperation, input);
 }
 
@@ -8049,9 +7631,7 @@ export type ListPublicProcedureLogsOutput = OperationOutput<operations["listPubl
 /**
  * One item of {@link listPublicProcedureLogs}'s pages.
  */
-export type ListPublicProcedureLogsItem = NonNullable<
-  NonNullable<ListPublicProcedureLogsOutput>["procedure_logs"]
->[number];
+export type ListPublicProcedureLogsItem = NonNullable<NonNullable<ListPublicProcedureLogsOutput>["procedure_logs"]>[number];
 
 /**
  * List public procedure logs
@@ -8065,10 +7645,7 @@ export type ListPublicProcedureLogsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicProcedureLogs(
-  client: BrainstemBase,
-  input?: ListPublicProcedureLogsInput,
-): Promise<ListPublicProcedureLogsOutput> {
+export function listPublicProcedureLogs(client: BrainstemBase, input?: ListPublicProcedureLogsInput): Promise<ListPublicProcedureLogsOutput> {
   return callOperation(client, listPublicProcedureLogsOperation, input);
 }
 
@@ -8119,10 +7696,7 @@ export type GetPublicProcedureLogOutput = OperationOutput<operations["getPublicP
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicProcedureLog(
-  client: BrainstemBase,
-  input: GetPublicProcedureLogInput,
-): Promise<GetPublicProcedureLogOutput> {
+export function getPublicProcedureLog(client: BrainstemBase, input: GetPublicProcedureLogInput): Promise<GetPublicProcedureLogOutput> {
   return callOperation(client, getPublicProcedureLogOperation, input);
 }
 
@@ -8197,10 +7771,7 @@ export type ListSubjectLogsItem = NonNullable<NonNullable<ListSubjectLogsOutput>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listSubjectLogs(
-  client: BrainstemBase,
-  input?: ListSubjectLogsInput,
-): Promise<ListSubjectLogsOutput> {
+export function listSubjectLogs(client: BrainstemBase, input?: ListSubjectLogsInput): Promise<ListSubjectLogsOutput> {
   return callOperation(client, listSubjectLogsOperation, input);
 }
 
@@ -8246,10 +7817,7 @@ export type CreateSubjectLogOutput = OperationOutput<operations["createSubjectLo
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createSubjectLog(
-  client: BrainstemBase,
-  input: CreateSubjectLogInput,
-): Promise<CreateSubjectLogOutput> {
+export function createSubjectLog(client: BrainstemBase, input: CreateSubjectLogInput): Promise<CreateSubjectLogOutput> {
   return callOperation(client, createSubjectLogOperation, input);
 }
 
@@ -8300,10 +7868,7 @@ export type GetSubjectLogOutput = OperationOutput<operations["getSubjectLog"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getSubjectLog(
-  client: BrainstemBase,
-  input: GetSubjectLogInput,
-): Promise<GetSubjectLogOutput> {
+export function getSubjectLog(client: BrainstemBase, input: GetSubjectLogInput): Promise<GetSubjectLogOutput> {
   return callOperation(client, getSubjectLogOperation, input);
 }
 
@@ -8354,10 +7919,7 @@ export type ReplaceSubjectLogOutput = OperationOutput<operations["replaceSubject
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceSubjectLog(
-  client: BrainstemBase,
-  input: ReplaceSubjectLogInput,
-): Promise<ReplaceSubjectLogOutput> {
+export function replaceSubjectLog(client: BrainstemBase, input: ReplaceSubjectLogInput): Promise<ReplaceSubjectLogOutput> {
   return callOperation(client, replaceSubjectLogOperation, input);
 }
 
@@ -8401,10 +7963,7 @@ export type DeleteSubjectLogOutput = OperationOutput<operations["deleteSubjectLo
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteSubjectLog(
-  client: BrainstemBase,
-  input: DeleteSubjectLogInput,
-): Promise<DeleteSubjectLogOutput> {
+export function deleteSubjectLog(client: BrainstemBase, input: DeleteSubjectLogInput): Promise<DeleteSubjectLogOutput> {
   return callOperation(client, deleteSubjectLogOperation, input);
 }
 
@@ -8455,10 +8014,7 @@ export type UpdateSubjectLogOutput = OperationOutput<operations["updateSubjectLo
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateSubjectLog(
-  client: BrainstemBase,
-  input: UpdateSubjectLogInput,
-): Promise<UpdateSubjectLogOutput> {
+export function updateSubjectLog(client: BrainstemBase, input: UpdateSubjectLogInput): Promise<UpdateSubjectLogOutput> {
   return callOperation(client, updateSubjectLogOperation, input);
 }
 
@@ -8502,10 +8058,7 @@ export type AddSubjectLogEntryOutput = OperationOutput<operations["addSubjectLog
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function addSubjectLogEntry(
-  client: BrainstemBase,
-  input: AddSubjectLogEntryInput,
-): Promise<AddSubjectLogEntryOutput> {
+export function addSubjectLogEntry(client: BrainstemBase, input: AddSubjectLogEntryInput): Promise<AddSubjectLogEntryOutput> {
   return callOperation(client, addSubjectLogEntryOperation, input);
 }
 
@@ -8551,10 +8104,7 @@ export type ChangeSubjectLogEntryOutput = OperationOutput<operations["changeSubj
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function changeSubjectLogEntry(
-  client: BrainstemBase,
-  input: ChangeSubjectLogEntryInput,
-): Promise<ChangeSubjectLogEntryOutput> {
+export function changeSubjectLogEntry(client: BrainstemBase, input: ChangeSubjectLogEntryInput): Promise<ChangeSubjectLogEntryOutput> {
   return callOperation(client, changeSubjectLogEntryOperation, input);
 }
 
@@ -8600,10 +8150,7 @@ export type RemoveSubjectLogEntryOutput = OperationOutput<operations["removeSubj
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function removeSubjectLogEntry(
-  client: BrainstemBase,
-  input: RemoveSubjectLogEntryInput,
-): Promise<RemoveSubjectLogEntryOutput> {
+export function removeSubjectLogEntry(client: BrainstemBase, input: RemoveSubjectLogEntryInput): Promise<RemoveSubjectLogEntryOutput> {
   return callOperation(client, removeSubjectLogEntryOperation, input);
 }
 
@@ -8664,9 +8211,7 @@ export type ListPublicSubjectLogsOutput = OperationOutput<operations["listPublic
 /**
  * One item of {@link listPublicSubjectLogs}'s pages.
  */
-export type ListPublicSubjectLogsItem = NonNullable<
-  NonNullable<ListPublicSubjectLogsOutput>["subject_logs"]
->[number];
+export type ListPublicSubjectLogsItem = NonNullable<NonNullable<ListPublicSubjectLogsOutput>["subject_logs"]>[number];
 
 /**
  * List public subject logs
@@ -8680,10 +8225,7 @@ export type ListPublicSubjectLogsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicSubjectLogs(
-  client: BrainstemBase,
-  input?: ListPublicSubjectLogsInput,
-): Promise<ListPublicSubjectLogsOutput> {
+export function listPublicSubjectLogs(client: BrainstemBase, input?: ListPublicSubjectLogsInput): Promise<ListPublicSubjectLogsOutput> {
   return callOperation(client, listPublicSubjectLogsOperation, input);
 }
 
@@ -8734,10 +8276,7 @@ export type GetPublicSubjectLogOutput = OperationOutput<operations["getPublicSub
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicSubjectLog(
-  client: BrainstemBase,
-  input: GetPublicSubjectLogInput,
-): Promise<GetPublicSubjectLogOutput> {
+export function getPublicSubjectLog(client: BrainstemBase, input: GetPublicSubjectLogInput): Promise<GetPublicSubjectLogOutput> {
   return callOperation(client, getPublicSubjectLogOperation, input);
 }
 
@@ -8810,9 +8349,7 @@ export type ListBehavioralAssaysOutput = OperationOutput<operations["listBehavio
 /**
  * One item of {@link listBehavioralAssays}'s pages.
  */
-export type ListBehavioralAssaysItem = NonNullable<
-  NonNullable<ListBehavioralAssaysOutput>["behavioralassays"]
->[number];
+export type ListBehavioralAssaysItem = NonNullable<NonNullable<ListBehavioralAssaysOutput>["behavioralassays"]>[number];
 
 /**
  * List behavioral assays
@@ -8826,10 +8363,7 @@ export type ListBehavioralAssaysItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listBehavioralAssays(
-  client: BrainstemBase,
-  input?: ListBehavioralAssaysInput,
-): Promise<ListBehavioralAssaysOutput> {
+export function listBehavioralAssays(client: BrainstemBase, input?: ListBehavioralAssaysInput): Promise<ListBehavioralAssaysOutput> {
   return callOperation(client, listBehavioralAssaysOperation, input);
 }
 
@@ -8889,10 +8423,7 @@ export type CreateBehavioralAssayOutput = OperationOutput<operations["createBeha
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createBehavioralAssay(
-  client: BrainstemBase,
-  input: CreateBehavioralAssayInput,
-): Promise<CreateBehavioralAssayOutput> {
+export function createBehavioralAssay(client: BrainstemBase, input: CreateBehavioralAssayInput): Promise<CreateBehavioralAssayOutput> {
   return callOperation(client, createBehavioralAssayOperation, input);
 }
 
@@ -8953,10 +8484,7 @@ export type GetBehavioralAssayOutput = OperationOutput<operations["getBehavioral
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getBehavioralAssay(
-  client: BrainstemBase,
-  input: GetBehavioralAssayInput,
-): Promise<GetBehavioralAssayOutput> {
+export function getBehavioralAssay(client: BrainstemBase, input: GetBehavioralAssayInput): Promise<GetBehavioralAssayOutput> {
   return callOperation(client, getBehavioralAssayOperation, input);
 }
 
@@ -9023,10 +8551,7 @@ export type ReplaceBehavioralAssayOutput = OperationOutput<operations["replaceBe
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceBehavioralAssay(
-  client: BrainstemBase,
-  input: ReplaceBehavioralAssayInput,
-): Promise<ReplaceBehavioralAssayOutput> {
+export function replaceBehavioralAssay(client: BrainstemBase, input: ReplaceBehavioralAssayInput): Promise<ReplaceBehavioralAssayOutput> {
   return callOperation(client, replaceBehavioralAssayOperation, input);
 }
 
@@ -9070,10 +8595,7 @@ export type DeleteBehavioralAssayOutput = OperationOutput<operations["deleteBeha
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteBehavioralAssay(
-  client: BrainstemBase,
-  input: DeleteBehavioralAssayInput,
-): Promise<DeleteBehavioralAssayOutput> {
+export function deleteBehavioralAssay(client: BrainstemBase, input: DeleteBehavioralAssayInput): Promise<DeleteBehavioralAssayOutput> {
   return callOperation(client, deleteBehavioralAssayOperation, input);
 }
 
@@ -9140,10 +8662,7 @@ export type UpdateBehavioralAssayOutput = OperationOutput<operations["updateBeha
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateBehavioralAssay(
-  client: BrainstemBase,
-  input: UpdateBehavioralAssayInput,
-): Promise<UpdateBehavioralAssayOutput> {
+export function updateBehavioralAssay(client: BrainstemBase, input: UpdateBehavioralAssayInput): Promise<UpdateBehavioralAssayOutput> {
   return callOperation(client, updateBehavioralAssayOperation, input);
 }
 
@@ -9216,9 +8735,7 @@ export type ListPublicBehavioralAssaysOutput = OperationOutput<operations["listP
 /**
  * One item of {@link listPublicBehavioralAssays}'s pages.
  */
-export type ListPublicBehavioralAssaysItem = NonNullable<
-  NonNullable<ListPublicBehavioralAssaysOutput>["behavioralassays"]
->[number];
+export type ListPublicBehavioralAssaysItem = NonNullable<NonNullable<ListPublicBehavioralAssaysOutput>["behavioralassays"]>[number];
 
 /**
  * List public behavioral assays
@@ -9232,10 +8749,7 @@ export type ListPublicBehavioralAssaysItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicBehavioralAssays(
-  client: BrainstemBase,
-  input?: ListPublicBehavioralAssaysInput,
-): Promise<ListPublicBehavioralAssaysOutput> {
+export function listPublicBehavioralAssays(client: BrainstemBase, input?: ListPublicBehavioralAssaysInput): Promise<ListPublicBehavioralAssaysOutput> {
   return callOperation(client, listPublicBehavioralAssaysOperation, input);
 }
 
@@ -9296,10 +8810,7 @@ export type GetPublicBehavioralAssayOutput = OperationOutput<operations["getPubl
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicBehavioralAssay(
-  client: BrainstemBase,
-  input: GetPublicBehavioralAssayInput,
-): Promise<GetPublicBehavioralAssayOutput> {
+export function getPublicBehavioralAssay(client: BrainstemBase, input: GetPublicBehavioralAssayInput): Promise<GetPublicBehavioralAssayOutput> {
   return callOperation(client, getPublicBehavioralAssayOperation, input);
 }
 
@@ -9334,7 +8845,13 @@ export const listDataStoragesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -9368,10 +8885,7 @@ export type ListDataStoragesItem = NonNullable<NonNullable<ListDataStoragesOutpu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listDataStorages(
-  client: BrainstemBase,
-  input?: ListDataStoragesInput,
-): Promise<ListDataStoragesOutput> {
+export function listDataStorages(client: BrainstemBase, input?: ListDataStoragesInput): Promise<ListDataStoragesOutput> {
   return callOperation(client, listDataStoragesOperation, input);
 }
 
@@ -9410,10 +8924,7 @@ export type CreateDataStorageOutput = OperationOutput<operations["createDataStor
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createDataStorage(
-  client: BrainstemBase,
-  input: CreateDataStorageInput,
-): Promise<CreateDataStorageOutput> {
+export function createDataStorage(client: BrainstemBase, input: CreateDataStorageInput): Promise<CreateDataStorageOutput> {
   return callOperation(client, createDataStorageOperation, input);
 }
 
@@ -9433,7 +8944,13 @@ export const getDataStorageOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -9458,10 +8975,7 @@ export type GetDataStorageOutput = OperationOutput<operations["getDataStorage"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getDataStorage(
-  client: BrainstemBase,
-  input: GetDataStorageInput,
-): Promise<GetDataStorageOutput> {
+export function getDataStorage(client: BrainstemBase, input: GetDataStorageInput): Promise<GetDataStorageOutput> {
   return callOperation(client, getDataStorageOperation, input);
 }
 
@@ -9507,10 +9021,7 @@ export type ReplaceDataStorageOutput = OperationOutput<operations["replaceDataSt
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceDataStorage(
-  client: BrainstemBase,
-  input: ReplaceDataStorageInput,
-): Promise<ReplaceDataStorageOutput> {
+export function replaceDataStorage(client: BrainstemBase, input: ReplaceDataStorageInput): Promise<ReplaceDataStorageOutput> {
   return callOperation(client, replaceDataStorageOperation, input);
 }
 
@@ -9554,10 +9065,7 @@ export type DeleteDataStorageOutput = OperationOutput<operations["deleteDataStor
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteDataStorage(
-  client: BrainstemBase,
-  input: DeleteDataStorageInput,
-): Promise<DeleteDataStorageOutput> {
+export function deleteDataStorage(client: BrainstemBase, input: DeleteDataStorageInput): Promise<DeleteDataStorageOutput> {
   return callOperation(client, deleteDataStorageOperation, input);
 }
 
@@ -9603,10 +9111,7 @@ export type UpdateDataStorageOutput = OperationOutput<operations["updateDataStor
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateDataStorage(
-  client: BrainstemBase,
-  input: UpdateDataStorageInput,
-): Promise<UpdateDataStorageOutput> {
+export function updateDataStorage(client: BrainstemBase, input: UpdateDataStorageInput): Promise<UpdateDataStorageOutput> {
   return callOperation(client, updateDataStorageOperation, input);
 }
 
@@ -9641,7 +9146,13 @@ export const listPublicDataStoragesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -9661,9 +9172,7 @@ export type ListPublicDataStoragesOutput = OperationOutput<operations["listPubli
 /**
  * One item of {@link listPublicDataStorages}'s pages.
  */
-export type ListPublicDataStoragesItem = NonNullable<
-  NonNullable<ListPublicDataStoragesOutput>["datastorages"]
->[number];
+export type ListPublicDataStoragesItem = NonNullable<NonNullable<ListPublicDataStoragesOutput>["datastorages"]>[number];
 
 /**
  * List public data storages
@@ -9677,10 +9186,7 @@ export type ListPublicDataStoragesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicDataStorages(
-  client: BrainstemBase,
-  input?: ListPublicDataStoragesInput,
-): Promise<ListPublicDataStoragesOutput> {
+export function listPublicDataStorages(client: BrainstemBase, input?: ListPublicDataStoragesInput): Promise<ListPublicDataStoragesOutput> {
   return callOperation(client, listPublicDataStoragesOperation, input);
 }
 
@@ -9700,7 +9206,13 @@ export const getPublicDataStorageOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -9725,10 +9237,7 @@ export type GetPublicDataStorageOutput = OperationOutput<operations["getPublicDa
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicDataStorage(
-  client: BrainstemBase,
-  input: GetPublicDataStorageInput,
-): Promise<GetPublicDataStorageOutput> {
+export function getPublicDataStorage(client: BrainstemBase, input: GetPublicDataStorageInput): Promise<GetPublicDataStorageOutput> {
   return callOperation(client, getPublicDataStorageOperation, input);
 }
 
@@ -9763,7 +9272,13 @@ export const listInventoriesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -9797,10 +9312,7 @@ export type ListInventoriesItem = NonNullable<NonNullable<ListInventoriesOutput>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listInventories(
-  client: BrainstemBase,
-  input?: ListInventoriesInput,
-): Promise<ListInventoriesOutput> {
+export function listInventories(client: BrainstemBase, input?: ListInventoriesInput): Promise<ListInventoriesOutput> {
   return callOperation(client, listInventoriesOperation, input);
 }
 
@@ -9839,10 +9351,7 @@ export type CreateInventoryOutput = OperationOutput<operations["createInventory"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createInventory(
-  client: BrainstemBase,
-  input: CreateInventoryInput,
-): Promise<CreateInventoryOutput> {
+export function createInventory(client: BrainstemBase, input: CreateInventoryInput): Promise<CreateInventoryOutput> {
   return callOperation(client, createInventoryOperation, input);
 }
 
@@ -9862,7 +9371,13 @@ export const getInventoryOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -9933,10 +9448,7 @@ export type ReplaceInventoryOutput = OperationOutput<operations["replaceInventor
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceInventory(
-  client: BrainstemBase,
-  input: ReplaceInventoryInput,
-): Promise<ReplaceInventoryOutput> {
+export function replaceInventory(client: BrainstemBase, input: ReplaceInventoryInput): Promise<ReplaceInventoryOutput> {
   return callOperation(client, replaceInventoryOperation, input);
 }
 
@@ -9980,10 +9492,7 @@ export type DeleteInventoryOutput = OperationOutput<operations["deleteInventory"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteInventory(
-  client: BrainstemBase,
-  input: DeleteInventoryInput,
-): Promise<DeleteInventoryOutput> {
+export function deleteInventory(client: BrainstemBase, input: DeleteInventoryInput): Promise<DeleteInventoryOutput> {
   return callOperation(client, deleteInventoryOperation, input);
 }
 
@@ -10029,10 +9538,7 @@ export type UpdateInventoryOutput = OperationOutput<operations["updateInventory"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateInventory(
-  client: BrainstemBase,
-  input: UpdateInventoryInput,
-): Promise<UpdateInventoryOutput> {
+export function updateInventory(client: BrainstemBase, input: UpdateInventoryInput): Promise<UpdateInventoryOutput> {
   return callOperation(client, updateInventoryOperation, input);
 }
 
@@ -10067,7 +9573,13 @@ export const listPublicInventoriesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -10087,9 +9599,7 @@ export type ListPublicInventoriesOutput = OperationOutput<operations["listPublic
 /**
  * One item of {@link listPublicInventories}'s pages.
  */
-export type ListPublicInventoriesItem = NonNullable<
-  NonNullable<ListPublicInventoriesOutput>["inventories"]
->[number];
+export type ListPublicInventoriesItem = NonNullable<NonNullable<ListPublicInventoriesOutput>["inventories"]>[number];
 
 /**
  * List public inventories
@@ -10103,10 +9613,7 @@ export type ListPublicInventoriesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicInventories(
-  client: BrainstemBase,
-  input?: ListPublicInventoriesInput,
-): Promise<ListPublicInventoriesOutput> {
+export function listPublicInventories(client: BrainstemBase, input?: ListPublicInventoriesInput): Promise<ListPublicInventoriesOutput> {
   return callOperation(client, listPublicInventoriesOperation, input);
 }
 
@@ -10126,7 +9633,13 @@ export const getPublicInventoryOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -10151,10 +9664,7 @@ export type GetPublicInventoryOutput = OperationOutput<operations["getPublicInve
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicInventory(
-  client: BrainstemBase,
-  input: GetPublicInventoryInput,
-): Promise<GetPublicInventoryOutput> {
+export function getPublicInventory(client: BrainstemBase, input: GetPublicInventoryInput): Promise<GetPublicInventoryOutput> {
   return callOperation(client, getPublicInventoryOperation, input);
 }
 
@@ -10346,10 +9856,7 @@ export type CreateLicenseOutput = OperationOutput<operations["createLicense"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createLicense(
-  client: BrainstemBase,
-  input: CreateLicenseInput,
-): Promise<CreateLicenseOutput> {
+export function createLicense(client: BrainstemBase, input: CreateLicenseInput): Promise<CreateLicenseOutput> {
   return callOperation(client, createLicenseOperation, input);
 }
 
@@ -10510,10 +10017,7 @@ export type ReplaceLicenseOutput = OperationOutput<operations["replaceLicense"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceLicense(
-  client: BrainstemBase,
-  input: ReplaceLicenseInput,
-): Promise<ReplaceLicenseOutput> {
+export function replaceLicense(client: BrainstemBase, input: ReplaceLicenseInput): Promise<ReplaceLicenseOutput> {
   return callOperation(client, replaceLicenseOperation, input);
 }
 
@@ -10557,10 +10061,7 @@ export type DeleteLicenseOutput = OperationOutput<operations["deleteLicense"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteLicense(
-  client: BrainstemBase,
-  input: DeleteLicenseInput,
-): Promise<DeleteLicenseOutput> {
+export function deleteLicense(client: BrainstemBase, input: DeleteLicenseInput): Promise<DeleteLicenseOutput> {
   return callOperation(client, deleteLicenseOperation, input);
 }
 
@@ -10656,10 +10157,7 @@ export type UpdateLicenseOutput = OperationOutput<operations["updateLicense"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateLicense(
-  client: BrainstemBase,
-  input: UpdateLicenseInput,
-): Promise<UpdateLicenseOutput> {
+export function updateLicense(client: BrainstemBase, input: UpdateLicenseInput): Promise<UpdateLicenseOutput> {
   return callOperation(client, updateLicenseOperation, input);
 }
 
@@ -10762,10 +10260,7 @@ export type ListPublicLicensesItem = NonNullable<NonNullable<ListPublicLicensesO
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicLicenses(
-  client: BrainstemBase,
-  input?: ListPublicLicensesInput,
-): Promise<ListPublicLicensesOutput> {
+export function listPublicLicenses(client: BrainstemBase, input?: ListPublicLicensesInput): Promise<ListPublicLicensesOutput> {
   return callOperation(client, listPublicLicensesOperation, input);
 }
 
@@ -10830,10 +10325,7 @@ export type GetPublicLicenseOutput = OperationOutput<operations["getPublicLicens
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicLicense(
-  client: BrainstemBase,
-  input: GetPublicLicenseInput,
-): Promise<GetPublicLicenseOutput> {
+export function getPublicLicense(client: BrainstemBase, input: GetPublicLicenseInput): Promise<GetPublicLicenseOutput> {
   return callOperation(client, getPublicLicenseOperation, input);
 }
 
@@ -11235,10 +10727,7 @@ export type ListPublicSetupsItem = NonNullable<NonNullable<ListPublicSetupsOutpu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicSetups(
-  client: BrainstemBase,
-  input?: ListPublicSetupsInput,
-): Promise<ListPublicSetupsOutput> {
+export function listPublicSetups(client: BrainstemBase, input?: ListPublicSetupsInput): Promise<ListPublicSetupsOutput> {
   return callOperation(client, listPublicSetupsOperation, input);
 }
 
@@ -11289,10 +10778,7 @@ export type GetPublicSetupOutput = OperationOutput<operations["getPublicSetup"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicSetup(
-  client: BrainstemBase,
-  input: GetPublicSetupInput,
-): Promise<GetPublicSetupOutput> {
+export function getPublicSetup(client: BrainstemBase, input: GetPublicSetupInput): Promise<GetPublicSetupOutput> {
   return callOperation(client, getPublicSetupOperation, input);
 }
 
@@ -11316,7 +10802,13 @@ export const listProtocolsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -11352,10 +10844,7 @@ export type ListProtocolsItem = NonNullable<NonNullable<ListProtocolsOutput>["pr
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listProtocols(
-  client: BrainstemBase,
-  input?: ListProtocolsInput,
-): Promise<ListProtocolsOutput> {
+export function listProtocols(client: BrainstemBase, input?: ListProtocolsInput): Promise<ListProtocolsOutput> {
   return callOperation(client, listProtocolsOperation, input);
 }
 
@@ -11392,10 +10881,7 @@ export type CreateProtocolOutput = OperationOutput<operations["createProtocol"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createProtocol(
-  client: BrainstemBase,
-  input: CreateProtocolInput,
-): Promise<CreateProtocolOutput> {
+export function createProtocol(client: BrainstemBase, input: CreateProtocolInput): Promise<CreateProtocolOutput> {
   return callOperation(client, createProtocolOperation, input);
 }
 
@@ -11415,7 +10901,13 @@ export const getProtocolOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -11488,10 +10980,7 @@ export type ReplaceProtocolOutput = OperationOutput<operations["replaceProtocol"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceProtocol(
-  client: BrainstemBase,
-  input: ReplaceProtocolInput,
-): Promise<ReplaceProtocolOutput> {
+export function replaceProtocol(client: BrainstemBase, input: ReplaceProtocolInput): Promise<ReplaceProtocolOutput> {
   return callOperation(client, replaceProtocolOperation, input);
 }
 
@@ -11537,10 +11026,7 @@ export type DeleteProtocolOutput = OperationOutput<operations["deleteProtocol"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteProtocol(
-  client: BrainstemBase,
-  input: DeleteProtocolInput,
-): Promise<DeleteProtocolOutput> {
+export function deleteProtocol(client: BrainstemBase, input: DeleteProtocolInput): Promise<DeleteProtocolOutput> {
   return callOperation(client, deleteProtocolOperation, input);
 }
 
@@ -11586,10 +11072,7 @@ export type UpdateProtocolOutput = OperationOutput<operations["updateProtocol"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateProtocol(
-  client: BrainstemBase,
-  input: UpdateProtocolInput,
-): Promise<UpdateProtocolOutput> {
+export function updateProtocol(client: BrainstemBase, input: UpdateProtocolInput): Promise<UpdateProtocolOutput> {
   return callOperation(client, updateProtocolOperation, input);
 }
 
@@ -11613,7 +11096,13 @@ export const listPublicProtocolsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -11633,9 +11122,7 @@ export type ListPublicProtocolsOutput = OperationOutput<operations["listPublicPr
 /**
  * One item of {@link listPublicProtocols}'s pages.
  */
-export type ListPublicProtocolsItem = NonNullable<
-  NonNullable<ListPublicProtocolsOutput>["protocols"]
->[number];
+export type ListPublicProtocolsItem = NonNullable<NonNullable<ListPublicProtocolsOutput>["protocols"]>[number];
 
 /**
  * List public protocols
@@ -11651,10 +11138,7 @@ export type ListPublicProtocolsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicProtocols(
-  client: BrainstemBase,
-  input?: ListPublicProtocolsInput,
-): Promise<ListPublicProtocolsOutput> {
+export function listPublicProtocols(client: BrainstemBase, input?: ListPublicProtocolsInput): Promise<ListPublicProtocolsOutput> {
   return callOperation(client, listPublicProtocolsOperation, input);
 }
 
@@ -11674,7 +11158,13 @@ export const getPublicProtocolOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -11701,10 +11191,7 @@ export type GetPublicProtocolOutput = OperationOutput<operations["getPublicProto
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicProtocol(
-  client: BrainstemBase,
-  input: GetPublicProtocolInput,
-): Promise<GetPublicProtocolOutput> {
+export function getPublicProtocol(client: BrainstemBase, input: GetPublicProtocolInput): Promise<GetPublicProtocolOutput> {
   return callOperation(client, getPublicProtocolOperation, input);
 }
 
@@ -11785,10 +11272,7 @@ export type ListConsumablesItem = NonNullable<NonNullable<ListConsumablesOutput>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listConsumables(
-  client: BrainstemBase,
-  input?: ListConsumablesInput,
-): Promise<ListConsumablesOutput> {
+export function listConsumables(client: BrainstemBase, input?: ListConsumablesInput): Promise<ListConsumablesOutput> {
   return callOperation(client, listConsumablesOperation, input);
 }
 
@@ -11833,10 +11317,7 @@ export type CreateConsumableOutput = OperationOutput<operations["createConsumabl
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createConsumable(
-  client: BrainstemBase,
-  input: CreateConsumableInput,
-): Promise<CreateConsumableOutput> {
+export function createConsumable(client: BrainstemBase, input: CreateConsumableInput): Promise<CreateConsumableOutput> {
   return callOperation(client, createConsumableOperation, input);
 }
 
@@ -11887,10 +11368,7 @@ export type GetConsumableOutput = OperationOutput<operations["getConsumable"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getConsumable(
-  client: BrainstemBase,
-  input: GetConsumableInput,
-): Promise<GetConsumableOutput> {
+export function getConsumable(client: BrainstemBase, input: GetConsumableInput): Promise<GetConsumableOutput> {
   return callOperation(client, getConsumableOperation, input);
 }
 
@@ -11944,10 +11422,7 @@ export type ReplaceConsumableOutput = OperationOutput<operations["replaceConsuma
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceConsumable(
-  client: BrainstemBase,
-  input: ReplaceConsumableInput,
-): Promise<ReplaceConsumableOutput> {
+export function replaceConsumable(client: BrainstemBase, input: ReplaceConsumableInput): Promise<ReplaceConsumableOutput> {
   return callOperation(client, replaceConsumableOperation, input);
 }
 
@@ -11993,10 +11468,7 @@ export type DeleteConsumableOutput = OperationOutput<operations["deleteConsumabl
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteConsumable(
-  client: BrainstemBase,
-  input: DeleteConsumableInput,
-): Promise<DeleteConsumableOutput> {
+export function deleteConsumable(client: BrainstemBase, input: DeleteConsumableInput): Promise<DeleteConsumableOutput> {
   return callOperation(client, deleteConsumableOperation, input);
 }
 
@@ -12048,10 +11520,7 @@ export type UpdateConsumableOutput = OperationOutput<operations["updateConsumabl
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateConsumable(
-  client: BrainstemBase,
-  input: UpdateConsumableInput,
-): Promise<UpdateConsumableOutput> {
+export function updateConsumable(client: BrainstemBase, input: UpdateConsumableInput): Promise<UpdateConsumableOutput> {
   return callOperation(client, updateConsumableOperation, input);
 }
 
@@ -12118,9 +11587,7 @@ export type ListPublicConsumablesOutput = OperationOutput<operations["listPublic
 /**
  * One item of {@link listPublicConsumables}'s pages.
  */
-export type ListPublicConsumablesItem = NonNullable<
-  NonNullable<ListPublicConsumablesOutput>["consumables"]
->[number];
+export type ListPublicConsumablesItem = NonNullable<NonNullable<ListPublicConsumablesOutput>["consumables"]>[number];
 
 /**
  * List public consumables
@@ -12134,10 +11601,7 @@ export type ListPublicConsumablesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicConsumables(
-  client: BrainstemBase,
-  input?: ListPublicConsumablesInput,
-): Promise<ListPublicConsumablesOutput> {
+export function listPublicConsumables(client: BrainstemBase, input?: ListPublicConsumablesInput): Promise<ListPublicConsumablesOutput> {
   return callOperation(client, listPublicConsumablesOperation, input);
 }
 
@@ -12188,10 +11652,7 @@ export type GetPublicConsumableOutput = OperationOutput<operations["getPublicCon
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicConsumable(
-  client: BrainstemBase,
-  input: GetPublicConsumableInput,
-): Promise<GetPublicConsumableOutput> {
+export function getPublicConsumable(client: BrainstemBase, input: GetPublicConsumableInput): Promise<GetPublicConsumableOutput> {
   return callOperation(client, getPublicConsumableOperation, input);
 }
 
@@ -12266,9 +11727,7 @@ export type ListConsumableApprovalsOutput = OperationOutput<operations["listCons
 /**
  * One item of {@link listConsumableApprovals}'s pages.
  */
-export type ListConsumableApprovalsItem = NonNullable<
-  NonNullable<ListConsumableApprovalsOutput>["consumable_approvals"]
->[number];
+export type ListConsumableApprovalsItem = NonNullable<NonNullable<ListConsumableApprovalsOutput>["consumable_approvals"]>[number];
 
 /**
  * List consumable approvals
@@ -12284,10 +11743,7 @@ export type ListConsumableApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listConsumableApprovals(
-  client: BrainstemBase,
-  input?: ListConsumableApprovalsInput,
-): Promise<ListConsumableApprovalsOutput> {
+export function listConsumableApprovals(client: BrainstemBase, input?: ListConsumableApprovalsInput): Promise<ListConsumableApprovalsOutput> {
   return callOperation(client, listConsumableApprovalsOperation, input);
 }
 
@@ -12340,10 +11796,7 @@ export type GetConsumableApprovalOutput = OperationOutput<operations["getConsuma
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getConsumableApproval(
-  client: BrainstemBase,
-  input: GetConsumableApprovalInput,
-): Promise<GetConsumableApprovalOutput> {
+export function getConsumableApproval(client: BrainstemBase, input: GetConsumableApprovalInput): Promise<GetConsumableApprovalOutput> {
   return callOperation(client, getConsumableApprovalOperation, input);
 }
 
@@ -12389,10 +11842,7 @@ export type AcceptConsumableApprovalOutput = OperationOutput<operations["acceptC
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptConsumableApproval(
-  client: BrainstemBase,
-  input: AcceptConsumableApprovalInput,
-): Promise<AcceptConsumableApprovalOutput> {
+export function acceptConsumableApproval(client: BrainstemBase, input: AcceptConsumableApprovalInput): Promise<AcceptConsumableApprovalOutput> {
   return callOperation(client, acceptConsumableApprovalOperation, input);
 }
 
@@ -12438,10 +11888,7 @@ export type RejectConsumableApprovalOutput = OperationOutput<operations["rejectC
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectConsumableApproval(
-  client: BrainstemBase,
-  input: RejectConsumableApprovalInput,
-): Promise<RejectConsumableApprovalOutput> {
+export function rejectConsumableApproval(client: BrainstemBase, input: RejectConsumableApprovalInput): Promise<RejectConsumableApprovalOutput> {
   return callOperation(client, rejectConsumableApprovalOperation, input);
 }
 
@@ -12506,9 +11953,7 @@ export type ListHardwareDevicesOutput = OperationOutput<operations["listHardware
 /**
  * One item of {@link listHardwareDevices}'s pages.
  */
-export type ListHardwareDevicesItem = NonNullable<
-  NonNullable<ListHardwareDevicesOutput>["hardwaredevices"]
->[number];
+export type ListHardwareDevicesItem = NonNullable<NonNullable<ListHardwareDevicesOutput>["hardwaredevices"]>[number];
 
 /**
  * List hardware devices
@@ -12522,10 +11967,7 @@ export type ListHardwareDevicesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listHardwareDevices(
-  client: BrainstemBase,
-  input?: ListHardwareDevicesInput,
-): Promise<ListHardwareDevicesOutput> {
+export function listHardwareDevices(client: BrainstemBase, input?: ListHardwareDevicesInput): Promise<ListHardwareDevicesOutput> {
   return callOperation(client, listHardwareDevicesOperation, input);
 }
 
@@ -12570,10 +12012,7 @@ export type CreateHardwareDeviceOutput = OperationOutput<operations["createHardw
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createHardwareDevice(
-  client: BrainstemBase,
-  input: CreateHardwareDeviceInput,
-): Promise<CreateHardwareDeviceOutput> {
+export function createHardwareDevice(client: BrainstemBase, input: CreateHardwareDeviceInput): Promise<CreateHardwareDeviceOutput> {
   return callOperation(client, createHardwareDeviceOperation, input);
 }
 
@@ -12624,10 +12063,7 @@ export type GetHardwareDeviceOutput = OperationOutput<operations["getHardwareDev
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getHardwareDevice(
-  client: BrainstemBase,
-  input: GetHardwareDeviceInput,
-): Promise<GetHardwareDeviceOutput> {
+export function getHardwareDevice(client: BrainstemBase, input: GetHardwareDeviceInput): Promise<GetHardwareDeviceOutput> {
   return callOperation(client, getHardwareDeviceOperation, input);
 }
 
@@ -12681,10 +12117,7 @@ export type ReplaceHardwareDeviceOutput = OperationOutput<operations["replaceHar
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceHardwareDevice(
-  client: BrainstemBase,
-  input: ReplaceHardwareDeviceInput,
-): Promise<ReplaceHardwareDeviceOutput> {
+export function replaceHardwareDevice(client: BrainstemBase, input: ReplaceHardwareDeviceInput): Promise<ReplaceHardwareDeviceOutput> {
   return callOperation(client, replaceHardwareDeviceOperation, input);
 }
 
@@ -12728,10 +12161,7 @@ export type DeleteHardwareDeviceOutput = OperationOutput<operations["deleteHardw
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteHardwareDevice(
-  client: BrainstemBase,
-  input: DeleteHardwareDeviceInput,
-): Promise<DeleteHardwareDeviceOutput> {
+export function deleteHardwareDevice(client: BrainstemBase, input: DeleteHardwareDeviceInput): Promise<DeleteHardwareDeviceOutput> {
   return callOperation(client, deleteHardwareDeviceOperation, input);
 }
 
@@ -12783,10 +12213,7 @@ export type UpdateHardwareDeviceOutput = OperationOutput<operations["updateHardw
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateHardwareDevice(
-  client: BrainstemBase,
-  input: UpdateHardwareDeviceInput,
-): Promise<UpdateHardwareDeviceOutput> {
+export function updateHardwareDevice(client: BrainstemBase, input: UpdateHardwareDeviceInput): Promise<UpdateHardwareDeviceOutput> {
   return callOperation(client, updateHardwareDeviceOperation, input);
 }
 
@@ -12851,9 +12278,7 @@ export type ListPublicHardwareDevicesOutput = OperationOutput<operations["listPu
 /**
  * One item of {@link listPublicHardwareDevices}'s pages.
  */
-export type ListPublicHardwareDevicesItem = NonNullable<
-  NonNullable<ListPublicHardwareDevicesOutput>["hardwaredevices"]
->[number];
+export type ListPublicHardwareDevicesItem = NonNullable<NonNullable<ListPublicHardwareDevicesOutput>["hardwaredevices"]>[number];
 
 /**
  * List public hardware devices
@@ -12867,10 +12292,7 @@ export type ListPublicHardwareDevicesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicHardwareDevices(
-  client: BrainstemBase,
-  input?: ListPublicHardwareDevicesInput,
-): Promise<ListPublicHardwareDevicesOutput> {
+export function listPublicHardwareDevices(client: BrainstemBase, input?: ListPublicHardwareDevicesInput): Promise<ListPublicHardwareDevicesOutput> {
   return callOperation(client, listPublicHardwareDevicesOperation, input);
 }
 
@@ -12921,10 +12343,7 @@ export type GetPublicHardwareDeviceOutput = OperationOutput<operations["getPubli
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicHardwareDevice(
-  client: BrainstemBase,
-  input: GetPublicHardwareDeviceInput,
-): Promise<GetPublicHardwareDeviceOutput> {
+export function getPublicHardwareDevice(client: BrainstemBase, input: GetPublicHardwareDeviceInput): Promise<GetPublicHardwareDeviceOutput> {
   return callOperation(client, getPublicHardwareDeviceOperation, input);
 }
 
@@ -12997,9 +12416,7 @@ export type ListHardwareDeviceApprovalsOutput = OperationOutput<operations["list
 /**
  * One item of {@link listHardwareDeviceApprovals}'s pages.
  */
-export type ListHardwareDeviceApprovalsItem = NonNullable<
-  NonNullable<ListHardwareDeviceApprovalsOutput>["hardwaredevice_approvals"]
->[number];
+export type ListHardwareDeviceApprovalsItem = NonNullable<NonNullable<ListHardwareDeviceApprovalsOutput>["hardwaredevice_approvals"]>[number];
 
 /**
  * List hardware device approvals
@@ -13015,10 +12432,7 @@ export type ListHardwareDeviceApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listHardwareDeviceApprovals(
-  client: BrainstemBase,
-  input?: ListHardwareDeviceApprovalsInput,
-): Promise<ListHardwareDeviceApprovalsOutput> {
+export function listHardwareDeviceApprovals(client: BrainstemBase, input?: ListHardwareDeviceApprovalsInput): Promise<ListHardwareDeviceApprovalsOutput> {
   return callOperation(client, listHardwareDeviceApprovalsOperation, input);
 }
 
@@ -13071,10 +12485,7 @@ export type GetHardwareDeviceApprovalOutput = OperationOutput<operations["getHar
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getHardwareDeviceApproval(
-  client: BrainstemBase,
-  input: GetHardwareDeviceApprovalInput,
-): Promise<GetHardwareDeviceApprovalOutput> {
+export function getHardwareDeviceApproval(client: BrainstemBase, input: GetHardwareDeviceApprovalInput): Promise<GetHardwareDeviceApprovalOutput> {
   return callOperation(client, getHardwareDeviceApprovalOperation, input);
 }
 
@@ -13120,10 +12531,7 @@ export type AcceptHardwareDeviceApprovalOutput = OperationOutput<operations["acc
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptHardwareDeviceApproval(
-  client: BrainstemBase,
-  input: AcceptHardwareDeviceApprovalInput,
-): Promise<AcceptHardwareDeviceApprovalOutput> {
+export function acceptHardwareDeviceApproval(client: BrainstemBase, input: AcceptHardwareDeviceApprovalInput): Promise<AcceptHardwareDeviceApprovalOutput> {
   return callOperation(client, acceptHardwareDeviceApprovalOperation, input);
 }
 
@@ -13169,10 +12577,7 @@ export type RejectHardwareDeviceApprovalOutput = OperationOutput<operations["rej
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectHardwareDeviceApproval(
-  client: BrainstemBase,
-  input: RejectHardwareDeviceApprovalInput,
-): Promise<RejectHardwareDeviceApprovalOutput> {
+export function rejectHardwareDeviceApproval(client: BrainstemBase, input: RejectHardwareDeviceApprovalInput): Promise<RejectHardwareDeviceApprovalOutput> {
   return callOperation(client, rejectHardwareDeviceApprovalOperation, input);
 }
 
@@ -13207,7 +12612,13 @@ export const listSuppliersOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -13241,10 +12652,7 @@ export type ListSuppliersItem = NonNullable<NonNullable<ListSuppliersOutput>["su
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listSuppliers(
-  client: BrainstemBase,
-  input?: ListSuppliersInput,
-): Promise<ListSuppliersOutput> {
+export function listSuppliers(client: BrainstemBase, input?: ListSuppliersInput): Promise<ListSuppliersOutput> {
   return callOperation(client, listSuppliersOperation, input);
 }
 
@@ -13283,10 +12691,7 @@ export type CreateSupplierOutput = OperationOutput<operations["createSupplier"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createSupplier(
-  client: BrainstemBase,
-  input: CreateSupplierInput,
-): Promise<CreateSupplierOutput> {
+export function createSupplier(client: BrainstemBase, input: CreateSupplierInput): Promise<CreateSupplierOutput> {
   return callOperation(client, createSupplierOperation, input);
 }
 
@@ -13306,7 +12711,13 @@ export const getSupplierOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -13379,10 +12790,7 @@ export type ReplaceSupplierOutput = OperationOutput<operations["replaceSupplier"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceSupplier(
-  client: BrainstemBase,
-  input: ReplaceSupplierInput,
-): Promise<ReplaceSupplierOutput> {
+export function replaceSupplier(client: BrainstemBase, input: ReplaceSupplierInput): Promise<ReplaceSupplierOutput> {
   return callOperation(client, replaceSupplierOperation, input);
 }
 
@@ -13428,10 +12836,7 @@ export type DeleteSupplierOutput = OperationOutput<operations["deleteSupplier"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteSupplier(
-  client: BrainstemBase,
-  input: DeleteSupplierInput,
-): Promise<DeleteSupplierOutput> {
+export function deleteSupplier(client: BrainstemBase, input: DeleteSupplierInput): Promise<DeleteSupplierOutput> {
   return callOperation(client, deleteSupplierOperation, input);
 }
 
@@ -13477,10 +12882,7 @@ export type UpdateSupplierOutput = OperationOutput<operations["updateSupplier"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateSupplier(
-  client: BrainstemBase,
-  input: UpdateSupplierInput,
-): Promise<UpdateSupplierOutput> {
+export function updateSupplier(client: BrainstemBase, input: UpdateSupplierInput): Promise<UpdateSupplierOutput> {
   return callOperation(client, updateSupplierOperation, input);
 }
 
@@ -13515,7 +12917,13 @@ export const listPublicSuppliersOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -13535,9 +12943,7 @@ export type ListPublicSuppliersOutput = OperationOutput<operations["listPublicSu
 /**
  * One item of {@link listPublicSuppliers}'s pages.
  */
-export type ListPublicSuppliersItem = NonNullable<
-  NonNullable<ListPublicSuppliersOutput>["suppliers"]
->[number];
+export type ListPublicSuppliersItem = NonNullable<NonNullable<ListPublicSuppliersOutput>["suppliers"]>[number];
 
 /**
  * List public suppliers
@@ -13551,10 +12957,7 @@ export type ListPublicSuppliersItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicSuppliers(
-  client: BrainstemBase,
-  input?: ListPublicSuppliersInput,
-): Promise<ListPublicSuppliersOutput> {
+export function listPublicSuppliers(client: BrainstemBase, input?: ListPublicSuppliersInput): Promise<ListPublicSuppliersOutput> {
   return callOperation(client, listPublicSuppliersOperation, input);
 }
 
@@ -13574,7 +12977,13 @@ export const getPublicSupplierOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -13599,10 +13008,7 @@ export type GetPublicSupplierOutput = OperationOutput<operations["getPublicSuppl
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicSupplier(
-  client: BrainstemBase,
-  input: GetPublicSupplierInput,
-): Promise<GetPublicSupplierOutput> {
+export function getPublicSupplier(client: BrainstemBase, input: GetPublicSupplierInput): Promise<GetPublicSupplierOutput> {
   return callOperation(client, getPublicSupplierOperation, input);
 }
 
@@ -13641,17 +13047,17 @@ export const listSupplierApprovalsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
-  pagination: {
-    style: "offset",
-    items: "supplier_approvals",
-    offset: "offset",
-    size: "limit",
-    total: "count",
-  },
+  pagination: { style: "offset", items: "supplier_approvals", offset: "offset", size: "limit", total: "count" },
 };
 
 /**
@@ -13667,9 +13073,7 @@ export type ListSupplierApprovalsOutput = OperationOutput<operations["listSuppli
 /**
  * One item of {@link listSupplierApprovals}'s pages.
  */
-export type ListSupplierApprovalsItem = NonNullable<
-  NonNullable<ListSupplierApprovalsOutput>["supplier_approvals"]
->[number];
+export type ListSupplierApprovalsItem = NonNullable<NonNullable<ListSupplierApprovalsOutput>["supplier_approvals"]>[number];
 
 /**
  * List supplier approvals
@@ -13685,10 +13089,7 @@ export type ListSupplierApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listSupplierApprovals(
-  client: BrainstemBase,
-  input?: ListSupplierApprovalsInput,
-): Promise<ListSupplierApprovalsOutput> {
+export function listSupplierApprovals(client: BrainstemBase, input?: ListSupplierApprovalsInput): Promise<ListSupplierApprovalsOutput> {
   return callOperation(client, listSupplierApprovalsOperation, input);
 }
 
@@ -13708,7 +13109,13 @@ export const getSupplierApprovalOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -13735,10 +13142,7 @@ export type GetSupplierApprovalOutput = OperationOutput<operations["getSupplierA
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getSupplierApproval(
-  client: BrainstemBase,
-  input: GetSupplierApprovalInput,
-): Promise<GetSupplierApprovalOutput> {
+export function getSupplierApproval(client: BrainstemBase, input: GetSupplierApprovalInput): Promise<GetSupplierApprovalOutput> {
   return callOperation(client, getSupplierApprovalOperation, input);
 }
 
@@ -13784,10 +13188,7 @@ export type AcceptSupplierApprovalOutput = OperationOutput<operations["acceptSup
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptSupplierApproval(
-  client: BrainstemBase,
-  input: AcceptSupplierApprovalInput,
-): Promise<AcceptSupplierApprovalOutput> {
+export function acceptSupplierApproval(client: BrainstemBase, input: AcceptSupplierApprovalInput): Promise<AcceptSupplierApprovalOutput> {
   return callOperation(client, acceptSupplierApprovalOperation, input);
 }
 
@@ -13833,10 +13234,7 @@ export type RejectSupplierApprovalOutput = OperationOutput<operations["rejectSup
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectSupplierApproval(
-  client: BrainstemBase,
-  input: RejectSupplierApprovalInput,
-): Promise<RejectSupplierApprovalOutput> {
+export function rejectSupplierApproval(client: BrainstemBase, input: RejectSupplierApprovalInput): Promise<RejectSupplierApprovalOutput> {
   return callOperation(client, rejectSupplierApprovalOperation, input);
 }
 
@@ -13903,9 +13301,7 @@ export type ListBehavioralCategoriesOutput = OperationOutput<operations["listBeh
 /**
  * One item of {@link listBehavioralCategories}'s pages.
  */
-export type ListBehavioralCategoriesItem = NonNullable<
-  NonNullable<ListBehavioralCategoriesOutput>["behavioral_categories"]
->[number];
+export type ListBehavioralCategoriesItem = NonNullable<NonNullable<ListBehavioralCategoriesOutput>["behavioral_categories"]>[number];
 
 /**
  * List behavioral categories
@@ -13919,10 +13315,7 @@ export type ListBehavioralCategoriesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listBehavioralCategories(
-  client: BrainstemBase,
-  input?: ListBehavioralCategoriesInput,
-): Promise<ListBehavioralCategoriesOutput> {
+export function listBehavioralCategories(client: BrainstemBase, input?: ListBehavioralCategoriesInput): Promise<ListBehavioralCategoriesOutput> {
   return callOperation(client, listBehavioralCategoriesOperation, input);
 }
 
@@ -13957,10 +13350,7 @@ export type CreateBehavioralCategoryOutput = OperationOutput<operations["createB
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createBehavioralCategory(
-  client: BrainstemBase,
-  input: CreateBehavioralCategoryInput,
-): Promise<CreateBehavioralCategoryOutput> {
+export function createBehavioralCategory(client: BrainstemBase, input: CreateBehavioralCategoryInput): Promise<CreateBehavioralCategoryOutput> {
   return callOperation(client, createBehavioralCategoryOperation, input);
 }
 
@@ -14011,10 +13401,7 @@ export type GetBehavioralCategoryOutput = OperationOutput<operations["getBehavio
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getBehavioralCategory(
-  client: BrainstemBase,
-  input: GetBehavioralCategoryInput,
-): Promise<GetBehavioralCategoryOutput> {
+export function getBehavioralCategory(client: BrainstemBase, input: GetBehavioralCategoryInput): Promise<GetBehavioralCategoryOutput> {
   return callOperation(client, getBehavioralCategoryOperation, input);
 }
 
@@ -14060,10 +13447,7 @@ export type ReplaceBehavioralCategoryOutput = OperationOutput<operations["replac
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceBehavioralCategory(
-  client: BrainstemBase,
-  input: ReplaceBehavioralCategoryInput,
-): Promise<ReplaceBehavioralCategoryOutput> {
+export function replaceBehavioralCategory(client: BrainstemBase, input: ReplaceBehavioralCategoryInput): Promise<ReplaceBehavioralCategoryOutput> {
   return callOperation(client, replaceBehavioralCategoryOperation, input);
 }
 
@@ -14107,10 +13491,7 @@ export type DeleteBehavioralCategoryOutput = OperationOutput<operations["deleteB
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteBehavioralCategory(
-  client: BrainstemBase,
-  input: DeleteBehavioralCategoryInput,
-): Promise<DeleteBehavioralCategoryOutput> {
+export function deleteBehavioralCategory(client: BrainstemBase, input: DeleteBehavioralCategoryInput): Promise<DeleteBehavioralCategoryOutput> {
   return callOperation(client, deleteBehavioralCategoryOperation, input);
 }
 
@@ -14154,10 +13535,7 @@ export type UpdateBehavioralCategoryOutput = OperationOutput<operations["updateB
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateBehavioralCategory(
-  client: BrainstemBase,
-  input: UpdateBehavioralCategoryInput,
-): Promise<UpdateBehavioralCategoryOutput> {
+export function updateBehavioralCategory(client: BrainstemBase, input: UpdateBehavioralCategoryInput): Promise<UpdateBehavioralCategoryOutput> {
   return callOperation(client, updateBehavioralCategoryOperation, input);
 }
 
@@ -14214,23 +13592,17 @@ export const listPublicBehavioralCategoriesOperation: OperationMeta = {
 /**
  * What {@link listPublicBehavioralCategories} takes.
  */
-export type ListPublicBehavioralCategoriesInput = OperationInput<
-  operations["listPublicBehavioralCategories"]
->;
+export type ListPublicBehavioralCategoriesInput = OperationInput<operations["listPublicBehavioralCategories"]>;
 
 /**
  * What {@link listPublicBehavioralCategories} resolves to.
  */
-export type ListPublicBehavioralCategoriesOutput = OperationOutput<
-  operations["listPublicBehavioralCategories"]
->;
+export type ListPublicBehavioralCategoriesOutput = OperationOutput<operations["listPublicBehavioralCategories"]>;
 
 /**
  * One item of {@link listPublicBehavioralCategories}'s pages.
  */
-export type ListPublicBehavioralCategoriesItem = NonNullable<
-  NonNullable<ListPublicBehavioralCategoriesOutput>["behavioral_categories"]
->[number];
+export type ListPublicBehavioralCategoriesItem = NonNullable<NonNullable<ListPublicBehavioralCategoriesOutput>["behavioral_categories"]>[number];
 
 /**
  * List public behavioral categories
@@ -14244,10 +13616,7 @@ export type ListPublicBehavioralCategoriesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicBehavioralCategories(
-  client: BrainstemBase,
-  input?: ListPublicBehavioralCategoriesInput,
-): Promise<ListPublicBehavioralCategoriesOutput> {
+export function listPublicBehavioralCategories(client: BrainstemBase, input?: ListPublicBehavioralCategoriesInput): Promise<ListPublicBehavioralCategoriesOutput> {
   return callOperation(client, listPublicBehavioralCategoriesOperation, input);
 }
 
@@ -14298,10 +13667,7 @@ export type GetPublicBehavioralCategoryOutput = OperationOutput<operations["getP
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicBehavioralCategory(
-  client: BrainstemBase,
-  input: GetPublicBehavioralCategoryInput,
-): Promise<GetPublicBehavioralCategoryOutput> {
+export function getPublicBehavioralCategory(client: BrainstemBase, input: GetPublicBehavioralCategoryInput): Promise<GetPublicBehavioralCategoryOutput> {
   return callOperation(client, getPublicBehavioralCategoryOperation, input);
 }
 
@@ -14362,23 +13728,17 @@ export const listBehavioralCategoryApprovalsOperation: OperationMeta = {
 /**
  * What {@link listBehavioralCategoryApprovals} takes.
  */
-export type ListBehavioralCategoryApprovalsInput = OperationInput<
-  operations["listBehavioralCategoryApprovals"]
->;
+export type ListBehavioralCategoryApprovalsInput = OperationInput<operations["listBehavioralCategoryApprovals"]>;
 
 /**
  * What {@link listBehavioralCategoryApprovals} resolves to.
  */
-export type ListBehavioralCategoryApprovalsOutput = OperationOutput<
-  operations["listBehavioralCategoryApprovals"]
->;
+export type ListBehavioralCategoryApprovalsOutput = OperationOutput<operations["listBehavioralCategoryApprovals"]>;
 
 /**
  * One item of {@link listBehavioralCategoryApprovals}'s pages.
  */
-export type ListBehavioralCategoryApprovalsItem = NonNullable<
-  NonNullable<ListBehavioralCategoryApprovalsOutput>["behavioral_category_approvals"]
->[number];
+export type ListBehavioralCategoryApprovalsItem = NonNullable<NonNullable<ListBehavioralCategoryApprovalsOutput>["behavioral_category_approvals"]>[number];
 
 /**
  * List behavioral category approvals
@@ -14394,10 +13754,7 @@ export type ListBehavioralCategoryApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listBehavioralCategoryApprovals(
-  client: BrainstemBase,
-  input?: ListBehavioralCategoryApprovalsInput,
-): Promise<ListBehavioralCategoryApprovalsOutput> {
+export function listBehavioralCategoryApprovals(client: BrainstemBase, input?: ListBehavioralCategoryApprovalsInput): Promise<ListBehavioralCategoryApprovalsOutput> {
   return callOperation(client, listBehavioralCategoryApprovalsOperation, input);
 }
 
@@ -14435,9 +13792,7 @@ export type GetBehavioralCategoryApprovalInput = OperationInput<operations["getB
 /**
  * What {@link getBehavioralCategoryApproval} resolves to.
  */
-export type GetBehavioralCategoryApprovalOutput = OperationOutput<
-  operations["getBehavioralCategoryApproval"]
->;
+export type GetBehavioralCategoryApprovalOutput = OperationOutput<operations["getBehavioralCategoryApproval"]>;
 
 /**
  * Get a behavioral category approval
@@ -14452,10 +13807,7 @@ export type GetBehavioralCategoryApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getBehavioralCategoryApproval(
-  client: BrainstemBase,
-  input: GetBehavioralCategoryApprovalInput,
-): Promise<GetBehavioralCategoryApprovalOutput> {
+export function getBehavioralCategoryApproval(client: BrainstemBase, input: GetBehavioralCategoryApprovalInput): Promise<GetBehavioralCategoryApprovalOutput> {
   return callOperation(client, getBehavioralCategoryApprovalOperation, input);
 }
 
@@ -14481,16 +13833,12 @@ export const acceptBehavioralCategoryApprovalOperation: OperationMeta = {
 /**
  * What {@link acceptBehavioralCategoryApproval} takes.
  */
-export type AcceptBehavioralCategoryApprovalInput = OperationInput<
-  operations["acceptBehavioralCategoryApproval"]
->;
+export type AcceptBehavioralCategoryApprovalInput = OperationInput<operations["acceptBehavioralCategoryApproval"]>;
 
 /**
  * What {@link acceptBehavioralCategoryApproval} resolves to.
  */
-export type AcceptBehavioralCategoryApprovalOutput = OperationOutput<
-  operations["acceptBehavioralCategoryApproval"]
->;
+export type AcceptBehavioralCategoryApprovalOutput = OperationOutput<operations["acceptBehavioralCategoryApproval"]>;
 
 /**
  * Accept a behavioral category approval
@@ -14505,10 +13853,7 @@ export type AcceptBehavioralCategoryApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptBehavioralCategoryApproval(
-  client: BrainstemBase,
-  input: AcceptBehavioralCategoryApprovalInput,
-): Promise<AcceptBehavioralCategoryApprovalOutput> {
+export function acceptBehavioralCategoryApproval(client: BrainstemBase, input: AcceptBehavioralCategoryApprovalInput): Promise<AcceptBehavioralCategoryApprovalOutput> {
   return callOperation(client, acceptBehavioralCategoryApprovalOperation, input);
 }
 
@@ -14534,16 +13879,12 @@ export const rejectBehavioralCategoryApprovalOperation: OperationMeta = {
 /**
  * What {@link rejectBehavioralCategoryApproval} takes.
  */
-export type RejectBehavioralCategoryApprovalInput = OperationInput<
-  operations["rejectBehavioralCategoryApproval"]
->;
+export type RejectBehavioralCategoryApprovalInput = OperationInput<operations["rejectBehavioralCategoryApproval"]>;
 
 /**
  * What {@link rejectBehavioralCategoryApproval} resolves to.
  */
-export type RejectBehavioralCategoryApprovalOutput = OperationOutput<
-  operations["rejectBehavioralCategoryApproval"]
->;
+export type RejectBehavioralCategoryApprovalOutput = OperationOutput<operations["rejectBehavioralCategoryApproval"]>;
 
 /**
  * Reject a behavioral category approval
@@ -14558,10 +13899,7 @@ export type RejectBehavioralCategoryApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectBehavioralCategoryApproval(
-  client: BrainstemBase,
-  input: RejectBehavioralCategoryApprovalInput,
-): Promise<RejectBehavioralCategoryApprovalOutput> {
+export function rejectBehavioralCategoryApproval(client: BrainstemBase, input: RejectBehavioralCategoryApprovalInput): Promise<RejectBehavioralCategoryApprovalOutput> {
   return callOperation(client, rejectBehavioralCategoryApprovalOperation, input);
 }
 
@@ -14634,9 +13972,7 @@ export type ListBehavioralParadigmsOutput = OperationOutput<operations["listBeha
 /**
  * One item of {@link listBehavioralParadigms}'s pages.
  */
-export type ListBehavioralParadigmsItem = NonNullable<
-  NonNullable<ListBehavioralParadigmsOutput>["behavioral_paradigms"]
->[number];
+export type ListBehavioralParadigmsItem = NonNullable<NonNullable<ListBehavioralParadigmsOutput>["behavioral_paradigms"]>[number];
 
 /**
  * List behavioral paradigms
@@ -14650,10 +13986,7 @@ export type ListBehavioralParadigmsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listBehavioralParadigms(
-  client: BrainstemBase,
-  input?: ListBehavioralParadigmsInput,
-): Promise<ListBehavioralParadigmsOutput> {
+export function listBehavioralParadigms(client: BrainstemBase, input?: ListBehavioralParadigmsInput): Promise<ListBehavioralParadigmsOutput> {
   return callOperation(client, listBehavioralParadigmsOperation, input);
 }
 
@@ -14699,10 +14032,7 @@ export type CreateBehavioralParadigmOutput = OperationOutput<operations["createB
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createBehavioralParadigm(
-  client: BrainstemBase,
-  input: CreateBehavioralParadigmInput,
-): Promise<CreateBehavioralParadigmOutput> {
+export function createBehavioralParadigm(client: BrainstemBase, input: CreateBehavioralParadigmInput): Promise<CreateBehavioralParadigmOutput> {
   return callOperation(client, createBehavioralParadigmOperation, input);
 }
 
@@ -14753,10 +14083,7 @@ export type GetBehavioralParadigmOutput = OperationOutput<operations["getBehavio
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getBehavioralParadigm(
-  client: BrainstemBase,
-  input: GetBehavioralParadigmInput,
-): Promise<GetBehavioralParadigmOutput> {
+export function getBehavioralParadigm(client: BrainstemBase, input: GetBehavioralParadigmInput): Promise<GetBehavioralParadigmOutput> {
   return callOperation(client, getBehavioralParadigmOperation, input);
 }
 
@@ -14811,10 +14138,7 @@ export type ReplaceBehavioralParadigmOutput = OperationOutput<operations["replac
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceBehavioralParadigm(
-  client: BrainstemBase,
-  input: ReplaceBehavioralParadigmInput,
-): Promise<ReplaceBehavioralParadigmOutput> {
+export function replaceBehavioralParadigm(client: BrainstemBase, input: ReplaceBehavioralParadigmInput): Promise<ReplaceBehavioralParadigmOutput> {
   return callOperation(client, replaceBehavioralParadigmOperation, input);
 }
 
@@ -14860,10 +14184,7 @@ export type DeleteBehavioralParadigmOutput = OperationOutput<operations["deleteB
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteBehavioralParadigm(
-  client: BrainstemBase,
-  input: DeleteBehavioralParadigmInput,
-): Promise<DeleteBehavioralParadigmOutput> {
+export function deleteBehavioralParadigm(client: BrainstemBase, input: DeleteBehavioralParadigmInput): Promise<DeleteBehavioralParadigmOutput> {
   return callOperation(client, deleteBehavioralParadigmOperation, input);
 }
 
@@ -14916,10 +14237,7 @@ export type UpdateBehavioralParadigmOutput = OperationOutput<operations["updateB
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateBehavioralParadigm(
-  client: BrainstemBase,
-  input: UpdateBehavioralParadigmInput,
-): Promise<UpdateBehavioralParadigmOutput> {
+export function updateBehavioralParadigm(client: BrainstemBase, input: UpdateBehavioralParadigmInput): Promise<UpdateBehavioralParadigmOutput> {
   return callOperation(client, updateBehavioralParadigmOperation, input);
 }
 
@@ -14987,16 +14305,12 @@ export type ListPublicBehavioralParadigmsInput = OperationInput<operations["list
 /**
  * What {@link listPublicBehavioralParadigms} resolves to.
  */
-export type ListPublicBehavioralParadigmsOutput = OperationOutput<
-  operations["listPublicBehavioralParadigms"]
->;
+export type ListPublicBehavioralParadigmsOutput = OperationOutput<operations["listPublicBehavioralParadigms"]>;
 
 /**
  * One item of {@link listPublicBehavioralParadigms}'s pages.
  */
-export type ListPublicBehavioralParadigmsItem = NonNullable<
-  NonNullable<ListPublicBehavioralParadigmsOutput>["behavioral_paradigms"]
->[number];
+export type ListPublicBehavioralParadigmsItem = NonNullable<NonNullable<ListPublicBehavioralParadigmsOutput>["behavioral_paradigms"]>[number];
 
 /**
  * List public behavioral paradigms
@@ -15010,10 +14324,7 @@ export type ListPublicBehavioralParadigmsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicBehavioralParadigms(
-  client: BrainstemBase,
-  input?: ListPublicBehavioralParadigmsInput,
-): Promise<ListPublicBehavioralParadigmsOutput> {
+export function listPublicBehavioralParadigms(client: BrainstemBase, input?: ListPublicBehavioralParadigmsInput): Promise<ListPublicBehavioralParadigmsOutput> {
   return callOperation(client, listPublicBehavioralParadigmsOperation, input);
 }
 
@@ -15064,10 +14375,7 @@ export type GetPublicBehavioralParadigmOutput = OperationOutput<operations["getP
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicBehavioralParadigm(
-  client: BrainstemBase,
-  input: GetPublicBehavioralParadigmInput,
-): Promise<GetPublicBehavioralParadigmOutput> {
+export function getPublicBehavioralParadigm(client: BrainstemBase, input: GetPublicBehavioralParadigmInput): Promise<GetPublicBehavioralParadigmOutput> {
   return callOperation(client, getPublicBehavioralParadigmOperation, input);
 }
 
@@ -15134,23 +14442,17 @@ export const listBehavioralParadigmApprovalsOperation: OperationMeta = {
 /**
  * What {@link listBehavioralParadigmApprovals} takes.
  */
-export type ListBehavioralParadigmApprovalsInput = OperationInput<
-  operations["listBehavioralParadigmApprovals"]
->;
+export type ListBehavioralParadigmApprovalsInput = OperationInput<operations["listBehavioralParadigmApprovals"]>;
 
 /**
  * What {@link listBehavioralParadigmApprovals} resolves to.
  */
-export type ListBehavioralParadigmApprovalsOutput = OperationOutput<
-  operations["listBehavioralParadigmApprovals"]
->;
+export type ListBehavioralParadigmApprovalsOutput = OperationOutput<operations["listBehavioralParadigmApprovals"]>;
 
 /**
  * One item of {@link listBehavioralParadigmApprovals}'s pages.
  */
-export type ListBehavioralParadigmApprovalsItem = NonNullable<
-  NonNullable<ListBehavioralParadigmApprovalsOutput>["behavioral_paradigm_approvals"]
->[number];
+export type ListBehavioralParadigmApprovalsItem = NonNullable<NonNullable<ListBehavioralParadigmApprovalsOutput>["behavioral_paradigm_approvals"]>[number];
 
 /**
  * List behavioral paradigm approvals
@@ -15166,10 +14468,7 @@ export type ListBehavioralParadigmApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listBehavioralParadigmApprovals(
-  client: BrainstemBase,
-  input?: ListBehavioralParadigmApprovalsInput,
-): Promise<ListBehavioralParadigmApprovalsOutput> {
+export function listBehavioralParadigmApprovals(client: BrainstemBase, input?: ListBehavioralParadigmApprovalsInput): Promise<ListBehavioralParadigmApprovalsOutput> {
   return callOperation(client, listBehavioralParadigmApprovalsOperation, input);
 }
 
@@ -15207,9 +14506,7 @@ export type GetBehavioralParadigmApprovalInput = OperationInput<operations["getB
 /**
  * What {@link getBehavioralParadigmApproval} resolves to.
  */
-export type GetBehavioralParadigmApprovalOutput = OperationOutput<
-  operations["getBehavioralParadigmApproval"]
->;
+export type GetBehavioralParadigmApprovalOutput = OperationOutput<operations["getBehavioralParadigmApproval"]>;
 
 /**
  * Get a behavioral paradigm approval
@@ -15224,10 +14521,7 @@ export type GetBehavioralParadigmApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getBehavioralParadigmApproval(
-  client: BrainstemBase,
-  input: GetBehavioralParadigmApprovalInput,
-): Promise<GetBehavioralParadigmApprovalOutput> {
+export function getBehavioralParadigmApproval(client: BrainstemBase, input: GetBehavioralParadigmApprovalInput): Promise<GetBehavioralParadigmApprovalOutput> {
   return callOperation(client, getBehavioralParadigmApprovalOperation, input);
 }
 
@@ -15253,16 +14547,12 @@ export const acceptBehavioralParadigmApprovalOperation: OperationMeta = {
 /**
  * What {@link acceptBehavioralParadigmApproval} takes.
  */
-export type AcceptBehavioralParadigmApprovalInput = OperationInput<
-  operations["acceptBehavioralParadigmApproval"]
->;
+export type AcceptBehavioralParadigmApprovalInput = OperationInput<operations["acceptBehavioralParadigmApproval"]>;
 
 /**
  * What {@link acceptBehavioralParadigmApproval} resolves to.
  */
-export type AcceptBehavioralParadigmApprovalOutput = OperationOutput<
-  operations["acceptBehavioralParadigmApproval"]
->;
+export type AcceptBehavioralParadigmApprovalOutput = OperationOutput<operations["acceptBehavioralParadigmApproval"]>;
 
 /**
  * Accept a behavioral paradigm approval
@@ -15277,10 +14567,7 @@ export type AcceptBehavioralParadigmApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptBehavioralParadigmApproval(
-  client: BrainstemBase,
-  input: AcceptBehavioralParadigmApprovalInput,
-): Promise<AcceptBehavioralParadigmApprovalOutput> {
+export function acceptBehavioralParadigmApproval(client: BrainstemBase, input: AcceptBehavioralParadigmApprovalInput): Promise<AcceptBehavioralParadigmApprovalOutput> {
   return callOperation(client, acceptBehavioralParadigmApprovalOperation, input);
 }
 
@@ -15306,16 +14593,12 @@ export const rejectBehavioralParadigmApprovalOperation: OperationMeta = {
 /**
  * What {@link rejectBehavioralParadigmApproval} takes.
  */
-export type RejectBehavioralParadigmApprovalInput = OperationInput<
-  operations["rejectBehavioralParadigmApproval"]
->;
+export type RejectBehavioralParadigmApprovalInput = OperationInput<operations["rejectBehavioralParadigmApproval"]>;
 
 /**
  * What {@link rejectBehavioralParadigmApproval} resolves to.
  */
-export type RejectBehavioralParadigmApprovalOutput = OperationOutput<
-  operations["rejectBehavioralParadigmApproval"]
->;
+export type RejectBehavioralParadigmApprovalOutput = OperationOutput<operations["rejectBehavioralParadigmApproval"]>;
 
 /**
  * Reject a behavioral paradigm approval
@@ -15330,10 +14613,7 @@ export type RejectBehavioralParadigmApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectBehavioralParadigmApproval(
-  client: BrainstemBase,
-  input: RejectBehavioralParadigmApprovalInput,
-): Promise<RejectBehavioralParadigmApprovalOutput> {
+export function rejectBehavioralParadigmApproval(client: BrainstemBase, input: RejectBehavioralParadigmApprovalInput): Promise<RejectBehavioralParadigmApprovalOutput> {
   return callOperation(client, rejectBehavioralParadigmApprovalOperation, input);
 }
 
@@ -15368,7 +14648,13 @@ export const listBrainRegionsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -15402,10 +14688,7 @@ export type ListBrainRegionsItem = NonNullable<NonNullable<ListBrainRegionsOutpu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listBrainRegions(
-  client: BrainstemBase,
-  input?: ListBrainRegionsInput,
-): Promise<ListBrainRegionsOutput> {
+export function listBrainRegions(client: BrainstemBase, input?: ListBrainRegionsInput): Promise<ListBrainRegionsOutput> {
   return callOperation(client, listBrainRegionsOperation, input);
 }
 
@@ -15453,10 +14736,7 @@ export type CreateBrainRegionOutput = OperationOutput<operations["createBrainReg
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createBrainRegion(
-  client: BrainstemBase,
-  input: CreateBrainRegionInput,
-): Promise<CreateBrainRegionOutput> {
+export function createBrainRegion(client: BrainstemBase, input: CreateBrainRegionInput): Promise<CreateBrainRegionOutput> {
   return callOperation(client, createBrainRegionOperation, input);
 }
 
@@ -15476,7 +14756,13 @@ export const getBrainRegionOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -15501,10 +14787,7 @@ export type GetBrainRegionOutput = OperationOutput<operations["getBrainRegion"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getBrainRegion(
-  client: BrainstemBase,
-  input: GetBrainRegionInput,
-): Promise<GetBrainRegionOutput> {
+export function getBrainRegion(client: BrainstemBase, input: GetBrainRegionInput): Promise<GetBrainRegionOutput> {
   return callOperation(client, getBrainRegionOperation, input);
 }
 
@@ -15559,10 +14842,7 @@ export type ReplaceBrainRegionOutput = OperationOutput<operations["replaceBrainR
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceBrainRegion(
-  client: BrainstemBase,
-  input: ReplaceBrainRegionInput,
-): Promise<ReplaceBrainRegionOutput> {
+export function replaceBrainRegion(client: BrainstemBase, input: ReplaceBrainRegionInput): Promise<ReplaceBrainRegionOutput> {
   return callOperation(client, replaceBrainRegionOperation, input);
 }
 
@@ -15608,10 +14888,7 @@ export type DeleteBrainRegionOutput = OperationOutput<operations["deleteBrainReg
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteBrainRegion(
-  client: BrainstemBase,
-  input: DeleteBrainRegionInput,
-): Promise<DeleteBrainRegionOutput> {
+export function deleteBrainRegion(client: BrainstemBase, input: DeleteBrainRegionInput): Promise<DeleteBrainRegionOutput> {
   return callOperation(client, deleteBrainRegionOperation, input);
 }
 
@@ -15666,10 +14943,7 @@ export type UpdateBrainRegionOutput = OperationOutput<operations["updateBrainReg
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateBrainRegion(
-  client: BrainstemBase,
-  input: UpdateBrainRegionInput,
-): Promise<UpdateBrainRegionOutput> {
+export function updateBrainRegion(client: BrainstemBase, input: UpdateBrainRegionInput): Promise<UpdateBrainRegionOutput> {
   return callOperation(client, updateBrainRegionOperation, input);
 }
 
@@ -15704,7 +14978,13 @@ export const listPublicBrainRegionsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -15724,9 +15004,7 @@ export type ListPublicBrainRegionsOutput = OperationOutput<operations["listPubli
 /**
  * One item of {@link listPublicBrainRegions}'s pages.
  */
-export type ListPublicBrainRegionsItem = NonNullable<
-  NonNullable<ListPublicBrainRegionsOutput>["brain_regions"]
->[number];
+export type ListPublicBrainRegionsItem = NonNullable<NonNullable<ListPublicBrainRegionsOutput>["brain_regions"]>[number];
 
 /**
  * List public brain regions
@@ -15740,10 +15018,7 @@ export type ListPublicBrainRegionsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicBrainRegions(
-  client: BrainstemBase,
-  input?: ListPublicBrainRegionsInput,
-): Promise<ListPublicBrainRegionsOutput> {
+export function listPublicBrainRegions(client: BrainstemBase, input?: ListPublicBrainRegionsInput): Promise<ListPublicBrainRegionsOutput> {
   return callOperation(client, listPublicBrainRegionsOperation, input);
 }
 
@@ -15763,7 +15038,13 @@ export const getPublicBrainRegionOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -15788,10 +15069,7 @@ export type GetPublicBrainRegionOutput = OperationOutput<operations["getPublicBr
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicBrainRegion(
-  client: BrainstemBase,
-  input: GetPublicBrainRegionInput,
-): Promise<GetPublicBrainRegionOutput> {
+export function getPublicBrainRegion(client: BrainstemBase, input: GetPublicBrainRegionInput): Promise<GetPublicBrainRegionOutput> {
   return callOperation(client, getPublicBrainRegionOperation, input);
 }
 
@@ -15832,7 +15110,13 @@ export const listRegulatoryAuthoritiesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -15858,9 +15142,7 @@ export type ListRegulatoryAuthoritiesOutput = OperationOutput<operations["listRe
 /**
  * One item of {@link listRegulatoryAuthorities}'s pages.
  */
-export type ListRegulatoryAuthoritiesItem = NonNullable<
-  NonNullable<ListRegulatoryAuthoritiesOutput>["regulatoryauthorities"]
->[number];
+export type ListRegulatoryAuthoritiesItem = NonNullable<NonNullable<ListRegulatoryAuthoritiesOutput>["regulatoryauthorities"]>[number];
 
 /**
  * List regulatory authorities
@@ -15874,10 +15156,7 @@ export type ListRegulatoryAuthoritiesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listRegulatoryAuthorities(
-  client: BrainstemBase,
-  input?: ListRegulatoryAuthoritiesInput,
-): Promise<ListRegulatoryAuthoritiesOutput> {
+export function listRegulatoryAuthorities(client: BrainstemBase, input?: ListRegulatoryAuthoritiesInput): Promise<ListRegulatoryAuthoritiesOutput> {
   return callOperation(client, listRegulatoryAuthoritiesOperation, input);
 }
 
@@ -15924,10 +15203,7 @@ export type CreateRegulatoryAuthorityOutput = OperationOutput<operations["create
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createRegulatoryAuthority(
-  client: BrainstemBase,
-  input: CreateRegulatoryAuthorityInput,
-): Promise<CreateRegulatoryAuthorityOutput> {
+export function createRegulatoryAuthority(client: BrainstemBase, input: CreateRegulatoryAuthorityInput): Promise<CreateRegulatoryAuthorityOutput> {
   return callOperation(client, createRegulatoryAuthorityOperation, input);
 }
 
@@ -15947,7 +15223,13 @@ export const getRegulatoryAuthorityOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -15972,10 +15254,7 @@ export type GetRegulatoryAuthorityOutput = OperationOutput<operations["getRegula
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getRegulatoryAuthority(
-  client: BrainstemBase,
-  input: GetRegulatoryAuthorityInput,
-): Promise<GetRegulatoryAuthorityOutput> {
+export function getRegulatoryAuthority(client: BrainstemBase, input: GetRegulatoryAuthorityInput): Promise<GetRegulatoryAuthorityOutput> {
   return callOperation(client, getRegulatoryAuthorityOperation, input);
 }
 
@@ -16031,10 +15310,7 @@ export type ReplaceRegulatoryAuthorityOutput = OperationOutput<operations["repla
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceRegulatoryAuthority(
-  client: BrainstemBase,
-  input: ReplaceRegulatoryAuthorityInput,
-): Promise<ReplaceRegulatoryAuthorityOutput> {
+export function replaceRegulatoryAuthority(client: BrainstemBase, input: ReplaceRegulatoryAuthorityInput): Promise<ReplaceRegulatoryAuthorityOutput> {
   return callOperation(client, replaceRegulatoryAuthorityOperation, input);
 }
 
@@ -16078,10 +15354,7 @@ export type DeleteRegulatoryAuthorityOutput = OperationOutput<operations["delete
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteRegulatoryAuthority(
-  client: BrainstemBase,
-  input: DeleteRegulatoryAuthorityInput,
-): Promise<DeleteRegulatoryAuthorityOutput> {
+export function deleteRegulatoryAuthority(client: BrainstemBase, input: DeleteRegulatoryAuthorityInput): Promise<DeleteRegulatoryAuthorityOutput> {
   return callOperation(client, deleteRegulatoryAuthorityOperation, input);
 }
 
@@ -16135,10 +15408,7 @@ export type UpdateRegulatoryAuthorityOutput = OperationOutput<operations["update
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateRegulatoryAuthority(
-  client: BrainstemBase,
-  input: UpdateRegulatoryAuthorityInput,
-): Promise<UpdateRegulatoryAuthorityOutput> {
+export function updateRegulatoryAuthority(client: BrainstemBase, input: UpdateRegulatoryAuthorityInput): Promise<UpdateRegulatoryAuthorityOutput> {
   return callOperation(client, updateRegulatoryAuthorityOperation, input);
 }
 
@@ -16179,7 +15449,13 @@ export const listPublicRegulatoryAuthoritiesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -16195,23 +15471,17 @@ export const listPublicRegulatoryAuthoritiesOperation: OperationMeta = {
 /**
  * What {@link listPublicRegulatoryAuthorities} takes.
  */
-export type ListPublicRegulatoryAuthoritiesInput = OperationInput<
-  operations["listPublicRegulatoryAuthorities"]
->;
+export type ListPublicRegulatoryAuthoritiesInput = OperationInput<operations["listPublicRegulatoryAuthorities"]>;
 
 /**
  * What {@link listPublicRegulatoryAuthorities} resolves to.
  */
-export type ListPublicRegulatoryAuthoritiesOutput = OperationOutput<
-  operations["listPublicRegulatoryAuthorities"]
->;
+export type ListPublicRegulatoryAuthoritiesOutput = OperationOutput<operations["listPublicRegulatoryAuthorities"]>;
 
 /**
  * One item of {@link listPublicRegulatoryAuthorities}'s pages.
  */
-export type ListPublicRegulatoryAuthoritiesItem = NonNullable<
-  NonNullable<ListPublicRegulatoryAuthoritiesOutput>["regulatoryauthorities"]
->[number];
+export type ListPublicRegulatoryAuthoritiesItem = NonNullable<NonNullable<ListPublicRegulatoryAuthoritiesOutput>["regulatoryauthorities"]>[number];
 
 /**
  * List public regulatory authorities
@@ -16225,10 +15495,7 @@ export type ListPublicRegulatoryAuthoritiesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicRegulatoryAuthorities(
-  client: BrainstemBase,
-  input?: ListPublicRegulatoryAuthoritiesInput,
-): Promise<ListPublicRegulatoryAuthoritiesOutput> {
+export function listPublicRegulatoryAuthorities(client: BrainstemBase, input?: ListPublicRegulatoryAuthoritiesInput): Promise<ListPublicRegulatoryAuthoritiesOutput> {
   return callOperation(client, listPublicRegulatoryAuthoritiesOperation, input);
 }
 
@@ -16248,7 +15515,13 @@ export const getPublicRegulatoryAuthorityOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -16273,10 +15546,7 @@ export type GetPublicRegulatoryAuthorityOutput = OperationOutput<operations["get
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicRegulatoryAuthority(
-  client: BrainstemBase,
-  input: GetPublicRegulatoryAuthorityInput,
-): Promise<GetPublicRegulatoryAuthorityOutput> {
+export function getPublicRegulatoryAuthority(client: BrainstemBase, input: GetPublicRegulatoryAuthorityInput): Promise<GetPublicRegulatoryAuthorityOutput> {
   return callOperation(client, getPublicRegulatoryAuthorityOperation, input);
 }
 
@@ -16321,7 +15591,13 @@ export const listRegulatoryAuthorityApprovalsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -16337,23 +15613,17 @@ export const listRegulatoryAuthorityApprovalsOperation: OperationMeta = {
 /**
  * What {@link listRegulatoryAuthorityApprovals} takes.
  */
-export type ListRegulatoryAuthorityApprovalsInput = OperationInput<
-  operations["listRegulatoryAuthorityApprovals"]
->;
+export type ListRegulatoryAuthorityApprovalsInput = OperationInput<operations["listRegulatoryAuthorityApprovals"]>;
 
 /**
  * What {@link listRegulatoryAuthorityApprovals} resolves to.
  */
-export type ListRegulatoryAuthorityApprovalsOutput = OperationOutput<
-  operations["listRegulatoryAuthorityApprovals"]
->;
+export type ListRegulatoryAuthorityApprovalsOutput = OperationOutput<operations["listRegulatoryAuthorityApprovals"]>;
 
 /**
  * One item of {@link listRegulatoryAuthorityApprovals}'s pages.
  */
-export type ListRegulatoryAuthorityApprovalsItem = NonNullable<
-  NonNullable<ListRegulatoryAuthorityApprovalsOutput>["regulatoryauthority_approvals"]
->[number];
+export type ListRegulatoryAuthorityApprovalsItem = NonNullable<NonNullable<ListRegulatoryAuthorityApprovalsOutput>["regulatoryauthority_approvals"]>[number];
 
 /**
  * List regulatory authority approvals
@@ -16369,10 +15639,7 @@ export type ListRegulatoryAuthorityApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listRegulatoryAuthorityApprovals(
-  client: BrainstemBase,
-  input?: ListRegulatoryAuthorityApprovalsInput,
-): Promise<ListRegulatoryAuthorityApprovalsOutput> {
+export function listRegulatoryAuthorityApprovals(client: BrainstemBase, input?: ListRegulatoryAuthorityApprovalsInput): Promise<ListRegulatoryAuthorityApprovalsOutput> {
   return callOperation(client, listRegulatoryAuthorityApprovalsOperation, input);
 }
 
@@ -16392,23 +15659,25 @@ export const getRegulatoryAuthorityApprovalOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
 /**
  * What {@link getRegulatoryAuthorityApproval} takes.
  */
-export type GetRegulatoryAuthorityApprovalInput = OperationInput<
-  operations["getRegulatoryAuthorityApproval"]
->;
+export type GetRegulatoryAuthorityApprovalInput = OperationInput<operations["getRegulatoryAuthorityApproval"]>;
 
 /**
  * What {@link getRegulatoryAuthorityApproval} resolves to.
  */
-export type GetRegulatoryAuthorityApprovalOutput = OperationOutput<
-  operations["getRegulatoryAuthorityApproval"]
->;
+export type GetRegulatoryAuthorityApprovalOutput = OperationOutput<operations["getRegulatoryAuthorityApproval"]>;
 
 /**
  * Get a regulatory authority approval
@@ -16423,10 +15692,7 @@ export type GetRegulatoryAuthorityApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getRegulatoryAuthorityApproval(
-  client: BrainstemBase,
-  input: GetRegulatoryAuthorityApprovalInput,
-): Promise<GetRegulatoryAuthorityApprovalOutput> {
+export function getRegulatoryAuthorityApproval(client: BrainstemBase, input: GetRegulatoryAuthorityApprovalInput): Promise<GetRegulatoryAuthorityApprovalOutput> {
   return callOperation(client, getRegulatoryAuthorityApprovalOperation, input);
 }
 
@@ -16452,16 +15718,12 @@ export const acceptRegulatoryAuthorityApprovalOperation: OperationMeta = {
 /**
  * What {@link acceptRegulatoryAuthorityApproval} takes.
  */
-export type AcceptRegulatoryAuthorityApprovalInput = OperationInput<
-  operations["acceptRegulatoryAuthorityApproval"]
->;
+export type AcceptRegulatoryAuthorityApprovalInput = OperationInput<operations["acceptRegulatoryAuthorityApproval"]>;
 
 /**
  * What {@link acceptRegulatoryAuthorityApproval} resolves to.
  */
-export type AcceptRegulatoryAuthorityApprovalOutput = OperationOutput<
-  operations["acceptRegulatoryAuthorityApproval"]
->;
+export type AcceptRegulatoryAuthorityApprovalOutput = OperationOutput<operations["acceptRegulatoryAuthorityApproval"]>;
 
 /**
  * Accept a regulatory authority approval
@@ -16476,10 +15738,7 @@ export type AcceptRegulatoryAuthorityApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptRegulatoryAuthorityApproval(
-  client: BrainstemBase,
-  input: AcceptRegulatoryAuthorityApprovalInput,
-): Promise<AcceptRegulatoryAuthorityApprovalOutput> {
+export function acceptRegulatoryAuthorityApproval(client: BrainstemBase, input: AcceptRegulatoryAuthorityApprovalInput): Promise<AcceptRegulatoryAuthorityApprovalOutput> {
   return callOperation(client, acceptRegulatoryAuthorityApprovalOperation, input);
 }
 
@@ -16505,16 +15764,12 @@ export const rejectRegulatoryAuthorityApprovalOperation: OperationMeta = {
 /**
  * What {@link rejectRegulatoryAuthorityApproval} takes.
  */
-export type RejectRegulatoryAuthorityApprovalInput = OperationInput<
-  operations["rejectRegulatoryAuthorityApproval"]
->;
+export type RejectRegulatoryAuthorityApprovalInput = OperationInput<operations["rejectRegulatoryAuthorityApproval"]>;
 
 /**
  * What {@link rejectRegulatoryAuthorityApproval} resolves to.
  */
-export type RejectRegulatoryAuthorityApprovalOutput = OperationOutput<
-  operations["rejectRegulatoryAuthorityApproval"]
->;
+export type RejectRegulatoryAuthorityApprovalOutput = OperationOutput<operations["rejectRegulatoryAuthorityApproval"]>;
 
 /**
  * Reject a regulatory authority approval
@@ -16529,10 +15784,7 @@ export type RejectRegulatoryAuthorityApprovalOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectRegulatoryAuthorityApproval(
-  client: BrainstemBase,
-  input: RejectRegulatoryAuthorityApprovalInput,
-): Promise<RejectRegulatoryAuthorityApprovalOutput> {
+export function rejectRegulatoryAuthorityApproval(client: BrainstemBase, input: RejectRegulatoryAuthorityApprovalInput): Promise<RejectRegulatoryAuthorityApprovalOutput> {
   return callOperation(client, rejectRegulatoryAuthorityApprovalOperation, input);
 }
 
@@ -16567,7 +15819,13 @@ export const listSetupTypesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -16601,10 +15859,7 @@ export type ListSetupTypesItem = NonNullable<NonNullable<ListSetupTypesOutput>["
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listSetupTypes(
-  client: BrainstemBase,
-  input?: ListSetupTypesInput,
-): Promise<ListSetupTypesOutput> {
+export function listSetupTypes(client: BrainstemBase, input?: ListSetupTypesInput): Promise<ListSetupTypesOutput> {
   return callOperation(client, listSetupTypesOperation, input);
 }
 
@@ -16646,10 +15901,7 @@ export type CreateSetupTypeOutput = OperationOutput<operations["createSetupType"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createSetupType(
-  client: BrainstemBase,
-  input: CreateSetupTypeInput,
-): Promise<CreateSetupTypeOutput> {
+export function createSetupType(client: BrainstemBase, input: CreateSetupTypeInput): Promise<CreateSetupTypeOutput> {
   return callOperation(client, createSetupTypeOperation, input);
 }
 
@@ -16669,7 +15921,13 @@ export const getSetupTypeOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -16745,10 +16003,7 @@ export type ReplaceSetupTypeOutput = OperationOutput<operations["replaceSetupTyp
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceSetupType(
-  client: BrainstemBase,
-  input: ReplaceSetupTypeInput,
-): Promise<ReplaceSetupTypeOutput> {
+export function replaceSetupType(client: BrainstemBase, input: ReplaceSetupTypeInput): Promise<ReplaceSetupTypeOutput> {
   return callOperation(client, replaceSetupTypeOperation, input);
 }
 
@@ -16794,10 +16049,7 @@ export type DeleteSetupTypeOutput = OperationOutput<operations["deleteSetupType"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteSetupType(
-  client: BrainstemBase,
-  input: DeleteSetupTypeInput,
-): Promise<DeleteSetupTypeOutput> {
+export function deleteSetupType(client: BrainstemBase, input: DeleteSetupTypeInput): Promise<DeleteSetupTypeOutput> {
   return callOperation(client, deleteSetupTypeOperation, input);
 }
 
@@ -16846,10 +16098,7 @@ export type UpdateSetupTypeOutput = OperationOutput<operations["updateSetupType"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateSetupType(
-  client: BrainstemBase,
-  input: UpdateSetupTypeInput,
-): Promise<UpdateSetupTypeOutput> {
+export function updateSetupType(client: BrainstemBase, input: UpdateSetupTypeInput): Promise<UpdateSetupTypeOutput> {
   return callOperation(client, updateSetupTypeOperation, input);
 }
 
@@ -16884,7 +16133,13 @@ export const listPublicSetupTypesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -16904,9 +16159,7 @@ export type ListPublicSetupTypesOutput = OperationOutput<operations["listPublicS
 /**
  * One item of {@link listPublicSetupTypes}'s pages.
  */
-export type ListPublicSetupTypesItem = NonNullable<
-  NonNullable<ListPublicSetupTypesOutput>["setup_types"]
->[number];
+export type ListPublicSetupTypesItem = NonNullable<NonNullable<ListPublicSetupTypesOutput>["setup_types"]>[number];
 
 /**
  * List public setup types
@@ -16920,10 +16173,7 @@ export type ListPublicSetupTypesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicSetupTypes(
-  client: BrainstemBase,
-  input?: ListPublicSetupTypesInput,
-): Promise<ListPublicSetupTypesOutput> {
+export function listPublicSetupTypes(client: BrainstemBase, input?: ListPublicSetupTypesInput): Promise<ListPublicSetupTypesOutput> {
   return callOperation(client, listPublicSetupTypesOperation, input);
 }
 
@@ -16943,7 +16193,13 @@ export const getPublicSetupTypeOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -16968,10 +16224,7 @@ export type GetPublicSetupTypeOutput = OperationOutput<operations["getPublicSetu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicSetupType(
-  client: BrainstemBase,
-  input: GetPublicSetupTypeInput,
-): Promise<GetPublicSetupTypeOutput> {
+export function getPublicSetupType(client: BrainstemBase, input: GetPublicSetupTypeInput): Promise<GetPublicSetupTypeOutput> {
   return callOperation(client, getPublicSetupTypeOperation, input);
 }
 
@@ -17010,7 +16263,13 @@ export const listSetupTypeApprovalsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -17036,9 +16295,7 @@ export type ListSetupTypeApprovalsOutput = OperationOutput<operations["listSetup
 /**
  * One item of {@link listSetupTypeApprovals}'s pages.
  */
-export type ListSetupTypeApprovalsItem = NonNullable<
-  NonNullable<ListSetupTypeApprovalsOutput>["setup_type_approvals"]
->[number];
+export type ListSetupTypeApprovalsItem = NonNullable<NonNullable<ListSetupTypeApprovalsOutput>["setup_type_approvals"]>[number];
 
 /**
  * List setup type approvals
@@ -17054,10 +16311,7 @@ export type ListSetupTypeApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listSetupTypeApprovals(
-  client: BrainstemBase,
-  input?: ListSetupTypeApprovalsInput,
-): Promise<ListSetupTypeApprovalsOutput> {
+export function listSetupTypeApprovals(client: BrainstemBase, input?: ListSetupTypeApprovalsInput): Promise<ListSetupTypeApprovalsOutput> {
   return callOperation(client, listSetupTypeApprovalsOperation, input);
 }
 
@@ -17077,7 +16331,13 @@ export const getSetupTypeApprovalOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -17104,10 +16364,7 @@ export type GetSetupTypeApprovalOutput = OperationOutput<operations["getSetupTyp
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getSetupTypeApproval(
-  client: BrainstemBase,
-  input: GetSetupTypeApprovalInput,
-): Promise<GetSetupTypeApprovalOutput> {
+export function getSetupTypeApproval(client: BrainstemBase, input: GetSetupTypeApprovalInput): Promise<GetSetupTypeApprovalOutput> {
   return callOperation(client, getSetupTypeApprovalOperation, input);
 }
 
@@ -17153,10 +16410,7 @@ export type AcceptSetupTypeApprovalOutput = OperationOutput<operations["acceptSe
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptSetupTypeApproval(
-  client: BrainstemBase,
-  input: AcceptSetupTypeApprovalInput,
-): Promise<AcceptSetupTypeApprovalOutput> {
+export function acceptSetupTypeApproval(client: BrainstemBase, input: AcceptSetupTypeApprovalInput): Promise<AcceptSetupTypeApprovalOutput> {
   return callOperation(client, acceptSetupTypeApprovalOperation, input);
 }
 
@@ -17202,10 +16456,7 @@ export type RejectSetupTypeApprovalOutput = OperationOutput<operations["rejectSe
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectSetupTypeApproval(
-  client: BrainstemBase,
-  input: RejectSetupTypeApprovalInput,
-): Promise<RejectSetupTypeApprovalOutput> {
+export function rejectSetupTypeApproval(client: BrainstemBase, input: RejectSetupTypeApprovalInput): Promise<RejectSetupTypeApprovalOutput> {
   return callOperation(client, rejectSetupTypeApprovalOperation, input);
 }
 
@@ -17242,7 +16493,13 @@ export const listSpeciesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -17315,10 +16572,7 @@ export type CreateSpeciesOutput = OperationOutput<operations["createSpecies"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createSpecies(
-  client: BrainstemBase,
-  input: CreateSpeciesInput,
-): Promise<CreateSpeciesOutput> {
+export function createSpecies(client: BrainstemBase, input: CreateSpeciesInput): Promise<CreateSpeciesOutput> {
   return callOperation(client, createSpeciesOperation, input);
 }
 
@@ -17338,7 +16592,13 @@ export const getSpeciesOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -17411,10 +16671,7 @@ export type ReplaceSpeciesOutput = OperationOutput<operations["replaceSpecies"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceSpecies(
-  client: BrainstemBase,
-  input: ReplaceSpeciesInput,
-): Promise<ReplaceSpeciesOutput> {
+export function replaceSpecies(client: BrainstemBase, input: ReplaceSpeciesInput): Promise<ReplaceSpeciesOutput> {
   return callOperation(client, replaceSpeciesOperation, input);
 }
 
@@ -17460,10 +16717,7 @@ export type DeleteSpeciesOutput = OperationOutput<operations["deleteSpecies"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteSpecies(
-  client: BrainstemBase,
-  input: DeleteSpeciesInput,
-): Promise<DeleteSpeciesOutput> {
+export function deleteSpecies(client: BrainstemBase, input: DeleteSpeciesInput): Promise<DeleteSpeciesOutput> {
   return callOperation(client, deleteSpeciesOperation, input);
 }
 
@@ -17509,10 +16763,7 @@ export type UpdateSpeciesOutput = OperationOutput<operations["updateSpecies"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateSpecies(
-  client: BrainstemBase,
-  input: UpdateSpeciesInput,
-): Promise<UpdateSpeciesOutput> {
+export function updateSpecies(client: BrainstemBase, input: UpdateSpeciesInput): Promise<UpdateSpeciesOutput> {
   return callOperation(client, updateSpeciesOperation, input);
 }
 
@@ -17549,7 +16800,13 @@ export const listPublicSpeciesOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -17583,10 +16840,7 @@ export type ListPublicSpeciesItem = NonNullable<NonNullable<ListPublicSpeciesOut
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicSpecies(
-  client: BrainstemBase,
-  input?: ListPublicSpeciesInput,
-): Promise<ListPublicSpeciesOutput> {
+export function listPublicSpecies(client: BrainstemBase, input?: ListPublicSpeciesInput): Promise<ListPublicSpeciesOutput> {
   return callOperation(client, listPublicSpeciesOperation, input);
 }
 
@@ -17606,7 +16860,13 @@ export const getPublicSpeciesOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -17631,10 +16891,7 @@ export type GetPublicSpeciesOutput = OperationOutput<operations["getPublicSpecie
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicSpecies(
-  client: BrainstemBase,
-  input: GetPublicSpeciesInput,
-): Promise<GetPublicSpeciesOutput> {
+export function getPublicSpecies(client: BrainstemBase, input: GetPublicSpeciesInput): Promise<GetPublicSpeciesOutput> {
   return callOperation(client, getPublicSpeciesOperation, input);
 }
 
@@ -17673,17 +16930,17 @@ export const listSpeciesApprovalsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
-  pagination: {
-    style: "offset",
-    items: "species_approvals",
-    offset: "offset",
-    size: "limit",
-    total: "count",
-  },
+  pagination: { style: "offset", items: "species_approvals", offset: "offset", size: "limit", total: "count" },
 };
 
 /**
@@ -17699,9 +16956,7 @@ export type ListSpeciesApprovalsOutput = OperationOutput<operations["listSpecies
 /**
  * One item of {@link listSpeciesApprovals}'s pages.
  */
-export type ListSpeciesApprovalsItem = NonNullable<
-  NonNullable<ListSpeciesApprovalsOutput>["species_approvals"]
->[number];
+export type ListSpeciesApprovalsItem = NonNullable<NonNullable<ListSpeciesApprovalsOutput>["species_approvals"]>[number];
 
 /**
  * List species approvals
@@ -17717,10 +16972,7 @@ export type ListSpeciesApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listSpeciesApprovals(
-  client: BrainstemBase,
-  input?: ListSpeciesApprovalsInput,
-): Promise<ListSpeciesApprovalsOutput> {
+export function listSpeciesApprovals(client: BrainstemBase, input?: ListSpeciesApprovalsInput): Promise<ListSpeciesApprovalsOutput> {
   return callOperation(client, listSpeciesApprovalsOperation, input);
 }
 
@@ -17740,7 +16992,13 @@ export const getSpeciesApprovalOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -17767,10 +17025,7 @@ export type GetSpeciesApprovalOutput = OperationOutput<operations["getSpeciesApp
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getSpeciesApproval(
-  client: BrainstemBase,
-  input: GetSpeciesApprovalInput,
-): Promise<GetSpeciesApprovalOutput> {
+export function getSpeciesApproval(client: BrainstemBase, input: GetSpeciesApprovalInput): Promise<GetSpeciesApprovalOutput> {
   return callOperation(client, getSpeciesApprovalOperation, input);
 }
 
@@ -17816,10 +17071,7 @@ export type AcceptSpeciesApprovalOutput = OperationOutput<operations["acceptSpec
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptSpeciesApproval(
-  client: BrainstemBase,
-  input: AcceptSpeciesApprovalInput,
-): Promise<AcceptSpeciesApprovalOutput> {
+export function acceptSpeciesApproval(client: BrainstemBase, input: AcceptSpeciesApprovalInput): Promise<AcceptSpeciesApprovalOutput> {
   return callOperation(client, acceptSpeciesApprovalOperation, input);
 }
 
@@ -17865,10 +17117,7 @@ export type RejectSpeciesApprovalOutput = OperationOutput<operations["rejectSpec
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectSpeciesApproval(
-  client: BrainstemBase,
-  input: RejectSpeciesApprovalInput,
-): Promise<RejectSpeciesApprovalOutput> {
+export function rejectSpeciesApproval(client: BrainstemBase, input: RejectSpeciesApprovalInput): Promise<RejectSpeciesApprovalOutput> {
   return callOperation(client, rejectSpeciesApprovalOperation, input);
 }
 
@@ -18097,10 +17346,7 @@ export type ReplaceStrainOutput = OperationOutput<operations["replaceStrain"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceStrain(
-  client: BrainstemBase,
-  input: ReplaceStrainInput,
-): Promise<ReplaceStrainOutput> {
+export function replaceStrain(client: BrainstemBase, input: ReplaceStrainInput): Promise<ReplaceStrainOutput> {
   return callOperation(client, replaceStrainOperation, input);
 }
 
@@ -18275,10 +17521,7 @@ export type ListPublicStrainsItem = NonNullable<NonNullable<ListPublicStrainsOut
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicStrains(
-  client: BrainstemBase,
-  input?: ListPublicStrainsInput,
-): Promise<ListPublicStrainsOutput> {
+export function listPublicStrains(client: BrainstemBase, input?: ListPublicStrainsInput): Promise<ListPublicStrainsOutput> {
   return callOperation(client, listPublicStrainsOperation, input);
 }
 
@@ -18329,10 +17572,7 @@ export type GetPublicStrainOutput = OperationOutput<operations["getPublicStrain"
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicStrain(
-  client: BrainstemBase,
-  input: GetPublicStrainInput,
-): Promise<GetPublicStrainOutput> {
+export function getPublicStrain(client: BrainstemBase, input: GetPublicStrainInput): Promise<GetPublicStrainOutput> {
   return callOperation(client, getPublicStrainOperation, input);
 }
 
@@ -18399,9 +17639,7 @@ export type ListStrainApprovalsOutput = OperationOutput<operations["listStrainAp
 /**
  * One item of {@link listStrainApprovals}'s pages.
  */
-export type ListStrainApprovalsItem = NonNullable<
-  NonNullable<ListStrainApprovalsOutput>["strain_approvals"]
->[number];
+export type ListStrainApprovalsItem = NonNullable<NonNullable<ListStrainApprovalsOutput>["strain_approvals"]>[number];
 
 /**
  * List strain approvals
@@ -18417,10 +17655,7 @@ export type ListStrainApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listStrainApprovals(
-  client: BrainstemBase,
-  input?: ListStrainApprovalsInput,
-): Promise<ListStrainApprovalsOutput> {
+export function listStrainApprovals(client: BrainstemBase, input?: ListStrainApprovalsInput): Promise<ListStrainApprovalsOutput> {
   return callOperation(client, listStrainApprovalsOperation, input);
 }
 
@@ -18473,10 +17708,7 @@ export type GetStrainApprovalOutput = OperationOutput<operations["getStrainAppro
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getStrainApproval(
-  client: BrainstemBase,
-  input: GetStrainApprovalInput,
-): Promise<GetStrainApprovalOutput> {
+export function getStrainApproval(client: BrainstemBase, input: GetStrainApprovalInput): Promise<GetStrainApprovalOutput> {
   return callOperation(client, getStrainApprovalOperation, input);
 }
 
@@ -18522,10 +17754,7 @@ export type AcceptStrainApprovalOutput = OperationOutput<operations["acceptStrai
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptStrainApproval(
-  client: BrainstemBase,
-  input: AcceptStrainApprovalInput,
-): Promise<AcceptStrainApprovalOutput> {
+export function acceptStrainApproval(client: BrainstemBase, input: AcceptStrainApprovalInput): Promise<AcceptStrainApprovalOutput> {
   return callOperation(client, acceptStrainApprovalOperation, input);
 }
 
@@ -18571,10 +17800,7 @@ export type RejectStrainApprovalOutput = OperationOutput<operations["rejectStrai
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectStrainApproval(
-  client: BrainstemBase,
-  input: RejectStrainApprovalInput,
-): Promise<RejectStrainApprovalOutput> {
+export function rejectStrainApproval(client: BrainstemBase, input: RejectStrainApprovalInput): Promise<RejectStrainApprovalOutput> {
   return callOperation(client, rejectStrainApprovalOperation, input);
 }
 
@@ -18609,7 +17835,13 @@ export const listJournalsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -18683,10 +17915,7 @@ export type CreateJournalOutput = OperationOutput<operations["createJournal"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createJournal(
-  client: BrainstemBase,
-  input: CreateJournalInput,
-): Promise<CreateJournalOutput> {
+export function createJournal(client: BrainstemBase, input: CreateJournalInput): Promise<CreateJournalOutput> {
   return callOperation(client, createJournalOperation, input);
 }
 
@@ -18706,7 +17935,13 @@ export const getJournalOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -18780,10 +18015,7 @@ export type ReplaceJournalOutput = OperationOutput<operations["replaceJournal"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceJournal(
-  client: BrainstemBase,
-  input: ReplaceJournalInput,
-): Promise<ReplaceJournalOutput> {
+export function replaceJournal(client: BrainstemBase, input: ReplaceJournalInput): Promise<ReplaceJournalOutput> {
   return callOperation(client, replaceJournalOperation, input);
 }
 
@@ -18827,10 +18059,7 @@ export type DeleteJournalOutput = OperationOutput<operations["deleteJournal"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteJournal(
-  client: BrainstemBase,
-  input: DeleteJournalInput,
-): Promise<DeleteJournalOutput> {
+export function deleteJournal(client: BrainstemBase, input: DeleteJournalInput): Promise<DeleteJournalOutput> {
   return callOperation(client, deleteJournalOperation, input);
 }
 
@@ -18877,10 +18106,7 @@ export type UpdateJournalOutput = OperationOutput<operations["updateJournal"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateJournal(
-  client: BrainstemBase,
-  input: UpdateJournalInput,
-): Promise<UpdateJournalOutput> {
+export function updateJournal(client: BrainstemBase, input: UpdateJournalInput): Promise<UpdateJournalOutput> {
   return callOperation(client, updateJournalOperation, input);
 }
 
@@ -18915,7 +18141,13 @@ export const listPublicJournalsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -18949,10 +18181,7 @@ export type ListPublicJournalsItem = NonNullable<NonNullable<ListPublicJournalsO
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicJournals(
-  client: BrainstemBase,
-  input?: ListPublicJournalsInput,
-): Promise<ListPublicJournalsOutput> {
+export function listPublicJournals(client: BrainstemBase, input?: ListPublicJournalsInput): Promise<ListPublicJournalsOutput> {
   return callOperation(client, listPublicJournalsOperation, input);
 }
 
@@ -18972,7 +18201,13 @@ export const getPublicJournalOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -18997,10 +18232,7 @@ export type GetPublicJournalOutput = OperationOutput<operations["getPublicJourna
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicJournal(
-  client: BrainstemBase,
-  input: GetPublicJournalInput,
-): Promise<GetPublicJournalOutput> {
+export function getPublicJournal(client: BrainstemBase, input: GetPublicJournalInput): Promise<GetPublicJournalOutput> {
   return callOperation(client, getPublicJournalOperation, input);
 }
 
@@ -19039,17 +18271,17 @@ export const listJournalApprovalsOperation: OperationMeta = {
       },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
-  pagination: {
-    style: "offset",
-    items: "journal_approvals",
-    offset: "offset",
-    size: "limit",
-    total: "count",
-  },
+  pagination: { style: "offset", items: "journal_approvals", offset: "offset", size: "limit", total: "count" },
 };
 
 /**
@@ -19065,9 +18297,7 @@ export type ListJournalApprovalsOutput = OperationOutput<operations["listJournal
 /**
  * One item of {@link listJournalApprovals}'s pages.
  */
-export type ListJournalApprovalsItem = NonNullable<
-  NonNullable<ListJournalApprovalsOutput>["journal_approvals"]
->[number];
+export type ListJournalApprovalsItem = NonNullable<NonNullable<ListJournalApprovalsOutput>["journal_approvals"]>[number];
 
 /**
  * List journal approvals
@@ -19083,10 +18313,7 @@ export type ListJournalApprovalsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listJournalApprovals(
-  client: BrainstemBase,
-  input?: ListJournalApprovalsInput,
-): Promise<ListJournalApprovalsOutput> {
+export function listJournalApprovals(client: BrainstemBase, input?: ListJournalApprovalsInput): Promise<ListJournalApprovalsOutput> {
   return callOperation(client, listJournalApprovalsOperation, input);
 }
 
@@ -19106,7 +18333,13 @@ export const getJournalApprovalOperation: OperationMeta = {
       type: "string",
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -19133,10 +18366,7 @@ export type GetJournalApprovalOutput = OperationOutput<operations["getJournalApp
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getJournalApproval(
-  client: BrainstemBase,
-  input: GetJournalApprovalInput,
-): Promise<GetJournalApprovalOutput> {
+export function getJournalApproval(client: BrainstemBase, input: GetJournalApprovalInput): Promise<GetJournalApprovalOutput> {
   return callOperation(client, getJournalApprovalOperation, input);
 }
 
@@ -19182,10 +18412,7 @@ export type AcceptJournalApprovalOutput = OperationOutput<operations["acceptJour
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptJournalApproval(
-  client: BrainstemBase,
-  input: AcceptJournalApprovalInput,
-): Promise<AcceptJournalApprovalOutput> {
+export function acceptJournalApproval(client: BrainstemBase, input: AcceptJournalApprovalInput): Promise<AcceptJournalApprovalOutput> {
   return callOperation(client, acceptJournalApprovalOperation, input);
 }
 
@@ -19231,10 +18458,7 @@ export type RejectJournalApprovalOutput = OperationOutput<operations["rejectJour
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectJournalApproval(
-  client: BrainstemBase,
-  input: RejectJournalApprovalInput,
-): Promise<RejectJournalApprovalOutput> {
+export function rejectJournalApproval(client: BrainstemBase, input: RejectJournalApprovalInput): Promise<RejectJournalApprovalOutput> {
   return callOperation(client, rejectJournalApprovalOperation, input);
 }
 
@@ -19317,10 +18541,7 @@ export type ListPublicationsItem = NonNullable<NonNullable<ListPublicationsOutpu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublications(
-  client: BrainstemBase,
-  input?: ListPublicationsInput,
-): Promise<ListPublicationsOutput> {
+export function listPublications(client: BrainstemBase, input?: ListPublicationsInput): Promise<ListPublicationsOutput> {
   return callOperation(client, listPublicationsOperation, input);
 }
 
@@ -19368,10 +18589,7 @@ export type CreatePublicationOutput = OperationOutput<operations["createPublicat
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createPublication(
-  client: BrainstemBase,
-  input: CreatePublicationInput,
-): Promise<CreatePublicationOutput> {
+export function createPublication(client: BrainstemBase, input: CreatePublicationInput): Promise<CreatePublicationOutput> {
   return callOperation(client, createPublicationOperation, input);
 }
 
@@ -19422,10 +18640,7 @@ export type GetPublicationOutput = OperationOutput<operations["getPublication"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublication(
-  client: BrainstemBase,
-  input: GetPublicationInput,
-): Promise<GetPublicationOutput> {
+export function getPublication(client: BrainstemBase, input: GetPublicationInput): Promise<GetPublicationOutput> {
   return callOperation(client, getPublicationOperation, input);
 }
 
@@ -19480,10 +18695,7 @@ export type ReplacePublicationOutput = OperationOutput<operations["replacePublic
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replacePublication(
-  client: BrainstemBase,
-  input: ReplacePublicationInput,
-): Promise<ReplacePublicationOutput> {
+export function replacePublication(client: BrainstemBase, input: ReplacePublicationInput): Promise<ReplacePublicationOutput> {
   return callOperation(client, replacePublicationOperation, input);
 }
 
@@ -19527,10 +18739,7 @@ export type DeletePublicationOutput = OperationOutput<operations["deletePublicat
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deletePublication(
-  client: BrainstemBase,
-  input: DeletePublicationInput,
-): Promise<DeletePublicationOutput> {
+export function deletePublication(client: BrainstemBase, input: DeletePublicationInput): Promise<DeletePublicationOutput> {
   return callOperation(client, deletePublicationOperation, input);
 }
 
@@ -19585,10 +18794,7 @@ export type UpdatePublicationOutput = OperationOutput<operations["updatePublicat
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updatePublication(
-  client: BrainstemBase,
-  input: UpdatePublicationInput,
-): Promise<UpdatePublicationOutput> {
+export function updatePublication(client: BrainstemBase, input: UpdatePublicationInput): Promise<UpdatePublicationOutput> {
   return callOperation(client, updatePublicationOperation, input);
 }
 
@@ -19657,9 +18863,7 @@ export type ListPublicPublicationsOutput = OperationOutput<operations["listPubli
 /**
  * One item of {@link listPublicPublications}'s pages.
  */
-export type ListPublicPublicationsItem = NonNullable<
-  NonNullable<ListPublicPublicationsOutput>["publications"]
->[number];
+export type ListPublicPublicationsItem = NonNullable<NonNullable<ListPublicPublicationsOutput>["publications"]>[number];
 
 /**
  * List public publications
@@ -19673,10 +18877,7 @@ export type ListPublicPublicationsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicPublications(
-  client: BrainstemBase,
-  input?: ListPublicPublicationsInput,
-): Promise<ListPublicPublicationsOutput> {
+export function listPublicPublications(client: BrainstemBase, input?: ListPublicPublicationsInput): Promise<ListPublicPublicationsOutput> {
   return callOperation(client, listPublicPublicationsOperation, input);
 }
 
@@ -19727,10 +18928,7 @@ export type GetPublicPublicationOutput = OperationOutput<operations["getPublicPu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicPublication(
-  client: BrainstemBase,
-  input: GetPublicPublicationInput,
-): Promise<GetPublicPublicationOutput> {
+export function getPublicPublication(client: BrainstemBase, input: GetPublicPublicationInput): Promise<GetPublicPublicationOutput> {
   return callOperation(client, getPublicPublicationOperation, input);
 }
 
@@ -20075,10 +19273,7 @@ export type ListPublicUsersItem = NonNullable<NonNullable<ListPublicUsersOutput>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicUsers(
-  client: BrainstemBase,
-  input?: ListPublicUsersInput,
-): Promise<ListPublicUsersOutput> {
+export function listPublicUsers(client: BrainstemBase, input?: ListPublicUsersInput): Promise<ListPublicUsersOutput> {
   return callOperation(client, listPublicUsersOperation, input);
 }
 
@@ -20125,10 +19320,7 @@ export type GetPublicUserOutput = OperationOutput<operations["getPublicUser"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicUser(
-  client: BrainstemBase,
-  input: GetPublicUserInput,
-): Promise<GetPublicUserOutput> {
+export function getPublicUser(client: BrainstemBase, input: GetPublicUserInput): Promise<GetPublicUserOutput> {
   return callOperation(client, getPublicUserOperation, input);
 }
 
@@ -20149,7 +19341,13 @@ export const listGroupsOperation: OperationMeta = {
       items: { type: "string", enum: ["id", "-id", "name", "-name"] },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -20238,7 +19436,13 @@ export const getGroupOperation: OperationMeta = {
   security: [["PersonalAccessToken"], ["JwtAccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "integer", minimum: 1 },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -20480,7 +19684,13 @@ export const listPublicGroupsOperation: OperationMeta = {
       items: { type: "string", enum: ["id", "-id", "name", "-name"] },
       serialize: "brackets",
     },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
     { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "offset", in: "query", type: "integer", minimum: 0 },
   ],
@@ -20516,10 +19726,7 @@ export type ListPublicGroupsItem = NonNullable<NonNullable<ListPublicGroupsOutpu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicGroups(
-  client: BrainstemBase,
-  input?: ListPublicGroupsInput,
-): Promise<ListPublicGroupsOutput> {
+export function listPublicGroups(client: BrainstemBase, input?: ListPublicGroupsInput): Promise<ListPublicGroupsOutput> {
   return callOperation(client, listPublicGroupsOperation, input);
 }
 
@@ -20533,7 +19740,13 @@ export const getPublicGroupOperation: OperationMeta = {
   security: [],
   params: [
     { name: "id", in: "path", required: true, type: "integer", minimum: 1 },
-    { name: "include", in: "query", type: "array", items: { type: "string" }, serialize: "brackets" },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
   ],
 };
 
@@ -20560,10 +19773,7 @@ export type GetPublicGroupOutput = OperationOutput<operations["getPublicGroup"]>
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicGroup(
-  client: BrainstemBase,
-  input: GetPublicGroupInput,
-): Promise<GetPublicGroupOutput> {
+export function getPublicGroup(client: BrainstemBase, input: GetPublicGroupInput): Promise<GetPublicGroupOutput> {
   return callOperation(client, getPublicGroupOperation, input);
 }
 
@@ -20647,10 +19857,7 @@ export type ListLaboratoriesItem = NonNullable<NonNullable<ListLaboratoriesOutpu
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listLaboratories(
-  client: BrainstemBase,
-  input?: ListLaboratoriesInput,
-): Promise<ListLaboratoriesOutput> {
+export function listLaboratories(client: BrainstemBase, input?: ListLaboratoriesInput): Promise<ListLaboratoriesOutput> {
   return callOperation(client, listLaboratoriesOperation, input);
 }
 
@@ -20664,7 +19871,12 @@ export const createLaboratoryOperation: OperationMeta = {
   security: [["PersonalAccessToken"], ["JwtAccessToken"]],
   params: [
     { name: "group", in: "body", type: "integer", minimum: 1 },
-    { name: "principal_investigators", in: "body", type: "array", items: { type: "integer", minimum: 1 } },
+    {
+      name: "principal_investigators",
+      in: "body",
+      type: "array",
+      items: { type: "integer", minimum: 1 },
+    },
     { name: "description", in: "body", type: "string", maxLength: 500 },
     { name: "website", in: "body", type: "string", maxLength: 200 },
     { name: "department", in: "body", type: "string", maxLength: 100 },
@@ -20695,10 +19907,7 @@ export type CreateLaboratoryOutput = OperationOutput<operations["createLaborator
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function createLaboratory(
-  client: BrainstemBase,
-  input: CreateLaboratoryInput,
-): Promise<CreateLaboratoryOutput> {
+export function createLaboratory(client: BrainstemBase, input: CreateLaboratoryInput): Promise<CreateLaboratoryOutput> {
   return callOperation(client, createLaboratoryOperation, input);
 }
 
@@ -20752,10 +19961,7 @@ export type GetLaboratoryOutput = OperationOutput<operations["getLaboratory"]>;
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getLaboratory(
-  client: BrainstemBase,
-  input: GetLaboratoryInput,
-): Promise<GetLaboratoryOutput> {
+export function getLaboratory(client: BrainstemBase, input: GetLaboratoryInput): Promise<GetLaboratoryOutput> {
   return callOperation(client, getLaboratoryOperation, input);
 }
 
@@ -20776,7 +19982,12 @@ export const replaceLaboratoryOperation: OperationMeta = {
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
     { name: "group", in: "body", type: "integer", minimum: 1 },
-    { name: "principal_investigators", in: "body", type: "array", items: { type: "integer", minimum: 1 } },
+    {
+      name: "principal_investigators",
+      in: "body",
+      type: "array",
+      items: { type: "integer", minimum: 1 },
+    },
     { name: "description", in: "body", type: "string", maxLength: 500 },
     { name: "website", in: "body", type: "string", maxLength: 200 },
     { name: "department", in: "body", type: "string", maxLength: 100 },
@@ -20807,10 +20018,7 @@ export type ReplaceLaboratoryOutput = OperationOutput<operations["replaceLaborat
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function replaceLaboratory(
-  client: BrainstemBase,
-  input: ReplaceLaboratoryInput,
-): Promise<ReplaceLaboratoryOutput> {
+export function replaceLaboratory(client: BrainstemBase, input: ReplaceLaboratoryInput): Promise<ReplaceLaboratoryOutput> {
   return callOperation(client, replaceLaboratoryOperation, input);
 }
 
@@ -20854,10 +20062,7 @@ export type DeleteLaboratoryOutput = OperationOutput<operations["deleteLaborator
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function deleteLaboratory(
-  client: BrainstemBase,
-  input: DeleteLaboratoryInput,
-): Promise<DeleteLaboratoryOutput> {
+export function deleteLaboratory(client: BrainstemBase, input: DeleteLaboratoryInput): Promise<DeleteLaboratoryOutput> {
   return callOperation(client, deleteLaboratoryOperation, input);
 }
 
@@ -20878,7 +20083,12 @@ export const updateLaboratoryOperation: OperationMeta = {
       pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     },
     { name: "group", in: "body", type: "integer", minimum: 1 },
-    { name: "principal_investigators", in: "body", type: "array", items: { type: "integer", minimum: 1 } },
+    {
+      name: "principal_investigators",
+      in: "body",
+      type: "array",
+      items: { type: "integer", minimum: 1 },
+    },
     { name: "description", in: "body", type: "string", maxLength: 500 },
     { name: "website", in: "body", type: "string", maxLength: 200 },
     { name: "department", in: "body", type: "string", maxLength: 100 },
@@ -20909,10 +20119,7 @@ export type UpdateLaboratoryOutput = OperationOutput<operations["updateLaborator
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function updateLaboratory(
-  client: BrainstemBase,
-  input: UpdateLaboratoryInput,
-): Promise<UpdateLaboratoryOutput> {
+export function updateLaboratory(client: BrainstemBase, input: UpdateLaboratoryInput): Promise<UpdateLaboratoryOutput> {
   return callOperation(client, updateLaboratoryOperation, input);
 }
 
@@ -20982,9 +20189,7 @@ export type ListPublicLaboratoriesOutput = OperationOutput<operations["listPubli
 /**
  * One item of {@link listPublicLaboratories}'s pages.
  */
-export type ListPublicLaboratoriesItem = NonNullable<
-  NonNullable<ListPublicLaboratoriesOutput>["laboratories"]
->[number];
+export type ListPublicLaboratoriesItem = NonNullable<NonNullable<ListPublicLaboratoriesOutput>["laboratories"]>[number];
 
 /**
  * List public laboratories
@@ -20998,10 +20203,7 @@ export type ListPublicLaboratoriesItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listPublicLaboratories(
-  client: BrainstemBase,
-  input?: ListPublicLaboratoriesInput,
-): Promise<ListPublicLaboratoriesOutput> {
+export function listPublicLaboratories(client: BrainstemBase, input?: ListPublicLaboratoriesInput): Promise<ListPublicLaboratoriesOutput> {
   return callOperation(client, listPublicLaboratoriesOperation, input);
 }
 
@@ -21055,10 +20257,7 @@ export type GetPublicLaboratoryOutput = OperationOutput<operations["getPublicLab
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getPublicLaboratory(
-  client: BrainstemBase,
-  input: GetPublicLaboratoryInput,
-): Promise<GetPublicLaboratoryOutput> {
+export function getPublicLaboratory(client: BrainstemBase, input: GetPublicLaboratoryInput): Promise<GetPublicLaboratoryOutput> {
   return callOperation(client, getPublicLaboratoryOperation, input);
 }
 
@@ -21118,23 +20317,17 @@ export const listGroupMembershipInvitationsOperation: OperationMeta = {
 /**
  * What {@link listGroupMembershipInvitations} takes.
  */
-export type ListGroupMembershipInvitationsInput = OperationInput<
-  operations["listGroupMembershipInvitations"]
->;
+export type ListGroupMembershipInvitationsInput = OperationInput<operations["listGroupMembershipInvitations"]>;
 
 /**
  * What {@link listGroupMembershipInvitations} resolves to.
  */
-export type ListGroupMembershipInvitationsOutput = OperationOutput<
-  operations["listGroupMembershipInvitations"]
->;
+export type ListGroupMembershipInvitationsOutput = OperationOutput<operations["listGroupMembershipInvitations"]>;
 
 /**
  * One item of {@link listGroupMembershipInvitations}'s pages.
  */
-export type ListGroupMembershipInvitationsItem = NonNullable<
-  NonNullable<ListGroupMembershipInvitationsOutput>["group_membership_invitations"]
->[number];
+export type ListGroupMembershipInvitationsItem = NonNullable<NonNullable<ListGroupMembershipInvitationsOutput>["group_membership_invitations"]>[number];
 
 /**
  * List group membership invitations
@@ -21150,10 +20343,7 @@ export type ListGroupMembershipInvitationsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listGroupMembershipInvitations(
-  client: BrainstemBase,
-  input?: ListGroupMembershipInvitationsInput,
-): Promise<ListGroupMembershipInvitationsOutput> {
+export function listGroupMembershipInvitations(client: BrainstemBase, input?: ListGroupMembershipInvitationsInput): Promise<ListGroupMembershipInvitationsOutput> {
   return callOperation(client, listGroupMembershipInvitationsOperation, input);
 }
 
@@ -21209,10 +20399,7 @@ export type GetGroupMembershipInvitationOutput = OperationOutput<operations["get
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getGroupMembershipInvitation(
-  client: BrainstemBase,
-  input: GetGroupMembershipInvitationInput,
-): Promise<GetGroupMembershipInvitationOutput> {
+export function getGroupMembershipInvitation(client: BrainstemBase, input: GetGroupMembershipInvitationInput): Promise<GetGroupMembershipInvitationOutput> {
   return callOperation(client, getGroupMembershipInvitationOperation, input);
 }
 
@@ -21239,16 +20426,12 @@ export const acceptGroupMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link acceptGroupMembershipInvitation} takes.
  */
-export type AcceptGroupMembershipInvitationInput = OperationInput<
-  operations["acceptGroupMembershipInvitation"]
->;
+export type AcceptGroupMembershipInvitationInput = OperationInput<operations["acceptGroupMembershipInvitation"]>;
 
 /**
  * What {@link acceptGroupMembershipInvitation} resolves to.
  */
-export type AcceptGroupMembershipInvitationOutput = OperationOutput<
-  operations["acceptGroupMembershipInvitation"]
->;
+export type AcceptGroupMembershipInvitationOutput = OperationOutput<operations["acceptGroupMembershipInvitation"]>;
 
 /**
  * Accept a group membership invitation
@@ -21263,10 +20446,7 @@ export type AcceptGroupMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptGroupMembershipInvitation(
-  client: BrainstemBase,
-  input: AcceptGroupMembershipInvitationInput,
-): Promise<AcceptGroupMembershipInvitationOutput> {
+export function acceptGroupMembershipInvitation(client: BrainstemBase, input: AcceptGroupMembershipInvitationInput): Promise<AcceptGroupMembershipInvitationOutput> {
   return callOperation(client, acceptGroupMembershipInvitationOperation, input);
 }
 
@@ -21293,16 +20473,12 @@ export const rejectGroupMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link rejectGroupMembershipInvitation} takes.
  */
-export type RejectGroupMembershipInvitationInput = OperationInput<
-  operations["rejectGroupMembershipInvitation"]
->;
+export type RejectGroupMembershipInvitationInput = OperationInput<operations["rejectGroupMembershipInvitation"]>;
 
 /**
  * What {@link rejectGroupMembershipInvitation} resolves to.
  */
-export type RejectGroupMembershipInvitationOutput = OperationOutput<
-  operations["rejectGroupMembershipInvitation"]
->;
+export type RejectGroupMembershipInvitationOutput = OperationOutput<operations["rejectGroupMembershipInvitation"]>;
 
 /**
  * Reject a group membership invitation
@@ -21317,10 +20493,7 @@ export type RejectGroupMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectGroupMembershipInvitation(
-  client: BrainstemBase,
-  input: RejectGroupMembershipInvitationInput,
-): Promise<RejectGroupMembershipInvitationOutput> {
+export function rejectGroupMembershipInvitation(client: BrainstemBase, input: RejectGroupMembershipInvitationInput): Promise<RejectGroupMembershipInvitationOutput> {
   return callOperation(client, rejectGroupMembershipInvitationOperation, input);
 }
 
@@ -21347,16 +20520,12 @@ export const cancelGroupMembershipInvitationOperation: OperationMeta = {
 /**
  * What {@link cancelGroupMembershipInvitation} takes.
  */
-export type CancelGroupMembershipInvitationInput = OperationInput<
-  operations["cancelGroupMembershipInvitation"]
->;
+export type CancelGroupMembershipInvitationInput = OperationInput<operations["cancelGroupMembershipInvitation"]>;
 
 /**
  * What {@link cancelGroupMembershipInvitation} resolves to.
  */
-export type CancelGroupMembershipInvitationOutput = OperationOutput<
-  operations["cancelGroupMembershipInvitation"]
->;
+export type CancelGroupMembershipInvitationOutput = OperationOutput<operations["cancelGroupMembershipInvitation"]>;
 
 /**
  * Cancel a group membership invitation
@@ -21371,10 +20540,7 @@ export type CancelGroupMembershipInvitationOutput = OperationOutput<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function cancelGroupMembershipInvitation(
-  client: BrainstemBase,
-  input: CancelGroupMembershipInvitationInput,
-): Promise<CancelGroupMembershipInvitationOutput> {
+export function cancelGroupMembershipInvitation(client: BrainstemBase, input: CancelGroupMembershipInvitationInput): Promise<CancelGroupMembershipInvitationOutput> {
   return callOperation(client, cancelGroupMembershipInvitationOperation, input);
 }
 
@@ -21433,9 +20599,7 @@ export type ListGroupMembershipRequestsOutput = OperationOutput<operations["list
 /**
  * One item of {@link listGroupMembershipRequests}'s pages.
  */
-export type ListGroupMembershipRequestsItem = NonNullable<
-  NonNullable<ListGroupMembershipRequestsOutput>["group_membership_requests"]
->[number];
+export type ListGroupMembershipRequestsItem = NonNullable<NonNullable<ListGroupMembershipRequestsOutput>["group_membership_requests"]>[number];
 
 /**
  * List group membership requests
@@ -21451,10 +20615,7 @@ export type ListGroupMembershipRequestsItem = NonNullable<
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function listGroupMembershipRequests(
-  client: BrainstemBase,
-  input?: ListGroupMembershipRequestsInput,
-): Promise<ListGroupMembershipRequestsOutput> {
+export function listGroupMembershipRequests(client: BrainstemBase, input?: ListGroupMembershipRequestsInput): Promise<ListGroupMembershipRequestsOutput> {
   return callOperation(client, listGroupMembershipRequestsOperation, input);
 }
 
@@ -21510,10 +20671,7 @@ export type GetGroupMembershipRequestOutput = OperationOutput<operations["getGro
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function getGroupMembershipRequest(
-  client: BrainstemBase,
-  input: GetGroupMembershipRequestInput,
-): Promise<GetGroupMembershipRequestOutput> {
+export function getGroupMembershipRequest(client: BrainstemBase, input: GetGroupMembershipRequestInput): Promise<GetGroupMembershipRequestOutput> {
   return callOperation(client, getGroupMembershipRequestOperation, input);
 }
 
@@ -21560,10 +20718,7 @@ export type AcceptGroupMembershipRequestOutput = OperationOutput<operations["acc
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function acceptGroupMembershipRequest(
-  client: BrainstemBase,
-  input: AcceptGroupMembershipRequestInput,
-): Promise<AcceptGroupMembershipRequestOutput> {
+export function acceptGroupMembershipRequest(client: BrainstemBase, input: AcceptGroupMembershipRequestInput): Promise<AcceptGroupMembershipRequestOutput> {
   return callOperation(client, acceptGroupMembershipRequestOperation, input);
 }
 
@@ -21610,10 +20765,7 @@ export type RejectGroupMembershipRequestOutput = OperationOutput<operations["rej
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function rejectGroupMembershipRequest(
-  client: BrainstemBase,
-  input: RejectGroupMembershipRequestInput,
-): Promise<RejectGroupMembershipRequestOutput> {
+export function rejectGroupMembershipRequest(client: BrainstemBase, input: RejectGroupMembershipRequestInput): Promise<RejectGroupMembershipRequestOutput> {
   return callOperation(client, rejectGroupMembershipRequestOperation, input);
 }
 
@@ -21660,22 +20812,14 @@ export type CancelGroupMembershipRequestOutput = OperationOutput<operations["can
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function cancelGroupMembershipRequest(
-  client: BrainstemBase,
-  input: CancelGroupMembershipRequestInput,
-): Promise<CancelGroupMembershipRequestOutput> {
+export function cancelGroupMembershipRequest(client: BrainstemBase, input: CancelGroupMembershipRequestInput): Promise<CancelGroupMembershipRequestOutput> {
   return callOperation(client, cancelGroupMembershipRequestOperation, input);
 }
 
 /**
  * Metadata of {@link startDeviceAuthorization}, for core.
  */
-export const startDeviceAuthorizationOperation: OperationMeta = {
-  id: "startDeviceAuthorization",
-  method: "POST",
-  path: "/api/auth/device/",
-  security: [],
-};
+export const startDeviceAuthorizationOperation: OperationMeta = { id: "startDeviceAuthorization", method: "POST", path: "/api/auth/device/", security: [] };
 
 /**
  * What {@link startDeviceAuthorization} takes.
@@ -21696,22 +20840,14 @@ export type StartDeviceAuthorizationOutput = OperationOutput<operations["startDe
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function startDeviceAuthorization(
-  client: BrainstemBase,
-  input?: StartDeviceAuthorizationInput,
-): Promise<StartDeviceAuthorizationOutput> {
+export function startDeviceAuthorization(client: BrainstemBase, input?: StartDeviceAuthorizationInput): Promise<StartDeviceAuthorizationOutput> {
   return callOperation(client, startDeviceAuthorizationOperation, input);
 }
 
 /**
  * Metadata of {@link pollDeviceAuthorization}, for core.
  */
-export const pollDeviceAuthorizationOperation: OperationMeta = {
-  id: "pollDeviceAuthorization",
-  method: "POST",
-  path: "/api/auth/device/token/",
-  security: [],
-};
+export const pollDeviceAuthorizationOperation: OperationMeta = { id: "pollDeviceAuthorization", method: "POST", path: "/api/auth/device/token/", security: [] };
 
 /**
  * What {@link pollDeviceAuthorization} takes.
@@ -21732,22 +20868,14 @@ export type PollDeviceAuthorizationOutput = OperationOutput<operations["pollDevi
  *
  * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
  */
-export function pollDeviceAuthorization(
-  client: BrainstemBase,
-  input: PollDeviceAuthorizationInput,
-): Promise<PollDeviceAuthorizationOutput> {
+export function pollDeviceAuthorization(client: BrainstemBase, input: PollDeviceAuthorizationInput): Promise<PollDeviceAuthorizationOutput> {
   return callOperation(client, pollDeviceAuthorizationOperation, input);
 }
 
 /**
  * Metadata of {@link login}, for core.
  */
-export const loginOperation: OperationMeta = {
-  id: "login",
-  method: "POST",
-  path: "/api/auth/token/",
-  security: [],
-};
+export const loginOperation: OperationMeta = { id: "login", method: "POST", path: "/api/auth/token/", security: [] };
 
 /**
  * What {@link login} takes.
@@ -21777,12 +20905,7 @@ export function login(client: BrainstemBase, input: LoginInput): Promise<LoginOu
 /**
  * Metadata of {@link refreshToken}, for core.
  */
-export const refreshTokenOperation: OperationMeta = {
-  id: "refreshToken",
-  method: "POST",
-  path: "/api/auth/token/refresh/",
-  security: [],
-};
+export const refreshTokenOperation: OperationMeta = { id: "refreshToken", method: "POST", path: "/api/auth/token/refresh/", security: [] };
 
 /**
  * What {@link refreshToken} takes.
@@ -21812,12 +20935,7 @@ export function refreshToken(client: BrainstemBase, input: RefreshTokenInput): P
 /**
  * Metadata of {@link obtainLegacyToken}, for core.
  */
-export const obtainLegacyTokenOperation: OperationMeta = {
-  id: "obtainLegacyToken",
-  method: "POST",
-  path: "/api/token/",
-  security: [],
-};
+export const obtainLegacyTokenOperation: OperationMeta = { id: "obtainLegacyToken", method: "POST", path: "/api/token/", security: [] };
 
 /**
  * What {@link obtainLegacyToken} takes.
@@ -21840,10 +20958,7 @@ export type ObtainLegacyTokenOutput = OperationOutput<operations["obtainLegacyTo
  *
  * @deprecated The portal marks this operation deprecated.
  */
-export function obtainLegacyToken(
-  client: BrainstemBase,
-  input: ObtainLegacyTokenInput,
-): Promise<ObtainLegacyTokenOutput> {
+export function obtainLegacyToken(client: BrainstemBase, input: ObtainLegacyTokenInput): Promise<ObtainLegacyTokenOutput> {
   return callOperation(client, obtainLegacyTokenOperation, input);
 }
 
@@ -21857,11 +20972,7 @@ export interface BrainstemOperations {
   replaceProject: { input: ReplaceProjectInput; output: ReplaceProjectOutput };
   deleteProject: { input: DeleteProjectInput; output: DeleteProjectOutput };
   updateProject: { input: UpdateProjectInput; output: UpdateProjectOutput };
-  listPublicProjects: {
-    input: ListPublicProjectsInput;
-    output: ListPublicProjectsOutput;
-    item: ListPublicProjectsItem;
-  };
+  listPublicProjects: { input: ListPublicProjectsInput; output: ListPublicProjectsOutput; item: ListPublicProjectsItem };
   getPublicProject: { input: GetPublicProjectInput; output: GetPublicProjectOutput };
   listSubjects: { input: ListSubjectsInput; output: ListSubjectsOutput; item: ListSubjectsItem };
   createSubject: { input: CreateSubjectInput; output: CreateSubjectOutput };
@@ -21869,11 +20980,7 @@ export interface BrainstemOperations {
   replaceSubject: { input: ReplaceSubjectInput; output: ReplaceSubjectOutput };
   deleteSubject: { input: DeleteSubjectInput; output: DeleteSubjectOutput };
   updateSubject: { input: UpdateSubjectInput; output: UpdateSubjectOutput };
-  listPublicSubjects: {
-    input: ListPublicSubjectsInput;
-    output: ListPublicSubjectsOutput;
-    item: ListPublicSubjectsItem;
-  };
+  listPublicSubjects: { input: ListPublicSubjectsInput; output: ListPublicSubjectsOutput; item: ListPublicSubjectsItem };
   getPublicSubject: { input: GetPublicSubjectInput; output: GetPublicSubjectOutput };
   listSessions: { input: ListSessionsInput; output: ListSessionsOutput; item: ListSessionsItem };
   createSession: { input: CreateSessionInput; output: CreateSessionOutput };
@@ -21881,11 +20988,7 @@ export interface BrainstemOperations {
   replaceSession: { input: ReplaceSessionInput; output: ReplaceSessionOutput };
   deleteSession: { input: DeleteSessionInput; output: DeleteSessionOutput };
   updateSession: { input: UpdateSessionInput; output: UpdateSessionOutput };
-  listPublicSessions: {
-    input: ListPublicSessionsInput;
-    output: ListPublicSessionsOutput;
-    item: ListPublicSessionsItem;
-  };
+  listPublicSessions: { input: ListPublicSessionsInput; output: ListPublicSessionsOutput; item: ListPublicSessionsItem };
   getPublicSession: { input: GetPublicSessionInput; output: GetPublicSessionOutput };
   listCollections: { input: ListCollectionsInput; output: ListCollectionsOutput; item: ListCollectionsItem };
   createCollection: { input: CreateCollectionInput; output: CreateCollectionOutput };
@@ -21893,11 +20996,7 @@ export interface BrainstemOperations {
   replaceCollection: { input: ReplaceCollectionInput; output: ReplaceCollectionOutput };
   deleteCollection: { input: DeleteCollectionInput; output: DeleteCollectionOutput };
   updateCollection: { input: UpdateCollectionInput; output: UpdateCollectionOutput };
-  listPublicCollections: {
-    input: ListPublicCollectionsInput;
-    output: ListPublicCollectionsOutput;
-    item: ListPublicCollectionsItem;
-  };
+  listPublicCollections: { input: ListPublicCollectionsInput; output: ListPublicCollectionsOutput; item: ListPublicCollectionsItem };
   getPublicCollection: { input: GetPublicCollectionInput; output: GetPublicCollectionOutput };
   listCohorts: { input: ListCohortsInput; output: ListCohortsOutput; item: ListCohortsItem };
   createCohort: { input: CreateCohortInput; output: CreateCohortOutput };
@@ -21905,11 +21004,7 @@ export interface BrainstemOperations {
   replaceCohort: { input: ReplaceCohortInput; output: ReplaceCohortOutput };
   deleteCohort: { input: DeleteCohortInput; output: DeleteCohortOutput };
   updateCohort: { input: UpdateCohortInput; output: UpdateCohortOutput };
-  listPublicCohorts: {
-    input: ListPublicCohortsInput;
-    output: ListPublicCohortsOutput;
-    item: ListPublicCohortsItem;
-  };
+  listPublicCohorts: { input: ListPublicCohortsInput; output: ListPublicCohortsOutput; item: ListPublicCohortsItem };
   getPublicCohort: { input: GetPublicCohortInput; output: GetPublicCohortOutput };
   listBreedings: { input: ListBreedingsInput; output: ListBreedingsOutput; item: ListBreedingsItem };
   createBreeding: { input: CreateBreedingInput; output: CreateBreedingOutput };
@@ -21917,65 +21012,22 @@ export interface BrainstemOperations {
   replaceBreeding: { input: ReplaceBreedingInput; output: ReplaceBreedingOutput };
   deleteBreeding: { input: DeleteBreedingInput; output: DeleteBreedingOutput };
   updateBreeding: { input: UpdateBreedingInput; output: UpdateBreedingOutput };
-  listPublicBreedings: {
-    input: ListPublicBreedingsInput;
-    output: ListPublicBreedingsOutput;
-    item: ListPublicBreedingsItem;
-  };
+  listPublicBreedings: { input: ListPublicBreedingsInput; output: ListPublicBreedingsOutput; item: ListPublicBreedingsItem };
   getPublicBreeding: { input: GetPublicBreedingInput; output: GetPublicBreedingOutput };
-  listProjectMembershipInvitations: {
-    input: ListProjectMembershipInvitationsInput;
-    output: ListProjectMembershipInvitationsOutput;
-    item: ListProjectMembershipInvitationsItem;
-  };
-  getProjectMembershipInvitation: {
-    input: GetProjectMembershipInvitationInput;
-    output: GetProjectMembershipInvitationOutput;
-  };
-  acceptProjectMembershipInvitation: {
-    input: AcceptProjectMembershipInvitationInput;
-    output: AcceptProjectMembershipInvitationOutput;
-  };
-  rejectProjectMembershipInvitation: {
-    input: RejectProjectMembershipInvitationInput;
-    output: RejectProjectMembershipInvitationOutput;
-  };
-  cancelProjectMembershipInvitation: {
-    input: CancelProjectMembershipInvitationInput;
-    output: CancelProjectMembershipInvitationOutput;
-  };
-  listProjectGroupMembershipInvitations: {
-    input: ListProjectGroupMembershipInvitationsInput;
-    output: ListProjectGroupMembershipInvitationsOutput;
-    item: ListProjectGroupMembershipInvitationsItem;
-  };
-  getProjectGroupMembershipInvitation: {
-    input: GetProjectGroupMembershipInvitationInput;
-    output: GetProjectGroupMembershipInvitationOutput;
-  };
-  acceptProjectGroupMembershipInvitation: {
-    input: AcceptProjectGroupMembershipInvitationInput;
-    output: AcceptProjectGroupMembershipInvitationOutput;
-  };
-  rejectProjectGroupMembershipInvitation: {
-    input: RejectProjectGroupMembershipInvitationInput;
-    output: RejectProjectGroupMembershipInvitationOutput;
-  };
-  cancelProjectGroupMembershipInvitation: {
-    input: CancelProjectGroupMembershipInvitationInput;
-    output: CancelProjectGroupMembershipInvitationOutput;
-  };
-  listSessionDataStorages: {
-    input: ListSessionDataStoragesInput;
-    output: ListSessionDataStoragesOutput;
-    item: ListSessionDataStoragesItem;
-  };
+  listProjectMembershipInvitations: { input: ListProjectMembershipInvitationsInput; output: ListProjectMembershipInvitationsOutput; item: ListProjectMembershipInvitationsItem };
+  getProjectMembershipInvitation: { input: GetProjectMembershipInvitationInput; output: GetProjectMembershipInvitationOutput };
+  acceptProjectMembershipInvitation: { input: AcceptProjectMembershipInvitationInput; output: AcceptProjectMembershipInvitationOutput };
+  rejectProjectMembershipInvitation: { input: RejectProjectMembershipInvitationInput; output: RejectProjectMembershipInvitationOutput };
+  cancelProjectMembershipInvitation: { input: CancelProjectMembershipInvitationInput; output: CancelProjectMembershipInvitationOutput };
+  listProjectGroupMembershipInvitations: { input: ListProjectGroupMembershipInvitationsInput; output: ListProjectGroupMembershipInvitationsOutput; item: ListProjectGroupMembershipInvitationsItem };
+  getProjectGroupMembershipInvitation: { input: GetProjectGroupMembershipInvitationInput; output: GetProjectGroupMembershipInvitationOutput };
+  acceptProjectGroupMembershipInvitation: { input: AcceptProjectGroupMembershipInvitationInput; output: AcceptProjectGroupMembershipInvitationOutput };
+  rejectProjectGroupMembershipInvitation: { input: RejectProjectGroupMembershipInvitationInput; output: RejectProjectGroupMembershipInvitationOutput };
+  cancelProjectGroupMembershipInvitation: { input: CancelProjectGroupMembershipInvitationInput; output: CancelProjectGroupMembershipInvitationOutput };
+  listSessionDataStorages: { input: ListSessionDataStoragesInput; output: ListSessionDataStoragesOutput; item: ListSessionDataStoragesItem };
   createSessionDataStorage: { input: CreateSessionDataStorageInput; output: CreateSessionDataStorageOutput };
   getSessionDataStorage: { input: GetSessionDataStorageInput; output: GetSessionDataStorageOutput };
-  replaceSessionDataStorage: {
-    input: ReplaceSessionDataStorageInput;
-    output: ReplaceSessionDataStorageOutput;
-  };
+  replaceSessionDataStorage: { input: ReplaceSessionDataStorageInput; output: ReplaceSessionDataStorageOutput };
   deleteSessionDataStorage: { input: DeleteSessionDataStorageInput; output: DeleteSessionDataStorageOutput };
   updateSessionDataStorage: { input: UpdateSessionDataStorageInput; output: UpdateSessionDataStorageOutput };
   listProcedures: { input: ListProceduresInput; output: ListProceduresOutput; item: ListProceduresItem };
@@ -21984,11 +21036,7 @@ export interface BrainstemOperations {
   replaceProcedure: { input: ReplaceProcedureInput; output: ReplaceProcedureOutput };
   deleteProcedure: { input: DeleteProcedureInput; output: DeleteProcedureOutput };
   updateProcedure: { input: UpdateProcedureInput; output: UpdateProcedureOutput };
-  listPublicProcedures: {
-    input: ListPublicProceduresInput;
-    output: ListPublicProceduresOutput;
-    item: ListPublicProceduresItem;
-  };
+  listPublicProcedures: { input: ListPublicProceduresInput; output: ListPublicProceduresOutput; item: ListPublicProceduresItem };
   getPublicProcedure: { input: GetPublicProcedureInput; output: GetPublicProcedureOutput };
   listBehaviors: { input: ListBehaviorsInput; output: ListBehaviorsOutput; item: ListBehaviorsItem };
   createBehavior: { input: CreateBehaviorInput; output: CreateBehaviorOutput };
@@ -21996,43 +21044,23 @@ export interface BrainstemOperations {
   replaceBehavior: { input: ReplaceBehaviorInput; output: ReplaceBehaviorOutput };
   deleteBehavior: { input: DeleteBehaviorInput; output: DeleteBehaviorOutput };
   updateBehavior: { input: UpdateBehaviorInput; output: UpdateBehaviorOutput };
-  listPublicBehaviors: {
-    input: ListPublicBehaviorsInput;
-    output: ListPublicBehaviorsOutput;
-    item: ListPublicBehaviorsItem;
-  };
+  listPublicBehaviors: { input: ListPublicBehaviorsInput; output: ListPublicBehaviorsOutput; item: ListPublicBehaviorsItem };
   getPublicBehavior: { input: GetPublicBehaviorInput; output: GetPublicBehaviorOutput };
-  listDataAcquisitions: {
-    input: ListDataAcquisitionsInput;
-    output: ListDataAcquisitionsOutput;
-    item: ListDataAcquisitionsItem;
-  };
+  listDataAcquisitions: { input: ListDataAcquisitionsInput; output: ListDataAcquisitionsOutput; item: ListDataAcquisitionsItem };
   createDataAcquisition: { input: CreateDataAcquisitionInput; output: CreateDataAcquisitionOutput };
   getDataAcquisition: { input: GetDataAcquisitionInput; output: GetDataAcquisitionOutput };
   replaceDataAcquisition: { input: ReplaceDataAcquisitionInput; output: ReplaceDataAcquisitionOutput };
   deleteDataAcquisition: { input: DeleteDataAcquisitionInput; output: DeleteDataAcquisitionOutput };
   updateDataAcquisition: { input: UpdateDataAcquisitionInput; output: UpdateDataAcquisitionOutput };
-  listPublicDataAcquisitions: {
-    input: ListPublicDataAcquisitionsInput;
-    output: ListPublicDataAcquisitionsOutput;
-    item: ListPublicDataAcquisitionsItem;
-  };
+  listPublicDataAcquisitions: { input: ListPublicDataAcquisitionsInput; output: ListPublicDataAcquisitionsOutput; item: ListPublicDataAcquisitionsItem };
   getPublicDataAcquisition: { input: GetPublicDataAcquisitionInput; output: GetPublicDataAcquisitionOutput };
-  listManipulations: {
-    input: ListManipulationsInput;
-    output: ListManipulationsOutput;
-    item: ListManipulationsItem;
-  };
+  listManipulations: { input: ListManipulationsInput; output: ListManipulationsOutput; item: ListManipulationsItem };
   createManipulation: { input: CreateManipulationInput; output: CreateManipulationOutput };
   getManipulation: { input: GetManipulationInput; output: GetManipulationOutput };
   replaceManipulation: { input: ReplaceManipulationInput; output: ReplaceManipulationOutput };
   deleteManipulation: { input: DeleteManipulationInput; output: DeleteManipulationOutput };
   updateManipulation: { input: UpdateManipulationInput; output: UpdateManipulationOutput };
-  listPublicManipulations: {
-    input: ListPublicManipulationsInput;
-    output: ListPublicManipulationsOutput;
-    item: ListPublicManipulationsItem;
-  };
+  listPublicManipulations: { input: ListPublicManipulationsInput; output: ListPublicManipulationsOutput; item: ListPublicManipulationsItem };
   getPublicManipulation: { input: GetPublicManipulationInput; output: GetPublicManipulationOutput };
   listEquipment: { input: ListEquipmentInput; output: ListEquipmentOutput; item: ListEquipmentItem };
   createEquipment: { input: CreateEquipmentInput; output: CreateEquipmentOutput };
@@ -22040,33 +21068,17 @@ export interface BrainstemOperations {
   replaceEquipment: { input: ReplaceEquipmentInput; output: ReplaceEquipmentOutput };
   deleteEquipment: { input: DeleteEquipmentInput; output: DeleteEquipmentOutput };
   updateEquipment: { input: UpdateEquipmentInput; output: UpdateEquipmentOutput };
-  listPublicEquipment: {
-    input: ListPublicEquipmentInput;
-    output: ListPublicEquipmentOutput;
-    item: ListPublicEquipmentItem;
-  };
+  listPublicEquipment: { input: ListPublicEquipmentInput; output: ListPublicEquipmentOutput; item: ListPublicEquipmentItem };
   getPublicEquipment: { input: GetPublicEquipmentInput; output: GetPublicEquipmentOutput };
-  listConsumableStocks: {
-    input: ListConsumableStocksInput;
-    output: ListConsumableStocksOutput;
-    item: ListConsumableStocksItem;
-  };
+  listConsumableStocks: { input: ListConsumableStocksInput; output: ListConsumableStocksOutput; item: ListConsumableStocksItem };
   createConsumableStock: { input: CreateConsumableStockInput; output: CreateConsumableStockOutput };
   getConsumableStock: { input: GetConsumableStockInput; output: GetConsumableStockOutput };
   replaceConsumableStock: { input: ReplaceConsumableStockInput; output: ReplaceConsumableStockOutput };
   deleteConsumableStock: { input: DeleteConsumableStockInput; output: DeleteConsumableStockOutput };
   updateConsumableStock: { input: UpdateConsumableStockInput; output: UpdateConsumableStockOutput };
-  listPublicConsumableStocks: {
-    input: ListPublicConsumableStocksInput;
-    output: ListPublicConsumableStocksOutput;
-    item: ListPublicConsumableStocksItem;
-  };
+  listPublicConsumableStocks: { input: ListPublicConsumableStocksInput; output: ListPublicConsumableStocksOutput; item: ListPublicConsumableStocksItem };
   getPublicConsumableStock: { input: GetPublicConsumableStockInput; output: GetPublicConsumableStockOutput };
-  listProcedureLogs: {
-    input: ListProcedureLogsInput;
-    output: ListProcedureLogsOutput;
-    item: ListProcedureLogsItem;
-  };
+  listProcedureLogs: { input: ListProcedureLogsInput; output: ListProcedureLogsOutput; item: ListProcedureLogsItem };
   createProcedureLog: { input: CreateProcedureLogInput; output: CreateProcedureLogOutput };
   getProcedureLog: { input: GetProcedureLogInput; output: GetProcedureLogOutput };
   replaceProcedureLog: { input: ReplaceProcedureLogInput; output: ReplaceProcedureLogOutput };
@@ -22075,11 +21087,7 @@ export interface BrainstemOperations {
   addProcedureLogEntry: { input: AddProcedureLogEntryInput; output: AddProcedureLogEntryOutput };
   changeProcedureLogEntry: { input: ChangeProcedureLogEntryInput; output: ChangeProcedureLogEntryOutput };
   removeProcedureLogEntry: { input: RemoveProcedureLogEntryInput; output: RemoveProcedureLogEntryOutput };
-  listPublicProcedureLogs: {
-    input: ListPublicProcedureLogsInput;
-    output: ListPublicProcedureLogsOutput;
-    item: ListPublicProcedureLogsItem;
-  };
+  listPublicProcedureLogs: { input: ListPublicProcedureLogsInput; output: ListPublicProcedureLogsOutput; item: ListPublicProcedureLogsItem };
   getPublicProcedureLog: { input: GetPublicProcedureLogInput; output: GetPublicProcedureLogOutput };
   listSubjectLogs: { input: ListSubjectLogsInput; output: ListSubjectLogsOutput; item: ListSubjectLogsItem };
   createSubjectLog: { input: CreateSubjectLogInput; output: CreateSubjectLogOutput };
@@ -22090,43 +21098,23 @@ export interface BrainstemOperations {
   addSubjectLogEntry: { input: AddSubjectLogEntryInput; output: AddSubjectLogEntryOutput };
   changeSubjectLogEntry: { input: ChangeSubjectLogEntryInput; output: ChangeSubjectLogEntryOutput };
   removeSubjectLogEntry: { input: RemoveSubjectLogEntryInput; output: RemoveSubjectLogEntryOutput };
-  listPublicSubjectLogs: {
-    input: ListPublicSubjectLogsInput;
-    output: ListPublicSubjectLogsOutput;
-    item: ListPublicSubjectLogsItem;
-  };
+  listPublicSubjectLogs: { input: ListPublicSubjectLogsInput; output: ListPublicSubjectLogsOutput; item: ListPublicSubjectLogsItem };
   getPublicSubjectLog: { input: GetPublicSubjectLogInput; output: GetPublicSubjectLogOutput };
-  listBehavioralAssays: {
-    input: ListBehavioralAssaysInput;
-    output: ListBehavioralAssaysOutput;
-    item: ListBehavioralAssaysItem;
-  };
+  listBehavioralAssays: { input: ListBehavioralAssaysInput; output: ListBehavioralAssaysOutput; item: ListBehavioralAssaysItem };
   createBehavioralAssay: { input: CreateBehavioralAssayInput; output: CreateBehavioralAssayOutput };
   getBehavioralAssay: { input: GetBehavioralAssayInput; output: GetBehavioralAssayOutput };
   replaceBehavioralAssay: { input: ReplaceBehavioralAssayInput; output: ReplaceBehavioralAssayOutput };
   deleteBehavioralAssay: { input: DeleteBehavioralAssayInput; output: DeleteBehavioralAssayOutput };
   updateBehavioralAssay: { input: UpdateBehavioralAssayInput; output: UpdateBehavioralAssayOutput };
-  listPublicBehavioralAssays: {
-    input: ListPublicBehavioralAssaysInput;
-    output: ListPublicBehavioralAssaysOutput;
-    item: ListPublicBehavioralAssaysItem;
-  };
+  listPublicBehavioralAssays: { input: ListPublicBehavioralAssaysInput; output: ListPublicBehavioralAssaysOutput; item: ListPublicBehavioralAssaysItem };
   getPublicBehavioralAssay: { input: GetPublicBehavioralAssayInput; output: GetPublicBehavioralAssayOutput };
-  listDataStorages: {
-    input: ListDataStoragesInput;
-    output: ListDataStoragesOutput;
-    item: ListDataStoragesItem;
-  };
+  listDataStorages: { input: ListDataStoragesInput; output: ListDataStoragesOutput; item: ListDataStoragesItem };
   createDataStorage: { input: CreateDataStorageInput; output: CreateDataStorageOutput };
   getDataStorage: { input: GetDataStorageInput; output: GetDataStorageOutput };
   replaceDataStorage: { input: ReplaceDataStorageInput; output: ReplaceDataStorageOutput };
   deleteDataStorage: { input: DeleteDataStorageInput; output: DeleteDataStorageOutput };
   updateDataStorage: { input: UpdateDataStorageInput; output: UpdateDataStorageOutput };
-  listPublicDataStorages: {
-    input: ListPublicDataStoragesInput;
-    output: ListPublicDataStoragesOutput;
-    item: ListPublicDataStoragesItem;
-  };
+  listPublicDataStorages: { input: ListPublicDataStoragesInput; output: ListPublicDataStoragesOutput; item: ListPublicDataStoragesItem };
   getPublicDataStorage: { input: GetPublicDataStorageInput; output: GetPublicDataStorageOutput };
   listInventories: { input: ListInventoriesInput; output: ListInventoriesOutput; item: ListInventoriesItem };
   createInventory: { input: CreateInventoryInput; output: CreateInventoryOutput };
@@ -22134,11 +21122,7 @@ export interface BrainstemOperations {
   replaceInventory: { input: ReplaceInventoryInput; output: ReplaceInventoryOutput };
   deleteInventory: { input: DeleteInventoryInput; output: DeleteInventoryOutput };
   updateInventory: { input: UpdateInventoryInput; output: UpdateInventoryOutput };
-  listPublicInventories: {
-    input: ListPublicInventoriesInput;
-    output: ListPublicInventoriesOutput;
-    item: ListPublicInventoriesItem;
-  };
+  listPublicInventories: { input: ListPublicInventoriesInput; output: ListPublicInventoriesOutput; item: ListPublicInventoriesItem };
   getPublicInventory: { input: GetPublicInventoryInput; output: GetPublicInventoryOutput };
   listLicenses: { input: ListLicensesInput; output: ListLicensesOutput; item: ListLicensesItem };
   createLicense: { input: CreateLicenseInput; output: CreateLicenseOutput };
@@ -22146,11 +21130,7 @@ export interface BrainstemOperations {
   replaceLicense: { input: ReplaceLicenseInput; output: ReplaceLicenseOutput };
   deleteLicense: { input: DeleteLicenseInput; output: DeleteLicenseOutput };
   updateLicense: { input: UpdateLicenseInput; output: UpdateLicenseOutput };
-  listPublicLicenses: {
-    input: ListPublicLicensesInput;
-    output: ListPublicLicensesOutput;
-    item: ListPublicLicensesItem;
-  };
+  listPublicLicenses: { input: ListPublicLicensesInput; output: ListPublicLicensesOutput; item: ListPublicLicensesItem };
   getPublicLicense: { input: GetPublicLicenseInput; output: GetPublicLicenseOutput };
   listSetups: { input: ListSetupsInput; output: ListSetupsOutput; item: ListSetupsItem };
   createSetup: { input: CreateSetupInput; output: CreateSetupOutput };
@@ -22158,11 +21138,7 @@ export interface BrainstemOperations {
   replaceSetup: { input: ReplaceSetupInput; output: ReplaceSetupOutput };
   deleteSetup: { input: DeleteSetupInput; output: DeleteSetupOutput };
   updateSetup: { input: UpdateSetupInput; output: UpdateSetupOutput };
-  listPublicSetups: {
-    input: ListPublicSetupsInput;
-    output: ListPublicSetupsOutput;
-    item: ListPublicSetupsItem;
-  };
+  listPublicSetups: { input: ListPublicSetupsInput; output: ListPublicSetupsOutput; item: ListPublicSetupsItem };
   getPublicSetup: { input: GetPublicSetupInput; output: GetPublicSetupOutput };
   listProtocols: { input: ListProtocolsInput; output: ListProtocolsOutput; item: ListProtocolsItem };
   createProtocol: { input: CreateProtocolInput; output: CreateProtocolOutput };
@@ -22170,11 +21146,7 @@ export interface BrainstemOperations {
   replaceProtocol: { input: ReplaceProtocolInput; output: ReplaceProtocolOutput };
   deleteProtocol: { input: DeleteProtocolInput; output: DeleteProtocolOutput };
   updateProtocol: { input: UpdateProtocolInput; output: UpdateProtocolOutput };
-  listPublicProtocols: {
-    input: ListPublicProtocolsInput;
-    output: ListPublicProtocolsOutput;
-    item: ListPublicProtocolsItem;
-  };
+  listPublicProtocols: { input: ListPublicProtocolsInput; output: ListPublicProtocolsOutput; item: ListPublicProtocolsItem };
   getPublicProtocol: { input: GetPublicProtocolInput; output: GetPublicProtocolOutput };
   listConsumables: { input: ListConsumablesInput; output: ListConsumablesOutput; item: ListConsumablesItem };
   createConsumable: { input: CreateConsumableInput; output: CreateConsumableOutput };
@@ -22182,232 +21154,89 @@ export interface BrainstemOperations {
   replaceConsumable: { input: ReplaceConsumableInput; output: ReplaceConsumableOutput };
   deleteConsumable: { input: DeleteConsumableInput; output: DeleteConsumableOutput };
   updateConsumable: { input: UpdateConsumableInput; output: UpdateConsumableOutput };
-  listPublicConsumables: {
-    input: ListPublicConsumablesInput;
-    output: ListPublicConsumablesOutput;
-    item: ListPublicConsumablesItem;
-  };
+  listPublicConsumables: { input: ListPublicConsumablesInput; output: ListPublicConsumablesOutput; item: ListPublicConsumablesItem };
   getPublicConsumable: { input: GetPublicConsumableInput; output: GetPublicConsumableOutput };
-  listConsumableApprovals: {
-    input: ListConsumableApprovalsInput;
-    output: ListConsumableApprovalsOutput;
-    item: ListConsumableApprovalsItem;
-  };
+  listConsumableApprovals: { input: ListConsumableApprovalsInput; output: ListConsumableApprovalsOutput; item: ListConsumableApprovalsItem };
   getConsumableApproval: { input: GetConsumableApprovalInput; output: GetConsumableApprovalOutput };
   acceptConsumableApproval: { input: AcceptConsumableApprovalInput; output: AcceptConsumableApprovalOutput };
   rejectConsumableApproval: { input: RejectConsumableApprovalInput; output: RejectConsumableApprovalOutput };
-  listHardwareDevices: {
-    input: ListHardwareDevicesInput;
-    output: ListHardwareDevicesOutput;
-    item: ListHardwareDevicesItem;
-  };
+  listHardwareDevices: { input: ListHardwareDevicesInput; output: ListHardwareDevicesOutput; item: ListHardwareDevicesItem };
   createHardwareDevice: { input: CreateHardwareDeviceInput; output: CreateHardwareDeviceOutput };
   getHardwareDevice: { input: GetHardwareDeviceInput; output: GetHardwareDeviceOutput };
   replaceHardwareDevice: { input: ReplaceHardwareDeviceInput; output: ReplaceHardwareDeviceOutput };
   deleteHardwareDevice: { input: DeleteHardwareDeviceInput; output: DeleteHardwareDeviceOutput };
   updateHardwareDevice: { input: UpdateHardwareDeviceInput; output: UpdateHardwareDeviceOutput };
-  listPublicHardwareDevices: {
-    input: ListPublicHardwareDevicesInput;
-    output: ListPublicHardwareDevicesOutput;
-    item: ListPublicHardwareDevicesItem;
-  };
+  listPublicHardwareDevices: { input: ListPublicHardwareDevicesInput; output: ListPublicHardwareDevicesOutput; item: ListPublicHardwareDevicesItem };
   getPublicHardwareDevice: { input: GetPublicHardwareDeviceInput; output: GetPublicHardwareDeviceOutput };
-  listHardwareDeviceApprovals: {
-    input: ListHardwareDeviceApprovalsInput;
-    output: ListHardwareDeviceApprovalsOutput;
-    item: ListHardwareDeviceApprovalsItem;
-  };
-  getHardwareDeviceApproval: {
-    input: GetHardwareDeviceApprovalInput;
-    output: GetHardwareDeviceApprovalOutput;
-  };
-  acceptHardwareDeviceApproval: {
-    input: AcceptHardwareDeviceApprovalInput;
-    output: AcceptHardwareDeviceApprovalOutput;
-  };
-  rejectHardwareDeviceApproval: {
-    input: RejectHardwareDeviceApprovalInput;
-    output: RejectHardwareDeviceApprovalOutput;
-  };
+  listHardwareDeviceApprovals: { input: ListHardwareDeviceApprovalsInput; output: ListHardwareDeviceApprovalsOutput; item: ListHardwareDeviceApprovalsItem };
+  getHardwareDeviceApproval: { input: GetHardwareDeviceApprovalInput; output: GetHardwareDeviceApprovalOutput };
+  acceptHardwareDeviceApproval: { input: AcceptHardwareDeviceApprovalInput; output: AcceptHardwareDeviceApprovalOutput };
+  rejectHardwareDeviceApproval: { input: RejectHardwareDeviceApprovalInput; output: RejectHardwareDeviceApprovalOutput };
   listSuppliers: { input: ListSuppliersInput; output: ListSuppliersOutput; item: ListSuppliersItem };
   createSupplier: { input: CreateSupplierInput; output: CreateSupplierOutput };
   getSupplier: { input: GetSupplierInput; output: GetSupplierOutput };
   replaceSupplier: { input: ReplaceSupplierInput; output: ReplaceSupplierOutput };
   deleteSupplier: { input: DeleteSupplierInput; output: DeleteSupplierOutput };
   updateSupplier: { input: UpdateSupplierInput; output: UpdateSupplierOutput };
-  listPublicSuppliers: {
-    input: ListPublicSuppliersInput;
-    output: ListPublicSuppliersOutput;
-    item: ListPublicSuppliersItem;
-  };
+  listPublicSuppliers: { input: ListPublicSuppliersInput; output: ListPublicSuppliersOutput; item: ListPublicSuppliersItem };
   getPublicSupplier: { input: GetPublicSupplierInput; output: GetPublicSupplierOutput };
-  listSupplierApprovals: {
-    input: ListSupplierApprovalsInput;
-    output: ListSupplierApprovalsOutput;
-    item: ListSupplierApprovalsItem;
-  };
+  listSupplierApprovals: { input: ListSupplierApprovalsInput; output: ListSupplierApprovalsOutput; item: ListSupplierApprovalsItem };
   getSupplierApproval: { input: GetSupplierApprovalInput; output: GetSupplierApprovalOutput };
   acceptSupplierApproval: { input: AcceptSupplierApprovalInput; output: AcceptSupplierApprovalOutput };
   rejectSupplierApproval: { input: RejectSupplierApprovalInput; output: RejectSupplierApprovalOutput };
-  listBehavioralCategories: {
-    input: ListBehavioralCategoriesInput;
-    output: ListBehavioralCategoriesOutput;
-    item: ListBehavioralCategoriesItem;
-  };
+  listBehavioralCategories: { input: ListBehavioralCategoriesInput; output: ListBehavioralCategoriesOutput; item: ListBehavioralCategoriesItem };
   createBehavioralCategory: { input: CreateBehavioralCategoryInput; output: CreateBehavioralCategoryOutput };
   getBehavioralCategory: { input: GetBehavioralCategoryInput; output: GetBehavioralCategoryOutput };
-  replaceBehavioralCategory: {
-    input: ReplaceBehavioralCategoryInput;
-    output: ReplaceBehavioralCategoryOutput;
-  };
+  replaceBehavioralCategory: { input: ReplaceBehavioralCategoryInput; output: ReplaceBehavioralCategoryOutput };
   deleteBehavioralCategory: { input: DeleteBehavioralCategoryInput; output: DeleteBehavioralCategoryOutput };
   updateBehavioralCategory: { input: UpdateBehavioralCategoryInput; output: UpdateBehavioralCategoryOutput };
-  listPublicBehavioralCategories: {
-    input: ListPublicBehavioralCategoriesInput;
-    output: ListPublicBehavioralCategoriesOutput;
-    item: ListPublicBehavioralCategoriesItem;
-  };
-  getPublicBehavioralCategory: {
-    input: GetPublicBehavioralCategoryInput;
-    output: GetPublicBehavioralCategoryOutput;
-  };
-  listBehavioralCategoryApprovals: {
-    input: ListBehavioralCategoryApprovalsInput;
-    output: ListBehavioralCategoryApprovalsOutput;
-    item: ListBehavioralCategoryApprovalsItem;
-  };
-  getBehavioralCategoryApproval: {
-    input: GetBehavioralCategoryApprovalInput;
-    output: GetBehavioralCategoryApprovalOutput;
-  };
-  acceptBehavioralCategoryApproval: {
-    input: AcceptBehavioralCategoryApprovalInput;
-    output: AcceptBehavioralCategoryApprovalOutput;
-  };
-  rejectBehavioralCategoryApproval: {
-    input: RejectBehavioralCategoryApprovalInput;
-    output: RejectBehavioralCategoryApprovalOutput;
-  };
-  listBehavioralParadigms: {
-    input: ListBehavioralParadigmsInput;
-    output: ListBehavioralParadigmsOutput;
-    item: ListBehavioralParadigmsItem;
-  };
+  listPublicBehavioralCategories: { input: ListPublicBehavioralCategoriesInput; output: ListPublicBehavioralCategoriesOutput; item: ListPublicBehavioralCategoriesItem };
+  getPublicBehavioralCategory: { input: GetPublicBehavioralCategoryInput; output: GetPublicBehavioralCategoryOutput };
+  listBehavioralCategoryApprovals: { input: ListBehavioralCategoryApprovalsInput; output: ListBehavioralCategoryApprovalsOutput; item: ListBehavioralCategoryApprovalsItem };
+  getBehavioralCategoryApproval: { input: GetBehavioralCategoryApprovalInput; output: GetBehavioralCategoryApprovalOutput };
+  acceptBehavioralCategoryApproval: { input: AcceptBehavioralCategoryApprovalInput; output: AcceptBehavioralCategoryApprovalOutput };
+  rejectBehavioralCategoryApproval: { input: RejectBehavioralCategoryApprovalInput; output: RejectBehavioralCategoryApprovalOutput };
+  listBehavioralParadigms: { input: ListBehavioralParadigmsInput; output: ListBehavioralParadigmsOutput; item: ListBehavioralParadigmsItem };
   createBehavioralParadigm: { input: CreateBehavioralParadigmInput; output: CreateBehavioralParadigmOutput };
   getBehavioralParadigm: { input: GetBehavioralParadigmInput; output: GetBehavioralParadigmOutput };
-  replaceBehavioralParadigm: {
-    input: ReplaceBehavioralParadigmInput;
-    output: ReplaceBehavioralParadigmOutput;
-  };
+  replaceBehavioralParadigm: { input: ReplaceBehavioralParadigmInput; output: ReplaceBehavioralParadigmOutput };
   deleteBehavioralParadigm: { input: DeleteBehavioralParadigmInput; output: DeleteBehavioralParadigmOutput };
   updateBehavioralParadigm: { input: UpdateBehavioralParadigmInput; output: UpdateBehavioralParadigmOutput };
-  listPublicBehavioralParadigms: {
-    input: ListPublicBehavioralParadigmsInput;
-    output: ListPublicBehavioralParadigmsOutput;
-    item: ListPublicBehavioralParadigmsItem;
-  };
-  getPublicBehavioralParadigm: {
-    input: GetPublicBehavioralParadigmInput;
-    output: GetPublicBehavioralParadigmOutput;
-  };
-  listBehavioralParadigmApprovals: {
-    input: ListBehavioralParadigmApprovalsInput;
-    output: ListBehavioralParadigmApprovalsOutput;
-    item: ListBehavioralParadigmApprovalsItem;
-  };
-  getBehavioralParadigmApproval: {
-    input: GetBehavioralParadigmApprovalInput;
-    output: GetBehavioralParadigmApprovalOutput;
-  };
-  acceptBehavioralParadigmApproval: {
-    input: AcceptBehavioralParadigmApprovalInput;
-    output: AcceptBehavioralParadigmApprovalOutput;
-  };
-  rejectBehavioralParadigmApproval: {
-    input: RejectBehavioralParadigmApprovalInput;
-    output: RejectBehavioralParadigmApprovalOutput;
-  };
-  listBrainRegions: {
-    input: ListBrainRegionsInput;
-    output: ListBrainRegionsOutput;
-    item: ListBrainRegionsItem;
-  };
+  listPublicBehavioralParadigms: { input: ListPublicBehavioralParadigmsInput; output: ListPublicBehavioralParadigmsOutput; item: ListPublicBehavioralParadigmsItem };
+  getPublicBehavioralParadigm: { input: GetPublicBehavioralParadigmInput; output: GetPublicBehavioralParadigmOutput };
+  listBehavioralParadigmApprovals: { input: ListBehavioralParadigmApprovalsInput; output: ListBehavioralParadigmApprovalsOutput; item: ListBehavioralParadigmApprovalsItem };
+  getBehavioralParadigmApproval: { input: GetBehavioralParadigmApprovalInput; output: GetBehavioralParadigmApprovalOutput };
+  acceptBehavioralParadigmApproval: { input: AcceptBehavioralParadigmApprovalInput; output: AcceptBehavioralParadigmApprovalOutput };
+  rejectBehavioralParadigmApproval: { input: RejectBehavioralParadigmApprovalInput; output: RejectBehavioralParadigmApprovalOutput };
+  listBrainRegions: { input: ListBrainRegionsInput; output: ListBrainRegionsOutput; item: ListBrainRegionsItem };
   createBrainRegion: { input: CreateBrainRegionInput; output: CreateBrainRegionOutput };
   getBrainRegion: { input: GetBrainRegionInput; output: GetBrainRegionOutput };
   replaceBrainRegion: { input: ReplaceBrainRegionInput; output: ReplaceBrainRegionOutput };
   deleteBrainRegion: { input: DeleteBrainRegionInput; output: DeleteBrainRegionOutput };
   updateBrainRegion: { input: UpdateBrainRegionInput; output: UpdateBrainRegionOutput };
-  listPublicBrainRegions: {
-    input: ListPublicBrainRegionsInput;
-    output: ListPublicBrainRegionsOutput;
-    item: ListPublicBrainRegionsItem;
-  };
+  listPublicBrainRegions: { input: ListPublicBrainRegionsInput; output: ListPublicBrainRegionsOutput; item: ListPublicBrainRegionsItem };
   getPublicBrainRegion: { input: GetPublicBrainRegionInput; output: GetPublicBrainRegionOutput };
-  listRegulatoryAuthorities: {
-    input: ListRegulatoryAuthoritiesInput;
-    output: ListRegulatoryAuthoritiesOutput;
-    item: ListRegulatoryAuthoritiesItem;
-  };
-  createRegulatoryAuthority: {
-    input: CreateRegulatoryAuthorityInput;
-    output: CreateRegulatoryAuthorityOutput;
-  };
+  listRegulatoryAuthorities: { input: ListRegulatoryAuthoritiesInput; output: ListRegulatoryAuthoritiesOutput; item: ListRegulatoryAuthoritiesItem };
+  createRegulatoryAuthority: { input: CreateRegulatoryAuthorityInput; output: CreateRegulatoryAuthorityOutput };
   getRegulatoryAuthority: { input: GetRegulatoryAuthorityInput; output: GetRegulatoryAuthorityOutput };
-  replaceRegulatoryAuthority: {
-    input: ReplaceRegulatoryAuthorityInput;
-    output: ReplaceRegulatoryAuthorityOutput;
-  };
-  deleteRegulatoryAuthority: {
-    input: DeleteRegulatoryAuthorityInput;
-    output: DeleteRegulatoryAuthorityOutput;
-  };
-  updateRegulatoryAuthority: {
-    input: UpdateRegulatoryAuthorityInput;
-    output: UpdateRegulatoryAuthorityOutput;
-  };
-  listPublicRegulatoryAuthorities: {
-    input: ListPublicRegulatoryAuthoritiesInput;
-    output: ListPublicRegulatoryAuthoritiesOutput;
-    item: ListPublicRegulatoryAuthoritiesItem;
-  };
-  getPublicRegulatoryAuthority: {
-    input: GetPublicRegulatoryAuthorityInput;
-    output: GetPublicRegulatoryAuthorityOutput;
-  };
-  listRegulatoryAuthorityApprovals: {
-    input: ListRegulatoryAuthorityApprovalsInput;
-    output: ListRegulatoryAuthorityApprovalsOutput;
-    item: ListRegulatoryAuthorityApprovalsItem;
-  };
-  getRegulatoryAuthorityApproval: {
-    input: GetRegulatoryAuthorityApprovalInput;
-    output: GetRegulatoryAuthorityApprovalOutput;
-  };
-  acceptRegulatoryAuthorityApproval: {
-    input: AcceptRegulatoryAuthorityApprovalInput;
-    output: AcceptRegulatoryAuthorityApprovalOutput;
-  };
-  rejectRegulatoryAuthorityApproval: {
-    input: RejectRegulatoryAuthorityApprovalInput;
-    output: RejectRegulatoryAuthorityApprovalOutput;
-  };
+  replaceRegulatoryAuthority: { input: ReplaceRegulatoryAuthorityInput; output: ReplaceRegulatoryAuthorityOutput };
+  deleteRegulatoryAuthority: { input: DeleteRegulatoryAuthorityInput; output: DeleteRegulatoryAuthorityOutput };
+  updateRegulatoryAuthority: { input: UpdateRegulatoryAuthorityInput; output: UpdateRegulatoryAuthorityOutput };
+  listPublicRegulatoryAuthorities: { input: ListPublicRegulatoryAuthoritiesInput; output: ListPublicRegulatoryAuthoritiesOutput; item: ListPublicRegulatoryAuthoritiesItem };
+  getPublicRegulatoryAuthority: { input: GetPublicRegulatoryAuthorityInput; output: GetPublicRegulatoryAuthorityOutput };
+  listRegulatoryAuthorityApprovals: { input: ListRegulatoryAuthorityApprovalsInput; output: ListRegulatoryAuthorityApprovalsOutput; item: ListRegulatoryAuthorityApprovalsItem };
+  getRegulatoryAuthorityApproval: { input: GetRegulatoryAuthorityApprovalInput; output: GetRegulatoryAuthorityApprovalOutput };
+  acceptRegulatoryAuthorityApproval: { input: AcceptRegulatoryAuthorityApprovalInput; output: AcceptRegulatoryAuthorityApprovalOutput };
+  rejectRegulatoryAuthorityApproval: { input: RejectRegulatoryAuthorityApprovalInput; output: RejectRegulatoryAuthorityApprovalOutput };
   listSetupTypes: { input: ListSetupTypesInput; output: ListSetupTypesOutput; item: ListSetupTypesItem };
   createSetupType: { input: CreateSetupTypeInput; output: CreateSetupTypeOutput };
   getSetupType: { input: GetSetupTypeInput; output: GetSetupTypeOutput };
   replaceSetupType: { input: ReplaceSetupTypeInput; output: ReplaceSetupTypeOutput };
   deleteSetupType: { input: DeleteSetupTypeInput; output: DeleteSetupTypeOutput };
   updateSetupType: { input: UpdateSetupTypeInput; output: UpdateSetupTypeOutput };
-  listPublicSetupTypes: {
-    input: ListPublicSetupTypesInput;
-    output: ListPublicSetupTypesOutput;
-    item: ListPublicSetupTypesItem;
-  };
+  listPublicSetupTypes: { input: ListPublicSetupTypesInput; output: ListPublicSetupTypesOutput; item: ListPublicSetupTypesItem };
   getPublicSetupType: { input: GetPublicSetupTypeInput; output: GetPublicSetupTypeOutput };
-  listSetupTypeApprovals: {
-    input: ListSetupTypeApprovalsInput;
-    output: ListSetupTypeApprovalsOutput;
-    item: ListSetupTypeApprovalsItem;
-  };
+  listSetupTypeApprovals: { input: ListSetupTypeApprovalsInput; output: ListSetupTypeApprovalsOutput; item: ListSetupTypeApprovalsItem };
   getSetupTypeApproval: { input: GetSetupTypeApprovalInput; output: GetSetupTypeApprovalOutput };
   acceptSetupTypeApproval: { input: AcceptSetupTypeApprovalInput; output: AcceptSetupTypeApprovalOutput };
   rejectSetupTypeApproval: { input: RejectSetupTypeApprovalInput; output: RejectSetupTypeApprovalOutput };
@@ -22417,17 +21246,9 @@ export interface BrainstemOperations {
   replaceSpecies: { input: ReplaceSpeciesInput; output: ReplaceSpeciesOutput };
   deleteSpecies: { input: DeleteSpeciesInput; output: DeleteSpeciesOutput };
   updateSpecies: { input: UpdateSpeciesInput; output: UpdateSpeciesOutput };
-  listPublicSpecies: {
-    input: ListPublicSpeciesInput;
-    output: ListPublicSpeciesOutput;
-    item: ListPublicSpeciesItem;
-  };
+  listPublicSpecies: { input: ListPublicSpeciesInput; output: ListPublicSpeciesOutput; item: ListPublicSpeciesItem };
   getPublicSpecies: { input: GetPublicSpeciesInput; output: GetPublicSpeciesOutput };
-  listSpeciesApprovals: {
-    input: ListSpeciesApprovalsInput;
-    output: ListSpeciesApprovalsOutput;
-    item: ListSpeciesApprovalsItem;
-  };
+  listSpeciesApprovals: { input: ListSpeciesApprovalsInput; output: ListSpeciesApprovalsOutput; item: ListSpeciesApprovalsItem };
   getSpeciesApproval: { input: GetSpeciesApprovalInput; output: GetSpeciesApprovalOutput };
   acceptSpeciesApproval: { input: AcceptSpeciesApprovalInput; output: AcceptSpeciesApprovalOutput };
   rejectSpeciesApproval: { input: RejectSpeciesApprovalInput; output: RejectSpeciesApprovalOutput };
@@ -22437,17 +21258,9 @@ export interface BrainstemOperations {
   replaceStrain: { input: ReplaceStrainInput; output: ReplaceStrainOutput };
   deleteStrain: { input: DeleteStrainInput; output: DeleteStrainOutput };
   updateStrain: { input: UpdateStrainInput; output: UpdateStrainOutput };
-  listPublicStrains: {
-    input: ListPublicStrainsInput;
-    output: ListPublicStrainsOutput;
-    item: ListPublicStrainsItem;
-  };
+  listPublicStrains: { input: ListPublicStrainsInput; output: ListPublicStrainsOutput; item: ListPublicStrainsItem };
   getPublicStrain: { input: GetPublicStrainInput; output: GetPublicStrainOutput };
-  listStrainApprovals: {
-    input: ListStrainApprovalsInput;
-    output: ListStrainApprovalsOutput;
-    item: ListStrainApprovalsItem;
-  };
+  listStrainApprovals: { input: ListStrainApprovalsInput; output: ListStrainApprovalsOutput; item: ListStrainApprovalsItem };
   getStrainApproval: { input: GetStrainApprovalInput; output: GetStrainApprovalOutput };
   acceptStrainApproval: { input: AcceptStrainApprovalInput; output: AcceptStrainApprovalOutput };
   rejectStrainApproval: { input: RejectStrainApprovalInput; output: RejectStrainApprovalOutput };
@@ -22457,35 +21270,19 @@ export interface BrainstemOperations {
   replaceJournal: { input: ReplaceJournalInput; output: ReplaceJournalOutput };
   deleteJournal: { input: DeleteJournalInput; output: DeleteJournalOutput };
   updateJournal: { input: UpdateJournalInput; output: UpdateJournalOutput };
-  listPublicJournals: {
-    input: ListPublicJournalsInput;
-    output: ListPublicJournalsOutput;
-    item: ListPublicJournalsItem;
-  };
+  listPublicJournals: { input: ListPublicJournalsInput; output: ListPublicJournalsOutput; item: ListPublicJournalsItem };
   getPublicJournal: { input: GetPublicJournalInput; output: GetPublicJournalOutput };
-  listJournalApprovals: {
-    input: ListJournalApprovalsInput;
-    output: ListJournalApprovalsOutput;
-    item: ListJournalApprovalsItem;
-  };
+  listJournalApprovals: { input: ListJournalApprovalsInput; output: ListJournalApprovalsOutput; item: ListJournalApprovalsItem };
   getJournalApproval: { input: GetJournalApprovalInput; output: GetJournalApprovalOutput };
   acceptJournalApproval: { input: AcceptJournalApprovalInput; output: AcceptJournalApprovalOutput };
   rejectJournalApproval: { input: RejectJournalApprovalInput; output: RejectJournalApprovalOutput };
-  listPublications: {
-    input: ListPublicationsInput;
-    output: ListPublicationsOutput;
-    item: ListPublicationsItem;
-  };
+  listPublications: { input: ListPublicationsInput; output: ListPublicationsOutput; item: ListPublicationsItem };
   createPublication: { input: CreatePublicationInput; output: CreatePublicationOutput };
   getPublication: { input: GetPublicationInput; output: GetPublicationOutput };
   replacePublication: { input: ReplacePublicationInput; output: ReplacePublicationOutput };
   deletePublication: { input: DeletePublicationInput; output: DeletePublicationOutput };
   updatePublication: { input: UpdatePublicationInput; output: UpdatePublicationOutput };
-  listPublicPublications: {
-    input: ListPublicPublicationsInput;
-    output: ListPublicPublicationsOutput;
-    item: ListPublicPublicationsItem;
-  };
+  listPublicPublications: { input: ListPublicPublicationsInput; output: ListPublicPublicationsOutput; item: ListPublicPublicationsItem };
   getPublicPublication: { input: GetPublicPublicationInput; output: GetPublicPublicationOutput };
   listUsers: { input: ListUsersInput; output: ListUsersOutput; item: ListUsersItem };
   getUser: { input: GetUserInput; output: GetUserOutput };
@@ -22502,70 +21299,26 @@ export interface BrainstemOperations {
   updateGroup: { input: UpdateGroupInput; output: UpdateGroupOutput };
   joinGroup: { input: JoinGroupInput; output: JoinGroupOutput };
   leaveGroup: { input: LeaveGroupInput; output: LeaveGroupOutput };
-  listPublicGroups: {
-    input: ListPublicGroupsInput;
-    output: ListPublicGroupsOutput;
-    item: ListPublicGroupsItem;
-  };
+  listPublicGroups: { input: ListPublicGroupsInput; output: ListPublicGroupsOutput; item: ListPublicGroupsItem };
   getPublicGroup: { input: GetPublicGroupInput; output: GetPublicGroupOutput };
-  listLaboratories: {
-    input: ListLaboratoriesInput;
-    output: ListLaboratoriesOutput;
-    item: ListLaboratoriesItem;
-  };
+  listLaboratories: { input: ListLaboratoriesInput; output: ListLaboratoriesOutput; item: ListLaboratoriesItem };
   createLaboratory: { input: CreateLaboratoryInput; output: CreateLaboratoryOutput };
   getLaboratory: { input: GetLaboratoryInput; output: GetLaboratoryOutput };
   replaceLaboratory: { input: ReplaceLaboratoryInput; output: ReplaceLaboratoryOutput };
   deleteLaboratory: { input: DeleteLaboratoryInput; output: DeleteLaboratoryOutput };
   updateLaboratory: { input: UpdateLaboratoryInput; output: UpdateLaboratoryOutput };
-  listPublicLaboratories: {
-    input: ListPublicLaboratoriesInput;
-    output: ListPublicLaboratoriesOutput;
-    item: ListPublicLaboratoriesItem;
-  };
+  listPublicLaboratories: { input: ListPublicLaboratoriesInput; output: ListPublicLaboratoriesOutput; item: ListPublicLaboratoriesItem };
   getPublicLaboratory: { input: GetPublicLaboratoryInput; output: GetPublicLaboratoryOutput };
-  listGroupMembershipInvitations: {
-    input: ListGroupMembershipInvitationsInput;
-    output: ListGroupMembershipInvitationsOutput;
-    item: ListGroupMembershipInvitationsItem;
-  };
-  getGroupMembershipInvitation: {
-    input: GetGroupMembershipInvitationInput;
-    output: GetGroupMembershipInvitationOutput;
-  };
-  acceptGroupMembershipInvitation: {
-    input: AcceptGroupMembershipInvitationInput;
-    output: AcceptGroupMembershipInvitationOutput;
-  };
-  rejectGroupMembershipInvitation: {
-    input: RejectGroupMembershipInvitationInput;
-    output: RejectGroupMembershipInvitationOutput;
-  };
-  cancelGroupMembershipInvitation: {
-    input: CancelGroupMembershipInvitationInput;
-    output: CancelGroupMembershipInvitationOutput;
-  };
-  listGroupMembershipRequests: {
-    input: ListGroupMembershipRequestsInput;
-    output: ListGroupMembershipRequestsOutput;
-    item: ListGroupMembershipRequestsItem;
-  };
-  getGroupMembershipRequest: {
-    input: GetGroupMembershipRequestInput;
-    output: GetGroupMembershipRequestOutput;
-  };
-  acceptGroupMembershipRequest: {
-    input: AcceptGroupMembershipRequestInput;
-    output: AcceptGroupMembershipRequestOutput;
-  };
-  rejectGroupMembershipRequest: {
-    input: RejectGroupMembershipRequestInput;
-    output: RejectGroupMembershipRequestOutput;
-  };
-  cancelGroupMembershipRequest: {
-    input: CancelGroupMembershipRequestInput;
-    output: CancelGroupMembershipRequestOutput;
-  };
+  listGroupMembershipInvitations: { input: ListGroupMembershipInvitationsInput; output: ListGroupMembershipInvitationsOutput; item: ListGroupMembershipInvitationsItem };
+  getGroupMembershipInvitation: { input: GetGroupMembershipInvitationInput; output: GetGroupMembershipInvitationOutput };
+  acceptGroupMembershipInvitation: { input: AcceptGroupMembershipInvitationInput; output: AcceptGroupMembershipInvitationOutput };
+  rejectGroupMembershipInvitation: { input: RejectGroupMembershipInvitationInput; output: RejectGroupMembershipInvitationOutput };
+  cancelGroupMembershipInvitation: { input: CancelGroupMembershipInvitationInput; output: CancelGroupMembershipInvitationOutput };
+  listGroupMembershipRequests: { input: ListGroupMembershipRequestsInput; output: ListGroupMembershipRequestsOutput; item: ListGroupMembershipRequestsItem };
+  getGroupMembershipRequest: { input: GetGroupMembershipRequestInput; output: GetGroupMembershipRequestOutput };
+  acceptGroupMembershipRequest: { input: AcceptGroupMembershipRequestInput; output: AcceptGroupMembershipRequestOutput };
+  rejectGroupMembershipRequest: { input: RejectGroupMembershipRequestInput; output: RejectGroupMembershipRequestOutput };
+  cancelGroupMembershipRequest: { input: CancelGroupMembershipRequestInput; output: CancelGroupMembershipRequestOutput };
   startDeviceAuthorization: { input: StartDeviceAuthorizationInput; output: StartDeviceAuthorizationOutput };
   pollDeviceAuthorization: { input: PollDeviceAuthorizationInput; output: PollDeviceAuthorizationOutput };
   login: { input: LoginInput; output: LoginOutput };

@@ -247,9 +247,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `POST /password-reset/request` (provenance: seed)
    */
-  requestPasswordReset(
-    input: operations.RequestPasswordResetInput,
-  ): Promise<operations.RequestPasswordResetOutput>;
+  requestPasswordReset(input: operations.RequestPasswordResetInput): Promise<operations.RequestPasswordResetOutput>;
   /**
    * Reset a password with the emailed token
    *
@@ -389,9 +387,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `GET /data/types/available` (provenance: unverified)
    */
-  listAvailableDataTypes(
-    input?: operations.ListAvailableDataTypesInput,
-  ): Promise<operations.ListAvailableDataTypesOutput>;
+  listAvailableDataTypes(input?: operations.ListAvailableDataTypesInput): Promise<operations.ListAvailableDataTypesOutput>;
   /**
    * Create a data type (admin)
    *
@@ -435,9 +431,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /filesets/{filesetId}/executions` (provenance: unverified)
    * Paginated: iterate every item with `client.paginate("listFilesetExecutions", …)`.
    */
-  listFilesetExecutions(
-    input: operations.ListFilesetExecutionsInput,
-  ): Promise<operations.ListFilesetExecutionsOutput>;
+  listFilesetExecutions(input: operations.ListFilesetExecutionsInput): Promise<operations.ListFilesetExecutionsOutput>;
   /**
    * Upload a generic data file, one chunk per request
    *
@@ -509,9 +503,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `GET /downloads/status` (provenance: unverified)
    */
-  getBulkDownloadStatus(
-    input?: operations.GetBulkDownloadStatusInput,
-  ): Promise<operations.GetBulkDownloadStatusOutput>;
+  getBulkDownloadStatus(input?: operations.GetBulkDownloadStatusInput): Promise<operations.GetBulkDownloadStatusOutput>;
   /**
    * Download a completed bulk archive
    *
@@ -520,9 +512,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /downloads/{jobId}` (provenance: unverified)
    * Download: save the file with `client.download("downloadBulkArchive", …, destination)`.
    */
-  downloadBulkArchive(
-    input: operations.DownloadBulkArchiveInput,
-  ): Promise<operations.DownloadBulkArchiveOutput>;
+  downloadBulkArchive(input: operations.DownloadBulkArchiveInput): Promise<operations.DownloadBulkArchiveOutput>;
   /**
    * Download an execution's results archive
    *
@@ -532,9 +522,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /executions/{executionId}/{filename}` (provenance: seed)
    * Download: save the file with `client.download("downloadExecutionResults", …, destination)`.
    */
-  downloadExecutionResults(
-    input: operations.DownloadExecutionResultsInput,
-  ): Promise<operations.DownloadExecutionResultsOutput>;
+  downloadExecutionResults(input: operations.DownloadExecutionResultsInput): Promise<operations.DownloadExecutionResultsOutput>;
   /**
    * Download an annotation-sheet template (.xlsx)
    *
@@ -544,9 +532,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /annotation/{sampleType}` (provenance: public)
    * Download: save the file with `client.download("getAnnotationTemplate", …, destination)`.
    */
-  getAnnotationTemplate(
-    input: operations.GetAnnotationTemplateInput,
-  ): Promise<operations.GetAnnotationTemplateOutput>;
+  getAnnotationTemplate(input: operations.GetAnnotationTemplateInput): Promise<operations.GetAnnotationTemplateOutput>;
   /**
    * Search all resource types at once
    *
@@ -613,18 +599,14 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /executions/owned` (provenance: unverified)
    * Paginated: iterate every item with `client.paginate("listOwnedExecutions", …)`.
    */
-  listOwnedExecutions(
-    input?: operations.ListOwnedExecutionsInput,
-  ): Promise<operations.ListOwnedExecutionsOutput>;
+  listOwnedExecutions(input?: operations.ListOwnedExecutionsInput): Promise<operations.ListOwnedExecutionsOutput>;
   /**
    * List executions shared with the caller
    *
    * `GET /executions/shared` (provenance: unverified)
    * Paginated: iterate every item with `client.paginate("listSharedExecutions", …)`.
    */
-  listSharedExecutions(
-    input?: operations.ListSharedExecutionsInput,
-  ): Promise<operations.ListSharedExecutionsOutput>;
+  listSharedExecutions(input?: operations.ListSharedExecutionsInput): Promise<operations.ListSharedExecutionsOutput>;
   /**
    * Get an execution (poll this to wait for a run)
    *
@@ -666,9 +648,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `POST /executions/delete` (provenance: seed)
    */
-  deleteExecutionsBatch(
-    input: operations.DeleteExecutionsBatchInput,
-  ): Promise<operations.DeleteExecutionsBatchOutput>;
+  deleteExecutionsBatch(input: operations.DeleteExecutionsBatchInput): Promise<operations.DeleteExecutionsBatchOutput>;
   /**
    * Get the execution queue's status
    *
@@ -729,9 +709,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /samples/{sampleId}/executions` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listSampleExecutions", …)`.
    */
-  listSampleExecutions(
-    input: operations.ListSampleExecutionsInput,
-  ): Promise<operations.ListSampleExecutionsOutput>;
+  listSampleExecutions(input: operations.ListSampleExecutionsInput): Promise<operations.ListSampleExecutionsOutput>;
   /**
    * Share a sample with users or groups
    *
@@ -767,9 +745,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `GET /samples/purification_targets` (provenance: seed)
    */
-  listPurificationTargets(
-    input?: operations.ListPurificationTargetsInput,
-  ): Promise<operations.ListPurificationTargetsOutput>;
+  listPurificationTargets(input?: operations.ListPurificationTargetsInput): Promise<operations.ListPurificationTargetsOutput>;
   /**
    * List the sample types configured on the instance
    *
@@ -805,9 +781,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `GET /samples/metadata` (provenance: public)
    */
-  listSampleMetadataAttributes(
-    input?: operations.ListSampleMetadataAttributesInput,
-  ): Promise<operations.ListSampleMetadataAttributesOutput>;
+  listSampleMetadataAttributes(input?: operations.ListSampleMetadataAttributesInput): Promise<operations.ListSampleMetadataAttributesOutput>;
   /**
    * List the allowed values of a metadata attribute
    *
@@ -816,9 +790,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `GET /samples/metadata/{identifier}/options` (provenance: public)
    */
-  listMetadataOptions(
-    input: operations.ListMetadataOptionsInput,
-  ): Promise<operations.ListMetadataOptionsOutput>;
+  listMetadataOptions(input: operations.ListMetadataOptionsInput): Promise<operations.ListMetadataOptionsOutput>;
   /**
    * List the organisms configured on the instance
    *
@@ -851,9 +823,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /projects/shared` (provenance: unverified)
    * Paginated: iterate every item with `client.paginate("listSharedProjects", …)`.
    */
-  listSharedProjects(
-    input?: operations.ListSharedProjectsInput,
-  ): Promise<operations.ListSharedProjectsOutput>;
+  listSharedProjects(input?: operations.ListSharedProjectsInput): Promise<operations.ListSharedProjectsOutput>;
   /**
    * List public projects
    *
@@ -862,9 +832,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /projects/public` (provenance: unverified)
    * Paginated: iterate every item with `client.paginate("listPublicProjects", …)`.
    */
-  listPublicProjects(
-    input?: operations.ListPublicProjectsInput,
-  ): Promise<operations.ListPublicProjectsOutput>;
+  listPublicProjects(input?: operations.ListPublicProjectsInput): Promise<operations.ListPublicProjectsOutput>;
   /**
    * Search projects
    *
@@ -899,9 +867,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /projects/{projectId}/executions` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listProjectExecutions", …)`.
    */
-  listProjectExecutions(
-    input: operations.ListProjectExecutionsInput,
-  ): Promise<operations.ListProjectExecutionsOutput>;
+  listProjectExecutions(input: operations.ListProjectExecutionsInput): Promise<operations.ListProjectExecutionsOutput>;
   /**
    * List a project's data files
    *
@@ -916,9 +882,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `POST /projects/{projectId}/metadata` (provenance: seed)
    */
-  updateProjectMetadata(
-    input: operations.UpdateProjectMetadataInput,
-  ): Promise<operations.UpdateProjectMetadataOutput>;
+  updateProjectMetadata(input: operations.UpdateProjectMetadataInput): Promise<operations.UpdateProjectMetadataOutput>;
   /**
    * Share a project with users or groups
    *
@@ -948,9 +912,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    *
    * `GET /dau` (provenance: seed)
    */
-  getDailyActiveUsers(
-    input?: operations.GetDailyActiveUsersInput,
-  ): Promise<operations.GetDailyActiveUsersOutput>;
+  getDailyActiveUsers(input?: operations.GetDailyActiveUsersInput): Promise<operations.GetDailyActiveUsersOutput>;
   /**
    * Liveness check
    *

@@ -525,3 +525,4 @@ export type PekaMotif = components["schemas"]["PekaMotif"];
  * The PekaMotifLines schema.
  */
 export type PekaMotifLines = components["schemas"]["PekaMotifLines"];
+

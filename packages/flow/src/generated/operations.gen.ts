@@ -76,12 +76,7 @@ export function login(client: FlowBase, input: LoginInput): Promise<LoginOutput>
 /**
  * Metadata of {@link oidcLogin}, for core.
  */
-export const oidcLoginOperation: OperationMeta = {
-  id: "oidcLogin",
-  method: "POST",
-  path: "/oidc-login",
-  security: [],
-};
+export const oidcLoginOperation: OperationMeta = { id: "oidcLogin", method: "POST", path: "/oidc-login", security: [] };
 
 /**
  * What {@link oidcLogin} takes.
@@ -109,12 +104,7 @@ export function oidcLogin(client: FlowBase, input: OidcLoginInput): Promise<Oidc
 /**
  * Metadata of {@link logout}, for core.
  */
-export const logoutOperation: OperationMeta = {
-  id: "logout",
-  method: "POST",
-  path: "/logout",
-  security: [["BearerToken"], []],
-};
+export const logoutOperation: OperationMeta = { id: "logout", method: "POST", path: "/logout", security: [["BearerToken"], []] };
 
 /**
  * What {@link logout} takes.
@@ -140,12 +130,7 @@ export function logout(client: FlowBase, input?: LogoutInput): Promise<LogoutOut
 /**
  * Metadata of {@link getMe}, for core.
  */
-export const getMeOperation: OperationMeta = {
-  id: "getMe",
-  method: "GET",
-  path: "/me",
-  security: [["BearerToken"]],
-};
+export const getMeOperation: OperationMeta = { id: "getMe", method: "GET", path: "/me", security: [["BearerToken"]] };
 
 /**
  * What {@link getMe} takes.
@@ -174,12 +159,7 @@ export function getMe(client: FlowBase, input?: GetMeInput): Promise<GetMeOutput
 /**
  * Metadata of {@link refreshToken}, for core.
  */
-export const refreshTokenOperation: OperationMeta = {
-  id: "refreshToken",
-  method: "GET",
-  path: "/token",
-  security: [["RefreshCookie"]],
-};
+export const refreshTokenOperation: OperationMeta = { id: "refreshToken", method: "GET", path: "/token", security: [["RefreshCookie"]] };
 
 /**
  * What {@link refreshToken} takes.
@@ -211,12 +191,7 @@ export function refreshToken(client: FlowBase, input?: RefreshTokenInput): Promi
 /**
  * Metadata of {@link requestPasswordReset}, for core.
  */
-export const requestPasswordResetOperation: OperationMeta = {
-  id: "requestPasswordReset",
-  method: "POST",
-  path: "/password-reset/request",
-  security: [],
-};
+export const requestPasswordResetOperation: OperationMeta = { id: "requestPasswordReset", method: "POST", path: "/password-reset/request", security: [] };
 
 /**
  * What {@link requestPasswordReset} takes.
@@ -235,22 +210,14 @@ export type RequestPasswordResetOutput = OperationOutput<operations["requestPass
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function requestPasswordReset(
-  client: FlowBase,
-  input: RequestPasswordResetInput,
-): Promise<RequestPasswordResetOutput> {
+export function requestPasswordReset(client: FlowBase, input: RequestPasswordResetInput): Promise<RequestPasswordResetOutput> {
   return callOperation(client, requestPasswordResetOperation, input);
 }
 
 /**
  * Metadata of {@link resetPassword}, for core.
  */
-export const resetPasswordOperation: OperationMeta = {
-  id: "resetPassword",
-  method: "POST",
-  path: "/password-reset",
-  security: [],
-};
+export const resetPasswordOperation: OperationMeta = { id: "resetPassword", method: "POST", path: "/password-reset", security: [] };
 
 /**
  * What {@link resetPassword} takes.
@@ -276,12 +243,7 @@ export function resetPassword(client: FlowBase, input: ResetPasswordInput): Prom
 /**
  * Metadata of {@link updateUserSettings}, for core.
  */
-export const updateUserSettingsOperation: OperationMeta = {
-  id: "updateUserSettings",
-  method: "POST",
-  path: "/settings/user",
-  security: [["BearerToken"]],
-};
+export const updateUserSettingsOperation: OperationMeta = { id: "updateUserSettings", method: "POST", path: "/settings/user", security: [["BearerToken"]] };
 
 /**
  * What {@link updateUserSettings} takes.
@@ -300,22 +262,14 @@ export type UpdateUserSettingsOutput = OperationOutput<operations["updateUserSet
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function updateUserSettings(
-  client: FlowBase,
-  input: UpdateUserSettingsInput,
-): Promise<UpdateUserSettingsOutput> {
+export function updateUserSettings(client: FlowBase, input: UpdateUserSettingsInput): Promise<UpdateUserSettingsOutput> {
   return callOperation(client, updateUserSettingsOperation, input);
 }
 
 /**
  * Metadata of {@link updatePassword}, for core.
  */
-export const updatePasswordOperation: OperationMeta = {
-  id: "updatePassword",
-  method: "POST",
-  path: "/settings/password",
-  security: [["BearerToken"]],
-};
+export const updatePasswordOperation: OperationMeta = { id: "updatePassword", method: "POST", path: "/settings/password", security: [["BearerToken"]] };
 
 /**
  * What {@link updatePassword} takes.
@@ -341,12 +295,7 @@ export function updatePassword(client: FlowBase, input: UpdatePasswordInput): Pr
 /**
  * Metadata of {@link updateSshKey}, for core.
  */
-export const updateSshKeyOperation: OperationMeta = {
-  id: "updateSshKey",
-  method: "POST",
-  path: "/settings/key",
-  security: [["BearerToken"]],
-};
+export const updateSshKeyOperation: OperationMeta = { id: "updateSshKey", method: "POST", path: "/settings/key", security: [["BearerToken"]] };
 
 /**
  * What {@link updateSshKey} takes.
@@ -561,7 +510,12 @@ export const searchDataOperation: OperationMeta = {
   params: [
     { name: "page", in: "query", type: "integer", minimum: 1 },
     { name: "count", in: "query", type: "integer", minimum: 1, maximum: 100 },
-    { name: "sort", in: "query", type: "string", enum: ["created", "-created", "filename", "-filename"] },
+    {
+      name: "sort",
+      in: "query",
+      type: "string",
+      enum: ["created", "-created", "filename", "-filename"],
+    },
     { name: "filename", in: "query", type: "string" },
     { name: "pattern", in: "query", type: "string" },
     { name: "owned", in: "query", type: "boolean" },
@@ -679,10 +633,7 @@ export type GetDataContentsOutput = OperationOutput<operations["getDataContents"
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getDataContents(
-  client: FlowBase,
-  input: GetDataContentsInput,
-): Promise<GetDataContentsOutput> {
+export function getDataContents(client: FlowBase, input: GetDataContentsInput): Promise<GetDataContentsOutput> {
   return callOperation(client, getDataContentsOperation, input);
 }
 
@@ -714,22 +665,14 @@ export type GetDataDownstreamOutput = OperationOutput<operations["getDataDownstr
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getDataDownstream(
-  client: FlowBase,
-  input: GetDataDownstreamInput,
-): Promise<GetDataDownstreamOutput> {
+export function getDataDownstream(client: FlowBase, input: GetDataDownstreamInput): Promise<GetDataDownstreamOutput> {
   return callOperation(client, getDataDownstreamOperation, input);
 }
 
 /**
  * Metadata of {@link importData}, for core.
  */
-export const importDataOperation: OperationMeta = {
-  id: "importData",
-  method: "POST",
-  path: "/data/import",
-  security: [["BearerToken"]],
-};
+export const importDataOperation: OperationMeta = { id: "importData", method: "POST", path: "/data/import", security: [["BearerToken"]] };
 
 /**
  * What {@link importData} takes.
@@ -855,12 +798,7 @@ export function deleteData(client: FlowBase, input: DeleteDataInput): Promise<De
 /**
  * Metadata of {@link deleteDataBatch}, for core.
  */
-export const deleteDataBatchOperation: OperationMeta = {
-  id: "deleteDataBatch",
-  method: "POST",
-  path: "/data/delete",
-  security: [["BearerToken"]],
-};
+export const deleteDataBatchOperation: OperationMeta = { id: "deleteDataBatch", method: "POST", path: "/data/delete", security: [["BearerToken"]] };
 
 /**
  * What {@link deleteDataBatch} takes.
@@ -879,22 +817,14 @@ export type DeleteDataBatchOutput = OperationOutput<operations["deleteDataBatch"
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function deleteDataBatch(
-  client: FlowBase,
-  input: DeleteDataBatchInput,
-): Promise<DeleteDataBatchOutput> {
+export function deleteDataBatch(client: FlowBase, input: DeleteDataBatchInput): Promise<DeleteDataBatchOutput> {
   return callOperation(client, deleteDataBatchOperation, input);
 }
 
 /**
  * Metadata of {@link listDataTypes}, for core.
  */
-export const listDataTypesOperation: OperationMeta = {
-  id: "listDataTypes",
-  method: "GET",
-  path: "/data/types",
-  security: [["BearerToken"], []],
-};
+export const listDataTypesOperation: OperationMeta = { id: "listDataTypes", method: "GET", path: "/data/types", security: [["BearerToken"], []] };
 
 /**
  * What {@link listDataTypes} takes.
@@ -948,22 +878,14 @@ export type ListAvailableDataTypesOutput = OperationOutput<operations["listAvail
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listAvailableDataTypes(
-  client: FlowBase,
-  input?: ListAvailableDataTypesInput,
-): Promise<ListAvailableDataTypesOutput> {
+export function listAvailableDataTypes(client: FlowBase, input?: ListAvailableDataTypesInput): Promise<ListAvailableDataTypesOutput> {
   return callOperation(client, listAvailableDataTypesOperation, input);
 }
 
 /**
  * Metadata of {@link createDataType}, for core.
  */
-export const createDataTypeOperation: OperationMeta = {
-  id: "createDataType",
-  method: "POST",
-  path: "/data/types/create",
-  security: [["BearerToken"]],
-};
+export const createDataTypeOperation: OperationMeta = { id: "createDataType", method: "POST", path: "/data/types/create", security: [["BearerToken"]] };
 
 /**
  * What {@link createDataType} takes.
@@ -1144,14 +1066,7 @@ export const listFilesetExecutionsOperation: OperationMeta = {
     { name: "page", in: "query", type: "integer", minimum: 1 },
     { name: "count", in: "query", type: "integer", minimum: 1, maximum: 100 },
   ],
-  pagination: {
-    style: "page",
-    items: "executions",
-    page: "page",
-    size: "count",
-    total: "count",
-    firstPage: 1,
-  },
+  pagination: { style: "page", items: "executions", page: "page", size: "count", total: "count", firstPage: 1 },
 };
 
 /**
@@ -1167,9 +1082,7 @@ export type ListFilesetExecutionsOutput = OperationOutput<operations["listFilese
 /**
  * One item of {@link listFilesetExecutions}'s pages.
  */
-export type ListFilesetExecutionsItem = NonNullable<
-  NonNullable<ListFilesetExecutionsOutput>["executions"]
->[number];
+export type ListFilesetExecutionsItem = NonNullable<NonNullable<ListFilesetExecutionsOutput>["executions"]>[number];
 
 /**
  * List executions that used a fileset
@@ -1181,10 +1094,7 @@ export type ListFilesetExecutionsItem = NonNullable<
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listFilesetExecutions(
-  client: FlowBase,
-  input: ListFilesetExecutionsInput,
-): Promise<ListFilesetExecutionsOutput> {
+export function listFilesetExecutions(client: FlowBase, input: ListFilesetExecutionsInput): Promise<ListFilesetExecutionsOutput> {
   return callOperation(client, listFilesetExecutionsOperation, input);
 }
 
@@ -1230,10 +1140,7 @@ export type UploadDataOutput = OperationOutput<operations["uploadData"]>;
 /**
  * What `client.upload("uploadData", …)` takes: {@link UploadDataInput} without the fields the upload engine fills.
  */
-export type UploadDataUploadInput = UploadInput<
-  UploadDataInput,
-  "blob" | "filename" | "expected_file_size" | "is_last" | "data"
->;
+export type UploadDataUploadInput = UploadInput<UploadDataInput, "blob" | "filename" | "expected_file_size" | "is_last" | "data">;
 
 /**
  * Upload a generic data file, one chunk per request
@@ -1269,7 +1176,12 @@ export const uploadSampleOperation: OperationMeta = {
     { name: "data", in: "body", type: "string", pattern: "^[0-9]+$" },
     { name: "sample_name", in: "body", type: "string", minLength: 1, pattern: "^[^ ]+$" },
     { name: "project", in: "body", type: "string", pattern: "^[0-9]+$" },
-    { name: "previous_data", in: "body", type: "array", items: { type: "string", pattern: "^[0-9]+$" } },
+    {
+      name: "previous_data",
+      in: "body",
+      type: "array",
+      items: { type: "string", pattern: "^[0-9]+$" },
+    },
   ],
   bodyType: "multipart",
   transfer: {
@@ -1299,10 +1211,7 @@ export type UploadSampleOutput = OperationOutput<operations["uploadSample"]>;
 /**
  * What `client.upload("uploadSample", …)` takes: {@link UploadSampleInput} without the fields the upload engine fills.
  */
-export type UploadSampleUploadInput = UploadInput<
-  UploadSampleInput,
-  "blob" | "filename" | "expected_file_size" | "is_last" | "data"
->;
+export type UploadSampleUploadInput = UploadInput<UploadSampleInput, "blob" | "filename" | "expected_file_size" | "is_last" | "data">;
 
 /**
  * Upload a demultiplexed sample's file, one chunk per request
@@ -1366,10 +1275,7 @@ export type UploadMultiplexedOutput = OperationOutput<operations["uploadMultiple
 /**
  * What `client.upload("uploadMultiplexed", …)` takes: {@link UploadMultiplexedInput} without the fields the upload engine fills.
  */
-export type UploadMultiplexedUploadInput = UploadInput<
-  UploadMultiplexedInput,
-  "blob" | "filename" | "expected_file_size" | "is_last" | "data"
->;
+export type UploadMultiplexedUploadInput = UploadInput<UploadMultiplexedInput, "blob" | "filename" | "expected_file_size" | "is_last" | "data">;
 
 /**
  * Upload a multiplexed reads file, one chunk per request
@@ -1383,10 +1289,7 @@ export type UploadMultiplexedUploadInput = UploadInput<
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function uploadMultiplexed(
-  client: FlowBase,
-  input: UploadMultiplexedInput,
-): Promise<UploadMultiplexedOutput> {
+export function uploadMultiplexed(client: FlowBase, input: UploadMultiplexedInput): Promise<UploadMultiplexedOutput> {
   return callOperation(client, uploadMultiplexedOperation, input);
 }
 
@@ -1432,10 +1335,7 @@ export type UploadAnnotationOutput = OperationOutput<operations["uploadAnnotatio
 /**
  * What `client.upload("uploadAnnotation", …)` takes: {@link UploadAnnotationInput} without the fields the upload engine fills.
  */
-export type UploadAnnotationUploadInput = UploadInput<
-  UploadAnnotationInput,
-  "blob" | "filename" | "expected_file_size" | "is_last" | "data"
->;
+export type UploadAnnotationUploadInput = UploadInput<UploadAnnotationInput, "blob" | "filename" | "expected_file_size" | "is_last" | "data">;
 
 /**
  * Upload an annotation sheet (.xlsx or .csv), one chunk per request
@@ -1449,10 +1349,7 @@ export type UploadAnnotationUploadInput = UploadInput<
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function uploadAnnotation(
-  client: FlowBase,
-  input: UploadAnnotationInput,
-): Promise<UploadAnnotationOutput> {
+export function uploadAnnotation(client: FlowBase, input: UploadAnnotationInput): Promise<UploadAnnotationOutput> {
   return callOperation(client, uploadAnnotationOperation, input);
 }
 
@@ -1466,7 +1363,14 @@ export const downloadDataOperation: OperationMeta = {
   security: [["BearerToken"], []],
   params: [
     { name: "dataId", in: "path", required: true, type: "string", pattern: "^[0-9]+$" },
-    { name: "filename", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "filename",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
     { name: "direct", in: "query", type: "string" },
     { name: "format", in: "query", type: "string" },
     { name: "Range", in: "header", type: "string" },
@@ -1534,10 +1438,7 @@ export type GetBulkDownloadStatusOutput = OperationOutput<operations["getBulkDow
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getBulkDownloadStatus(
-  client: FlowBase,
-  input?: GetBulkDownloadStatusInput,
-): Promise<GetBulkDownloadStatusOutput> {
+export function getBulkDownloadStatus(client: FlowBase, input?: GetBulkDownloadStatusInput): Promise<GetBulkDownloadStatusOutput> {
   return callOperation(client, getBulkDownloadStatusOperation, input);
 }
 
@@ -1574,10 +1475,7 @@ export type DownloadBulkArchiveOutput = ReadableStream<Uint8Array>;
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function downloadBulkArchive(
-  client: FlowBase,
-  input: DownloadBulkArchiveInput,
-): Promise<DownloadBulkArchiveOutput> {
+export function downloadBulkArchive(client: FlowBase, input: DownloadBulkArchiveInput): Promise<DownloadBulkArchiveOutput> {
   return callOperation(client, downloadBulkArchiveOperation, input);
 }
 
@@ -1591,7 +1489,14 @@ export const downloadExecutionResultsOperation: OperationMeta = {
   security: [["BearerToken"]],
   params: [
     { name: "executionId", in: "path", required: true, type: "string", pattern: "^[0-9]+$" },
-    { name: "filename", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "filename",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
     { name: "Range", in: "header", type: "string" },
     { name: "If-Range", in: "header", type: "string" },
   ],
@@ -1620,10 +1525,7 @@ export type DownloadExecutionResultsOutput = ReadableStream<Uint8Array>;
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function downloadExecutionResults(
-  client: FlowBase,
-  input: DownloadExecutionResultsInput,
-): Promise<DownloadExecutionResultsOutput> {
+export function downloadExecutionResults(client: FlowBase, input: DownloadExecutionResultsInput): Promise<DownloadExecutionResultsOutput> {
   return callOperation(client, downloadExecutionResultsOperation, input);
 }
 
@@ -1636,7 +1538,14 @@ export const getAnnotationTemplateOperation: OperationMeta = {
   path: "/annotation/{sampleType}",
   security: [["BearerToken"], []],
   params: [
-    { name: "sampleType", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "sampleType",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
   ],
   parseAs: "stream",
   transfer: { direction: "download" },
@@ -1663,10 +1572,7 @@ export type GetAnnotationTemplateOutput = ReadableStream<Uint8Array>;
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getAnnotationTemplate(
-  client: FlowBase,
-  input: GetAnnotationTemplateInput,
-): Promise<GetAnnotationTemplateOutput> {
+export function getAnnotationTemplate(client: FlowBase, input: GetAnnotationTemplateInput): Promise<GetAnnotationTemplateOutput> {
   return callOperation(client, getAnnotationTemplateOperation, input);
 }
 
@@ -1708,12 +1614,7 @@ export function quickSearch(client: FlowBase, input: QuickSearchInput): Promise<
 /**
  * Metadata of {@link getSearchInfo}, for core.
  */
-export const getSearchInfoOperation: OperationMeta = {
-  id: "getSearchInfo",
-  method: "GET",
-  path: "/search/info",
-  security: [["BearerToken"], []],
-};
+export const getSearchInfoOperation: OperationMeta = { id: "getSearchInfo", method: "GET", path: "/search/info", security: [["BearerToken"], []] };
 
 /**
  * What {@link getSearchInfo} takes.
@@ -1739,12 +1640,7 @@ export function getSearchInfo(client: FlowBase, input?: GetSearchInfoInput): Pro
 /**
  * Metadata of {@link listPipelines}, for core.
  */
-export const listPipelinesOperation: OperationMeta = {
-  id: "listPipelines",
-  method: "GET",
-  path: "/pipelines",
-  security: [["BearerToken"], []],
-};
+export const listPipelinesOperation: OperationMeta = { id: "listPipelines", method: "GET", path: "/pipelines", security: [["BearerToken"], []] };
 
 /**
  * What {@link listPipelines} takes.
@@ -1836,10 +1732,7 @@ export type GetPipelineVersionOutput = OperationOutput<operations["getPipelineVe
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getPipelineVersion(
-  client: FlowBase,
-  input: GetPipelineVersionInput,
-): Promise<GetPipelineVersionOutput> {
+export function getPipelineVersion(client: FlowBase, input: GetPipelineVersionInput): Promise<GetPipelineVersionOutput> {
   return callOperation(client, getPipelineVersionOperation, input);
 }
 
@@ -1911,14 +1804,7 @@ export const searchExecutionsOperation: OperationMeta = {
     { name: "return_data", in: "query", type: "boolean" },
     { name: "return_inputs", in: "query", type: "boolean" },
   ],
-  pagination: {
-    style: "page",
-    items: "executions",
-    page: "page",
-    size: "count",
-    total: "count",
-    firstPage: 1,
-  },
+  pagination: { style: "page", items: "executions", page: "page", size: "count", total: "count", firstPage: 1 },
 };
 
 /**
@@ -1944,10 +1830,7 @@ export type SearchExecutionsItem = NonNullable<NonNullable<SearchExecutionsOutpu
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function searchExecutions(
-  client: FlowBase,
-  input?: SearchExecutionsInput,
-): Promise<SearchExecutionsOutput> {
+export function searchExecutions(client: FlowBase, input?: SearchExecutionsInput): Promise<SearchExecutionsOutput> {
   return callOperation(client, searchExecutionsOperation, input);
 }
 
@@ -1965,14 +1848,7 @@ export const listOwnedExecutionsOperation: OperationMeta = {
     { name: "status", in: "query", type: "string" },
     { name: "pipeline", in: "query", type: "string", pattern: "^[0-9]+$" },
   ],
-  pagination: {
-    style: "page",
-    items: "executions",
-    page: "page",
-    size: "count",
-    total: "count",
-    firstPage: 1,
-  },
+  pagination: { style: "page", items: "executions", page: "page", size: "count", total: "count", firstPage: 1 },
 };
 
 /**
@@ -1988,9 +1864,7 @@ export type ListOwnedExecutionsOutput = OperationOutput<operations["listOwnedExe
 /**
  * One item of {@link listOwnedExecutions}'s pages.
  */
-export type ListOwnedExecutionsItem = NonNullable<
-  NonNullable<ListOwnedExecutionsOutput>["executions"]
->[number];
+export type ListOwnedExecutionsItem = NonNullable<NonNullable<ListOwnedExecutionsOutput>["executions"]>[number];
 
 /**
  * List the caller's executions
@@ -2002,10 +1876,7 @@ export type ListOwnedExecutionsItem = NonNullable<
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listOwnedExecutions(
-  client: FlowBase,
-  input?: ListOwnedExecutionsInput,
-): Promise<ListOwnedExecutionsOutput> {
+export function listOwnedExecutions(client: FlowBase, input?: ListOwnedExecutionsInput): Promise<ListOwnedExecutionsOutput> {
   return callOperation(client, listOwnedExecutionsOperation, input);
 }
 
@@ -2021,14 +1892,7 @@ export const listSharedExecutionsOperation: OperationMeta = {
     { name: "page", in: "query", type: "integer", minimum: 1 },
     { name: "count", in: "query", type: "integer", minimum: 1, maximum: 100 },
   ],
-  pagination: {
-    style: "page",
-    items: "executions",
-    page: "page",
-    size: "count",
-    total: "count",
-    firstPage: 1,
-  },
+  pagination: { style: "page", items: "executions", page: "page", size: "count", total: "count", firstPage: 1 },
 };
 
 /**
@@ -2044,9 +1908,7 @@ export type ListSharedExecutionsOutput = OperationOutput<operations["listSharedE
 /**
  * One item of {@link listSharedExecutions}'s pages.
  */
-export type ListSharedExecutionsItem = NonNullable<
-  NonNullable<ListSharedExecutionsOutput>["executions"]
->[number];
+export type ListSharedExecutionsItem = NonNullable<NonNullable<ListSharedExecutionsOutput>["executions"]>[number];
 
 /**
  * List executions shared with the caller
@@ -2056,10 +1918,7 @@ export type ListSharedExecutionsItem = NonNullable<
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listSharedExecutions(
-  client: FlowBase,
-  input?: ListSharedExecutionsInput,
-): Promise<ListSharedExecutionsOutput> {
+export function listSharedExecutions(client: FlowBase, input?: ListSharedExecutionsInput): Promise<ListSharedExecutionsOutput> {
   return callOperation(client, listSharedExecutionsOperation, input);
 }
 
@@ -2141,10 +2000,7 @@ export type CancelExecutionOutput = OperationOutput<operations["cancelExecution"
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function cancelExecution(
-  client: FlowBase,
-  input: CancelExecutionInput,
-): Promise<CancelExecutionOutput> {
+export function cancelExecution(client: FlowBase, input: CancelExecutionInput): Promise<CancelExecutionOutput> {
   return callOperation(client, cancelExecutionOperation, input);
 }
 
@@ -2212,10 +2068,7 @@ export type TransferExecutionOutput = OperationOutput<operations["transferExecut
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function transferExecution(
-  client: FlowBase,
-  input: TransferExecutionInput,
-): Promise<TransferExecutionOutput> {
+export function transferExecution(client: FlowBase, input: TransferExecutionInput): Promise<TransferExecutionOutput> {
   return callOperation(client, transferExecutionOperation, input);
 }
 
@@ -2247,10 +2100,7 @@ export type DeleteExecutionOutput = OperationOutput<operations["deleteExecution"
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function deleteExecution(
-  client: FlowBase,
-  input: DeleteExecutionInput,
-): Promise<DeleteExecutionOutput> {
+export function deleteExecution(client: FlowBase, input: DeleteExecutionInput): Promise<DeleteExecutionOutput> {
   return callOperation(client, deleteExecutionOperation, input);
 }
 
@@ -2281,22 +2131,14 @@ export type DeleteExecutionsBatchOutput = OperationOutput<operations["deleteExec
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function deleteExecutionsBatch(
-  client: FlowBase,
-  input: DeleteExecutionsBatchInput,
-): Promise<DeleteExecutionsBatchOutput> {
+export function deleteExecutionsBatch(client: FlowBase, input: DeleteExecutionsBatchInput): Promise<DeleteExecutionsBatchOutput> {
   return callOperation(client, deleteExecutionsBatchOperation, input);
 }
 
 /**
  * Metadata of {@link getQueueStatus}, for core.
  */
-export const getQueueStatusOperation: OperationMeta = {
-  id: "getQueueStatus",
-  method: "GET",
-  path: "/queue",
-  security: [["BearerToken"]],
-};
+export const getQueueStatusOperation: OperationMeta = { id: "getQueueStatus", method: "GET", path: "/queue", security: [["BearerToken"]] };
 
 /**
  * What {@link getQueueStatus} takes.
@@ -2361,10 +2203,7 @@ export type ListOwnedSamplesItem = NonNullable<NonNullable<ListOwnedSamplesOutpu
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listOwnedSamples(
-  client: FlowBase,
-  input?: ListOwnedSamplesInput,
-): Promise<ListOwnedSamplesOutput> {
+export function listOwnedSamples(client: FlowBase, input?: ListOwnedSamplesInput): Promise<ListOwnedSamplesOutput> {
   return callOperation(client, listOwnedSamplesOperation, input);
 }
 
@@ -2406,10 +2245,7 @@ export type ListSharedSamplesItem = NonNullable<NonNullable<ListSharedSamplesOut
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listSharedSamples(
-  client: FlowBase,
-  input?: ListSharedSamplesInput,
-): Promise<ListSharedSamplesOutput> {
+export function listSharedSamples(client: FlowBase, input?: ListSharedSamplesInput): Promise<ListSharedSamplesOutput> {
   return callOperation(client, listSharedSamplesOperation, input);
 }
 
@@ -2566,14 +2402,7 @@ export const listSampleExecutionsOperation: OperationMeta = {
     { name: "count", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "filter", in: "query", type: "string" },
   ],
-  pagination: {
-    style: "page",
-    items: "executions",
-    page: "page",
-    size: "count",
-    total: "count",
-    firstPage: 1,
-  },
+  pagination: { style: "page", items: "executions", page: "page", size: "count", total: "count", firstPage: 1 },
 };
 
 /**
@@ -2589,9 +2418,7 @@ export type ListSampleExecutionsOutput = OperationOutput<operations["listSampleE
 /**
  * One item of {@link listSampleExecutions}'s pages.
  */
-export type ListSampleExecutionsItem = NonNullable<
-  NonNullable<ListSampleExecutionsOutput>["executions"]
->[number];
+export type ListSampleExecutionsItem = NonNullable<NonNullable<ListSampleExecutionsOutput>["executions"]>[number];
 
 /**
  * List the executions a sample appears in
@@ -2603,10 +2430,7 @@ export type ListSampleExecutionsItem = NonNullable<
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listSampleExecutions(
-  client: FlowBase,
-  input: ListSampleExecutionsInput,
-): Promise<ListSampleExecutionsOutput> {
+export function listSampleExecutions(client: FlowBase, input: ListSampleExecutionsInput): Promise<ListSampleExecutionsOutput> {
   return callOperation(client, listSampleExecutionsOperation, input);
 }
 
@@ -2713,12 +2537,7 @@ export function deleteSample(client: FlowBase, input: DeleteSampleInput): Promis
 /**
  * Metadata of {@link deleteSamplesBatch}, for core.
  */
-export const deleteSamplesBatchOperation: OperationMeta = {
-  id: "deleteSamplesBatch",
-  method: "POST",
-  path: "/samples/delete",
-  security: [["BearerToken"]],
-};
+export const deleteSamplesBatchOperation: OperationMeta = { id: "deleteSamplesBatch", method: "POST", path: "/samples/delete", security: [["BearerToken"]] };
 
 /**
  * What {@link deleteSamplesBatch} takes.
@@ -2737,10 +2556,7 @@ export type DeleteSamplesBatchOutput = OperationOutput<operations["deleteSamples
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function deleteSamplesBatch(
-  client: FlowBase,
-  input: DeleteSamplesBatchInput,
-): Promise<DeleteSamplesBatchOutput> {
+export function deleteSamplesBatch(client: FlowBase, input: DeleteSamplesBatchInput): Promise<DeleteSamplesBatchOutput> {
   return callOperation(client, deleteSamplesBatchOperation, input);
 }
 
@@ -2771,10 +2587,7 @@ export type ListSampleSourcesOutput = OperationOutput<operations["listSampleSour
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listSampleSources(
-  client: FlowBase,
-  input?: ListSampleSourcesInput,
-): Promise<ListSampleSourcesOutput> {
+export function listSampleSources(client: FlowBase, input?: ListSampleSourcesInput): Promise<ListSampleSourcesOutput> {
   return callOperation(client, listSampleSourcesOperation, input);
 }
 
@@ -2805,22 +2618,14 @@ export type ListPurificationTargetsOutput = OperationOutput<operations["listPuri
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listPurificationTargets(
-  client: FlowBase,
-  input?: ListPurificationTargetsInput,
-): Promise<ListPurificationTargetsOutput> {
+export function listPurificationTargets(client: FlowBase, input?: ListPurificationTargetsInput): Promise<ListPurificationTargetsOutput> {
   return callOperation(client, listPurificationTargetsOperation, input);
 }
 
 /**
  * Metadata of {@link listSampleTypes}, for core.
  */
-export const listSampleTypesOperation: OperationMeta = {
-  id: "listSampleTypes",
-  method: "GET",
-  path: "/samples/types",
-  security: [["BearerToken"], []],
-};
+export const listSampleTypesOperation: OperationMeta = { id: "listSampleTypes", method: "GET", path: "/samples/types", security: [["BearerToken"], []] };
 
 /**
  * What {@link listSampleTypes} takes.
@@ -2841,10 +2646,7 @@ export type ListSampleTypesOutput = OperationOutput<operations["listSampleTypes"
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listSampleTypes(
-  client: FlowBase,
-  input?: ListSampleTypesInput,
-): Promise<ListSampleTypesOutput> {
+export function listSampleTypes(client: FlowBase, input?: ListSampleTypesInput): Promise<ListSampleTypesOutput> {
   return callOperation(client, listSampleTypesOperation, input);
 }
 
@@ -2877,10 +2679,7 @@ export type CreateSampleTypeOutput = OperationOutput<operations["createSampleTyp
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function createSampleType(
-  client: FlowBase,
-  input: CreateSampleTypeInput,
-): Promise<CreateSampleTypeOutput> {
+export function createSampleType(client: FlowBase, input: CreateSampleTypeInput): Promise<CreateSampleTypeOutput> {
   return callOperation(client, createSampleTypeOperation, input);
 }
 
@@ -2944,10 +2743,7 @@ export type DeleteSampleTypeOutput = OperationOutput<operations["deleteSampleTyp
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function deleteSampleType(
-  client: FlowBase,
-  input: DeleteSampleTypeInput,
-): Promise<DeleteSampleTypeOutput> {
+export function deleteSampleType(client: FlowBase, input: DeleteSampleTypeInput): Promise<DeleteSampleTypeOutput> {
   return callOperation(client, deleteSampleTypeOperation, input);
 }
 
@@ -2980,10 +2776,7 @@ export type ListSampleMetadataAttributesOutput = OperationOutput<operations["lis
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listSampleMetadataAttributes(
-  client: FlowBase,
-  input?: ListSampleMetadataAttributesInput,
-): Promise<ListSampleMetadataAttributesOutput> {
+export function listSampleMetadataAttributes(client: FlowBase, input?: ListSampleMetadataAttributesInput): Promise<ListSampleMetadataAttributesOutput> {
   return callOperation(client, listSampleMetadataAttributesOperation, input);
 }
 
@@ -2996,7 +2789,14 @@ export const listMetadataOptionsOperation: OperationMeta = {
   path: "/samples/metadata/{identifier}/options",
   security: [["BearerToken"], []],
   params: [
-    { name: "identifier", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "identifier",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
     { name: "validated", in: "query", type: "string" },
     { name: "value", in: "query", type: "string" },
   ],
@@ -3022,22 +2822,14 @@ export type ListMetadataOptionsOutput = OperationOutput<operations["listMetadata
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listMetadataOptions(
-  client: FlowBase,
-  input: ListMetadataOptionsInput,
-): Promise<ListMetadataOptionsOutput> {
+export function listMetadataOptions(client: FlowBase, input: ListMetadataOptionsInput): Promise<ListMetadataOptionsOutput> {
   return callOperation(client, listMetadataOptionsOperation, input);
 }
 
 /**
  * Metadata of {@link listOrganisms}, for core.
  */
-export const listOrganismsOperation: OperationMeta = {
-  id: "listOrganisms",
-  method: "GET",
-  path: "/organisms",
-  security: [["BearerToken"], []],
-};
+export const listOrganismsOperation: OperationMeta = { id: "listOrganisms", method: "GET", path: "/organisms", security: [["BearerToken"], []] };
 
 /**
  * What {@link listOrganisms} takes.
@@ -3069,7 +2861,14 @@ export const getOrganismOperation: OperationMeta = {
   path: "/organisms/{organismId}",
   security: [["BearerToken"], []],
   params: [
-    { name: "organismId", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "organismId",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
   ],
 };
 
@@ -3175,10 +2974,7 @@ export type ListOwnedProjectsItem = NonNullable<NonNullable<ListOwnedProjectsOut
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listOwnedProjects(
-  client: FlowBase,
-  input?: ListOwnedProjectsInput,
-): Promise<ListOwnedProjectsOutput> {
+export function listOwnedProjects(client: FlowBase, input?: ListOwnedProjectsInput): Promise<ListOwnedProjectsOutput> {
   return callOperation(client, listOwnedProjectsOperation, input);
 }
 
@@ -3220,10 +3016,7 @@ export type ListSharedProjectsItem = NonNullable<NonNullable<ListSharedProjectsO
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listSharedProjects(
-  client: FlowBase,
-  input?: ListSharedProjectsInput,
-): Promise<ListSharedProjectsOutput> {
+export function listSharedProjects(client: FlowBase, input?: ListSharedProjectsInput): Promise<ListSharedProjectsOutput> {
   return callOperation(client, listSharedProjectsOperation, input);
 }
 
@@ -3269,10 +3062,7 @@ export type ListPublicProjectsItem = NonNullable<NonNullable<ListPublicProjectsO
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listPublicProjects(
-  client: FlowBase,
-  input?: ListPublicProjectsInput,
-): Promise<ListPublicProjectsOutput> {
+export function listPublicProjects(client: FlowBase, input?: ListPublicProjectsInput): Promise<ListPublicProjectsOutput> {
   return callOperation(client, listPublicProjectsOperation, input);
 }
 
@@ -3329,12 +3119,7 @@ export function searchProjects(client: FlowBase, input?: SearchProjectsInput): P
 /**
  * Metadata of {@link createProject}, for core.
  */
-export const createProjectOperation: OperationMeta = {
-  id: "createProject",
-  method: "POST",
-  path: "/projects/new",
-  security: [["BearerToken"]],
-};
+export const createProjectOperation: OperationMeta = { id: "createProject", method: "POST", path: "/projects/new", security: [["BearerToken"]] };
 
 /**
  * What {@link createProject} takes.
@@ -3431,10 +3216,7 @@ export type ListProjectSamplesItem = NonNullable<NonNullable<ListProjectSamplesO
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listProjectSamples(
-  client: FlowBase,
-  input: ListProjectSamplesInput,
-): Promise<ListProjectSamplesOutput> {
+export function listProjectSamples(client: FlowBase, input: ListProjectSamplesInput): Promise<ListProjectSamplesOutput> {
   return callOperation(client, listProjectSamplesOperation, input);
 }
 
@@ -3452,14 +3234,7 @@ export const listProjectExecutionsOperation: OperationMeta = {
     { name: "count", in: "query", type: "integer", minimum: 1, maximum: 100 },
     { name: "filter", in: "query", type: "string" },
   ],
-  pagination: {
-    style: "page",
-    items: "executions",
-    page: "page",
-    size: "count",
-    total: "count",
-    firstPage: 1,
-  },
+  pagination: { style: "page", items: "executions", page: "page", size: "count", total: "count", firstPage: 1 },
 };
 
 /**
@@ -3475,9 +3250,7 @@ export type ListProjectExecutionsOutput = OperationOutput<operations["listProjec
 /**
  * One item of {@link listProjectExecutions}'s pages.
  */
-export type ListProjectExecutionsItem = NonNullable<
-  NonNullable<ListProjectExecutionsOutput>["executions"]
->[number];
+export type ListProjectExecutionsItem = NonNullable<NonNullable<ListProjectExecutionsOutput>["executions"]>[number];
 
 /**
  * List a project's executions
@@ -3487,10 +3260,7 @@ export type ListProjectExecutionsItem = NonNullable<
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listProjectExecutions(
-  client: FlowBase,
-  input: ListProjectExecutionsInput,
-): Promise<ListProjectExecutionsOutput> {
+export function listProjectExecutions(client: FlowBase, input: ListProjectExecutionsInput): Promise<ListProjectExecutionsOutput> {
   return callOperation(client, listProjectExecutionsOperation, input);
 }
 
@@ -3535,10 +3305,7 @@ export type ListProjectDataItem = NonNullable<NonNullable<ListProjectDataOutput>
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listProjectData(
-  client: FlowBase,
-  input: ListProjectDataInput,
-): Promise<ListProjectDataOutput> {
+export function listProjectData(client: FlowBase, input: ListProjectDataInput): Promise<ListProjectDataOutput> {
   return callOperation(client, listProjectDataOperation, input);
 }
 
@@ -3573,10 +3340,7 @@ export type UpdateProjectMetadataOutput = OperationOutput<operations["updateProj
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function updateProjectMetadata(
-  client: FlowBase,
-  input: UpdateProjectMetadataInput,
-): Promise<UpdateProjectMetadataOutput> {
+export function updateProjectMetadata(client: FlowBase, input: UpdateProjectMetadataInput): Promise<UpdateProjectMetadataOutput> {
   return callOperation(client, updateProjectMetadataOperation, input);
 }
 
@@ -3644,10 +3408,7 @@ export type TransferProjectOutput = OperationOutput<operations["transferProject"
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function transferProject(
-  client: FlowBase,
-  input: TransferProjectInput,
-): Promise<TransferProjectOutput> {
+export function transferProject(client: FlowBase, input: TransferProjectInput): Promise<TransferProjectOutput> {
   return callOperation(client, transferProjectOperation, input);
 }
 
@@ -3686,12 +3447,7 @@ export function deleteProject(client: FlowBase, input: DeleteProjectInput): Prom
 /**
  * Metadata of {@link getUsageAnalytics}, for core.
  */
-export const getUsageAnalyticsOperation: OperationMeta = {
-  id: "getUsageAnalytics",
-  method: "GET",
-  path: "/analytics",
-  security: [["BearerToken"]],
-};
+export const getUsageAnalyticsOperation: OperationMeta = { id: "getUsageAnalytics", method: "GET", path: "/analytics", security: [["BearerToken"]] };
 
 /**
  * What {@link getUsageAnalytics} takes.
@@ -3710,22 +3466,14 @@ export type GetUsageAnalyticsOutput = OperationOutput<operations["getUsageAnalyt
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getUsageAnalytics(
-  client: FlowBase,
-  input?: GetUsageAnalyticsInput,
-): Promise<GetUsageAnalyticsOutput> {
+export function getUsageAnalytics(client: FlowBase, input?: GetUsageAnalyticsInput): Promise<GetUsageAnalyticsOutput> {
   return callOperation(client, getUsageAnalyticsOperation, input);
 }
 
 /**
  * Metadata of {@link getDailyActiveUsers}, for core.
  */
-export const getDailyActiveUsersOperation: OperationMeta = {
-  id: "getDailyActiveUsers",
-  method: "GET",
-  path: "/dau",
-  security: [["BearerToken"]],
-};
+export const getDailyActiveUsersOperation: OperationMeta = { id: "getDailyActiveUsers", method: "GET", path: "/dau", security: [["BearerToken"]] };
 
 /**
  * What {@link getDailyActiveUsers} takes.
@@ -3744,23 +3492,14 @@ export type GetDailyActiveUsersOutput = OperationOutput<operations["getDailyActi
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getDailyActiveUsers(
-  client: FlowBase,
-  input?: GetDailyActiveUsersInput,
-): Promise<GetDailyActiveUsersOutput> {
+export function getDailyActiveUsers(client: FlowBase, input?: GetDailyActiveUsersInput): Promise<GetDailyActiveUsersOutput> {
   return callOperation(client, getDailyActiveUsersOperation, input);
 }
 
 /**
  * Metadata of {@link ping}, for core.
  */
-export const pingOperation: OperationMeta = {
-  id: "ping",
-  method: "GET",
-  path: "/ping",
-  security: [],
-  parseAs: "text",
-};
+export const pingOperation: OperationMeta = { id: "ping", method: "GET", path: "/ping", security: [], parseAs: "text" };
 
 /**
  * What {@link ping} takes.
@@ -3786,12 +3525,7 @@ export function ping(client: FlowBase, input?: PingInput): Promise<PingOutput> {
 /**
  * Metadata of {@link getHealth}, for core.
  */
-export const getHealthOperation: OperationMeta = {
-  id: "getHealth",
-  method: "GET",
-  path: "/health",
-  security: [],
-};
+export const getHealthOperation: OperationMeta = { id: "getHealth", method: "GET", path: "/health", security: [] };
 
 /**
  * What {@link getHealth} takes.
@@ -3855,10 +3589,7 @@ export type ListPekaEntitiesItem = NonNullable<NonNullable<ListPekaEntitiesOutpu
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function listPekaEntities(
-  client: FlowBase,
-  input?: ListPekaEntitiesInput,
-): Promise<ListPekaEntitiesOutput> {
+export function listPekaEntities(client: FlowBase, input?: ListPekaEntitiesInput): Promise<ListPekaEntitiesOutput> {
   return callOperation(client, listPekaEntitiesOperation, input);
 }
 
@@ -3965,10 +3696,7 @@ export type GetPekaMotifLinesOutput = OperationOutput<operations["getPekaMotifLi
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getPekaMotifLines(
-  client: FlowBase,
-  input?: GetPekaMotifLinesInput,
-): Promise<GetPekaMotifLinesOutput> {
+export function getPekaMotifLines(client: FlowBase, input?: GetPekaMotifLinesInput): Promise<GetPekaMotifLinesOutput> {
   return callOperation(client, getPekaMotifLinesOperation, input);
 }
 
@@ -4007,61 +3735,25 @@ export interface FlowOperations {
   deleteDataType: { input: DeleteDataTypeInput; output: DeleteDataTypeOutput };
   searchFilesets: { input: SearchFilesetsInput; output: SearchFilesetsOutput; item: SearchFilesetsItem };
   getFileset: { input: GetFilesetInput; output: GetFilesetOutput };
-  listFilesetExecutions: {
-    input: ListFilesetExecutionsInput;
-    output: ListFilesetExecutionsOutput;
-    item: ListFilesetExecutionsItem;
-  };
+  listFilesetExecutions: { input: ListFilesetExecutionsInput; output: ListFilesetExecutionsOutput; item: ListFilesetExecutionsItem };
   uploadData: { input: UploadDataInput; output: UploadDataOutput; uploadInput: UploadDataUploadInput };
-  uploadSample: {
-    input: UploadSampleInput;
-    output: UploadSampleOutput;
-    uploadInput: UploadSampleUploadInput;
-  };
-  uploadMultiplexed: {
-    input: UploadMultiplexedInput;
-    output: UploadMultiplexedOutput;
-    uploadInput: UploadMultiplexedUploadInput;
-  };
-  uploadAnnotation: {
-    input: UploadAnnotationInput;
-    output: UploadAnnotationOutput;
-    uploadInput: UploadAnnotationUploadInput;
-  };
+  uploadSample: { input: UploadSampleInput; output: UploadSampleOutput; uploadInput: UploadSampleUploadInput };
+  uploadMultiplexed: { input: UploadMultiplexedInput; output: UploadMultiplexedOutput; uploadInput: UploadMultiplexedUploadInput };
+  uploadAnnotation: { input: UploadAnnotationInput; output: UploadAnnotationOutput; uploadInput: UploadAnnotationUploadInput };
   downloadData: { input: DownloadDataInput; output: DownloadDataOutput; download: true };
   getBulkDownloadStatus: { input: GetBulkDownloadStatusInput; output: GetBulkDownloadStatusOutput };
   downloadBulkArchive: { input: DownloadBulkArchiveInput; output: DownloadBulkArchiveOutput; download: true };
-  downloadExecutionResults: {
-    input: DownloadExecutionResultsInput;
-    output: DownloadExecutionResultsOutput;
-    download: true;
-  };
-  getAnnotationTemplate: {
-    input: GetAnnotationTemplateInput;
-    output: GetAnnotationTemplateOutput;
-    download: true;
-  };
+  downloadExecutionResults: { input: DownloadExecutionResultsInput; output: DownloadExecutionResultsOutput; download: true };
+  getAnnotationTemplate: { input: GetAnnotationTemplateInput; output: GetAnnotationTemplateOutput; download: true };
   quickSearch: { input: QuickSearchInput; output: QuickSearchOutput };
   getSearchInfo: { input: GetSearchInfoInput; output: GetSearchInfoOutput };
   listPipelines: { input: ListPipelinesInput; output: ListPipelinesOutput };
   getPipeline: { input: GetPipelineInput; output: GetPipelineOutput };
   getPipelineVersion: { input: GetPipelineVersionInput; output: GetPipelineVersionOutput };
   runPipeline: { input: RunPipelineInput; output: RunPipelineOutput };
-  searchExecutions: {
-    input: SearchExecutionsInput;
-    output: SearchExecutionsOutput;
-    item: SearchExecutionsItem;
-  };
-  listOwnedExecutions: {
-    input: ListOwnedExecutionsInput;
-    output: ListOwnedExecutionsOutput;
-    item: ListOwnedExecutionsItem;
-  };
-  listSharedExecutions: {
-    input: ListSharedExecutionsInput;
-    output: ListSharedExecutionsOutput;
-    item: ListSharedExecutionsItem;
-  };
+  searchExecutions: { input: SearchExecutionsInput; output: SearchExecutionsOutput; item: SearchExecutionsItem };
+  listOwnedExecutions: { input: ListOwnedExecutionsInput; output: ListOwnedExecutionsOutput; item: ListOwnedExecutionsItem };
+  listSharedExecutions: { input: ListSharedExecutionsInput; output: ListSharedExecutionsOutput; item: ListSharedExecutionsItem };
   getExecution: { input: GetExecutionInput; output: GetExecutionOutput; waiter: true };
   cancelExecution: { input: CancelExecutionInput; output: CancelExecutionOutput };
   shareExecution: { input: ShareExecutionInput; output: ShareExecutionOutput };
@@ -4069,24 +3761,12 @@ export interface FlowOperations {
   deleteExecution: { input: DeleteExecutionInput; output: DeleteExecutionOutput };
   deleteExecutionsBatch: { input: DeleteExecutionsBatchInput; output: DeleteExecutionsBatchOutput };
   getQueueStatus: { input: GetQueueStatusInput; output: GetQueueStatusOutput };
-  listOwnedSamples: {
-    input: ListOwnedSamplesInput;
-    output: ListOwnedSamplesOutput;
-    item: ListOwnedSamplesItem;
-  };
-  listSharedSamples: {
-    input: ListSharedSamplesInput;
-    output: ListSharedSamplesOutput;
-    item: ListSharedSamplesItem;
-  };
+  listOwnedSamples: { input: ListOwnedSamplesInput; output: ListOwnedSamplesOutput; item: ListOwnedSamplesItem };
+  listSharedSamples: { input: ListSharedSamplesInput; output: ListSharedSamplesOutput; item: ListSharedSamplesItem };
   searchSamples: { input: SearchSamplesInput; output: SearchSamplesOutput; item: SearchSamplesItem };
   getSample: { input: GetSampleInput; output: GetSampleOutput };
   listSampleData: { input: ListSampleDataInput; output: ListSampleDataOutput; item: ListSampleDataItem };
-  listSampleExecutions: {
-    input: ListSampleExecutionsInput;
-    output: ListSampleExecutionsOutput;
-    item: ListSampleExecutionsItem;
-  };
+  listSampleExecutions: { input: ListSampleExecutionsInput; output: ListSampleExecutionsOutput; item: ListSampleExecutionsItem };
   shareSample: { input: ShareSampleInput; output: ShareSampleOutput };
   transferSample: { input: TransferSampleInput; output: TransferSampleOutput };
   deleteSample: { input: DeleteSampleInput; output: DeleteSampleOutput };
@@ -4097,42 +3777,19 @@ export interface FlowOperations {
   createSampleType: { input: CreateSampleTypeInput; output: CreateSampleTypeOutput };
   editSampleType: { input: EditSampleTypeInput; output: EditSampleTypeOutput };
   deleteSampleType: { input: DeleteSampleTypeInput; output: DeleteSampleTypeOutput };
-  listSampleMetadataAttributes: {
-    input: ListSampleMetadataAttributesInput;
-    output: ListSampleMetadataAttributesOutput;
-  };
+  listSampleMetadataAttributes: { input: ListSampleMetadataAttributesInput; output: ListSampleMetadataAttributesOutput };
   listMetadataOptions: { input: ListMetadataOptionsInput; output: ListMetadataOptionsOutput };
   listOrganisms: { input: ListOrganismsInput; output: ListOrganismsOutput };
   getOrganism: { input: GetOrganismInput; output: GetOrganismOutput };
   listProjects: { input: ListProjectsInput; output: ListProjectsOutput; item: ListProjectsItem };
-  listOwnedProjects: {
-    input: ListOwnedProjectsInput;
-    output: ListOwnedProjectsOutput;
-    item: ListOwnedProjectsItem;
-  };
-  listSharedProjects: {
-    input: ListSharedProjectsInput;
-    output: ListSharedProjectsOutput;
-    item: ListSharedProjectsItem;
-  };
-  listPublicProjects: {
-    input: ListPublicProjectsInput;
-    output: ListPublicProjectsOutput;
-    item: ListPublicProjectsItem;
-  };
+  listOwnedProjects: { input: ListOwnedProjectsInput; output: ListOwnedProjectsOutput; item: ListOwnedProjectsItem };
+  listSharedProjects: { input: ListSharedProjectsInput; output: ListSharedProjectsOutput; item: ListSharedProjectsItem };
+  listPublicProjects: { input: ListPublicProjectsInput; output: ListPublicProjectsOutput; item: ListPublicProjectsItem };
   searchProjects: { input: SearchProjectsInput; output: SearchProjectsOutput; item: SearchProjectsItem };
   createProject: { input: CreateProjectInput; output: CreateProjectOutput };
   getProject: { input: GetProjectInput; output: GetProjectOutput };
-  listProjectSamples: {
-    input: ListProjectSamplesInput;
-    output: ListProjectSamplesOutput;
-    item: ListProjectSamplesItem;
-  };
-  listProjectExecutions: {
-    input: ListProjectExecutionsInput;
-    output: ListProjectExecutionsOutput;
-    item: ListProjectExecutionsItem;
-  };
+  listProjectSamples: { input: ListProjectSamplesInput; output: ListProjectSamplesOutput; item: ListProjectSamplesItem };
+  listProjectExecutions: { input: ListProjectExecutionsInput; output: ListProjectExecutionsOutput; item: ListProjectExecutionsItem };
   listProjectData: { input: ListProjectDataInput; output: ListProjectDataOutput; item: ListProjectDataItem };
   updateProjectMetadata: { input: UpdateProjectMetadataInput; output: UpdateProjectMetadataOutput };
   shareProject: { input: ShareProjectInput; output: ShareProjectOutput };
@@ -4142,11 +3799,7 @@ export interface FlowOperations {
   getDailyActiveUsers: { input: GetDailyActiveUsersInput; output: GetDailyActiveUsersOutput };
   ping: { input: PingInput; output: PingOutput };
   getHealth: { input: GetHealthInput; output: GetHealthOutput };
-  listPekaEntities: {
-    input: ListPekaEntitiesInput;
-    output: ListPekaEntitiesOutput;
-    item: ListPekaEntitiesItem;
-  };
+  listPekaEntities: { input: ListPekaEntitiesInput; output: ListPekaEntitiesOutput; item: ListPekaEntitiesItem };
   getPekaRbp: { input: GetPekaRbpInput; output: GetPekaRbpOutput };
   getPekaMotif: { input: GetPekaMotifInput; output: GetPekaMotifOutput };
   getPekaMotifLines: { input: GetPekaMotifLinesInput; output: GetPekaMotifLinesOutput };

@@ -2,6395 +2,6377 @@
 // Do not edit: change the spec or the generator, then run `npm run generate`.
 
 export interface paths {
-  "/signup": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Create a user account */
-    post: operations["signup"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/login": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Log in with username and password
-     * @description Exchanges a username (or email, per the seed) and password for a short-lived JWT access
-     *     token. The response also sets the HttpOnly cookie `flow_refresh_token`, which `refreshToken`
-     *     (`GET /token`) uses to mint new access tokens. The real server names the token field `token`;
-     *     the seed documents `access_token`. A failed login is a 400 `{"error": ...}`.
-     */
-    post: operations["login"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/oidc-login": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Log in with an OpenID Connect ID token
-     * @description Seed only. The seed gives the request but no response; this spec assumes the `/login` response.
-     */
-    post: operations["oidcLogin"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/logout": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** End the current session */
-    post: operations["logout"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/me": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get the authenticated user
-     * @description The caller's user record. Unlike the search endpoints, which treat a missing or invalid token
-     *     as anonymous, `/me` answers 401, so it is the reliable "am I authenticated?" check.
-     */
-    get: operations["getMe"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/token": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get a new access token from the refresh cookie
-     * @description Authenticated by the HttpOnly `flow_refresh_token` cookie set at login (not by a body or a
-     *     bearer token). Returns `{token, user}`; the response may rotate the cookie. Fails with 400
-     *     `{"error": "No refresh token supplied"}` or `{"error": "Refresh token not valid"}`; some
-     *     deployments answer 200 with such an `error` and no `token`, which a client must also treat as
-     *     a failed refresh.
-     */
-    get: operations["refreshToken"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/password-reset/request": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Request a password-reset email */
-    post: operations["requestPasswordReset"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/password-reset": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Reset a password with the emailed token */
-    post: operations["resetPassword"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/settings/user": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Update the current user's profile */
-    post: operations["updateUserSettings"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/settings/password": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Change the current user's password */
-    post: operations["updatePassword"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/settings/key": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Set the current user's SSH public key */
-    post: operations["updateSshKey"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/users/search": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Search the user directory
-     * @description Substring search on name or username. The seed documents `q` and `limit`; the server uses
-     *     `name` and `page`/`count` (unknown parameters are ignored). Rows carry no `id` or `email`.
-     */
-    get: operations["searchUsers"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/groups/search": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Search groups
-     * @description Seed only (`q`, `limit`). Paging and the response envelope (`groups`) are assumed by analogy
-     *     with `/users/search`.
-     */
-    get: operations["searchGroups"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/owned": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List data files the caller owns
-     * @description Seed only; the server's older list endpoints are described as deprecated in favour of `/data/search?owned=true`.
-     */
-    get: operations["listOwnedData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/shared": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List data files shared with the caller */
-    get: operations["listSharedData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/search": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Search data files
-     * @description Field-scoped search over the data files visible to the caller (public data, plus owned and
-     *     shared data with a token). The seed's `filter`, `size_min`/`size_max` and `limit`/`offset`
-     *     are not what the server reads; it uses the parameters below.
-     */
-    get: operations["searchData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/{dataId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get a data file's record */
-    get: operations["getData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/{dataId}/contents": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Preview a text data file, 10 KB at a time
-     * @description Returns up to 10240 bytes of decoded text per call. `position` is a chunk index, not a byte
-     *     offset: iterate 0, 1, 2, ... while `has_more` is true. Binary files and directories get a
-     *     400. (The seed documents `lines` and `download` parameters and a raw body; the server does
-     *     not.) For the bytes of a file use `downloadData`.
-     */
-    get: operations["getDataContents"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/{dataId}/downstream": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List executions that used a data file */
-    get: operations["getDataDownstream"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/import": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Import a data file from an external source */
-    post: operations["importData"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/{dataId}/share": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Share a data file with users or groups */
-    post: operations["shareData"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/{dataId}/transfer": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Transfer ownership of a data file */
-    post: operations["transferData"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/{dataId}/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete a data file */
-    post: operations["deleteData"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete several data files */
-    post: operations["deleteDataBatch"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/types": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List the data types configured on the instance
-     * @description A bare array (not paged). Use `identifier` in `searchData`'s `data_types`.
-     */
-    get: operations["listDataTypes"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/types/available": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List the data types available to the caller
-     * @description Seed only, without a response; assumed to match `listDataTypes`.
-     */
-    get: operations["listAvailableDataTypes"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/types/create": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Create a data type (admin)
-     * @description Seed only, without a body or response; the body is assumed to carry the fields of a data type.
-     */
-    post: operations["createDataType"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/types/{typeId}/edit": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Edit a data type (admin) */
-    post: operations["editDataType"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/data/types/{typeId}/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete a data type (admin) */
-    post: operations["deleteDataType"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/filesets/search": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Search filesets
-     * @description Seed only (with `limit`/`offset`); paging and the `filesets` key are assumed from the server's paginator.
-     */
-    get: operations["searchFilesets"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/filesets/{filesetId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get a fileset */
-    get: operations["getFileset"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/filesets/{filesetId}/executions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List executions that used a fileset
-     * @description Seed only, without a response; the `{count, page, executions}` envelope is assumed.
-     */
-    get: operations["listFilesetExecutions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/upload": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Upload a generic data file, one chunk per request
-     * @description Chunked upload: POST each chunk (default 1 MiB) as multipart/form-data with the byte offset
-     *     of the chunk in `expected_file_size`, `is_last` on the final chunk, and, after the first
-     *     chunk, the id returned by the previous chunk in `data`. A chunk is idempotent by its offset,
-     *     so it may be resent. The final response's `id` is the new data file's ID. `filename` is
-     *     authoritative and must not contain spaces (`{"filename": ["Spaces in filename"]}`).
-     *     The seed's protocol (`file`, `chunk`, `total_chunks`, `file_id`) is not what the server reads.
-     */
-    post: operations["uploadData"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/upload/sample": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Upload a demultiplexed sample's file, one chunk per request
-     * @description Same chunk protocol as `uploadData`, plus the sample's fields on every chunk. A sample with
-     *     several files (paired-end: reads1 then reads2) is uploaded file by file: for every file but the
-     *     last send `is_last_sample=false`; for later files list the earlier files' `data_id`s in
-     *     `previous_data`. The last chunk of the last file returns the new `sample_id`. Metadata
-     *     attributes (identifiers from `listSampleMetadataAttributes`) are sent as extra `key=value`
-     *     form fields. Sample names must not contain spaces.
-     */
-    post: operations["uploadSample"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/upload/multiplexed": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Upload a multiplexed reads file, one chunk per request
-     * @description Same chunk protocol as `uploadData`. Upload the annotation sheet first (`uploadAnnotation`)
-     *     so a bad sheet fails before the reads are sent. For the second reads file of a paired-end
-     *     upload, send the first file's data ID in `reads1`.
-     */
-    post: operations["uploadMultiplexed"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/upload/annotation": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Upload an annotation sheet (.xlsx or .csv), one chunk per request
-     * @description Same chunk protocol as `uploadData`. The server validates the sheet: hard errors come back as
-     *     400 `{"validation": [...]}`; warnings as 400 `{"warnings": [...]}`, in which case the upload
-     *     can be repeated with `ignore_warnings=true` to accept them.
-     */
-    post: operations["uploadAnnotation"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/downloads/{dataId}/{filename}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Download a data file's bytes
-     * @description `filename` must equal the data file's `filename` exactly. Without `direct` the file is sent
-     *     as an attachment (`Content-Disposition: attachment`). Every failure (unknown or unready data,
-     *     filename mismatch, no access) is a bare 404 with no body. Public data needs no token.
-     *     In production the API answers with `X-Accel-Redirect` and nginx sends the file, so a single
-     *     `Range` is honoured (206, or 416 past the end) and `If-Range` can guard a resume.
-     */
-    get: operations["downloadData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/downloads/status": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get the status of a bulk download job
-     * @description Seed only. The server's bulk-download flow is reported to be a POST to `/downloads/...`
-     *     identified by a UUID, so this endpoint's shape is doubtful.
-     */
-    get: operations["getBulkDownloadStatus"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/downloads/{jobId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Download a completed bulk archive
-     * @description Seed only; see `getBulkDownloadStatus`.
-     */
-    get: operations["downloadBulkArchive"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/{executionId}/{filename}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Download an execution's results archive
-     * @description Available once the execution has finished with `OK`; before that (or for any other name) a
-     *     bare 404. Served like `downloadData`, so a single `Range` is honoured.
-     */
-    get: operations["downloadExecutionResults"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/annotation/{sampleType}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Download an annotation-sheet template (.xlsx)
-     * @description The template to fill in (one row per sample) before a multiplexed upload. `generic` gives the
-     *     base columns; a sample-type identifier adds that type's metadata columns.
-     */
-    get: operations["getAnnotationTemplate"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/search": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Search all resource types at once */
-    get: operations["quickSearch"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/search/info": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get the values available to advanced-search filters */
-    get: operations["getSearchInfo"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/pipelines": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List pipelines by category
-     * @description The whole catalogue, not paged. The server returns a bare array of categories, each with
-     *     subcategories holding pipelines (no versions; use `getPipeline`). The seed documents
-     *     `{categories: [...]}` with pipelines and versions directly under each category; both shapes
-     *     are accepted.
-     */
-    get: operations["listPipelines"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/pipelines/{pipelineId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get a pipeline and its versions
-     * @description `versions` is ordered most recent first; you run a version, not a pipeline.
-     */
-    get: operations["getPipeline"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/pipelines/versions/{versionId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get a pipeline version and its run schema
-     * @description `schema` is the source of truth for what `runPipeline` accepts.
-     */
-    get: operations["getPipelineVersion"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/pipelines/versions/{versionId}/run": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Run a pipeline version
-     * @description Starts an execution. `params`, `data_params` and `csv_params` must all be present (`{}` when
-     *     empty) and `nextflow_version` is required (pick one of the version's `nextflow_versions`).
-     *     The response is the new execution (as `getExecution`); its `status` starts empty or `-`.
-     *     403 when the user cannot run pipelines or the API key is not authorised for this endpoint.
-     *     The seed's body (`name`, `samples`, `filesets`, `parameters`) is not what the server reads.
-     */
-    post: operations["runPipeline"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/search": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Search executions */
-    get: operations["searchExecutions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/owned": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List the caller's executions
-     * @description Seed only; the server notes prefer `/executions/search?owned=true`.
-     */
-    get: operations["listOwnedExecutions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/shared": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List executions shared with the caller */
-    get: operations["listSharedExecutions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/{executionId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get an execution (poll this to wait for a run)
-     * @description The full execution record. `status` is the field to poll: `OK`, `ERROR` and `CANCELED` are
-     *     terminal; while pending or running it is typically `""` or `-` (per-step progress lives in
-     *     `process_executions[].status`). The seed's lowercase `completed`/`failed` are also treated as
-     *     terminal. The payload is large; trim it with `include`/`exclude` and tail the log with `log`.
-     */
-    get: operations["getExecution"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/{executionId}/cancel": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Cancel a running execution */
-    post: operations["cancelExecution"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/{executionId}/share": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Share an execution with users or groups */
-    post: operations["shareExecution"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/{executionId}/transfer": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Transfer ownership of an execution */
-    post: operations["transferExecution"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/{executionId}/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete an execution */
-    post: operations["deleteExecution"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/executions/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete several executions */
-    post: operations["deleteExecutionsBatch"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/queue": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get the execution queue's status */
-    get: operations["getQueueStatus"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/owned": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List the caller's samples
-     * @description Seed only; the server notes call this list deprecated in favour of `/samples/search?owned=true`.
-     */
-    get: operations["listOwnedSamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/shared": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List samples shared with the caller */
-    get: operations["listSharedSamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/search": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Search samples
-     * @description Public samples (and owned and shared ones with a token). There is no free-text `filter`;
-     *     pick a field. Metadata attributes are filtered with `metadata`, which goes on the wire as
-     *     `?<identifier>=<value>` (identifiers from `listSampleMetadataAttributes`). `owned=true` with
-     *     a missing or invalid token silently matches ownerless samples: check `getMe` first.
-     */
-    get: operations["searchSamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/{sampleId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get a sample
-     * @description The full record, including every metadata attribute and the sample's own (raw input)
-     *     filesets. Pipeline outputs are listed by `listSampleData`.
-     */
-    get: operations["getSample"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/{sampleId}/data": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List every data file related to a sample
-     * @description Raw inputs plus every pipeline output traced back to the sample. Timestamps here are ISO-8601 strings.
-     */
-    get: operations["listSampleData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/{sampleId}/executions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List the executions a sample appears in
-     * @description Timestamps here are ISO-8601 strings.
-     */
-    get: operations["listSampleExecutions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/{sampleId}/share": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Share a sample with users or groups */
-    post: operations["shareSample"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/{sampleId}/transfer": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Transfer ownership of a sample */
-    post: operations["transferSample"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/{sampleId}/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete a sample */
-    post: operations["deleteSample"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete several samples */
-    post: operations["deleteSamplesBatch"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/sources": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List sample sources */
-    get: operations["listSampleSources"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/purification_targets": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List purification targets */
-    get: operations["listPurificationTargets"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/types": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List the sample types configured on the instance
-     * @description A bare array ordered by name. Use `identifier` in `searchSamples`' `sample_types` and in uploads.
-     */
-    get: operations["listSampleTypes"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/types/create": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Create a sample type (admin)
-     * @description Seed only, without a body or response; the body is assumed to carry the fields of a sample type.
-     */
-    post: operations["createSampleType"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/types/{typeId}/edit": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Edit a sample type (admin) */
-    post: operations["editSampleType"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/types/{typeId}/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete a sample type (admin) */
-    post: operations["deleteSampleType"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/metadata": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List the sample metadata attributes configured on the instance
-     * @description A bare array ordered by the admin-set `order`. Identifiers are per instance; discover them here.
-     */
-    get: operations["listSampleMetadataAttributes"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/samples/metadata/{identifier}/options": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List the allowed values of a metadata attribute
-     * @description At most the first 100 options (by value); `count` is the total after filtering, so compare it
-     *     with the array's length and narrow with `value` when truncated. Not paged.
-     */
-    get: operations["listMetadataOptions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/organisms": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List the organisms configured on the instance */
-    get: operations["listOrganisms"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/organisms/{organismId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get an organism and its genome filesets */
-    get: operations["getOrganism"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List projects */
-    get: operations["listProjects"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/owned": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List the caller's projects */
-    get: operations["listOwnedProjects"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/shared": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List projects shared with the caller */
-    get: operations["listSharedProjects"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/public": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List public projects
-     * @description Seed only; the server notes call it deprecated in favour of `/projects/search` without a token.
-     */
-    get: operations["listPublicProjects"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/search": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Search projects */
-    get: operations["searchProjects"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/new": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Create a project */
-    post: operations["createProject"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/{projectId}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Get a project
-     * @description The record without counts or samples; see `searchProjects` for counts and `listProjectSamples` for samples.
-     */
-    get: operations["getProject"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/{projectId}/samples": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List a project's samples */
-    get: operations["listProjectSamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/{projectId}/executions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List a project's executions */
-    get: operations["listProjectExecutions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/{projectId}/data": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List a project's data files
-     * @description Seed only, without a response; the `{count, page, data}` envelope is assumed.
-     */
-    get: operations["listProjectData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/{projectId}/metadata": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Update the metadata of a project's samples */
-    post: operations["updateProjectMetadata"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/{projectId}/share": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Share a project with users or groups */
-    post: operations["shareProject"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/{projectId}/transfer": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Transfer ownership of a project */
-    post: operations["transferProject"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/projects/{projectId}/delete": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Delete a project */
-    post: operations["deleteProject"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/analytics": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get usage statistics for the caller */
-    get: operations["getUsageAnalytics"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/dau": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get daily active user statistics (admin) */
-    get: operations["getDailyActiveUsers"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/ping": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Liveness check */
-    get: operations["ping"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/health": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Health of the server and its services */
-    get: operations["getHealth"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/peka/entities": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * List PEKA entities
-     * @description Seed only (documented as `/peka/entities/`, with the trailing slash). Unlike the rest of the
-     *     API the seed shows offset paging with a `{count, results}` envelope.
-     */
-    get: operations["listPekaEntities"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/peka/rbp": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get RNA-binding protein data */
-    get: operations["getPekaRbp"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/peka/motif": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get motif data */
-    get: operations["getPekaMotif"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/peka/motif/lines": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Get motif occurrences */
-    get: operations["getPekaMotifLines"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
+    "/signup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a user account */
+        post: operations["signup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with username and password
+         * @description Exchanges a username (or email, per the seed) and password for a short-lived JWT access
+         *     token. The response also sets the HttpOnly cookie `flow_refresh_token`, which `refreshToken`
+         *     (`GET /token`) uses to mint new access tokens. The real server names the token field `token`;
+         *     the seed documents `access_token`. A failed login is a 400 `{"error": ...}`.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oidc-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log in with an OpenID Connect ID token
+         * @description Seed only. The seed gives the request but no response; this spec assumes the `/login` response.
+         */
+        post: operations["oidcLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** End the current session */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the authenticated user
+         * @description The caller's user record. Unlike the search endpoints, which treat a missing or invalid token
+         *     as anonymous, `/me` answers 401, so it is the reliable "am I authenticated?" check.
+         */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a new access token from the refresh cookie
+         * @description Authenticated by the HttpOnly `flow_refresh_token` cookie set at login (not by a body or a
+         *     bearer token). Returns `{token, user}`; the response may rotate the cookie. Fails with 400
+         *     `{"error": "No refresh token supplied"}` or `{"error": "Refresh token not valid"}`; some
+         *     deployments answer 200 with such an `error` and no `token`, which a client must also treat as
+         *     a failed refresh.
+         */
+        get: operations["refreshToken"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/password-reset/request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request a password-reset email */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reset a password with the emailed token */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Update the current user's profile */
+        post: operations["updateUserSettings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the current user's password */
+        post: operations["updatePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/settings/key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set the current user's SSH public key */
+        post: operations["updateSshKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search the user directory
+         * @description Substring search on name or username. The seed documents `q` and `limit`; the server uses
+         *     `name` and `page`/`count` (unknown parameters are ignored). Rows carry no `id` or `email`.
+         */
+        get: operations["searchUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/groups/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search groups
+         * @description Seed only (`q`, `limit`). Paging and the response envelope (`groups`) are assumed by analogy
+         *     with `/users/search`.
+         */
+        get: operations["searchGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/owned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List data files the caller owns
+         * @description Seed only; the server's older list endpoints are described as deprecated in favour of `/data/search?owned=true`.
+         */
+        get: operations["listOwnedData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/shared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List data files shared with the caller */
+        get: operations["listSharedData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search data files
+         * @description Field-scoped search over the data files visible to the caller (public data, plus owned and
+         *     shared data with a token). The seed's `filter`, `size_min`/`size_max` and `limit`/`offset`
+         *     are not what the server reads; it uses the parameters below.
+         */
+        get: operations["searchData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/{dataId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a data file's record */
+        get: operations["getData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/{dataId}/contents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Preview a text data file, 10 KB at a time
+         * @description Returns up to 10240 bytes of decoded text per call. `position` is a chunk index, not a byte
+         *     offset: iterate 0, 1, 2, ... while `has_more` is true. Binary files and directories get a
+         *     400. (The seed documents `lines` and `download` parameters and a raw body; the server does
+         *     not.) For the bytes of a file use `downloadData`.
+         */
+        get: operations["getDataContents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/{dataId}/downstream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List executions that used a data file */
+        get: operations["getDataDownstream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a data file from an external source */
+        post: operations["importData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/{dataId}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a data file with users or groups */
+        post: operations["shareData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/{dataId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transfer ownership of a data file */
+        post: operations["transferData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/{dataId}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete a data file */
+        post: operations["deleteData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete several data files */
+        post: operations["deleteDataBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the data types configured on the instance
+         * @description A bare array (not paged). Use `identifier` in `searchData`'s `data_types`.
+         */
+        get: operations["listDataTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/types/available": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the data types available to the caller
+         * @description Seed only, without a response; assumed to match `listDataTypes`.
+         */
+        get: operations["listAvailableDataTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/types/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a data type (admin)
+         * @description Seed only, without a body or response; the body is assumed to carry the fields of a data type.
+         */
+        post: operations["createDataType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/types/{typeId}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Edit a data type (admin) */
+        post: operations["editDataType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/data/types/{typeId}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete a data type (admin) */
+        post: operations["deleteDataType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/filesets/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search filesets
+         * @description Seed only (with `limit`/`offset`); paging and the `filesets` key are assumed from the server's paginator.
+         */
+        get: operations["searchFilesets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/filesets/{filesetId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a fileset */
+        get: operations["getFileset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/filesets/{filesetId}/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List executions that used a fileset
+         * @description Seed only, without a response; the `{count, page, executions}` envelope is assumed.
+         */
+        get: operations["listFilesetExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a generic data file, one chunk per request
+         * @description Chunked upload: POST each chunk (default 1 MiB) as multipart/form-data with the byte offset
+         *     of the chunk in `expected_file_size`, `is_last` on the final chunk, and, after the first
+         *     chunk, the id returned by the previous chunk in `data`. A chunk is idempotent by its offset,
+         *     so it may be resent. The final response's `id` is the new data file's ID. `filename` is
+         *     authoritative and must not contain spaces (`{"filename": ["Spaces in filename"]}`).
+         *     The seed's protocol (`file`, `chunk`, `total_chunks`, `file_id`) is not what the server reads.
+         */
+        post: operations["uploadData"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/upload/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a demultiplexed sample's file, one chunk per request
+         * @description Same chunk protocol as `uploadData`, plus the sample's fields on every chunk. A sample with
+         *     several files (paired-end: reads1 then reads2) is uploaded file by file: for every file but the
+         *     last send `is_last_sample=false`; for later files list the earlier files' `data_id`s in
+         *     `previous_data`. The last chunk of the last file returns the new `sample_id`. Metadata
+         *     attributes (identifiers from `listSampleMetadataAttributes`) are sent as extra `key=value`
+         *     form fields. Sample names must not contain spaces.
+         */
+        post: operations["uploadSample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/upload/multiplexed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload a multiplexed reads file, one chunk per request
+         * @description Same chunk protocol as `uploadData`. Upload the annotation sheet first (`uploadAnnotation`)
+         *     so a bad sheet fails before the reads are sent. For the second reads file of a paired-end
+         *     upload, send the first file's data ID in `reads1`.
+         */
+        post: operations["uploadMultiplexed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/upload/annotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload an annotation sheet (.xlsx or .csv), one chunk per request
+         * @description Same chunk protocol as `uploadData`. The server validates the sheet: hard errors come back as
+         *     400 `{"validation": [...]}`; warnings as 400 `{"warnings": [...]}`, in which case the upload
+         *     can be repeated with `ignore_warnings=true` to accept them.
+         */
+        post: operations["uploadAnnotation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/downloads/{dataId}/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a data file's bytes
+         * @description `filename` must equal the data file's `filename` exactly. Without `direct` the file is sent
+         *     as an attachment (`Content-Disposition: attachment`). Every failure (unknown or unready data,
+         *     filename mismatch, no access) is a bare 404 with no body. Public data needs no token.
+         *     In production the API answers with `X-Accel-Redirect` and nginx sends the file, so a single
+         *     `Range` is honoured (206, or 416 past the end) and `If-Range` can guard a resume.
+         */
+        get: operations["downloadData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/downloads/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the status of a bulk download job
+         * @description Seed only. The server's bulk-download flow is reported to be a POST to `/downloads/...`
+         *     identified by a UUID, so this endpoint's shape is doubtful.
+         */
+        get: operations["getBulkDownloadStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/downloads/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a completed bulk archive
+         * @description Seed only; see `getBulkDownloadStatus`.
+         */
+        get: operations["downloadBulkArchive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/{filename}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an execution's results archive
+         * @description Available once the execution has finished with `OK`; before that (or for any other name) a
+         *     bare 404. Served like `downloadData`, so a single `Range` is honoured.
+         */
+        get: operations["downloadExecutionResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/annotation/{sampleType}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download an annotation-sheet template (.xlsx)
+         * @description The template to fill in (one row per sample) before a multiplexed upload. `generic` gives the
+         *     base columns; a sample-type identifier adds that type's metadata columns.
+         */
+        get: operations["getAnnotationTemplate"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search all resource types at once */
+        get: operations["quickSearch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the values available to advanced-search filters */
+        get: operations["getSearchInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List pipelines by category
+         * @description The whole catalogue, not paged. The server returns a bare array of categories, each with
+         *     subcategories holding pipelines (no versions; use `getPipeline`). The seed documents
+         *     `{categories: [...]}` with pipelines and versions directly under each category; both shapes
+         *     are accepted.
+         */
+        get: operations["listPipelines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/{pipelineId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a pipeline and its versions
+         * @description `versions` is ordered most recent first; you run a version, not a pipeline.
+         */
+        get: operations["getPipeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/versions/{versionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a pipeline version and its run schema
+         * @description `schema` is the source of truth for what `runPipeline` accepts.
+         */
+        get: operations["getPipelineVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/pipelines/versions/{versionId}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a pipeline version
+         * @description Starts an execution. `params`, `data_params` and `csv_params` must all be present (`{}` when
+         *     empty) and `nextflow_version` is required (pick one of the version's `nextflow_versions`).
+         *     The response is the new execution (as `getExecution`); its `status` starts empty or `-`.
+         *     403 when the user cannot run pipelines or the API key is not authorised for this endpoint.
+         *     The seed's body (`name`, `samples`, `filesets`, `parameters`) is not what the server reads.
+         */
+        post: operations["runPipeline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search executions */
+        get: operations["searchExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/owned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the caller's executions
+         * @description Seed only; the server notes prefer `/executions/search?owned=true`.
+         */
+        get: operations["listOwnedExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/shared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List executions shared with the caller */
+        get: operations["listSharedExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an execution (poll this to wait for a run)
+         * @description The full execution record. `status` is the field to poll: `OK`, `ERROR` and `CANCELED` are
+         *     terminal; while pending or running it is typically `""` or `-` (per-step progress lives in
+         *     `process_executions[].status`). The seed's lowercase `completed`/`failed` are also treated as
+         *     terminal. The payload is large; trim it with `include`/`exclude` and tail the log with `log`.
+         */
+        get: operations["getExecution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a running execution */
+        post: operations["cancelExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share an execution with users or groups */
+        post: operations["shareExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transfer ownership of an execution */
+        post: operations["transferExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/{executionId}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete an execution */
+        post: operations["deleteExecution"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/executions/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete several executions */
+        post: operations["deleteExecutionsBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the execution queue's status */
+        get: operations["getQueueStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/owned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the caller's samples
+         * @description Seed only; the server notes call this list deprecated in favour of `/samples/search?owned=true`.
+         */
+        get: operations["listOwnedSamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/shared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List samples shared with the caller */
+        get: operations["listSharedSamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search samples
+         * @description Public samples (and owned and shared ones with a token). There is no free-text `filter`;
+         *     pick a field. Metadata attributes are filtered with `metadata`, which goes on the wire as
+         *     `?<identifier>=<value>` (identifiers from `listSampleMetadataAttributes`). `owned=true` with
+         *     a missing or invalid token silently matches ownerless samples: check `getMe` first.
+         */
+        get: operations["searchSamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/{sampleId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a sample
+         * @description The full record, including every metadata attribute and the sample's own (raw input)
+         *     filesets. Pipeline outputs are listed by `listSampleData`.
+         */
+        get: operations["getSample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/{sampleId}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List every data file related to a sample
+         * @description Raw inputs plus every pipeline output traced back to the sample. Timestamps here are ISO-8601 strings.
+         */
+        get: operations["listSampleData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/{sampleId}/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the executions a sample appears in
+         * @description Timestamps here are ISO-8601 strings.
+         */
+        get: operations["listSampleExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/{sampleId}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a sample with users or groups */
+        post: operations["shareSample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/{sampleId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transfer ownership of a sample */
+        post: operations["transferSample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/{sampleId}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete a sample */
+        post: operations["deleteSample"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete several samples */
+        post: operations["deleteSamplesBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List sample sources */
+        get: operations["listSampleSources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/purification_targets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List purification targets */
+        get: operations["listPurificationTargets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the sample types configured on the instance
+         * @description A bare array ordered by name. Use `identifier` in `searchSamples`' `sample_types` and in uploads.
+         */
+        get: operations["listSampleTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/types/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a sample type (admin)
+         * @description Seed only, without a body or response; the body is assumed to carry the fields of a sample type.
+         */
+        post: operations["createSampleType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/types/{typeId}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Edit a sample type (admin) */
+        post: operations["editSampleType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/types/{typeId}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete a sample type (admin) */
+        post: operations["deleteSampleType"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the sample metadata attributes configured on the instance
+         * @description A bare array ordered by the admin-set `order`. Identifiers are per instance; discover them here.
+         */
+        get: operations["listSampleMetadataAttributes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/samples/metadata/{identifier}/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the allowed values of a metadata attribute
+         * @description At most the first 100 options (by value); `count` is the total after filtering, so compare it
+         *     with the array's length and narrow with `value` when truncated. Not paged.
+         */
+        get: operations["listMetadataOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organisms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the organisms configured on the instance */
+        get: operations["listOrganisms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/organisms/{organismId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an organism and its genome filesets */
+        get: operations["getOrganism"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List projects */
+        get: operations["listProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/owned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the caller's projects */
+        get: operations["listOwnedProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/shared": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List projects shared with the caller */
+        get: operations["listSharedProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/public": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List public projects
+         * @description Seed only; the server notes call it deprecated in favour of `/projects/search` without a token.
+         */
+        get: operations["listPublicProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search projects */
+        get: operations["searchProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/new": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a project */
+        post: operations["createProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a project
+         * @description The record without counts or samples; see `searchProjects` for counts and `listProjectSamples` for samples.
+         */
+        get: operations["getProject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's samples */
+        get: operations["listProjectSamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/executions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's executions */
+        get: operations["listProjectExecutions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a project's data files
+         * @description Seed only, without a response; the `{count, page, data}` envelope is assumed.
+         */
+        get: operations["listProjectData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/metadata": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Update the metadata of a project's samples */
+        post: operations["updateProjectMetadata"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Share a project with users or groups */
+        post: operations["shareProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Transfer ownership of a project */
+        post: operations["transferProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/projects/{projectId}/delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Delete a project */
+        post: operations["deleteProject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get usage statistics for the caller */
+        get: operations["getUsageAnalytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dau": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get daily active user statistics (admin) */
+        get: operations["getDailyActiveUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness check */
+        get: operations["ping"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Health of the server and its services */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/peka/entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List PEKA entities
+         * @description Seed only (documented as `/peka/entities/`, with the trailing slash). Unlike the rest of the
+         *     API the seed shows offset paging with a `{count, results}` envelope.
+         */
+        get: operations["listPekaEntities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/peka/rbp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get RNA-binding protein data */
+        get: operations["getPekaRbp"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/peka/motif": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get motif data */
+        get: operations["getPekaMotif"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/peka/motif/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get motif occurrences */
+        get: operations["getPekaMotifLines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    /**
-     * @description An integer primary key serialized as a string.
-     * @example 789
-     */
-    Id: string;
-    /** @description An ID in a request; the server accepts the string or the integer. */
-    IdInput: components["schemas"]["Id"] | number;
-    /** @description Unix seconds on most endpoints; an ISO-8601 string on some (and in the seed). */
-    Timestamp: number | string;
-    NullableTimestamp: components["schemas"]["Timestamp"] | null;
-    IdName: {
-      id?: components["schemas"]["Id"];
-      name?: string;
-    };
-    NullableIdName: components["schemas"]["IdName"] | null;
-    /** @description The server's `{id, name}` object; the seed uses a bare name such as `human`. */
-    OrganismRef:
-      | {
-          id?: string;
-          name?: string;
-        }
-      | string
-      | null;
-    UserRef: {
-      username?: string;
-      name?: string;
-      image?: string | null;
-      id?: components["schemas"]["Id"];
-    };
-    NullableUserRef: components["schemas"]["UserRef"] | null;
-    GroupRef: {
-      slug?: string;
-      name?: string;
-    } | null;
-    ExecutionLink: {
-      id?: components["schemas"]["Id"];
-      identifier?: string;
-    } | null;
-    /** @description Seed only. */
-    Permissions: {
-      can_edit?: boolean;
-      can_share?: boolean;
-      can_delete?: boolean;
-    };
-    /**
-     * @description Any of the error shapes seen: `{"error": "message"}`, `{"error": {field: [messages]}}`, a
-     *     top-level field map `{field: [messages]}`, or the seed's `{"error": {code, message, details}}`.
-     */
-    ErrorBody: components["schemas"]["ErrorEnvelope"] | components["schemas"]["FieldErrors"];
-    ErrorEnvelope: {
-      error: string | components["schemas"]["FieldErrors"] | components["schemas"]["SeedError"];
-    };
-    /** @description Messages per field. */
-    FieldErrors: {
-      [key: string]: string[];
-    };
-    /** @description The error object documented by the seed (not observed from the server). */
-    SeedError: {
-      code?: string;
-      message: string;
-      details?: {
-        [key: string]: unknown;
-      };
-    };
-    /** @description Hard validation errors, warnings that can be accepted with `ignore_warnings=true`, or an ordinary error. */
-    AnnotationUploadError:
-      | {
-          validation: components["schemas"]["AnnotationIssue"][];
-        }
-      | {
-          warnings: components["schemas"]["AnnotationIssue"][];
-        }
-      | components["schemas"]["ErrorBody"];
-    AnnotationIssue: {
-      row?: number;
-      column?: string;
-      message?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description The seed documents `{success, message}` for some actions; other actions' bodies are unknown. */
-    SuccessResponse: {
-      success?: boolean;
-      message?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    LoginRequest: {
-      /** @description Username (the seed also allows the email). */
-      username: string;
-      /** Format: password */
-      password: string;
-    };
-    SignupRequest: {
-      username: string;
-      /** Format: email */
-      email: string;
-      /** Format: password */
-      password: string;
-      first_name?: string;
-      last_name?: string;
-    };
-    OidcLoginRequest: {
-      id_token: string;
-    };
-    /**
-     * @description The server returns `token`; the seed documents `access_token`. At least one is present on
-     *     success. A refresh that failed may come back as `{"error": ...}` without either.
-     */
-    TokenResponse: {
-      /** @description JWT access token (server). */
-      token?: string;
-      /** @description JWT access token (seed). */
-      access_token?: string;
-      user?: components["schemas"]["User"];
-      /** @description Set instead of a token when a refresh failed but the status was 200. */
-      error?: string;
-    };
-    /** @description A user as embedded in login responses (may be partial). */
-    User: {
-      id?: components["schemas"]["Id"];
-      username?: string | null;
-      name?: string;
-      email?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    Me: {
-      id: components["schemas"]["Id"];
-      username?: string | null;
-      name?: string;
-      image?: string | null;
-      is_admin?: boolean;
-      can_run_pipelines?: boolean;
-      can_impersonate?: boolean;
-      has_ssh_key?: boolean;
-      impersonator?: {
-        [key: string]: unknown;
-      } | null;
-      features?: {
-        [key: string]: boolean;
-      };
-      memberships?: {
-        name?: string;
-        slug?: string;
-        is_admin?: boolean;
-      }[];
-      notifications?: {
-        count?: number;
-        unread_count?: number;
-        notifications?: {
-          [key: string]: unknown;
-        }[];
-      };
-      /** @description Seed only. */
-      email?: string;
-      /** @description Seed only. */
-      first_name?: string;
-      /** @description Seed only. */
-      last_name?: string;
-      /** @description Seed only. */
-      groups?: string[];
-    };
-    PasswordResetRequest: {
-      /** Format: email */
-      email: string;
-    };
-    PasswordReset: {
-      token: string;
-      /** Format: password */
-      password: string;
-    };
-    UserSettingsUpdate: {
-      first_name?: string;
-      last_name?: string;
-      /** Format: email */
-      email?: string;
-    };
-    PasswordUpdate: {
-      /** Format: password */
-      current_password: string;
-      /** Format: password */
-      new_password: string;
-    };
-    SshKeyUpdate: {
-      ssh_key: string;
-    };
-    UserSearchItem: {
-      username?: string;
-      name?: string;
-      image?: string;
-      groups?: components["schemas"]["Group"][];
-    };
-    Group: {
-      slug?: string;
-      name?: string;
-      created?: components["schemas"]["Timestamp"];
-      image?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    UserPage: {
-      /** @description Total matches across all pages. */
-      count: number;
-      page?: number;
-      users: components["schemas"]["UserSearchItem"][];
-    };
-    GroupPage: {
-      count: number;
-      page?: number;
-      groups: components["schemas"]["Group"][];
-    };
-    ShareRequest: {
-      /** @description Usernames. */
-      users?: string[];
-      /** @description Group slugs. */
-      groups?: string[];
-      /** @description Permission level (the seed gives 1 without a list of levels). */
-      permission?: number;
-    };
-    TransferRequest: {
-      /** @description Username of the new owner. */
-      user: string;
-    };
-    BatchDeleteRequest: {
-      ids: components["schemas"]["IdInput"][];
-    };
-    /** @description The server's `{identifier, name, description}` object; the seed uses a bare name such as `FASTQ`. */
-    DataTypeRef:
-      | {
-          identifier?: string;
-          name?: string;
-          description?: string;
-        }
-      | string
-      | null;
-    DataListItem: {
-      id: components["schemas"]["Id"];
-      filename?: string;
-      /** @description Bytes. */
-      size?: number;
-      /** @description Server-internal path; not useful outside Flow. */
-      absolute_path?: string;
-      created?: components["schemas"]["Timestamp"];
-      pipeline_name?: string | null;
-      process_execution_name?: string | null;
-      sample_name?: string | null;
-      owner_name?: string | null;
-      can_delete?: boolean;
-      /** @description Only with `is_single=false`. */
-      paired_filename?: string | null;
-      data_type?: components["schemas"]["DataTypeRef"];
-      sample?: components["schemas"]["NullableIdName"];
-    };
-    DataPage: {
-      /** @description Total matches across all pages. */
-      count: number;
-      page?: number;
-      data: components["schemas"]["DataListItem"][];
-    };
-    DataDetail: {
-      id: components["schemas"]["Id"];
-      filename?: string;
-      filetype?: string;
-      size?: number;
-      is_binary?: boolean;
-      is_directory?: boolean;
-      created?: components["schemas"]["Timestamp"];
-      /** @description 1 generic, 2 annotation, 3 multiplexed, 4 demultiplexed. */
-      category?: number;
-      data_type?: components["schemas"]["DataTypeRef"];
-      private?: boolean;
-      absolute_path?: string;
-      owner?: components["schemas"]["NullableUserRef"];
-      group_owner?: components["schemas"]["GroupRef"];
-      paired?: {
-        id?: components["schemas"]["Id"];
-        filename?: string;
-      } | null;
-      fileset?: components["schemas"]["NullableIdName"];
-      execution?: {
-        id?: components["schemas"]["Id"];
-        pipeline_name?: string;
-        process_name?: string;
-        process_command?: string;
-      } | null;
-      sample?: components["schemas"]["NullableIdName"];
-      project?: components["schemas"]["NullableIdName"];
-      can_edit?: boolean;
-      /** @description Seed only. */
-      md5?: string;
-      permissions?: components["schemas"]["Permissions"];
-    };
-    DataContents: {
-      /** @description Up to 10240 bytes of decoded text. */
-      contents: string;
-      has_more: boolean;
-    };
-    DataType: {
-      identifier: string;
-      name?: string;
-      description?: string;
-      data_count?: number;
-    };
-    DataTypeInput: {
-      identifier?: string;
-      name?: string;
-      description?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    DataImportRequest: {
-      /** @example s3 */
-      source: string;
-      path: string;
-      sample_id?: components["schemas"]["IdInput"];
-      data_type?: string;
-    };
-    DownstreamExecutions: {
-      executions?: components["schemas"]["ExecutionListItem"][];
-    };
-    Fileset: {
-      id: components["schemas"]["Id"];
-      name?: string;
-      created?: components["schemas"]["Timestamp"];
-      sample?: components["schemas"]["NullableIdName"];
-      organism?: components["schemas"]["OrganismRef"];
-      /** @description Seed shape. */
-      files?: {
-        id?: components["schemas"]["Id"];
-        filename?: string;
-        read_number?: number;
-      }[];
-      /** @description Server shape (as embedded in samples and organisms). */
-      data?: components["schemas"]["FilesetData"][];
-    };
-    FilesetData: {
-      id?: components["schemas"]["Id"];
-      filename?: string;
-      filetype?: string;
-      size?: number;
-      category?: number;
-    };
-    FilesetPage: {
-      count: number;
-      page?: number;
-      filesets: components["schemas"]["Fileset"][];
-    };
-    /**
-     * Format: binary
-     * @description This chunk's bytes.
-     */
-    UploadBlob: Blob;
-    /** @description The name the file is stored under (authoritative). Spaces are rejected. */
-    UploadFilename: string;
-    /** @description Byte offset of this chunk in the file (chunk index x chunk size). */
-    UploadOffset: number;
-    /** @description True on the file's final chunk. */
-    UploadIsLast: boolean;
-    /** @description The id returned by the previous chunk; absent (or empty) on the first chunk. */
-    UploadPreviousId: components["schemas"]["Id"];
-    DataUploadChunk: {
-      blob: components["schemas"]["UploadBlob"];
-      filename: components["schemas"]["UploadFilename"];
-      expected_file_size: components["schemas"]["UploadOffset"];
-      is_last: components["schemas"]["UploadIsLast"];
-      data?: components["schemas"]["UploadPreviousId"];
-      /** @description A data-type identifier (see `listDataTypes`); validated by the server. */
-      data_type?: string;
-      /** @description The file is an archive (.zip, .tar, .tar.gz) for the server to unpack. */
-      is_directory?: boolean;
-    };
-    /** @description Besides the fields below, metadata attributes go as extra `identifier=value` fields. */
-    SampleUploadChunk: {
-      blob: components["schemas"]["UploadBlob"];
-      filename: components["schemas"]["UploadFilename"];
-      expected_file_size: components["schemas"]["UploadOffset"];
-      is_last: components["schemas"]["UploadIsLast"];
-      data?: components["schemas"]["UploadPreviousId"];
-      /** @description The sample's name (no spaces). */
-      sample_name: string;
-      /** @description Sample-type identifier (see `listSampleTypes`). */
-      sample_type: string;
-      project?: components["schemas"]["Id"];
-      /** @description Organism ID, e.g. `Hs`. */
-      organism?: string;
-      /** @description True while uploading the sample's last file. */
-      is_last_sample?: boolean;
-      /** @description Data IDs of the sample's files already uploaded (one form field per ID). */
-      previous_data?: components["schemas"]["Id"][];
-    } & {
-      [key: string]: unknown;
-    };
-    MultiplexedUploadChunk: {
-      blob: components["schemas"]["UploadBlob"];
-      filename: components["schemas"]["UploadFilename"];
-      expected_file_size: components["schemas"]["UploadOffset"];
-      is_last: components["schemas"]["UploadIsLast"];
-      data?: components["schemas"]["UploadPreviousId"];
-      reads1?: components["schemas"]["Id"];
-    };
-    AnnotationUploadChunk: {
-      blob: components["schemas"]["UploadBlob"];
-      filename: components["schemas"]["UploadFilename"];
-      expected_file_size: components["schemas"]["UploadOffset"];
-      is_last: components["schemas"]["UploadIsLast"];
-      data?: components["schemas"]["UploadPreviousId"];
-      /** @description Accept the sheet despite warnings. */
-      ignore_warnings?: boolean;
-    };
-    /** @description `id` or `data_id` is the upload's data ID, to send as `data` with the next chunk. */
-    UploadChunkResponse: {
-      id?: components["schemas"]["Id"];
-      data_id?: components["schemas"]["Id"];
-      /** @description `/upload/sample` only: the new sample, once its last file is complete. */
-      sample_id?: components["schemas"]["Id"] | null;
-    } & {
-      [key: string]: unknown;
-    };
-    BulkDownloadStatus: {
-      id?: string;
-      status?: string;
-      progress?: number;
-      download_url?: string;
-      /** Format: date-time */
-      expires_at?: string;
-    };
-    QuickSearchHit: {
-      id?: components["schemas"]["Id"];
-      name?: string;
-      type?: string;
-      url?: string;
-    };
-    QuickSearchResult: {
-      results?: {
-        samples?: components["schemas"]["QuickSearchHit"][];
-        projects?: components["schemas"]["QuickSearchHit"][];
-        executions?: components["schemas"]["QuickSearchHit"][];
-        data?: components["schemas"]["QuickSearchHit"][];
-      };
-      total_count?: number;
-      query?: string;
-    };
-    SearchInfo: {
-      organisms?: {
-        id?: string;
-        name?: string;
-      }[];
-      pipelines?: components["schemas"]["IdName"][];
-      sample_types?: string[];
-      data_types?: string[];
-    };
-    /** @description The server's bare array of categories, or the seed's `{categories}` object. */
-    PipelineCatalogue:
-      | components["schemas"]["PipelineCategory"][]
-      | {
-          categories: components["schemas"]["PipelineCategory"][];
+    schemas: {
+        /**
+         * @description An integer primary key serialized as a string.
+         * @example 789
+         */
+        Id: string;
+        /** @description An ID in a request; the server accepts the string or the integer. */
+        IdInput: components["schemas"]["Id"] | number;
+        /** @description Unix seconds on most endpoints; an ISO-8601 string on some (and in the seed). */
+        Timestamp: number | string;
+        NullableTimestamp: components["schemas"]["Timestamp"] | null;
+        IdName: {
+            id?: components["schemas"]["Id"];
+            name?: string;
         };
-    PipelineCategory: {
-      id?: components["schemas"]["Id"];
-      name?: string;
-      description?: string;
-      subcategories?: {
-        name?: string;
-        description?: string;
-        pipelines?: components["schemas"]["PipelineSummary"][];
-      }[];
-      /** @description Seed shape (pipelines directly under the category). */
-      pipelines?: components["schemas"]["PipelineSummary"][];
-    };
-    PipelineSummary: {
-      id: components["schemas"]["Id"];
-      name?: string;
-      description?: string;
-      execution_count?: number;
-      is_nfcore?: boolean;
-      prepares_genome?: boolean;
-      /** @description Seed only. */
-      versions?: components["schemas"]["PipelineVersionSummary"][];
-    };
-    PipelineVersionSummary: {
-      id: components["schemas"]["Id"];
-      /** @description Version name (server). */
-      name?: string;
-      nextflow_versions?: string[];
-      /** @description Version name (seed). */
-      version?: string;
-      /** @description Seed only. */
-      is_latest?: boolean;
-      /** @description Seed only. */
-      parameters?: components["schemas"]["SeedPipelineParameter"][];
-    };
-    PipelineDetail: {
-      id: components["schemas"]["Id"];
-      name?: string;
-      is_nfcore?: boolean;
-      prepares_genome?: boolean;
-      repo_url?: string;
-      repo_original_url?: string;
-      /** @description Most recent first. */
-      versions?: components["schemas"]["PipelineVersionSummary"][];
-      /** @description Seed only. */
-      description?: string;
-      /** @description Seed only. */
-      category?: string;
-      /** @description Seed only. */
-      upstream_pipelines?: components["schemas"]["IdName"][];
-    };
-    PipelineVersion: {
-      id: components["schemas"]["Id"];
-      name?: string;
-      long_description?: string;
-      upstream_pipeline_versions?: {
-        [key: string]: unknown;
-      }[];
-      /** @description Sorted descending; the run endpoint needs one of these. */
-      nextflow_versions?: string[];
-      /** @description The Flow pipeline schema (`inputs[]` sections of `params`); see docs.flow.bio "Adding pipelines". */
-      schema?: {
-        [key: string]: unknown;
-      };
-      /** @description Seed only (the pipeline's name). */
-      pipeline?: string;
-      /** @description Seed only. */
-      version?: string;
-      /** @description Seed only. */
-      is_latest?: boolean;
-      /** @description Seed only. */
-      parameters?: components["schemas"]["SeedPipelineParameter"][];
-    };
-    SeedPipelineParameter: {
-      name?: string;
-      type?: string;
-      choices?: string[];
-      default?: unknown;
-      description?: string;
-    };
-    RunPipelineRequest: {
-      /** @description `{cli_param: value}` for string, number, boolean (`"true"`/`"false"`) and hidden parameters. */
-      params: {
-        [key: string]: string;
-      };
-      /** @description `{cli_param: data_id}` for data parameters. */
-      data_params: {
-        [key: string]: components["schemas"]["IdInput"];
-      };
-      /** @description `{cli_param: {rows, mode?, paired?}}` for samplesheet (csv) parameters. */
-      csv_params: {
-        [key: string]: components["schemas"]["CsvParam"];
-      };
-      /** @description One of the version's `nextflow_versions`. */
-      nextflow_version: string;
-      fileset?: components["schemas"]["IdInput"];
-      /** @description ID of an earlier execution of the same version that this run retries. */
-      retries?: components["schemas"]["IdInput"];
-      resequence_samples?: boolean;
-    };
-    CsvParam: {
-      rows: {
-        sample?: components["schemas"]["IdInput"];
-        fileset?: components["schemas"]["IdInput"];
-        values?: {
-          [key: string]: string;
+        NullableIdName: components["schemas"]["IdName"] | null;
+        /** @description The server's `{id, name}` object; the seed uses a bare name such as `human`. */
+        OrganismRef: {
+            id?: string;
+            name?: string;
+        } | string | null;
+        UserRef: {
+            username?: string;
+            name?: string;
+            image?: string | null;
+            id?: components["schemas"]["Id"];
         };
-      }[];
-      mode?: string;
-      /**
-       * @default both
-       * @enum {string}
-       */
-      paired: "both" | "first" | "second";
-    };
-    ExecutionListItem: {
-      id: components["schemas"]["Id"];
-      identifier?: string;
-      pipeline_name?: string;
-      pipeline_version?: string;
-      created?: components["schemas"]["Timestamp"];
-      started?: components["schemas"]["NullableTimestamp"];
-      finished?: components["schemas"]["NullableTimestamp"];
-      /** @description `OK`, `ERROR`, `CANCELED`, or empty / `-` while pending or running. */
-      status?: string;
-      can_delete?: boolean;
-      retries?: components["schemas"]["ExecutionLink"];
-      retried_by?: components["schemas"]["ExecutionLink"];
-      fileset?: {
-        id?: components["schemas"]["Id"];
-        name?: string;
-        organism?: components["schemas"]["OrganismRef"];
-      } | null;
-      sample_name?: string | null;
-      owner_name?: string | null;
-      /** @description With `return_data=true`. */
-      downstream_data?: components["schemas"]["ExecutionData"][];
-      /** @description With `return_inputs=true`. */
-      inputs?: components["schemas"]["ExecutionData"][];
-      /** @description Seed only. */
-      name?: string;
-      /** @description Seed only (the pipeline's name). */
-      pipeline?: string;
-    };
-    ExecutionData: {
-      id?: components["schemas"]["Id"];
-      filename?: string;
-      filetype?: string;
-      process_execution_name?: string;
-    };
-    ExecutionPage: {
-      /** @description Total matches across all pages. */
-      count: number;
-      page?: number;
-      executions: components["schemas"]["ExecutionListItem"][];
-    };
-    /**
-     * @description An execution. All fields are optional because `include`/`exclude` can trim the record;
-     *     `status` is always worth requesting. Fields marked "seed" come from the seed reference.
-     */
-    Execution: {
-      id?: components["schemas"]["Id"];
-      /** @description Human-readable slug. */
-      identifier?: string;
-      uuid?: string;
-      /** @description `OK`, `ERROR`, `CANCELED`, or `""` / `-` while pending or running (seed: pending, running, completed, failed). */
-      status?: string;
-      created?: components["schemas"]["Timestamp"];
-      started?: components["schemas"]["NullableTimestamp"];
-      finished?: components["schemas"]["NullableTimestamp"];
-      nextflow_version?: string;
-      stdout?: string;
-      stderr?: string;
-      /** @description Log text from the `log` offset on. */
-      log?: string;
-      command?: string;
-      params?: {
-        [key: string]: unknown;
-      };
-      data_params?: {
-        [key: string]: unknown;
-      };
-      csv_params?: {
-        [key: string]: unknown;
-      };
-      /** @description The pipeline version (name, version `name`, `schema`); the seed gives the pipeline's name. */
-      pipeline?:
-        | {
-            [key: string]: unknown;
-          }
-        | string;
-      sample?: components["schemas"]["NullableIdName"];
-      project?: components["schemas"]["NullableIdName"];
-      fileset?: {
-        [key: string]: unknown;
-      } | null;
-      owner?: components["schemas"]["NullableUserRef"];
-      group_owner?: components["schemas"]["GroupRef"];
-      retries?: components["schemas"]["ExecutionLink"];
-      retried_by?: components["schemas"]["ExecutionLink"];
-      process_executions?: components["schemas"]["ProcessExecution"][];
-      /** @description Seed only. */
-      name?: string;
-      /** @description Seed only (percent). */
-      progress?: number;
-      /** @description Seed only. */
-      pipeline_version?: string;
-      /** @description Seed only. */
-      logs?: {
-        timestamp?: components["schemas"]["Timestamp"];
-        process?: string;
-        message?: string;
-      }[];
-    };
-    ProcessExecution: {
-      id?: components["schemas"]["Id"];
-      name?: string;
-      process_name?: string;
-      /** @description Per-step status, e.g. `RUNNING`, `COMPLETED`. */
-      status?: string;
-      /** @description Seed only. */
-      process?: string;
-      /** @description Seed only (seconds). */
-      duration?: number;
-    } & {
-      [key: string]: unknown;
-    };
-    QueueStatus: {
-      pending?: number;
-      running?: number;
-      completed_today?: number;
-      failed_today?: number;
-      queue?: {
-        id?: components["schemas"]["Id"];
-        name?: string;
-        status?: string;
-        position?: number;
-        submitted?: components["schemas"]["Timestamp"];
-      }[];
-    };
-    /** @description The server's object (richer on the detail endpoint); the seed uses a bare string. */
-    MetadataValue:
-      | {
-          attribute_name?: string;
-          attribute_description?: string;
-          is_list?: boolean;
-          url_pattern?: string | null;
-          value?: string | null;
-          annotation?: string | null;
-        }
-      | string;
-    /** @description `{identifier, name}` on lists, the type's name on the detail endpoint, a bare name in the seed. */
-    SampleTypeRef:
-      | {
-          identifier?: string;
-          name?: string;
-        }
-      | string
-      | null;
-    SampleListItem: {
-      id: components["schemas"]["Id"];
-      name?: string;
-      created?: components["schemas"]["Timestamp"];
-      can_delete?: boolean;
-      organism?: components["schemas"]["OrganismRef"];
-      sample_type?: components["schemas"]["SampleTypeRef"];
-      /** @description Only in-table attributes unless `full_metadata=true`. */
-      metadata?: {
-        [key: string]: components["schemas"]["MetadataValue"];
-      };
-      project_name?: string | null;
-      owner_name?: string | null;
-      is_paired?: boolean;
-      /** @description Seed only. */
-      project?: components["schemas"]["NullableIdName"];
-    };
-    SamplePage: {
-      /** @description Total matches across all pages. */
-      count: number;
-      page?: number;
-      samples: components["schemas"]["SampleListItem"][];
-    };
-    SampleDetail: {
-      id: components["schemas"]["Id"];
-      created?: components["schemas"]["Timestamp"];
-      name?: string;
-      private?: boolean;
-      can_edit?: boolean;
-      pubmed?: string;
-      sample_type?: components["schemas"]["SampleTypeRef"];
-      metadata?: {
-        [key: string]: components["schemas"]["MetadataValue"];
-      };
-      organism?: components["schemas"]["OrganismRef"];
-      /** @description The sample's own (raw input) filesets. */
-      filesets?: components["schemas"]["Fileset"][];
-      owner?: components["schemas"]["NullableUserRef"];
-      group_owner?: components["schemas"]["GroupRef"];
-      project?: components["schemas"]["NullableIdName"];
-      /** @description Seed only. */
-      condition?: string;
-      /** @description Seed only. */
-      replicate_group?: string;
-      permissions?: components["schemas"]["Permissions"];
-    };
-    SampleType: {
-      identifier: string;
-      name?: string;
-      description?: string;
-      sample_count?: number;
-      /** @description Attributes with options that have values on samples of this type. */
-      attributes?: {
-        [key: string]: unknown;
-      }[];
-    };
-    SampleTypeInput: {
-      identifier?: string;
-      name?: string;
-      description?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    MetadataAttribute: {
-      identifier: string;
-      name?: string;
-      description?: string;
-      in_table?: boolean;
-      has_options?: boolean;
-      all_sample_types?: boolean;
-      regex_validator?: string | null;
-      required?: boolean;
-      required_for_public?: boolean;
-      is_list?: boolean;
-      allow_user_terms?: boolean;
-      allow_annotation?: boolean;
-      url_pattern?: string | null;
-      order?: number;
-      sample_count?: number;
-      sample_type_links?: {
-        sample_type_identifier?: string;
-        sample_type_name?: string;
-        required?: boolean;
-        required_for_public?: boolean;
-      }[];
-    };
-    MetadataOptions: {
-      /** @description Matches after the `validated`/`value` filters (may exceed the 100 returned). */
-      count: number;
-      /** @description Options visible to the caller before filtering. */
-      total_count?: number;
-      options: {
-        id?: components["schemas"]["Id"];
-        value?: string;
-        validated?: boolean;
-      }[];
-    };
-    SampleSources: {
-      sources?: components["schemas"]["IdName"][];
-    };
-    PurificationTargets: {
-      targets?: components["schemas"]["IdName"][];
-    };
-    Organism: {
-      /** @description Short code, e.g. `Hs`. */
-      id: string;
-      name?: string;
-      latin_name?: string;
-      /** @description The newest genome fileset with public data, if any. */
-      latest_fileset?: {
-        [key: string]: unknown;
-      } | null;
-    };
-    OrganismDetail: {
-      id: string;
-      name?: string;
-      latin_name?: string;
-      filesets?: {
-        id?: components["schemas"]["Id"];
-        name?: string;
-        created?: components["schemas"]["Timestamp"];
-        organism_name?: string;
-        data?: components["schemas"]["FilesetData"][];
-      }[];
-    };
-    ProjectListItem: {
-      id: components["schemas"]["Id"];
-      name?: string;
-      created?: components["schemas"]["Timestamp"];
-      private?: boolean;
-      description?: string;
-      sample_count?: number;
-      execution_count?: number;
-      owner_name?: string | null;
-      organism?: components["schemas"]["OrganismRef"];
-      /** @description Seed only. */
-      is_public?: boolean;
-    };
-    ProjectPage: {
-      /** @description Total matches across all pages. */
-      count: number;
-      page?: number;
-      projects: components["schemas"]["ProjectListItem"][];
-    };
-    Project: {
-      id: components["schemas"]["Id"];
-      name?: string;
-      created?: components["schemas"]["Timestamp"];
-      description?: string;
-      private?: boolean;
-      can_edit?: boolean;
-      owner?: components["schemas"]["NullableUserRef"];
-      group_owner?: components["schemas"]["GroupRef"];
-      papers?: {
-        id?: string;
-        year?: number;
-        title?: string;
-        journal?: string;
-      }[];
-      organism?: components["schemas"]["OrganismRef"];
-      /** @description Seed only. */
-      is_public?: boolean;
-      /** @description Seed only (the server gives counts on `searchProjects`). */
-      sample_count?: number;
-    };
-    ProjectCreate: {
-      name: string;
-      description?: string;
-      organism?: string;
-      is_public?: boolean;
-    };
-    ProjectMetadataUpdate: {
-      samples: {
-        id: components["schemas"]["IdInput"];
-        metadata: {
-          [key: string]: string;
+        NullableUserRef: components["schemas"]["UserRef"] | null;
+        GroupRef: {
+            slug?: string;
+            name?: string;
+        } | null;
+        ExecutionLink: {
+            id?: components["schemas"]["Id"];
+            identifier?: string;
+        } | null;
+        /** @description Seed only. */
+        Permissions: {
+            can_edit?: boolean;
+            can_share?: boolean;
+            can_delete?: boolean;
         };
-      }[];
-    };
-    UsageAnalytics: {
-      user_stats?: {
-        [key: string]: number;
-      };
-      group_stats?: {
-        [key: string]: {
-          [key: string]: number;
+        /**
+         * @description Any of the error shapes seen: `{"error": "message"}`, `{"error": {field: [messages]}}`, a
+         *     top-level field map `{field: [messages]}`, or the seed's `{"error": {code, message, details}}`.
+         */
+        ErrorBody: components["schemas"]["ErrorEnvelope"] | components["schemas"]["FieldErrors"];
+        ErrorEnvelope: {
+            error: string | components["schemas"]["FieldErrors"] | components["schemas"]["SeedError"];
         };
-      };
-      recent_activity?: {
-        timestamp?: components["schemas"]["Timestamp"];
-        action?: string;
-        details?: string;
-      }[];
-    };
-    DailyActiveUsers: {
-      /** Format: date */
-      date?: string;
-      daily_active_users?: number;
-      weekly_active_users?: number;
-      monthly_active_users?: number;
-      new_users_today?: number;
-      trends?: {
-        [key: string]: number;
-      };
-    };
-    HealthStatus: {
-      status?: string;
-      timestamp?: components["schemas"]["Timestamp"];
-      version?: string;
-      services?: {
-        [key: string]: {
-          status?: string;
+        /** @description Messages per field. */
+        FieldErrors: {
+            [key: string]: string[];
+        };
+        /** @description The error object documented by the seed (not observed from the server). */
+        SeedError: {
+            code?: string;
+            message: string;
+            details?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description Hard validation errors, warnings that can be accepted with `ignore_warnings=true`, or an ordinary error. */
+        AnnotationUploadError: {
+            validation: components["schemas"]["AnnotationIssue"][];
+        } | {
+            warnings: components["schemas"]["AnnotationIssue"][];
+        } | components["schemas"]["ErrorBody"];
+        AnnotationIssue: {
+            row?: number;
+            column?: string;
+            message?: string;
         } & {
-          [key: string]: unknown;
+            [key: string]: unknown;
         };
-      };
-    };
-    PekaEntity: {
-      id?: components["schemas"]["Id"];
-      name?: string;
-      type?: string;
-      species?: string;
-    };
-    PekaEntityPage: {
-      count: number;
-      results: components["schemas"]["PekaEntity"][];
-    };
-    PekaRbpResponse: {
-      rbp?: {
-        name?: string;
-        gene?: string;
-        species?: string;
-        binding_sites?: number;
-        known_motifs?: string[];
-      };
-    };
-    PekaMotif: {
-      motif?: string;
-      length?: number;
-      rbps?: string[];
-      enrichment_score?: number;
-      pvalue?: number;
-    };
-    PekaMotifLines: {
-      lines?: {
-        chromosome?: string;
-        start?: number;
-        end?: number;
-        motif?: string;
-        score?: number;
-        /** @enum {string} */
-        strand?: "+" | "-" | ".";
-      }[];
-    };
-  };
-  responses: {
-    /** @description Done. */
-    Success: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        "application/json": components["schemas"]["SuccessResponse"];
-      };
-    };
-    /** @description Invalid input (the body names the problem). */
-    BadRequest: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        "application/json": components["schemas"]["ErrorBody"];
-      };
-    };
-    /** @description Missing, expired or invalid token. */
-    Unauthorized: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
+        /** @description The seed documents `{success, message}` for some actions; other actions' bodies are unknown. */
+        SuccessResponse: {
+            success?: boolean;
+            message?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        LoginRequest: {
+            /** @description Username (the seed also allows the email). */
+            username: string;
+            /** Format: password */
+            password: string;
+        };
+        SignupRequest: {
+            username: string;
+            /** Format: email */
+            email: string;
+            /** Format: password */
+            password: string;
+            first_name?: string;
+            last_name?: string;
+        };
+        OidcLoginRequest: {
+            id_token: string;
+        };
         /**
-         * @example {
-         *       "error": "Not authorized"
-         *     }
+         * @description The server returns `token`; the seed documents `access_token`. At least one is present on
+         *     success. A refresh that failed may come back as `{"error": ...}` without either.
          */
-        "application/json": components["schemas"]["ErrorBody"];
-      };
-    };
-    /** @description Not allowed (no permission, or an API key without this scope). */
-    Forbidden: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        "application/json": components["schemas"]["ErrorBody"];
-      };
-    };
-    /** @description Unknown ID, or not visible to the caller. */
-    NotFound: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
+        TokenResponse: {
+            /** @description JWT access token (server). */
+            token?: string;
+            /** @description JWT access token (seed). */
+            access_token?: string;
+            user?: components["schemas"]["User"];
+            /** @description Set instead of a token when a refresh failed but the status was 200. */
+            error?: string;
+        };
+        /** @description A user as embedded in login responses (may be partial). */
+        User: {
+            id?: components["schemas"]["Id"];
+            username?: string | null;
+            name?: string;
+            email?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        Me: {
+            id: components["schemas"]["Id"];
+            username?: string | null;
+            name?: string;
+            image?: string | null;
+            is_admin?: boolean;
+            can_run_pipelines?: boolean;
+            can_impersonate?: boolean;
+            has_ssh_key?: boolean;
+            impersonator?: {
+                [key: string]: unknown;
+            } | null;
+            features?: {
+                [key: string]: boolean;
+            };
+            memberships?: {
+                name?: string;
+                slug?: string;
+                is_admin?: boolean;
+            }[];
+            notifications?: {
+                count?: number;
+                unread_count?: number;
+                notifications?: {
+                    [key: string]: unknown;
+                }[];
+            };
+            /** @description Seed only. */
+            email?: string;
+            /** @description Seed only. */
+            first_name?: string;
+            /** @description Seed only. */
+            last_name?: string;
+            /** @description Seed only. */
+            groups?: string[];
+        };
+        PasswordResetRequest: {
+            /** Format: email */
+            email: string;
+        };
+        PasswordReset: {
+            token: string;
+            /** Format: password */
+            password: string;
+        };
+        UserSettingsUpdate: {
+            first_name?: string;
+            last_name?: string;
+            /** Format: email */
+            email?: string;
+        };
+        PasswordUpdate: {
+            /** Format: password */
+            current_password: string;
+            /** Format: password */
+            new_password: string;
+        };
+        SshKeyUpdate: {
+            ssh_key: string;
+        };
+        UserSearchItem: {
+            username?: string;
+            name?: string;
+            image?: string;
+            groups?: components["schemas"]["Group"][];
+        };
+        Group: {
+            slug?: string;
+            name?: string;
+            created?: components["schemas"]["Timestamp"];
+            image?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        UserPage: {
+            /** @description Total matches across all pages. */
+            count: number;
+            page?: number;
+            users: components["schemas"]["UserSearchItem"][];
+        };
+        GroupPage: {
+            count: number;
+            page?: number;
+            groups: components["schemas"]["Group"][];
+        };
+        ShareRequest: {
+            /** @description Usernames. */
+            users?: string[];
+            /** @description Group slugs. */
+            groups?: string[];
+            /** @description Permission level (the seed gives 1 without a list of levels). */
+            permission?: number;
+        };
+        TransferRequest: {
+            /** @description Username of the new owner. */
+            user: string;
+        };
+        BatchDeleteRequest: {
+            ids: components["schemas"]["IdInput"][];
+        };
+        /** @description The server's `{identifier, name, description}` object; the seed uses a bare name such as `FASTQ`. */
+        DataTypeRef: {
+            identifier?: string;
+            name?: string;
+            description?: string;
+        } | string | null;
+        DataListItem: {
+            id: components["schemas"]["Id"];
+            filename?: string;
+            /** @description Bytes. */
+            size?: number;
+            /** @description Server-internal path; not useful outside Flow. */
+            absolute_path?: string;
+            created?: components["schemas"]["Timestamp"];
+            pipeline_name?: string | null;
+            process_execution_name?: string | null;
+            sample_name?: string | null;
+            owner_name?: string | null;
+            can_delete?: boolean;
+            /** @description Only with `is_single=false`. */
+            paired_filename?: string | null;
+            data_type?: components["schemas"]["DataTypeRef"];
+            sample?: components["schemas"]["NullableIdName"];
+        };
+        DataPage: {
+            /** @description Total matches across all pages. */
+            count: number;
+            page?: number;
+            data: components["schemas"]["DataListItem"][];
+        };
+        DataDetail: {
+            id: components["schemas"]["Id"];
+            filename?: string;
+            filetype?: string;
+            size?: number;
+            is_binary?: boolean;
+            is_directory?: boolean;
+            created?: components["schemas"]["Timestamp"];
+            /** @description 1 generic, 2 annotation, 3 multiplexed, 4 demultiplexed. */
+            category?: number;
+            data_type?: components["schemas"]["DataTypeRef"];
+            private?: boolean;
+            absolute_path?: string;
+            owner?: components["schemas"]["NullableUserRef"];
+            group_owner?: components["schemas"]["GroupRef"];
+            paired?: {
+                id?: components["schemas"]["Id"];
+                filename?: string;
+            } | null;
+            fileset?: components["schemas"]["NullableIdName"];
+            execution?: {
+                id?: components["schemas"]["Id"];
+                pipeline_name?: string;
+                process_name?: string;
+                process_command?: string;
+            } | null;
+            sample?: components["schemas"]["NullableIdName"];
+            project?: components["schemas"]["NullableIdName"];
+            can_edit?: boolean;
+            /** @description Seed only. */
+            md5?: string;
+            permissions?: components["schemas"]["Permissions"];
+        };
+        DataContents: {
+            /** @description Up to 10240 bytes of decoded text. */
+            contents: string;
+            has_more: boolean;
+        };
+        DataType: {
+            identifier: string;
+            name?: string;
+            description?: string;
+            data_count?: number;
+        };
+        DataTypeInput: {
+            identifier?: string;
+            name?: string;
+            description?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        DataImportRequest: {
+            /** @example s3 */
+            source: string;
+            path: string;
+            sample_id?: components["schemas"]["IdInput"];
+            data_type?: string;
+        };
+        DownstreamExecutions: {
+            executions?: components["schemas"]["ExecutionListItem"][];
+        };
+        Fileset: {
+            id: components["schemas"]["Id"];
+            name?: string;
+            created?: components["schemas"]["Timestamp"];
+            sample?: components["schemas"]["NullableIdName"];
+            organism?: components["schemas"]["OrganismRef"];
+            /** @description Seed shape. */
+            files?: {
+                id?: components["schemas"]["Id"];
+                filename?: string;
+                read_number?: number;
+            }[];
+            /** @description Server shape (as embedded in samples and organisms). */
+            data?: components["schemas"]["FilesetData"][];
+        };
+        FilesetData: {
+            id?: components["schemas"]["Id"];
+            filename?: string;
+            filetype?: string;
+            size?: number;
+            category?: number;
+        };
+        FilesetPage: {
+            count: number;
+            page?: number;
+            filesets: components["schemas"]["Fileset"][];
+        };
         /**
-         * @example {
-         *       "error": "Not found"
-         *     }
+         * Format: binary
+         * @description This chunk's bytes.
          */
-        "application/json": components["schemas"]["ErrorBody"];
-      };
-    };
-    /** @description Not found, or not visible to the caller (no body). */
-    NotFoundNoBody: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description The requested byte range of the file. */
-    PartialContent: {
-      headers: {
-        "Content-Range": components["headers"]["ContentRange"];
-        [name: string]: unknown;
-      };
-      content: {
-        "application/octet-stream": Blob;
-      };
-    };
-    /** @description The range starts at or past the end of the file (no body). */
-    RangeNotSatisfiable: {
-      headers: {
-        /** @description `bytes *\/<size>`. */
-        "Content-Range"?: string;
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-  };
-  parameters: {
-    /** @description Page number, starting at 1. */
-    Page: number;
-    /** @description Page size (the server's default is 10; more than 100 is a 400). */
-    Count: number;
-    /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-    Filter: string;
-    NameSort: "-created" | "name" | "-name";
-    /** @description Only the caller's own resources. Needs a valid token; an invalid one silently matches ownerless resources. */
-    Owned: boolean;
-    /** @description Substring of the owner's name or username, or the owning group's name or slug. */
-    OwnerFilter: string;
-    /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
-    CreatedGt: number;
-    /** @description Created at or before this Unix time (seconds). */
-    CreatedLt: number;
-    /** @description Data file ID. */
-    DataId: components["schemas"]["Id"];
-    /** @description Sample ID. */
-    SampleId: components["schemas"]["Id"];
-    /** @description Project ID. */
-    ProjectId: components["schemas"]["Id"];
-    /** @description Execution ID. */
-    ExecutionId: components["schemas"]["Id"];
-    /** @description Fileset ID. */
-    FilesetId: components["schemas"]["Id"];
-    /** @description Pipeline version ID. */
-    VersionId: components["schemas"]["Id"];
-    /**
-     * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
-     *     are not supported.
-     */
-    Range: string;
-    /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
-    IfRange: string;
-    /** @description Type identifier. */
-    TypeId: string;
-  };
-  requestBodies: {
-    Share: {
-      content: {
+        UploadBlob: Blob;
+        /** @description The name the file is stored under (authoritative). Spaces are rejected. */
+        UploadFilename: string;
+        /** @description Byte offset of this chunk in the file (chunk index x chunk size). */
+        UploadOffset: number;
+        /** @description True on the file's final chunk. */
+        UploadIsLast: boolean;
+        /** @description The id returned by the previous chunk; absent (or empty) on the first chunk. */
+        UploadPreviousId: components["schemas"]["Id"];
+        DataUploadChunk: {
+            blob: components["schemas"]["UploadBlob"];
+            filename: components["schemas"]["UploadFilename"];
+            expected_file_size: components["schemas"]["UploadOffset"];
+            is_last: components["schemas"]["UploadIsLast"];
+            data?: components["schemas"]["UploadPreviousId"];
+            /** @description A data-type identifier (see `listDataTypes`); validated by the server. */
+            data_type?: string;
+            /** @description The file is an archive (.zip, .tar, .tar.gz) for the server to unpack. */
+            is_directory?: boolean;
+        };
+        /** @description Besides the fields below, metadata attributes go as extra `identifier=value` fields. */
+        SampleUploadChunk: {
+            blob: components["schemas"]["UploadBlob"];
+            filename: components["schemas"]["UploadFilename"];
+            expected_file_size: components["schemas"]["UploadOffset"];
+            is_last: components["schemas"]["UploadIsLast"];
+            data?: components["schemas"]["UploadPreviousId"];
+            /** @description The sample's name (no spaces). */
+            sample_name: string;
+            /** @description Sample-type identifier (see `listSampleTypes`). */
+            sample_type: string;
+            project?: components["schemas"]["Id"];
+            /** @description Organism ID, e.g. `Hs`. */
+            organism?: string;
+            /** @description True while uploading the sample's last file. */
+            is_last_sample?: boolean;
+            /** @description Data IDs of the sample's files already uploaded (one form field per ID). */
+            previous_data?: components["schemas"]["Id"][];
+        } & {
+            [key: string]: unknown;
+        };
+        MultiplexedUploadChunk: {
+            blob: components["schemas"]["UploadBlob"];
+            filename: components["schemas"]["UploadFilename"];
+            expected_file_size: components["schemas"]["UploadOffset"];
+            is_last: components["schemas"]["UploadIsLast"];
+            data?: components["schemas"]["UploadPreviousId"];
+            reads1?: components["schemas"]["Id"];
+        };
+        AnnotationUploadChunk: {
+            blob: components["schemas"]["UploadBlob"];
+            filename: components["schemas"]["UploadFilename"];
+            expected_file_size: components["schemas"]["UploadOffset"];
+            is_last: components["schemas"]["UploadIsLast"];
+            data?: components["schemas"]["UploadPreviousId"];
+            /** @description Accept the sheet despite warnings. */
+            ignore_warnings?: boolean;
+        };
+        /** @description `id` or `data_id` is the upload's data ID, to send as `data` with the next chunk. */
+        UploadChunkResponse: {
+            id?: components["schemas"]["Id"];
+            data_id?: components["schemas"]["Id"];
+            /** @description `/upload/sample` only: the new sample, once its last file is complete. */
+            sample_id?: components["schemas"]["Id"] | null;
+        } & {
+            [key: string]: unknown;
+        };
+        BulkDownloadStatus: {
+            id?: string;
+            status?: string;
+            progress?: number;
+            download_url?: string;
+            /** Format: date-time */
+            expires_at?: string;
+        };
+        QuickSearchHit: {
+            id?: components["schemas"]["Id"];
+            name?: string;
+            type?: string;
+            url?: string;
+        };
+        QuickSearchResult: {
+            results?: {
+                samples?: components["schemas"]["QuickSearchHit"][];
+                projects?: components["schemas"]["QuickSearchHit"][];
+                executions?: components["schemas"]["QuickSearchHit"][];
+                data?: components["schemas"]["QuickSearchHit"][];
+            };
+            total_count?: number;
+            query?: string;
+        };
+        SearchInfo: {
+            organisms?: {
+                id?: string;
+                name?: string;
+            }[];
+            pipelines?: components["schemas"]["IdName"][];
+            sample_types?: string[];
+            data_types?: string[];
+        };
+        /** @description The server's bare array of categories, or the seed's `{categories}` object. */
+        PipelineCatalogue: components["schemas"]["PipelineCategory"][] | {
+            categories: components["schemas"]["PipelineCategory"][];
+        };
+        PipelineCategory: {
+            id?: components["schemas"]["Id"];
+            name?: string;
+            description?: string;
+            subcategories?: {
+                name?: string;
+                description?: string;
+                pipelines?: components["schemas"]["PipelineSummary"][];
+            }[];
+            /** @description Seed shape (pipelines directly under the category). */
+            pipelines?: components["schemas"]["PipelineSummary"][];
+        };
+        PipelineSummary: {
+            id: components["schemas"]["Id"];
+            name?: string;
+            description?: string;
+            execution_count?: number;
+            is_nfcore?: boolean;
+            prepares_genome?: boolean;
+            /** @description Seed only. */
+            versions?: components["schemas"]["PipelineVersionSummary"][];
+        };
+        PipelineVersionSummary: {
+            id: components["schemas"]["Id"];
+            /** @description Version name (server). */
+            name?: string;
+            nextflow_versions?: string[];
+            /** @description Version name (seed). */
+            version?: string;
+            /** @description Seed only. */
+            is_latest?: boolean;
+            /** @description Seed only. */
+            parameters?: components["schemas"]["SeedPipelineParameter"][];
+        };
+        PipelineDetail: {
+            id: components["schemas"]["Id"];
+            name?: string;
+            is_nfcore?: boolean;
+            prepares_genome?: boolean;
+            repo_url?: string;
+            repo_original_url?: string;
+            /** @description Most recent first. */
+            versions?: components["schemas"]["PipelineVersionSummary"][];
+            /** @description Seed only. */
+            description?: string;
+            /** @description Seed only. */
+            category?: string;
+            /** @description Seed only. */
+            upstream_pipelines?: components["schemas"]["IdName"][];
+        };
+        PipelineVersion: {
+            id: components["schemas"]["Id"];
+            name?: string;
+            long_description?: string;
+            upstream_pipeline_versions?: {
+                [key: string]: unknown;
+            }[];
+            /** @description Sorted descending; the run endpoint needs one of these. */
+            nextflow_versions?: string[];
+            /** @description The Flow pipeline schema (`inputs[]` sections of `params`); see docs.flow.bio "Adding pipelines". */
+            schema?: {
+                [key: string]: unknown;
+            };
+            /** @description Seed only (the pipeline's name). */
+            pipeline?: string;
+            /** @description Seed only. */
+            version?: string;
+            /** @description Seed only. */
+            is_latest?: boolean;
+            /** @description Seed only. */
+            parameters?: components["schemas"]["SeedPipelineParameter"][];
+        };
+        SeedPipelineParameter: {
+            name?: string;
+            type?: string;
+            choices?: string[];
+            default?: unknown;
+            description?: string;
+        };
+        RunPipelineRequest: {
+            /** @description `{cli_param: value}` for string, number, boolean (`"true"`/`"false"`) and hidden parameters. */
+            params: {
+                [key: string]: string;
+            };
+            /** @description `{cli_param: data_id}` for data parameters. */
+            data_params: {
+                [key: string]: components["schemas"]["IdInput"];
+            };
+            /** @description `{cli_param: {rows, mode?, paired?}}` for samplesheet (csv) parameters. */
+            csv_params: {
+                [key: string]: components["schemas"]["CsvParam"];
+            };
+            /** @description One of the version's `nextflow_versions`. */
+            nextflow_version: string;
+            fileset?: components["schemas"]["IdInput"];
+            /** @description ID of an earlier execution of the same version that this run retries. */
+            retries?: components["schemas"]["IdInput"];
+            resequence_samples?: boolean;
+        };
+        CsvParam: {
+            rows: {
+                sample?: components["schemas"]["IdInput"];
+                fileset?: components["schemas"]["IdInput"];
+                values?: {
+                    [key: string]: string;
+                };
+            }[];
+            mode?: string;
+            /**
+             * @default both
+             * @enum {string}
+             */
+            paired: "both" | "first" | "second";
+        };
+        ExecutionListItem: {
+            id: components["schemas"]["Id"];
+            identifier?: string;
+            pipeline_name?: string;
+            pipeline_version?: string;
+            created?: components["schemas"]["Timestamp"];
+            started?: components["schemas"]["NullableTimestamp"];
+            finished?: components["schemas"]["NullableTimestamp"];
+            /** @description `OK`, `ERROR`, `CANCELED`, or empty / `-` while pending or running. */
+            status?: string;
+            can_delete?: boolean;
+            retries?: components["schemas"]["ExecutionLink"];
+            retried_by?: components["schemas"]["ExecutionLink"];
+            fileset?: {
+                id?: components["schemas"]["Id"];
+                name?: string;
+                organism?: components["schemas"]["OrganismRef"];
+            } | null;
+            sample_name?: string | null;
+            owner_name?: string | null;
+            /** @description With `return_data=true`. */
+            downstream_data?: components["schemas"]["ExecutionData"][];
+            /** @description With `return_inputs=true`. */
+            inputs?: components["schemas"]["ExecutionData"][];
+            /** @description Seed only. */
+            name?: string;
+            /** @description Seed only (the pipeline's name). */
+            pipeline?: string;
+        };
+        ExecutionData: {
+            id?: components["schemas"]["Id"];
+            filename?: string;
+            filetype?: string;
+            process_execution_name?: string;
+        };
+        ExecutionPage: {
+            /** @description Total matches across all pages. */
+            count: number;
+            page?: number;
+            executions: components["schemas"]["ExecutionListItem"][];
+        };
         /**
-         * @example {
-         *       "users": [
-         *         "user1",
-         *         "user2"
-         *       ],
-         *       "groups": [
-         *         "research-lab"
-         *       ],
-         *       "permission": 1
-         *     }
+         * @description An execution. All fields are optional because `include`/`exclude` can trim the record;
+         *     `status` is always worth requesting. Fields marked "seed" come from the seed reference.
          */
-        "application/json": components["schemas"]["ShareRequest"];
-      };
+        Execution: {
+            id?: components["schemas"]["Id"];
+            /** @description Human-readable slug. */
+            identifier?: string;
+            uuid?: string;
+            /** @description `OK`, `ERROR`, `CANCELED`, or `""` / `-` while pending or running (seed: pending, running, completed, failed). */
+            status?: string;
+            created?: components["schemas"]["Timestamp"];
+            started?: components["schemas"]["NullableTimestamp"];
+            finished?: components["schemas"]["NullableTimestamp"];
+            nextflow_version?: string;
+            stdout?: string;
+            stderr?: string;
+            /** @description Log text from the `log` offset on. */
+            log?: string;
+            command?: string;
+            params?: {
+                [key: string]: unknown;
+            };
+            data_params?: {
+                [key: string]: unknown;
+            };
+            csv_params?: {
+                [key: string]: unknown;
+            };
+            /** @description The pipeline version (name, version `name`, `schema`); the seed gives the pipeline's name. */
+            pipeline?: {
+                [key: string]: unknown;
+            } | string;
+            sample?: components["schemas"]["NullableIdName"];
+            project?: components["schemas"]["NullableIdName"];
+            fileset?: {
+                [key: string]: unknown;
+            } | null;
+            owner?: components["schemas"]["NullableUserRef"];
+            group_owner?: components["schemas"]["GroupRef"];
+            retries?: components["schemas"]["ExecutionLink"];
+            retried_by?: components["schemas"]["ExecutionLink"];
+            process_executions?: components["schemas"]["ProcessExecution"][];
+            /** @description Seed only. */
+            name?: string;
+            /** @description Seed only (percent). */
+            progress?: number;
+            /** @description Seed only. */
+            pipeline_version?: string;
+            /** @description Seed only. */
+            logs?: {
+                timestamp?: components["schemas"]["Timestamp"];
+                process?: string;
+                message?: string;
+            }[];
+        };
+        ProcessExecution: {
+            id?: components["schemas"]["Id"];
+            name?: string;
+            process_name?: string;
+            /** @description Per-step status, e.g. `RUNNING`, `COMPLETED`. */
+            status?: string;
+            /** @description Seed only. */
+            process?: string;
+            /** @description Seed only (seconds). */
+            duration?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        QueueStatus: {
+            pending?: number;
+            running?: number;
+            completed_today?: number;
+            failed_today?: number;
+            queue?: {
+                id?: components["schemas"]["Id"];
+                name?: string;
+                status?: string;
+                position?: number;
+                submitted?: components["schemas"]["Timestamp"];
+            }[];
+        };
+        /** @description The server's object (richer on the detail endpoint); the seed uses a bare string. */
+        MetadataValue: {
+            attribute_name?: string;
+            attribute_description?: string;
+            is_list?: boolean;
+            url_pattern?: string | null;
+            value?: string | null;
+            annotation?: string | null;
+        } | string;
+        /** @description `{identifier, name}` on lists, the type's name on the detail endpoint, a bare name in the seed. */
+        SampleTypeRef: {
+            identifier?: string;
+            name?: string;
+        } | string | null;
+        SampleListItem: {
+            id: components["schemas"]["Id"];
+            name?: string;
+            created?: components["schemas"]["Timestamp"];
+            can_delete?: boolean;
+            organism?: components["schemas"]["OrganismRef"];
+            sample_type?: components["schemas"]["SampleTypeRef"];
+            /** @description Only in-table attributes unless `full_metadata=true`. */
+            metadata?: {
+                [key: string]: components["schemas"]["MetadataValue"];
+            };
+            project_name?: string | null;
+            owner_name?: string | null;
+            is_paired?: boolean;
+            /** @description Seed only. */
+            project?: components["schemas"]["NullableIdName"];
+        };
+        SamplePage: {
+            /** @description Total matches across all pages. */
+            count: number;
+            page?: number;
+            samples: components["schemas"]["SampleListItem"][];
+        };
+        SampleDetail: {
+            id: components["schemas"]["Id"];
+            created?: components["schemas"]["Timestamp"];
+            name?: string;
+            private?: boolean;
+            can_edit?: boolean;
+            pubmed?: string;
+            sample_type?: components["schemas"]["SampleTypeRef"];
+            metadata?: {
+                [key: string]: components["schemas"]["MetadataValue"];
+            };
+            organism?: components["schemas"]["OrganismRef"];
+            /** @description The sample's own (raw input) filesets. */
+            filesets?: components["schemas"]["Fileset"][];
+            owner?: components["schemas"]["NullableUserRef"];
+            group_owner?: components["schemas"]["GroupRef"];
+            project?: components["schemas"]["NullableIdName"];
+            /** @description Seed only. */
+            condition?: string;
+            /** @description Seed only. */
+            replicate_group?: string;
+            permissions?: components["schemas"]["Permissions"];
+        };
+        SampleType: {
+            identifier: string;
+            name?: string;
+            description?: string;
+            sample_count?: number;
+            /** @description Attributes with options that have values on samples of this type. */
+            attributes?: {
+                [key: string]: unknown;
+            }[];
+        };
+        SampleTypeInput: {
+            identifier?: string;
+            name?: string;
+            description?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        MetadataAttribute: {
+            identifier: string;
+            name?: string;
+            description?: string;
+            in_table?: boolean;
+            has_options?: boolean;
+            all_sample_types?: boolean;
+            regex_validator?: string | null;
+            required?: boolean;
+            required_for_public?: boolean;
+            is_list?: boolean;
+            allow_user_terms?: boolean;
+            allow_annotation?: boolean;
+            url_pattern?: string | null;
+            order?: number;
+            sample_count?: number;
+            sample_type_links?: {
+                sample_type_identifier?: string;
+                sample_type_name?: string;
+                required?: boolean;
+                required_for_public?: boolean;
+            }[];
+        };
+        MetadataOptions: {
+            /** @description Matches after the `validated`/`value` filters (may exceed the 100 returned). */
+            count: number;
+            /** @description Options visible to the caller before filtering. */
+            total_count?: number;
+            options: {
+                id?: components["schemas"]["Id"];
+                value?: string;
+                validated?: boolean;
+            }[];
+        };
+        SampleSources: {
+            sources?: components["schemas"]["IdName"][];
+        };
+        PurificationTargets: {
+            targets?: components["schemas"]["IdName"][];
+        };
+        Organism: {
+            /** @description Short code, e.g. `Hs`. */
+            id: string;
+            name?: string;
+            latin_name?: string;
+            /** @description The newest genome fileset with public data, if any. */
+            latest_fileset?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        OrganismDetail: {
+            id: string;
+            name?: string;
+            latin_name?: string;
+            filesets?: {
+                id?: components["schemas"]["Id"];
+                name?: string;
+                created?: components["schemas"]["Timestamp"];
+                organism_name?: string;
+                data?: components["schemas"]["FilesetData"][];
+            }[];
+        };
+        ProjectListItem: {
+            id: components["schemas"]["Id"];
+            name?: string;
+            created?: components["schemas"]["Timestamp"];
+            private?: boolean;
+            description?: string;
+            sample_count?: number;
+            execution_count?: number;
+            owner_name?: string | null;
+            organism?: components["schemas"]["OrganismRef"];
+            /** @description Seed only. */
+            is_public?: boolean;
+        };
+        ProjectPage: {
+            /** @description Total matches across all pages. */
+            count: number;
+            page?: number;
+            projects: components["schemas"]["ProjectListItem"][];
+        };
+        Project: {
+            id: components["schemas"]["Id"];
+            name?: string;
+            created?: components["schemas"]["Timestamp"];
+            description?: string;
+            private?: boolean;
+            can_edit?: boolean;
+            owner?: components["schemas"]["NullableUserRef"];
+            group_owner?: components["schemas"]["GroupRef"];
+            papers?: {
+                id?: string;
+                year?: number;
+                title?: string;
+                journal?: string;
+            }[];
+            organism?: components["schemas"]["OrganismRef"];
+            /** @description Seed only. */
+            is_public?: boolean;
+            /** @description Seed only (the server gives counts on `searchProjects`). */
+            sample_count?: number;
+        };
+        ProjectCreate: {
+            name: string;
+            description?: string;
+            organism?: string;
+            is_public?: boolean;
+        };
+        ProjectMetadataUpdate: {
+            samples: {
+                id: components["schemas"]["IdInput"];
+                metadata: {
+                    [key: string]: string;
+                };
+            }[];
+        };
+        UsageAnalytics: {
+            user_stats?: {
+                [key: string]: number;
+            };
+            group_stats?: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            recent_activity?: {
+                timestamp?: components["schemas"]["Timestamp"];
+                action?: string;
+                details?: string;
+            }[];
+        };
+        DailyActiveUsers: {
+            /** Format: date */
+            date?: string;
+            daily_active_users?: number;
+            weekly_active_users?: number;
+            monthly_active_users?: number;
+            new_users_today?: number;
+            trends?: {
+                [key: string]: number;
+            };
+        };
+        HealthStatus: {
+            status?: string;
+            timestamp?: components["schemas"]["Timestamp"];
+            version?: string;
+            services?: {
+                [key: string]: {
+                    status?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        PekaEntity: {
+            id?: components["schemas"]["Id"];
+            name?: string;
+            type?: string;
+            species?: string;
+        };
+        PekaEntityPage: {
+            count: number;
+            results: components["schemas"]["PekaEntity"][];
+        };
+        PekaRbpResponse: {
+            rbp?: {
+                name?: string;
+                gene?: string;
+                species?: string;
+                binding_sites?: number;
+                known_motifs?: string[];
+            };
+        };
+        PekaMotif: {
+            motif?: string;
+            length?: number;
+            rbps?: string[];
+            enrichment_score?: number;
+            pvalue?: number;
+        };
+        PekaMotifLines: {
+            lines?: {
+                chromosome?: string;
+                start?: number;
+                end?: number;
+                motif?: string;
+                score?: number;
+                /** @enum {string} */
+                strand?: "+" | "-" | ".";
+            }[];
+        };
     };
-    Transfer: {
-      content: {
+    responses: {
+        /** @description Done. */
+        Success: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["SuccessResponse"];
+            };
+        };
+        /** @description Invalid input (the body names the problem). */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description Missing, expired or invalid token. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "Not authorized"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description Not allowed (no permission, or an API key without this scope). */
+        Forbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description Unknown ID, or not visible to the caller. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "error": "Not found"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorBody"];
+            };
+        };
+        /** @description Not found, or not visible to the caller (no body). */
+        NotFoundNoBody: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The requested byte range of the file. */
+        PartialContent: {
+            headers: {
+                "Content-Range": components["headers"]["ContentRange"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/octet-stream": Blob;
+            };
+        };
+        /** @description The range starts at or past the end of the file (no body). */
+        RangeNotSatisfiable: {
+            headers: {
+                /** @description `bytes *\/<size>`. */
+                "Content-Range"?: string;
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+    };
+    parameters: {
+        /** @description Page number, starting at 1. */
+        Page: number;
+        /** @description Page size (the server's default is 10; more than 100 is a 400). */
+        Count: number;
+        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+        Filter: string;
+        NameSort: "-created" | "name" | "-name";
+        /** @description Only the caller's own resources. Needs a valid token; an invalid one silently matches ownerless resources. */
+        Owned: boolean;
+        /** @description Substring of the owner's name or username, or the owning group's name or slug. */
+        OwnerFilter: string;
+        /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
+        CreatedGt: number;
+        /** @description Created at or before this Unix time (seconds). */
+        CreatedLt: number;
+        /** @description Data file ID. */
+        DataId: components["schemas"]["Id"];
+        /** @description Sample ID. */
+        SampleId: components["schemas"]["Id"];
+        /** @description Project ID. */
+        ProjectId: components["schemas"]["Id"];
+        /** @description Execution ID. */
+        ExecutionId: components["schemas"]["Id"];
+        /** @description Fileset ID. */
+        FilesetId: components["schemas"]["Id"];
+        /** @description Pipeline version ID. */
+        VersionId: components["schemas"]["Id"];
         /**
-         * @example {
-         *       "user": "new_owner_username"
-         *     }
+         * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
+         *     are not supported.
          */
-        "application/json": components["schemas"]["TransferRequest"];
-      };
+        Range: string;
+        /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
+        IfRange: string;
+        /** @description Type identifier. */
+        TypeId: string;
     };
-    BatchDelete: {
-      content: {
-        /**
-         * @example {
-         *       "ids": [
-         *         789,
-         *         790,
-         *         791
-         *       ]
-         *     }
-         */
-        "application/json": components["schemas"]["BatchDeleteRequest"];
-      };
+    requestBodies: {
+        Share: {
+            content: {
+                /**
+                 * @example {
+                 *       "users": [
+                 *         "user1",
+                 *         "user2"
+                 *       ],
+                 *       "groups": [
+                 *         "research-lab"
+                 *       ],
+                 *       "permission": 1
+                 *     }
+                 */
+                "application/json": components["schemas"]["ShareRequest"];
+            };
+        };
+        Transfer: {
+            content: {
+                /**
+                 * @example {
+                 *       "user": "new_owner_username"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TransferRequest"];
+            };
+        };
+        BatchDelete: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         789,
+                 *         790,
+                 *         791
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BatchDeleteRequest"];
+            };
+        };
+        DataTypeBody: {
+            content: {
+                "application/json": components["schemas"]["DataTypeInput"];
+            };
+        };
+        SampleTypeBody: {
+            content: {
+                "application/json": components["schemas"]["SampleTypeInput"];
+            };
+        };
     };
-    DataTypeBody: {
-      content: {
-        "application/json": components["schemas"]["DataTypeInput"];
-      };
+    headers: {
+        /** @description The byte range sent and the file's size, e.g. `bytes 0-1023/52428800`. */
+        ContentRange: string;
     };
-    SampleTypeBody: {
-      content: {
-        "application/json": components["schemas"]["SampleTypeInput"];
-      };
-    };
-  };
-  headers: {
-    /** @description The byte range sent and the file's size, e.g. `bytes 0-1023/52428800`. */
-    ContentRange: string;
-  };
-  pathItems: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  signup: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "username": "john_doe",
-         *       "email": "john@example.com",
-         *       "password": "secure_password123",
-         *       "first_name": "John",
-         *       "last_name": "Doe"
-         *     }
-         */
-        "application/json": components["schemas"]["SignupRequest"];
-      };
-    };
-    responses: {
-      /** @description Account created; the body holds an access token and the user. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.e30.sig",
-           *       "user": {
-           *         "id": "1",
-           *         "username": "john_doe",
-           *         "email": "john@example.com"
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["TokenResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  login: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "username": "alice",
-         *       "password": "s3cret"
-         *     }
-         */
-        "application/json": components["schemas"]["LoginRequest"];
-      };
-    };
-    responses: {
-      /** @description Logged in. */
-      200: {
-        headers: {
-          /** @description `flow_refresh_token=<jwt>; HttpOnly; Path=/` (the long-lived refresh token). */
-          "Set-Cookie"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.e30.sig",
-           *       "user": {
-           *         "id": "17",
-           *         "username": "alice",
-           *         "name": "Alice Smith"
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["TokenResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  oidcLogin: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["OidcLoginRequest"];
-      };
-    };
-    responses: {
-      /** @description Logged in (assumed to match `/login`). */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["TokenResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  logout: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Logged out. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["SuccessResponse"];
-        };
-      };
-      /** @description Logged out (no body). */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  getMe: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The current user. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "17",
-           *       "username": "alice",
-           *       "name": "Alice Smith",
-           *       "image": null,
-           *       "is_admin": false,
-           *       "can_run_pipelines": true,
-           *       "can_impersonate": false,
-           *       "has_ssh_key": false,
-           *       "impersonator": null,
-           *       "features": {
-           *         "impersonation": false
-           *       },
-           *       "memberships": [
-           *         {
-           *           "name": "Research Lab",
-           *           "slug": "research-lab",
-           *           "is_admin": false
-           *         }
-           *       ],
-           *       "notifications": {
-           *         "count": 0,
-           *         "unread_count": 0,
-           *         "notifications": []
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["Me"];
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  refreshToken: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A fresh access token. */
-      200: {
-        headers: {
-          /** @description A rotated `flow_refresh_token` cookie, when the server rotates it. */
-          "Set-Cookie"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.e30.sig",
-           *       "user": {
-           *         "id": "17",
-           *         "username": "alice"
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["TokenResponse"];
-        };
-      };
-      /** @description No refresh cookie, or the refresh token is invalid or expired. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ErrorBody"];
-        };
-      };
-    };
-  };
-  requestPasswordReset: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["PasswordResetRequest"];
-      };
-    };
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  resetPassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["PasswordReset"];
-      };
-    };
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  updateUserSettings: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["UserSettingsUpdate"];
-      };
-    };
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  updatePassword: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["PasswordUpdate"];
-      };
-    };
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  updateSshKey: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["SshKeyUpdate"];
-      };
-    };
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  searchUsers: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Substring of the user's name or username. */
-        name?: string;
-        /** @description Group slug; leave out users already in this group. */
-        exclude_group?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of users. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 1,
-           *       "page": 1,
-           *       "users": [
-           *         {
-           *           "username": "alice",
-           *           "name": "Alice Smith",
-           *           "image": "",
-           *           "groups": [
-           *             {
-           *               "slug": "research-lab",
-           *               "name": "Research Lab",
-           *               "created": 1704880800,
-           *               "image": ""
-           *             }
-           *           ]
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["UserPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  searchGroups: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Group name or slug (seed). */
-        q?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of groups. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["GroupPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  listOwnedData: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of data files. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 250,
-           *       "page": 1,
-           *       "data": [
-           *         {
-           *           "id": "789",
-           *           "filename": "sample_R1.fastq.gz",
-           *           "size": 1073741824,
-           *           "data_type": "FASTQ",
-           *           "created": "2024-01-10T10:00:00Z",
-           *           "sample": {
-           *             "id": "123",
-           *             "name": "Sample-001"
-           *           }
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["DataPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  listSharedData: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of data files. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DataPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  searchData: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        sort?: "created" | "-created" | "filename" | "-filename";
-        /** @description Case-insensitive substring of the filename. */
-        filename?: string;
-        /** @description Regular expression matched against the filename. */
-        pattern?: string;
-        /** @description Only the caller's own resources. Needs a valid token; an invalid one silently matches ownerless resources. */
-        owned?: components["parameters"]["Owned"];
-        /** @description Only user-uploaded data (not produced by a pipeline). */
-        uploaded?: boolean;
-        /** @description `true`: only files alone in their fileset; `false`: only the first file of multi-file filesets (rows then carry `paired_filename`). */
-        is_single?: boolean;
-        /** @description Data category (1 generic, 2 annotation, 3 multiplexed, 4 demultiplexed). */
-        category?: 1 | 2 | 3 | 4;
-        /** @description Comma-separated data-type identifiers (see `listDataTypes`). */
-        data_types?: string;
-        /** @description Minimum size in bytes (inclusive). */
-        size_gt?: number;
-        /** @description Maximum size in bytes (inclusive). */
-        size_lt?: number;
-        /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
-        created_gt?: components["parameters"]["CreatedGt"];
-        /** @description Created at or before this Unix time (seconds). */
-        created_lt?: components["parameters"]["CreatedLt"];
-        /** @description Substring of the owner's name or username, or the owning group's name or slug. */
-        owner?: components["parameters"]["OwnerFilter"];
-        /** @description Substring of the producing process's name. */
-        process_execution?: string;
-        /** @description Pipeline ID; only data produced by executions of that pipeline. */
-        pipeline?: components["schemas"]["Id"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of data files. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 1,
-           *       "page": 1,
-           *       "data": [
-           *         {
-           *           "id": "789",
-           *           "filename": "sample_R1.fastq.gz",
-           *           "size": 1073741824,
-           *           "created": 1704880800,
-           *           "pipeline_name": null,
-           *           "process_execution_name": null,
-           *           "sample_name": "Sample-001",
-           *           "owner_name": "Alice Smith",
-           *           "can_delete": false
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["DataPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  getData: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Data file ID. */
-        dataId: components["parameters"]["DataId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The data file. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "789",
-           *       "filename": "sample_R1.fastq.gz",
-           *       "filetype": "fastq",
-           *       "size": 1073741824,
-           *       "is_binary": true,
-           *       "is_directory": false,
-           *       "created": 1704880800,
-           *       "category": 1,
-           *       "data_type": {
-           *         "identifier": "fastq",
-           *         "name": "FASTQ",
-           *         "description": "Sequencing reads"
-           *       },
-           *       "private": true,
-           *       "owner": {
-           *         "username": "alice",
-           *         "name": "Alice Smith",
-           *         "image": null
-           *       },
-           *       "group_owner": null,
-           *       "paired": {
-           *         "id": "790",
-           *         "filename": "sample_R2.fastq.gz"
-           *       },
-           *       "fileset": {
-           *         "id": "45",
-           *         "name": "Paired-end reads"
-           *       },
-           *       "execution": null,
-           *       "sample": {
-           *         "id": "123",
-           *         "name": "Sample-001"
-           *       },
-           *       "project": {
-           *         "id": "10",
-           *         "name": "RNA-seq Project"
-           *       },
-           *       "can_edit": true
-           *     }
-           */
-          "application/json": components["schemas"]["DataDetail"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  getDataContents: {
-    parameters: {
-      query?: {
-        /** @description Zero-based 10 KB chunk index. */
-        position?: number;
-      };
-      header?: never;
-      path: {
-        /** @description Data file ID. */
-        dataId: components["parameters"]["DataId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A chunk of the file's text. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "contents": "@SEQ_ID\nGATTTGGGGTTCAAAGCAGTATCG\n+\n!''*((((***+))%%%++)(%%%%).1***-+*''))**55CCF\n",
-           *       "has_more": true
-           *     }
-           */
-          "application/json": components["schemas"]["DataContents"];
-        };
-      };
-      /** @description The data is binary or a directory. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ErrorBody"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  getDataDownstream: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Data file ID. */
-        dataId: components["parameters"]["DataId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Executions that consumed the file. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "executions": [
-           *         {
-           *           "id": "456",
-           *           "name": "RNA-seq analysis",
-           *           "pipeline": "RNA-seq",
-           *           "status": "completed"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["DownstreamExecutions"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  importData: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "source": "s3",
-         *       "path": "s3://bucket/path/to/file.fastq.gz",
-         *       "sample_id": 123,
-         *       "data_type": "FASTQ"
-         *     }
-         */
-        "application/json": components["schemas"]["DataImportRequest"];
-      };
-    };
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  shareData: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Data file ID. */
-        dataId: components["parameters"]["DataId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["Share"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  transferData: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Data file ID. */
-        dataId: components["parameters"]["DataId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["Transfer"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteData: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Data file ID. */
-        dataId: components["parameters"]["DataId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Success"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteDataBatch: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["BatchDelete"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  listDataTypes: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description All data types. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example [
-           *       {
-           *         "identifier": "fastq",
-           *         "name": "FASTQ",
-           *         "description": "Sequencing reads",
-           *         "data_count": 5120
-           *       }
-           *     ]
-           */
-          "application/json": components["schemas"]["DataType"][];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  listAvailableDataTypes: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Data types. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DataType"][];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  createDataType: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["DataTypeBody"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  editDataType: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Type identifier. */
-        typeId: components["parameters"]["TypeId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["DataTypeBody"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteDataType: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Type identifier. */
-        typeId: components["parameters"]["TypeId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Success"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  searchFilesets: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-        /** @description Sample ID. */
-        sample?: components["schemas"]["Id"];
-        /** @description Only filesets with (true) or without (false) data. */
-        has_data?: boolean;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of filesets. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["FilesetPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  getFileset: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Fileset ID. */
-        filesetId: components["parameters"]["FilesetId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The fileset and its files. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "45",
-           *       "name": "Paired-end reads",
-           *       "sample": {
-           *         "id": "123",
-           *         "name": "Sample-001"
-           *       },
-           *       "files": [
-           *         {
-           *           "id": "789",
-           *           "filename": "sample_R1.fastq.gz",
-           *           "read_number": 1
-           *         },
-           *         {
-           *           "id": "790",
-           *           "filename": "sample_R2.fastq.gz",
-           *           "read_number": 2
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["Fileset"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listFilesetExecutions: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-      };
-      header?: never;
-      path: {
-        /** @description Fileset ID. */
-        filesetId: components["parameters"]["FilesetId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of executions. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ExecutionPage"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  uploadData: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "multipart/form-data": components["schemas"]["DataUploadChunk"];
-      };
-    };
-    responses: {
-      /** @description Chunk accepted; `id` identifies the data file being built. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "789"
-           *     }
-           */
-          "application/json": components["schemas"]["UploadChunkResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  uploadSample: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "multipart/form-data": components["schemas"]["SampleUploadChunk"];
-      };
-    };
-    responses: {
-      /** @description Chunk accepted. `sample_id` is null until the last chunk of the last file. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["UploadChunkResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  uploadMultiplexed: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "multipart/form-data": components["schemas"]["MultiplexedUploadChunk"];
-      };
-    };
-    responses: {
-      /** @description Chunk accepted. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "801"
-           *     }
-           */
-          "application/json": components["schemas"]["UploadChunkResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  uploadAnnotation: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "multipart/form-data": components["schemas"]["AnnotationUploadChunk"];
-      };
-    };
-    responses: {
-      /** @description Chunk accepted; the final response's `id` is the annotation's data ID. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "800"
-           *     }
-           */
-          "application/json": components["schemas"]["UploadChunkResponse"];
-        };
-      };
-      /** @description The sheet has validation errors or warnings, or a field is invalid. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["AnnotationUploadError"];
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  downloadData: {
-    parameters: {
-      query?: {
-        /** @description Any truthy value (e.g. `yes`) serves the file inline instead of as an attachment. */
-        direct?: string;
-        /** @description Seed only; a format conversion. Not known to be honoured. */
-        format?: string;
-      };
-      header?: {
-        /**
-         * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
-         *     are not supported.
-         */
-        Range?: components["parameters"]["Range"];
-        /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
-        "If-Range"?: components["parameters"]["IfRange"];
-      };
-      path: {
-        /** @description Data file ID. */
-        dataId: components["parameters"]["DataId"];
-        /** @description The data file's exact filename. */
-        filename: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The file's bytes. */
-      200: {
-        headers: {
-          /** @description `attachment; filename=<name>` unless `direct` is set. */
-          "Content-Disposition"?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          "application/octet-stream": Blob;
-        };
-      };
-      206: components["responses"]["PartialContent"];
-      404: components["responses"]["NotFoundNoBody"];
-      416: components["responses"]["RangeNotSatisfiable"];
-    };
-  };
-  getBulkDownloadStatus: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The job's status. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "job-123",
-           *       "status": "completed",
-           *       "progress": 100,
-           *       "download_url": "/downloads/123/",
-           *       "expires_at": "2024-01-15T10:00:00Z"
-           *     }
-           */
-          "application/json": components["schemas"]["BulkDownloadStatus"];
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  downloadBulkArchive: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Bulk download job ID (an integer in the seed, a UUID per the server notes). */
-        jobId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The archive's bytes. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/zip": Blob;
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFoundNoBody"];
-    };
-  };
-  downloadExecutionResults: {
-    parameters: {
-      query?: never;
-      header?: {
-        /**
-         * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
-         *     are not supported.
-         */
-        Range?: components["parameters"]["Range"];
-        /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
-        "If-Range"?: components["parameters"]["IfRange"];
-      };
-      path: {
-        /** @description Execution ID. */
-        executionId: components["parameters"]["ExecutionId"];
-        /** @description Archive name, e.g. `results.zip`. */
-        filename: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The archive's bytes. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/zip": Blob;
-        };
-      };
-      /** @description The requested byte range of the archive. */
-      206: {
-        headers: {
-          "Content-Range": components["headers"]["ContentRange"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/zip": Blob;
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFoundNoBody"];
-      416: components["responses"]["RangeNotSatisfiable"];
-    };
-  };
-  getAnnotationTemplate: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Sample-type identifier, or `generic`. */
-        sampleType: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The workbook's bytes. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  quickSearch: {
-    parameters: {
-      query: {
-        /** @description Text searched in names and descriptions. */
-        q: string;
-        /** @description Maximum results per resource type. */
-        limit?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Matches per resource type. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "results": {
-           *         "samples": [
-           *           {
-           *             "id": "123",
-           *             "name": "RNA-seq Sample 1",
-           *             "type": "sample",
-           *             "url": "/samples/123/"
-           *           }
-           *         ],
-           *         "projects": [],
-           *         "executions": [],
-           *         "data": []
-           *       },
-           *       "total_count": 1,
-           *       "query": "rna-seq"
-           *     }
-           */
-          "application/json": components["schemas"]["QuickSearchResult"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  getSearchInfo: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Filter vocabularies. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "organisms": [
-           *         {
-           *           "id": "human",
-           *           "name": "Homo sapiens"
-           *         }
-           *       ],
-           *       "pipelines": [
-           *         {
-           *           "id": "1",
-           *           "name": "RNA-seq"
-           *         }
-           *       ],
-           *       "sample_types": [
-           *         "RNA",
-           *         "DNA"
-           *       ],
-           *       "data_types": [
-           *         "FASTQ",
-           *         "BAM"
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["SearchInfo"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  listPipelines: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The pipeline catalogue. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["PipelineCatalogue"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  getPipeline: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        pipelineId: components["schemas"]["Id"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The pipeline. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "1",
-           *       "name": "RNA-seq",
-           *       "is_nfcore": true,
-           *       "prepares_genome": false,
-           *       "repo_url": "https://github.com/nf-core/rnaseq",
-           *       "repo_original_url": "https://github.com/nf-core/rnaseq",
-           *       "versions": [
-           *         {
-           *           "id": "10",
-           *           "name": "3.14.0",
-           *           "nextflow_versions": [
-           *             "23.04.3",
-           *             "22.10.6"
-           *           ]
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["PipelineDetail"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  getPipelineVersion: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Pipeline version ID. */
-        versionId: components["parameters"]["VersionId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The pipeline version. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "10",
-           *       "name": "3.14.0",
-           *       "long_description": "The nf-core RNA-seq pipeline.",
-           *       "upstream_pipeline_versions": [],
-           *       "nextflow_versions": [
-           *         "23.04.3",
-           *         "22.10.6"
-           *       ],
-           *       "schema": {
-           *         "inputs": [
-           *           {
-           *             "name": "Options",
-           *             "params": {
-           *               "strandedness": {
-           *                 "type": "string",
-           *                 "valid": [
-           *                   "auto",
-           *                   "forward",
-           *                   "reverse",
-           *                   "unstranded"
-           *                 ],
-           *                 "default": "auto"
-           *               }
-           *             }
-           *           }
-           *         ]
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["PipelineVersion"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  runPipeline: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Pipeline version ID. */
-        versionId: components["parameters"]["VersionId"];
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "params": {
-         *         "strandedness": "reverse"
-         *       },
-         *       "data_params": {},
-         *       "csv_params": {
-         *         "input": {
-         *           "rows": [
-         *             {
-         *               "sample": "123",
-         *               "values": {}
-         *             }
-         *           ]
-         *         }
-         *       },
-         *       "nextflow_version": "23.04.3"
-         *     }
-         */
-        "application/json": components["schemas"]["RunPipelineRequest"];
-      };
-    };
-    responses: {
-      /** @description The execution that was started. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "456",
-           *       "identifier": "small_meucci",
-           *       "status": "",
-           *       "created": 1704880800,
-           *       "started": null,
-           *       "finished": null,
-           *       "nextflow_version": "23.04.3"
-           *     }
-           */
-          "application/json": components["schemas"]["Execution"];
-        };
-      };
-      /** @description The execution that was started (seed). */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "456",
-           *       "name": "My RNA-seq run",
-           *       "status": "pending",
-           *       "created": "2024-01-10T10:00:00Z"
-           *     }
-           */
-          "application/json": components["schemas"]["Execution"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  searchExecutions: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        sort?: components["parameters"]["NameSort"];
-        /** @description Substring of the pipeline, pipeline version, organism or fileset name. */
-        name?: string;
-        /** @description Only the caller's own resources. Needs a valid token; an invalid one silently matches ownerless resources. */
-        owned?: components["parameters"]["Owned"];
-        /** @description Pipeline ID. */
-        pipeline?: components["schemas"]["Id"];
-        /** @description Pipeline version ID. */
-        pipeline_version?: components["schemas"]["Id"];
-        /** @description Comma-separated pipeline version IDs. */
-        pipeline_versions?: string;
-        /** @description Organism ID (e.g. `Hs`). */
-        organism?: string;
-        /** @description Execution status, e.g. `OK`, `ERROR`, `CANCELED`. */
-        status?: string;
-        /** @description Substring of the owner's name or username, or the owning group's name or slug. */
-        owner?: components["parameters"]["OwnerFilter"];
-        /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
-        created_gt?: components["parameters"]["CreatedGt"];
-        /** @description Created at or before this Unix time (seconds). */
-        created_lt?: components["parameters"]["CreatedLt"];
-        /** @description Minimum run time in seconds. */
-        duration_gt?: number;
-        /** @description Maximum run time in seconds. */
-        duration_lt?: number;
-        /** @description Substring of a process (step) name. */
-        process_execution?: string;
-        nextflow_version?: string;
-        /** @description Substring searched in the executions' stdout and stderr. */
-        terminal?: string;
-        /** @description Add `downstream_data` to each row. */
-        return_data?: boolean;
-        /** @description Add `inputs` to each row. */
-        return_inputs?: boolean;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of executions. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 1,
-           *       "page": 1,
-           *       "executions": [
-           *         {
-           *           "id": "456",
-           *           "identifier": "small_meucci",
-           *           "pipeline_name": "RNA-seq",
-           *           "pipeline_version": "3.14.0",
-           *           "created": 1704880800,
-           *           "started": 1704881100.5,
-           *           "finished": 1704895500.2,
-           *           "status": "OK",
-           *           "can_delete": false,
-           *           "retries": null,
-           *           "retried_by": null,
-           *           "fileset": null,
-           *           "sample_name": "Sample-001",
-           *           "owner_name": "Alice Smith"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["ExecutionPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  listOwnedExecutions: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        status?: string;
-        /** @description Pipeline ID. */
-        pipeline?: components["schemas"]["Id"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of executions. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ExecutionPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  listSharedExecutions: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of executions. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ExecutionPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  getExecution: {
-    parameters: {
-      query?: {
-        /** @description Byte offset into the log; the response's `log` starts there. */
-        log?: number;
-        /** @description Keep only these top-level fields (repeatable). Not combinable with `exclude`. */
-        include?: string[];
-        /** @description Drop these top-level fields (repeatable). Not combinable with `include`. */
-        exclude?: string[];
-      };
-      header?: never;
-      path: {
-        /** @description Execution ID. */
-        executionId: components["parameters"]["ExecutionId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The execution. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Execution"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  cancelExecution: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Execution ID. */
-        executionId: components["parameters"]["ExecutionId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Cancellation requested. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "success": true,
-           *       "message": "Execution cancellation requested"
-           *     }
-           */
-          "application/json": components["schemas"]["SuccessResponse"];
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  shareExecution: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Execution ID. */
-        executionId: components["parameters"]["ExecutionId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["Share"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  transferExecution: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Execution ID. */
-        executionId: components["parameters"]["ExecutionId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["Transfer"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteExecution: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Execution ID. */
-        executionId: components["parameters"]["ExecutionId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Success"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteExecutionsBatch: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["BatchDelete"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  getQueueStatus: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Queue counts and entries. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "pending": 5,
-           *       "running": 3,
-           *       "completed_today": 25,
-           *       "failed_today": 2,
-           *       "queue": [
-           *         {
-           *           "id": "456",
-           *           "name": "RNA-seq run",
-           *           "status": "running",
-           *           "position": 1,
-           *           "submitted": "2024-01-10T10:00:00Z"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["QueueStatus"];
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  listOwnedSamples: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-        /** @description Organism ID. */
-        organism?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of samples. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 150,
-           *       "page": 1,
-           *       "samples": [
-           *         {
-           *           "id": "123",
-           *           "name": "Sample-001",
-           *           "organism": "human",
-           *           "sample_type": "RNA",
-           *           "created": "2024-01-10T10:00:00Z",
-           *           "project": {
-           *             "id": "10",
-           *             "name": "RNA-seq Project"
-           *           }
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["SamplePage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  listSharedSamples: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of samples. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["SamplePage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  searchSamples: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        sort?: components["parameters"]["NameSort"];
-        /** @description Only the caller's own resources. Needs a valid token; an invalid one silently matches ownerless resources. */
-        owned?: components["parameters"]["Owned"];
-        /** @description Substring of the sample name. */
-        name?: string;
-        /** @description Organism ID (e.g. `Hs`), or `true`/`false` for samples with/without an organism. */
-        organism?: string;
-        /** @description Comma-separated sample-type identifiers. */
-        sample_types?: string;
-        /** @description Substring of the owner's name or username, or the owning group's name or slug. */
-        owner?: components["parameters"]["OwnerFilter"];
-        /** @description Substring of the project name. */
-        project?: string;
-        /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
-        created_gt?: components["parameters"]["CreatedGt"];
-        /** @description Created at or before this Unix time (seconds). */
-        created_lt?: components["parameters"]["CreatedLt"];
-        /** @description Include every metadata attribute, not only the in-table ones. */
-        full_metadata?: boolean;
-        /**
-         * @description Metadata filters, by attribute identifier (from `listSampleMetadataAttributes`): a
-         *     substring of the value, or `true`/`false` for samples with or without the attribute.
-         *     OpenAPI's exploded form style: each key is a query parameter of its own
-         *     (`{ tissue: "liver" }` is sent as `?tissue=liver`), so no key may be the name of
-         *     another parameter of this operation.
-         * @example {
-         *       "tissue": "liver"
-         *     }
-         */
-        metadata?: {
-          [key: string]: string;
-        };
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of samples. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 1,
-           *       "page": 1,
-           *       "samples": [
-           *         {
-           *           "id": "123",
-           *           "name": "Sample-001",
-           *           "created": 1704880800,
-           *           "can_delete": false,
-           *           "organism": {
-           *             "id": "Hs",
-           *             "name": "Human"
-           *           },
-           *           "sample_type": {
-           *             "identifier": "RNA-Seq",
-           *             "name": "RNA-Seq"
-           *           },
-           *           "metadata": {
-           *             "condition": {
-           *               "attribute_name": "Condition",
-           *               "value": "Control",
-           *               "annotation": null
-           *             }
-           *           },
-           *           "project_name": "RNA-seq Project",
-           *           "owner_name": "Alice Smith",
-           *           "is_paired": true
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["SamplePage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  getSample: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Sample ID. */
-        sampleId: components["parameters"]["SampleId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The sample. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "123",
-           *       "created": 1704880800,
-           *       "name": "Sample-001",
-           *       "private": true,
-           *       "can_edit": true,
-           *       "pubmed": "",
-           *       "sample_type": "RNA-Seq",
-           *       "metadata": {
-           *         "condition": {
-           *           "attribute_name": "Condition",
-           *           "attribute_description": "Experimental condition",
-           *           "is_list": false,
-           *           "url_pattern": "",
-           *           "value": "Control",
-           *           "annotation": null
-           *         }
-           *       },
-           *       "organism": {
-           *         "id": "Hs",
-           *         "name": "Human"
-           *       },
-           *       "filesets": [
-           *         {
-           *           "id": "45",
-           *           "created": 1704880800,
-           *           "data": [
-           *             {
-           *               "id": "789",
-           *               "filename": "sample_R1.fastq.gz",
-           *               "size": 1073741824
-           *             },
-           *             {
-           *               "id": "790",
-           *               "filename": "sample_R2.fastq.gz",
-           *               "size": 1073741824
-           *             }
-           *           ]
-           *         }
-           *       ],
-           *       "owner": {
-           *         "username": "alice",
-           *         "name": "Alice Smith",
-           *         "image": null
-           *       },
-           *       "group_owner": null,
-           *       "project": {
-           *         "id": "10",
-           *         "name": "RNA-seq Project"
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["SampleDetail"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listSampleData: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-      };
-      header?: never;
-      path: {
-        /** @description Sample ID. */
-        sampleId: components["parameters"]["SampleId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of data files. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DataPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listSampleExecutions: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-      };
-      header?: never;
-      path: {
-        /** @description Sample ID. */
-        sampleId: components["parameters"]["SampleId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of executions. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ExecutionPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  shareSample: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Sample ID. */
-        sampleId: components["parameters"]["SampleId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["Share"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  transferSample: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Sample ID. */
-        sampleId: components["parameters"]["SampleId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["Transfer"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteSample: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Sample ID. */
-        sampleId: components["parameters"]["SampleId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Success"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteSamplesBatch: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["BatchDelete"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  listSampleSources: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Sample sources. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "sources": [
-           *         {
-           *           "id": "1",
-           *           "name": "Cell Line"
-           *         },
-           *         {
-           *           "id": "2",
-           *           "name": "Tissue"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["SampleSources"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  listPurificationTargets: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Purification targets. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "targets": [
-           *         {
-           *           "id": "1",
-           *           "name": "Total RNA"
-           *         },
-           *         {
-           *           "id": "2",
-           *           "name": "mRNA"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["PurificationTargets"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  listSampleTypes: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description All sample types. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example [
-           *       {
-           *         "identifier": "RNA-Seq",
-           *         "name": "RNA-Seq",
-           *         "description": "RNA sequencing",
-           *         "sample_count": 4200,
-           *         "attributes": []
-           *       }
-           *     ]
-           */
-          "application/json": components["schemas"]["SampleType"][];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  createSampleType: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["SampleTypeBody"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  editSampleType: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Type identifier. */
-        typeId: components["parameters"]["TypeId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["SampleTypeBody"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteSampleType: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Type identifier. */
-        typeId: components["parameters"]["TypeId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Success"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listSampleMetadataAttributes: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description All metadata attributes. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example [
-           *       {
-           *         "identifier": "condition",
-           *         "name": "Condition",
-           *         "description": "Experimental condition",
-           *         "in_table": true,
-           *         "has_options": false,
-           *         "all_sample_types": true,
-           *         "regex_validator": null,
-           *         "required": false,
-           *         "required_for_public": false,
-           *         "is_list": false,
-           *         "allow_user_terms": true,
-           *         "allow_annotation": false,
-           *         "url_pattern": null,
-           *         "order": 1,
-           *         "sample_count": 3100,
-           *         "sample_type_links": [
-           *           {
-           *             "sample_type_identifier": "RNA-Seq",
-           *             "sample_type_name": "RNA-Seq",
-           *             "required": true,
-           *             "required_for_public": false
-           *           }
-           *         ]
-           *       }
-           *     ]
-           */
-          "application/json": components["schemas"]["MetadataAttribute"][];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  listMetadataOptions: {
-    parameters: {
-      query?: {
-        /** @description `true`: only admin-validated options; any other value: only the caller's unvalidated ones. */
-        validated?: string;
-        /** @description Case-insensitive substring of the option value. */
-        value?: string;
-      };
-      header?: never;
-      path: {
-        /** @description Metadata attribute identifier. */
-        identifier: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The attribute's options. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 2,
-           *       "total_count": 2,
-           *       "options": [
-           *         {
-           *           "id": "1",
-           *           "value": "Brain",
-           *           "validated": true
-           *         },
-           *         {
-           *           "id": "2",
-           *           "value": "Liver",
-           *           "validated": true
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["MetadataOptions"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listOrganisms: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description All organisms (a bare array). */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example [
-           *       {
-           *         "id": "Hs",
-           *         "name": "Human",
-           *         "latin_name": "Homo sapiens",
-           *         "latest_fileset": null
-           *       }
-           *     ]
-           */
-          "application/json": components["schemas"]["Organism"][];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  getOrganism: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Organism code, e.g. `Hs`. */
-        organismId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The organism. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "Hs",
-           *       "name": "Human",
-           *       "latin_name": "Homo sapiens",
-           *       "filesets": [
-           *         {
-           *           "id": "12",
-           *           "name": "GRCh38",
-           *           "created": 1704880800,
-           *           "organism_name": "Human",
-           *           "data": [
-           *             {
-           *               "id": "501",
-           *               "filename": "GRCh38.fa.gz",
-           *               "filetype": "fa",
-           *               "size": 948731419
-           *             }
-           *           ]
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["OrganismDetail"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listProjects: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of projects. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ProjectPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  listOwnedProjects: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of projects. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 1,
-           *       "page": 1,
-           *       "projects": [
-           *         {
-           *           "id": "10",
-           *           "name": "RNA-seq Project",
-           *           "description": "Gene expression analysis"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["ProjectPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  listSharedProjects: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of projects. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ProjectPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  listPublicProjects: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-        /** @description Organism ID. */
-        organism?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of projects. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ProjectPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  searchProjects: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        sort?: components["parameters"]["NameSort"];
-        /** @description Substring of the project name. */
-        name?: string;
-        /** @description Substring of the project description. */
-        description?: string;
-        /** @description Substring of the owner's name or username, or the owning group's name or slug. */
-        owner?: components["parameters"]["OwnerFilter"];
-        /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
-        created_gt?: components["parameters"]["CreatedGt"];
-        /** @description Created at or before this Unix time (seconds). */
-        created_lt?: components["parameters"]["CreatedLt"];
-        /** @description Comma-separated sample-type identifiers; projects with at least one such sample. */
-        sample_types?: string;
-        /** @description Pipeline ID; projects with an execution of that pipeline. */
-        pipeline?: components["schemas"]["Id"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of projects. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 1,
-           *       "page": 1,
-           *       "projects": [
-           *         {
-           *           "id": "10",
-           *           "name": "RNA-seq Project",
-           *           "created": 1704103200,
-           *           "private": false,
-           *           "description": "Gene expression analysis",
-           *           "sample_count": 25,
-           *           "execution_count": 40,
-           *           "owner_name": "Alice Smith"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["ProjectPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  createProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "name": "New RNA-seq Project",
-         *       "description": "Description of the project",
-         *       "organism": "human",
-         *       "is_public": false
-         *     }
-         */
-        "application/json": components["schemas"]["ProjectCreate"];
-      };
-    };
-    responses: {
-      /** @description The new project. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Project"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  getProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Project ID. */
-        projectId: components["parameters"]["ProjectId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The project. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "id": "10",
-           *       "name": "RNA-seq Project",
-           *       "created": 1704103200,
-           *       "description": "Gene expression analysis",
-           *       "private": false,
-           *       "can_edit": false,
-           *       "owner": {
-           *         "username": "alice",
-           *         "name": "Alice Smith",
-           *         "image": null
-           *       },
-           *       "group_owner": null,
-           *       "papers": [
-           *         {
-           *           "id": "38000001",
-           *           "year": 2024,
-           *           "title": "A study",
-           *           "journal": "Nature"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["Project"];
-        };
-      };
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listProjectSamples: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-      };
-      header?: never;
-      path: {
-        /** @description Project ID. */
-        projectId: components["parameters"]["ProjectId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of samples. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["SamplePage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listProjectExecutions: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-        /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
-        filter?: components["parameters"]["Filter"];
-      };
-      header?: never;
-      path: {
-        /** @description Project ID. */
-        projectId: components["parameters"]["ProjectId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of executions. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["ExecutionPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  listProjectData: {
-    parameters: {
-      query?: {
-        /** @description Page number, starting at 1. */
-        page?: components["parameters"]["Page"];
-        /** @description Page size (the server's default is 10; more than 100 is a 400). */
-        count?: components["parameters"]["Count"];
-      };
-      header?: never;
-      path: {
-        /** @description Project ID. */
-        projectId: components["parameters"]["ProjectId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of data files. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["DataPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  updateProjectMetadata: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Project ID. */
-        projectId: components["parameters"]["ProjectId"];
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "samples": [
-         *         {
-         *           "id": 123,
-         *           "metadata": {
-         *             "treatment": "drug_A",
-         *             "concentration": "10uM"
-         *           }
-         *         }
-         *       ]
-         *     }
-         */
-        "application/json": components["schemas"]["ProjectMetadataUpdate"];
-      };
-    };
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  shareProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Project ID. */
-        projectId: components["parameters"]["ProjectId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["Share"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  transferProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Project ID. */
-        projectId: components["parameters"]["ProjectId"];
-      };
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["Transfer"];
-    responses: {
-      200: components["responses"]["Success"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  deleteProject: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /** @description Project ID. */
-        projectId: components["parameters"]["ProjectId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Success"];
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  getUsageAnalytics: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Usage statistics. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "user_stats": {
-           *         "total_samples": 150,
-           *         "total_projects": 12,
-           *         "total_executions": 45,
-           *         "total_data_gb": 523.4,
-           *         "executions_last_30_days": 15,
-           *         "data_uploaded_last_30_days_gb": 102.3
-           *       },
-           *       "group_stats": {
-           *         "research-lab": {
-           *           "total_samples": 450,
-           *           "total_executions": 120,
-           *           "active_users": 8
-           *         }
-           *       },
-           *       "recent_activity": [
-           *         {
-           *           "timestamp": "2024-01-10T10:00:00Z",
-           *           "action": "execution_completed",
-           *           "details": "RNA-seq pipeline completed successfully"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["UsageAnalytics"];
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-    };
-  };
-  getDailyActiveUsers: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Active-user statistics. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "date": "2024-01-10",
-           *       "daily_active_users": 45,
-           *       "weekly_active_users": 120,
-           *       "monthly_active_users": 350,
-           *       "new_users_today": 3,
-           *       "trends": {
-           *         "dau_change_percent": 5.2,
-           *         "wau_change_percent": 3.8,
-           *         "mau_change_percent": 2.1
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["DailyActiveUsers"];
-        };
-      };
-      401: components["responses"]["Unauthorized"];
-      403: components["responses"]["Forbidden"];
-    };
-  };
-  ping: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The server is up. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /** @example pong */
-          "text/plain": string;
-        };
-      };
-      404: components["responses"]["NotFoundNoBody"];
-    };
-  };
-  getHealth: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Health status. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "status": "healthy",
-           *       "timestamp": "2024-01-10T10:00:00Z",
-           *       "version": "1.0.0",
-           *       "services": {
-           *         "database": {
-           *           "status": "healthy",
-           *           "latency_ms": 2.5
-           *         },
-           *         "rabbitmq": {
-           *           "status": "healthy",
-           *           "queue_depth": 15
-           *         },
-           *         "storage": {
-           *           "status": "healthy",
-           *           "available_gb": 500
-           *         },
-           *         "celery": {
-           *           "status": "healthy",
-           *           "active_workers": 8
-           *         }
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["HealthStatus"];
-        };
-      };
-      404: components["responses"]["NotFoundNoBody"];
-    };
-  };
-  listPekaEntities: {
-    parameters: {
-      query?: {
-        /** @description Results per page. */
-        limit?: number;
-        /** @description Number of results to skip. */
-        offset?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description A page of entities. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "count": 50,
-           *       "results": [
-           *         {
-           *           "id": "1",
-           *           "name": "HuR",
-           *           "type": "RBP",
-           *           "species": "human"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["PekaEntityPage"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
-  getPekaRbp: {
-    parameters: {
-      query: {
-        /** @description RBP name or ID. */
-        protein: string;
-        species?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The protein's data. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "rbp": {
-           *         "name": "HuR",
-           *         "gene": "ELAVL1",
-           *         "species": "human",
-           *         "binding_sites": 1250,
-           *         "known_motifs": [
-           *           "UUUUUUU",
-           *           "AUUUA"
-           *         ]
-           *       }
-           *     }
-           */
-          "application/json": components["schemas"]["PekaRbpResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  getPekaMotif: {
-    parameters: {
-      query: {
-        /** @description Motif sequence. */
-        motif: string;
-        /** @description Associated RBP. */
-        rbp?: string;
-        /** @description P-value threshold. */
-        pvalue?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The motif's data. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "motif": "UUUUUUU",
-           *       "length": 7,
-           *       "rbps": [
-           *         "HuR",
-           *         "TTP"
-           *       ],
-           *       "enrichment_score": 3.45,
-           *       "pvalue": 0.001
-           *     }
-           */
-          "application/json": components["schemas"]["PekaMotif"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      404: components["responses"]["NotFound"];
-    };
-  };
-  getPekaMotifLines: {
-    parameters: {
-      query?: {
-        /** @description Dataset ID. */
-        dataset?: string;
-        /** @description Genomic region. */
-        region?: string;
-        /** @description Maximum lines. */
-        limit?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Motif lines. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "lines": [
-           *         {
-           *           "chromosome": "chr1",
-           *           "start": 100000,
-           *           "end": 100007,
-           *           "motif": "UUUUUUU",
-           *           "score": 0.95,
-           *           "strand": "+"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["PekaMotifLines"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-    };
-  };
+    signup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "john_doe",
+                 *       "email": "john@example.com",
+                 *       "password": "secure_password123",
+                 *       "first_name": "John",
+                 *       "last_name": "Doe"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SignupRequest"];
+            };
+        };
+        responses: {
+            /** @description Account created; the body holds an access token and the user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "access_token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.e30.sig",
+                     *       "user": {
+                     *         "id": "1",
+                     *         "username": "john_doe",
+                     *         "email": "john@example.com"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "username": "alice",
+                 *       "password": "s3cret"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in. */
+            200: {
+                headers: {
+                    /** @description `flow_refresh_token=<jwt>; HttpOnly; Path=/` (the long-lived refresh token). */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.e30.sig",
+                     *       "user": {
+                     *         "id": "17",
+                     *         "username": "alice",
+                     *         "name": "Alice Smith"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    oidcLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OidcLoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Logged in (assumed to match `/login`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Logged out. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessResponse"];
+                };
+            };
+            /** @description Logged out (no body). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "17",
+                     *       "username": "alice",
+                     *       "name": "Alice Smith",
+                     *       "image": null,
+                     *       "is_admin": false,
+                     *       "can_run_pipelines": true,
+                     *       "can_impersonate": false,
+                     *       "has_ssh_key": false,
+                     *       "impersonator": null,
+                     *       "features": {
+                     *         "impersonation": false
+                     *       },
+                     *       "memberships": [
+                     *         {
+                     *           "name": "Research Lab",
+                     *           "slug": "research-lab",
+                     *           "is_admin": false
+                     *         }
+                     *       ],
+                     *       "notifications": {
+                     *         "count": 0,
+                     *         "unread_count": 0,
+                     *         "notifications": []
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    refreshToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A fresh access token. */
+            200: {
+                headers: {
+                    /** @description A rotated `flow_refresh_token` cookie, when the server rotates it. */
+                    "Set-Cookie"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token": "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.e30.sig",
+                     *       "user": {
+                     *         "id": "17",
+                     *         "username": "alice"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description No refresh cookie, or the refresh token is invalid or expired. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordResetRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordReset"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    updateUserSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserSettingsUpdate"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    updatePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordUpdate"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    updateSshKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SshKeyUpdate"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    searchUsers: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Substring of the user's name or username. */
+                name?: string;
+                /** @description Group slug; leave out users already in this group. */
+                exclude_group?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 1,
+                     *       "page": 1,
+                     *       "users": [
+                     *         {
+                     *           "username": "alice",
+                     *           "name": "Alice Smith",
+                     *           "image": "",
+                     *           "groups": [
+                     *             {
+                     *               "slug": "research-lab",
+                     *               "name": "Research Lab",
+                     *               "created": 1704880800,
+                     *               "image": ""
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UserPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    searchGroups: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Group name or slug (seed). */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    listOwnedData: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of data files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 250,
+                     *       "page": 1,
+                     *       "data": [
+                     *         {
+                     *           "id": "789",
+                     *           "filename": "sample_R1.fastq.gz",
+                     *           "size": 1073741824,
+                     *           "data_type": "FASTQ",
+                     *           "created": "2024-01-10T10:00:00Z",
+                     *           "sample": {
+                     *             "id": "123",
+                     *             "name": "Sample-001"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DataPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listSharedData: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of data files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    searchData: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                sort?: "created" | "-created" | "filename" | "-filename";
+                /** @description Case-insensitive substring of the filename. */
+                filename?: string;
+                /** @description Regular expression matched against the filename. */
+                pattern?: string;
+                /** @description Only the caller's own resources. Needs a valid token; an invalid one silently matches ownerless resources. */
+                owned?: components["parameters"]["Owned"];
+                /** @description Only user-uploaded data (not produced by a pipeline). */
+                uploaded?: boolean;
+                /** @description `true`: only files alone in their fileset; `false`: only the first file of multi-file filesets (rows then carry `paired_filename`). */
+                is_single?: boolean;
+                /** @description Data category (1 generic, 2 annotation, 3 multiplexed, 4 demultiplexed). */
+                category?: 1 | 2 | 3 | 4;
+                /** @description Comma-separated data-type identifiers (see `listDataTypes`). */
+                data_types?: string;
+                /** @description Minimum size in bytes (inclusive). */
+                size_gt?: number;
+                /** @description Maximum size in bytes (inclusive). */
+                size_lt?: number;
+                /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
+                created_gt?: components["parameters"]["CreatedGt"];
+                /** @description Created at or before this Unix time (seconds). */
+                created_lt?: components["parameters"]["CreatedLt"];
+                /** @description Substring of the owner's name or username, or the owning group's name or slug. */
+                owner?: components["parameters"]["OwnerFilter"];
+                /** @description Substring of the producing process's name. */
+                process_execution?: string;
+                /** @description Pipeline ID; only data produced by executions of that pipeline. */
+                pipeline?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of data files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 1,
+                     *       "page": 1,
+                     *       "data": [
+                     *         {
+                     *           "id": "789",
+                     *           "filename": "sample_R1.fastq.gz",
+                     *           "size": 1073741824,
+                     *           "created": 1704880800,
+                     *           "pipeline_name": null,
+                     *           "process_execution_name": null,
+                     *           "sample_name": "Sample-001",
+                     *           "owner_name": "Alice Smith",
+                     *           "can_delete": false
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DataPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Data file ID. */
+                dataId: components["parameters"]["DataId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The data file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "789",
+                     *       "filename": "sample_R1.fastq.gz",
+                     *       "filetype": "fastq",
+                     *       "size": 1073741824,
+                     *       "is_binary": true,
+                     *       "is_directory": false,
+                     *       "created": 1704880800,
+                     *       "category": 1,
+                     *       "data_type": {
+                     *         "identifier": "fastq",
+                     *         "name": "FASTQ",
+                     *         "description": "Sequencing reads"
+                     *       },
+                     *       "private": true,
+                     *       "owner": {
+                     *         "username": "alice",
+                     *         "name": "Alice Smith",
+                     *         "image": null
+                     *       },
+                     *       "group_owner": null,
+                     *       "paired": {
+                     *         "id": "790",
+                     *         "filename": "sample_R2.fastq.gz"
+                     *       },
+                     *       "fileset": {
+                     *         "id": "45",
+                     *         "name": "Paired-end reads"
+                     *       },
+                     *       "execution": null,
+                     *       "sample": {
+                     *         "id": "123",
+                     *         "name": "Sample-001"
+                     *       },
+                     *       "project": {
+                     *         "id": "10",
+                     *         "name": "RNA-seq Project"
+                     *       },
+                     *       "can_edit": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DataDetail"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getDataContents: {
+        parameters: {
+            query?: {
+                /** @description Zero-based 10 KB chunk index. */
+                position?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Data file ID. */
+                dataId: components["parameters"]["DataId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A chunk of the file's text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "contents": "@SEQ_ID\nGATTTGGGGTTCAAAGCAGTATCG\n+\n!''*((((***+))%%%++)(%%%%).1***-+*''))**55CCF\n",
+                     *       "has_more": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DataContents"];
+                };
+            };
+            /** @description The data is binary or a directory. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getDataDownstream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Data file ID. */
+                dataId: components["parameters"]["DataId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Executions that consumed the file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "executions": [
+                     *         {
+                     *           "id": "456",
+                     *           "name": "RNA-seq analysis",
+                     *           "pipeline": "RNA-seq",
+                     *           "status": "completed"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DownstreamExecutions"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    importData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "source": "s3",
+                 *       "path": "s3://bucket/path/to/file.fastq.gz",
+                 *       "sample_id": 123,
+                 *       "data_type": "FASTQ"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DataImportRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    shareData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Data file ID. */
+                dataId: components["parameters"]["DataId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Share"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    transferData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Data file ID. */
+                dataId: components["parameters"]["DataId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Transfer"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Data file ID. */
+                dataId: components["parameters"]["DataId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Success"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteDataBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["BatchDelete"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listDataTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All data types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "identifier": "fastq",
+                     *         "name": "FASTQ",
+                     *         "description": "Sequencing reads",
+                     *         "data_count": 5120
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["DataType"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    listAvailableDataTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Data types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataType"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    createDataType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["DataTypeBody"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    editDataType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Type identifier. */
+                typeId: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["DataTypeBody"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteDataType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Type identifier. */
+                typeId: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Success"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    searchFilesets: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+                /** @description Sample ID. */
+                sample?: components["schemas"]["Id"];
+                /** @description Only filesets with (true) or without (false) data. */
+                has_data?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of filesets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FilesetPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getFileset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Fileset ID. */
+                filesetId: components["parameters"]["FilesetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The fileset and its files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "45",
+                     *       "name": "Paired-end reads",
+                     *       "sample": {
+                     *         "id": "123",
+                     *         "name": "Sample-001"
+                     *       },
+                     *       "files": [
+                     *         {
+                     *           "id": "789",
+                     *           "filename": "sample_R1.fastq.gz",
+                     *           "read_number": 1
+                     *         },
+                     *         {
+                     *           "id": "790",
+                     *           "filename": "sample_R2.fastq.gz",
+                     *           "read_number": 2
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Fileset"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listFilesetExecutions: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+            };
+            header?: never;
+            path: {
+                /** @description Fileset ID. */
+                filesetId: components["parameters"]["FilesetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of executions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionPage"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    uploadData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["DataUploadChunk"];
+            };
+        };
+        responses: {
+            /** @description Chunk accepted; `id` identifies the data file being built. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "789"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadChunkResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    uploadSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["SampleUploadChunk"];
+            };
+        };
+        responses: {
+            /** @description Chunk accepted. `sample_id` is null until the last chunk of the last file. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadChunkResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    uploadMultiplexed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["MultiplexedUploadChunk"];
+            };
+        };
+        responses: {
+            /** @description Chunk accepted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "801"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadChunkResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    uploadAnnotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["AnnotationUploadChunk"];
+            };
+        };
+        responses: {
+            /** @description Chunk accepted; the final response's `id` is the annotation's data ID. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "800"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UploadChunkResponse"];
+                };
+            };
+            /** @description The sheet has validation errors or warnings, or a field is invalid. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnotationUploadError"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    downloadData: {
+        parameters: {
+            query?: {
+                /** @description Any truthy value (e.g. `yes`) serves the file inline instead of as an attachment. */
+                direct?: string;
+                /** @description Seed only; a format conversion. Not known to be honoured. */
+                format?: string;
+            };
+            header?: {
+                /**
+                 * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
+                 *     are not supported.
+                 */
+                Range?: components["parameters"]["Range"];
+                /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
+                "If-Range"?: components["parameters"]["IfRange"];
+            };
+            path: {
+                /** @description Data file ID. */
+                dataId: components["parameters"]["DataId"];
+                /** @description The data file's exact filename. */
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes. */
+            200: {
+                headers: {
+                    /** @description `attachment; filename=<name>` unless `direct` is set. */
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": Blob;
+                };
+            };
+            206: components["responses"]["PartialContent"];
+            404: components["responses"]["NotFoundNoBody"];
+            416: components["responses"]["RangeNotSatisfiable"];
+        };
+    };
+    getBulkDownloadStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "job-123",
+                     *       "status": "completed",
+                     *       "progress": 100,
+                     *       "download_url": "/downloads/123/",
+                     *       "expires_at": "2024-01-15T10:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkDownloadStatus"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    downloadBulkArchive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Bulk download job ID (an integer in the seed, a UUID per the server notes). */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": Blob;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFoundNoBody"];
+        };
+    };
+    downloadExecutionResults: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
+                 *     are not supported.
+                 */
+                Range?: components["parameters"]["Range"];
+                /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
+                "If-Range"?: components["parameters"]["IfRange"];
+            };
+            path: {
+                /** @description Execution ID. */
+                executionId: components["parameters"]["ExecutionId"];
+                /** @description Archive name, e.g. `results.zip`. */
+                filename: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The archive's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": Blob;
+                };
+            };
+            /** @description The requested byte range of the archive. */
+            206: {
+                headers: {
+                    "Content-Range": components["headers"]["ContentRange"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": Blob;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFoundNoBody"];
+            416: components["responses"]["RangeNotSatisfiable"];
+        };
+    };
+    getAnnotationTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sample-type identifier, or `generic`. */
+                sampleType: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The workbook's bytes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": Blob;
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    quickSearch: {
+        parameters: {
+            query: {
+                /** @description Text searched in names and descriptions. */
+                q: string;
+                /** @description Maximum results per resource type. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matches per resource type. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "results": {
+                     *         "samples": [
+                     *           {
+                     *             "id": "123",
+                     *             "name": "RNA-seq Sample 1",
+                     *             "type": "sample",
+                     *             "url": "/samples/123/"
+                     *           }
+                     *         ],
+                     *         "projects": [],
+                     *         "executions": [],
+                     *         "data": []
+                     *       },
+                     *       "total_count": 1,
+                     *       "query": "rna-seq"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QuickSearchResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getSearchInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Filter vocabularies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "organisms": [
+                     *         {
+                     *           "id": "human",
+                     *           "name": "Homo sapiens"
+                     *         }
+                     *       ],
+                     *       "pipelines": [
+                     *         {
+                     *           "id": "1",
+                     *           "name": "RNA-seq"
+                     *         }
+                     *       ],
+                     *       "sample_types": [
+                     *         "RNA",
+                     *         "DNA"
+                     *       ],
+                     *       "data_types": [
+                     *         "FASTQ",
+                     *         "BAM"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SearchInfo"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    listPipelines: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pipeline catalogue. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PipelineCatalogue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                pipelineId: components["schemas"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pipeline. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "1",
+                     *       "name": "RNA-seq",
+                     *       "is_nfcore": true,
+                     *       "prepares_genome": false,
+                     *       "repo_url": "https://github.com/nf-core/rnaseq",
+                     *       "repo_original_url": "https://github.com/nf-core/rnaseq",
+                     *       "versions": [
+                     *         {
+                     *           "id": "10",
+                     *           "name": "3.14.0",
+                     *           "nextflow_versions": [
+                     *             "23.04.3",
+                     *             "22.10.6"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PipelineDetail"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPipelineVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Pipeline version ID. */
+                versionId: components["parameters"]["VersionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pipeline version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "10",
+                     *       "name": "3.14.0",
+                     *       "long_description": "The nf-core RNA-seq pipeline.",
+                     *       "upstream_pipeline_versions": [],
+                     *       "nextflow_versions": [
+                     *         "23.04.3",
+                     *         "22.10.6"
+                     *       ],
+                     *       "schema": {
+                     *         "inputs": [
+                     *           {
+                     *             "name": "Options",
+                     *             "params": {
+                     *               "strandedness": {
+                     *                 "type": "string",
+                     *                 "valid": [
+                     *                   "auto",
+                     *                   "forward",
+                     *                   "reverse",
+                     *                   "unstranded"
+                     *                 ],
+                     *                 "default": "auto"
+                     *               }
+                     *             }
+                     *           }
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PipelineVersion"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    runPipeline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Pipeline version ID. */
+                versionId: components["parameters"]["VersionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "params": {
+                 *         "strandedness": "reverse"
+                 *       },
+                 *       "data_params": {},
+                 *       "csv_params": {
+                 *         "input": {
+                 *           "rows": [
+                 *             {
+                 *               "sample": "123",
+                 *               "values": {}
+                 *             }
+                 *           ]
+                 *         }
+                 *       },
+                 *       "nextflow_version": "23.04.3"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RunPipelineRequest"];
+            };
+        };
+        responses: {
+            /** @description The execution that was started. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "456",
+                     *       "identifier": "small_meucci",
+                     *       "status": "",
+                     *       "created": 1704880800,
+                     *       "started": null,
+                     *       "finished": null,
+                     *       "nextflow_version": "23.04.3"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            /** @description The execution that was started (seed). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "456",
+                     *       "name": "My RNA-seq run",
+                     *       "status": "pending",
+                     *       "created": "2024-01-10T10:00:00Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    searchExecutions: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                sort?: components["parameters"]["NameSort"];
+                /** @description Substring of the pipeline, pipeline version, organism or fileset name. */
+                name?: string;
+                /** @description Only the caller's own resources. Needs a valid token; an invalid one silently matches ownerless resources. */
+                owned?: components["parameters"]["Owned"];
+                /** @description Pipeline ID. */
+                pipeline?: components["schemas"]["Id"];
+                /** @description Pipeline version ID. */
+                pipeline_version?: components["schemas"]["Id"];
+                /** @description Comma-separated pipeline version IDs. */
+                pipeline_versions?: string;
+                /** @description Organism ID (e.g. `Hs`). */
+                organism?: string;
+                /** @description Execution status, e.g. `OK`, `ERROR`, `CANCELED`. */
+                status?: string;
+                /** @description Substring of the owner's name or username, or the owning group's name or slug. */
+                owner?: components["parameters"]["OwnerFilter"];
+                /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
+                created_gt?: components["parameters"]["CreatedGt"];
+                /** @description Created at or before this Unix time (seconds). */
+                created_lt?: components["parameters"]["CreatedLt"];
+                /** @description Minimum run time in seconds. */
+                duration_gt?: number;
+                /** @description Maximum run time in seconds. */
+                duration_lt?: number;
+                /** @description Substring of a process (step) name. */
+                process_execution?: string;
+                nextflow_version?: string;
+                /** @description Substring searched in the executions' stdout and stderr. */
+                terminal?: string;
+                /** @description Add `downstream_data` to each row. */
+                return_data?: boolean;
+                /** @description Add `inputs` to each row. */
+                return_inputs?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of executions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 1,
+                     *       "page": 1,
+                     *       "executions": [
+                     *         {
+                     *           "id": "456",
+                     *           "identifier": "small_meucci",
+                     *           "pipeline_name": "RNA-seq",
+                     *           "pipeline_version": "3.14.0",
+                     *           "created": 1704880800,
+                     *           "started": 1704881100.5,
+                     *           "finished": 1704895500.2,
+                     *           "status": "OK",
+                     *           "can_delete": false,
+                     *           "retries": null,
+                     *           "retried_by": null,
+                     *           "fileset": null,
+                     *           "sample_name": "Sample-001",
+                     *           "owner_name": "Alice Smith"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExecutionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    listOwnedExecutions: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                status?: string;
+                /** @description Pipeline ID. */
+                pipeline?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of executions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listSharedExecutions: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of executions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getExecution: {
+        parameters: {
+            query?: {
+                /** @description Byte offset into the log; the response's `log` starts there. */
+                log?: number;
+                /** @description Keep only these top-level fields (repeatable). Not combinable with `exclude`. */
+                include?: string[];
+                /** @description Drop these top-level fields (repeatable). Not combinable with `include`. */
+                exclude?: string[];
+            };
+            header?: never;
+            path: {
+                /** @description Execution ID. */
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The execution. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Execution"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    cancelExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Execution ID. */
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cancellation requested. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "success": true,
+                     *       "message": "Execution cancellation requested"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SuccessResponse"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    shareExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Execution ID. */
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Share"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    transferExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Execution ID. */
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Transfer"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteExecution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Execution ID. */
+                executionId: components["parameters"]["ExecutionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Success"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteExecutionsBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["BatchDelete"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    getQueueStatus: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queue counts and entries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "pending": 5,
+                     *       "running": 3,
+                     *       "completed_today": 25,
+                     *       "failed_today": 2,
+                     *       "queue": [
+                     *         {
+                     *           "id": "456",
+                     *           "name": "RNA-seq run",
+                     *           "status": "running",
+                     *           "position": 1,
+                     *           "submitted": "2024-01-10T10:00:00Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["QueueStatus"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listOwnedSamples: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+                /** @description Organism ID. */
+                organism?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of samples. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 150,
+                     *       "page": 1,
+                     *       "samples": [
+                     *         {
+                     *           "id": "123",
+                     *           "name": "Sample-001",
+                     *           "organism": "human",
+                     *           "sample_type": "RNA",
+                     *           "created": "2024-01-10T10:00:00Z",
+                     *           "project": {
+                     *             "id": "10",
+                     *             "name": "RNA-seq Project"
+                     *           }
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SamplePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listSharedSamples: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of samples. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamplePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    searchSamples: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                sort?: components["parameters"]["NameSort"];
+                /** @description Only the caller's own resources. Needs a valid token; an invalid one silently matches ownerless resources. */
+                owned?: components["parameters"]["Owned"];
+                /** @description Substring of the sample name. */
+                name?: string;
+                /** @description Organism ID (e.g. `Hs`), or `true`/`false` for samples with/without an organism. */
+                organism?: string;
+                /** @description Comma-separated sample-type identifiers. */
+                sample_types?: string;
+                /** @description Substring of the owner's name or username, or the owning group's name or slug. */
+                owner?: components["parameters"]["OwnerFilter"];
+                /** @description Substring of the project name. */
+                project?: string;
+                /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
+                created_gt?: components["parameters"]["CreatedGt"];
+                /** @description Created at or before this Unix time (seconds). */
+                created_lt?: components["parameters"]["CreatedLt"];
+                /** @description Include every metadata attribute, not only the in-table ones. */
+                full_metadata?: boolean;
+                /**
+                 * @description Metadata filters, by attribute identifier (from `listSampleMetadataAttributes`): a
+                 *     substring of the value, or `true`/`false` for samples with or without the attribute.
+                 *     OpenAPI's exploded form style: each key is a query parameter of its own
+                 *     (`{ tissue: "liver" }` is sent as `?tissue=liver`), so no key may be the name of
+                 *     another parameter of this operation.
+                 * @example {
+                 *       "tissue": "liver"
+                 *     }
+                 */
+                metadata?: {
+                    [key: string]: string;
+                };
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of samples. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 1,
+                     *       "page": 1,
+                     *       "samples": [
+                     *         {
+                     *           "id": "123",
+                     *           "name": "Sample-001",
+                     *           "created": 1704880800,
+                     *           "can_delete": false,
+                     *           "organism": {
+                     *             "id": "Hs",
+                     *             "name": "Human"
+                     *           },
+                     *           "sample_type": {
+                     *             "identifier": "RNA-Seq",
+                     *             "name": "RNA-Seq"
+                     *           },
+                     *           "metadata": {
+                     *             "condition": {
+                     *               "attribute_name": "Condition",
+                     *               "value": "Control",
+                     *               "annotation": null
+                     *             }
+                     *           },
+                     *           "project_name": "RNA-seq Project",
+                     *           "owner_name": "Alice Smith",
+                     *           "is_paired": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SamplePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sample ID. */
+                sampleId: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "123",
+                     *       "created": 1704880800,
+                     *       "name": "Sample-001",
+                     *       "private": true,
+                     *       "can_edit": true,
+                     *       "pubmed": "",
+                     *       "sample_type": "RNA-Seq",
+                     *       "metadata": {
+                     *         "condition": {
+                     *           "attribute_name": "Condition",
+                     *           "attribute_description": "Experimental condition",
+                     *           "is_list": false,
+                     *           "url_pattern": "",
+                     *           "value": "Control",
+                     *           "annotation": null
+                     *         }
+                     *       },
+                     *       "organism": {
+                     *         "id": "Hs",
+                     *         "name": "Human"
+                     *       },
+                     *       "filesets": [
+                     *         {
+                     *           "id": "45",
+                     *           "created": 1704880800,
+                     *           "data": [
+                     *             {
+                     *               "id": "789",
+                     *               "filename": "sample_R1.fastq.gz",
+                     *               "size": 1073741824
+                     *             },
+                     *             {
+                     *               "id": "790",
+                     *               "filename": "sample_R2.fastq.gz",
+                     *               "size": 1073741824
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "owner": {
+                     *         "username": "alice",
+                     *         "name": "Alice Smith",
+                     *         "image": null
+                     *       },
+                     *       "group_owner": null,
+                     *       "project": {
+                     *         "id": "10",
+                     *         "name": "RNA-seq Project"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SampleDetail"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listSampleData: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+            };
+            header?: never;
+            path: {
+                /** @description Sample ID. */
+                sampleId: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of data files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listSampleExecutions: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+            };
+            header?: never;
+            path: {
+                /** @description Sample ID. */
+                sampleId: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of executions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    shareSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sample ID. */
+                sampleId: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Share"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    transferSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sample ID. */
+                sampleId: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Transfer"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteSample: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Sample ID. */
+                sampleId: components["parameters"]["SampleId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Success"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteSamplesBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["BatchDelete"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    listSampleSources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sample sources. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "sources": [
+                     *         {
+                     *           "id": "1",
+                     *           "name": "Cell Line"
+                     *         },
+                     *         {
+                     *           "id": "2",
+                     *           "name": "Tissue"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SampleSources"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    listPurificationTargets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Purification targets. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "targets": [
+                     *         {
+                     *           "id": "1",
+                     *           "name": "Total RNA"
+                     *         },
+                     *         {
+                     *           "id": "2",
+                     *           "name": "mRNA"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PurificationTargets"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    listSampleTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All sample types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "identifier": "RNA-Seq",
+                     *         "name": "RNA-Seq",
+                     *         "description": "RNA sequencing",
+                     *         "sample_count": 4200,
+                     *         "attributes": []
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["SampleType"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    createSampleType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["SampleTypeBody"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    editSampleType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Type identifier. */
+                typeId: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["SampleTypeBody"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteSampleType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Type identifier. */
+                typeId: components["parameters"]["TypeId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Success"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listSampleMetadataAttributes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All metadata attributes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "identifier": "condition",
+                     *         "name": "Condition",
+                     *         "description": "Experimental condition",
+                     *         "in_table": true,
+                     *         "has_options": false,
+                     *         "all_sample_types": true,
+                     *         "regex_validator": null,
+                     *         "required": false,
+                     *         "required_for_public": false,
+                     *         "is_list": false,
+                     *         "allow_user_terms": true,
+                     *         "allow_annotation": false,
+                     *         "url_pattern": null,
+                     *         "order": 1,
+                     *         "sample_count": 3100,
+                     *         "sample_type_links": [
+                     *           {
+                     *             "sample_type_identifier": "RNA-Seq",
+                     *             "sample_type_name": "RNA-Seq",
+                     *             "required": true,
+                     *             "required_for_public": false
+                     *           }
+                     *         ]
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["MetadataAttribute"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    listMetadataOptions: {
+        parameters: {
+            query?: {
+                /** @description `true`: only admin-validated options; any other value: only the caller's unvalidated ones. */
+                validated?: string;
+                /** @description Case-insensitive substring of the option value. */
+                value?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Metadata attribute identifier. */
+                identifier: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The attribute's options. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 2,
+                     *       "total_count": 2,
+                     *       "options": [
+                     *         {
+                     *           "id": "1",
+                     *           "value": "Brain",
+                     *           "validated": true
+                     *         },
+                     *         {
+                     *           "id": "2",
+                     *           "value": "Liver",
+                     *           "validated": true
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MetadataOptions"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listOrganisms: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All organisms (a bare array). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "Hs",
+                     *         "name": "Human",
+                     *         "latin_name": "Homo sapiens",
+                     *         "latest_fileset": null
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["Organism"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getOrganism: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organism code, e.g. `Hs`. */
+                organismId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organism. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "Hs",
+                     *       "name": "Human",
+                     *       "latin_name": "Homo sapiens",
+                     *       "filesets": [
+                     *         {
+                     *           "id": "12",
+                     *           "name": "GRCh38",
+                     *           "created": 1704880800,
+                     *           "organism_name": "Human",
+                     *           "data": [
+                     *             {
+                     *               "id": "501",
+                     *               "filename": "GRCh38.fa.gz",
+                     *               "filetype": "fa",
+                     *               "size": 948731419
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OrganismDetail"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listProjects: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of projects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    listOwnedProjects: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of projects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 1,
+                     *       "page": 1,
+                     *       "projects": [
+                     *         {
+                     *           "id": "10",
+                     *           "name": "RNA-seq Project",
+                     *           "description": "Gene expression analysis"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listSharedProjects: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of projects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    listPublicProjects: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+                /** @description Organism ID. */
+                organism?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of projects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    searchProjects: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                sort?: components["parameters"]["NameSort"];
+                /** @description Substring of the project name. */
+                name?: string;
+                /** @description Substring of the project description. */
+                description?: string;
+                /** @description Substring of the owner's name or username, or the owning group's name or slug. */
+                owner?: components["parameters"]["OwnerFilter"];
+                /** @description Created at or after this Unix time (seconds; an ISO string gets a 500). */
+                created_gt?: components["parameters"]["CreatedGt"];
+                /** @description Created at or before this Unix time (seconds). */
+                created_lt?: components["parameters"]["CreatedLt"];
+                /** @description Comma-separated sample-type identifiers; projects with at least one such sample. */
+                sample_types?: string;
+                /** @description Pipeline ID; projects with an execution of that pipeline. */
+                pipeline?: components["schemas"]["Id"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of projects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 1,
+                     *       "page": 1,
+                     *       "projects": [
+                     *         {
+                     *           "id": "10",
+                     *           "name": "RNA-seq Project",
+                     *           "created": 1704103200,
+                     *           "private": false,
+                     *           "description": "Gene expression analysis",
+                     *           "sample_count": 25,
+                     *           "execution_count": 40,
+                     *           "owner_name": "Alice Smith"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ProjectPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    createProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "New RNA-seq Project",
+                 *       "description": "Description of the project",
+                 *       "organism": "human",
+                 *       "is_public": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProjectCreate"];
+            };
+        };
+        responses: {
+            /** @description The new project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project ID. */
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "10",
+                     *       "name": "RNA-seq Project",
+                     *       "created": 1704103200,
+                     *       "description": "Gene expression analysis",
+                     *       "private": false,
+                     *       "can_edit": false,
+                     *       "owner": {
+                     *         "username": "alice",
+                     *         "name": "Alice Smith",
+                     *         "image": null
+                     *       },
+                     *       "group_owner": null,
+                     *       "papers": [
+                     *         {
+                     *           "id": "38000001",
+                     *           "year": 2024,
+                     *           "title": "A study",
+                     *           "journal": "Nature"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Project"];
+                };
+            };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listProjectSamples: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+            };
+            header?: never;
+            path: {
+                /** @description Project ID. */
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of samples. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SamplePage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listProjectExecutions: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+                /** @description Free-text, case-insensitive substring across several fields (older list endpoints only). */
+                filter?: components["parameters"]["Filter"];
+            };
+            header?: never;
+            path: {
+                /** @description Project ID. */
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of executions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExecutionPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    listProjectData: {
+        parameters: {
+            query?: {
+                /** @description Page number, starting at 1. */
+                page?: components["parameters"]["Page"];
+                /** @description Page size (the server's default is 10; more than 100 is a 400). */
+                count?: components["parameters"]["Count"];
+            };
+            header?: never;
+            path: {
+                /** @description Project ID. */
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of data files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    updateProjectMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project ID. */
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "samples": [
+                 *         {
+                 *           "id": 123,
+                 *           "metadata": {
+                 *             "treatment": "drug_A",
+                 *             "concentration": "10uM"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ProjectMetadataUpdate"];
+            };
+        };
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    shareProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project ID. */
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Share"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    transferProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project ID. */
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["Transfer"];
+        responses: {
+            200: components["responses"]["Success"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    deleteProject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Project ID. */
+                projectId: components["parameters"]["ProjectId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Success"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getUsageAnalytics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usage statistics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user_stats": {
+                     *         "total_samples": 150,
+                     *         "total_projects": 12,
+                     *         "total_executions": 45,
+                     *         "total_data_gb": 523.4,
+                     *         "executions_last_30_days": 15,
+                     *         "data_uploaded_last_30_days_gb": 102.3
+                     *       },
+                     *       "group_stats": {
+                     *         "research-lab": {
+                     *           "total_samples": 450,
+                     *           "total_executions": 120,
+                     *           "active_users": 8
+                     *         }
+                     *       },
+                     *       "recent_activity": [
+                     *         {
+                     *           "timestamp": "2024-01-10T10:00:00Z",
+                     *           "action": "execution_completed",
+                     *           "details": "RNA-seq pipeline completed successfully"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsageAnalytics"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+        };
+    };
+    getDailyActiveUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Active-user statistics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "date": "2024-01-10",
+                     *       "daily_active_users": 45,
+                     *       "weekly_active_users": 120,
+                     *       "monthly_active_users": 350,
+                     *       "new_users_today": 3,
+                     *       "trends": {
+                     *         "dau_change_percent": 5.2,
+                     *         "wau_change_percent": 3.8,
+                     *         "mau_change_percent": 2.1
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DailyActiveUsers"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+        };
+    };
+    ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The server is up. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example pong */
+                    "text/plain": string;
+                };
+            };
+            404: components["responses"]["NotFoundNoBody"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Health status. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "healthy",
+                     *       "timestamp": "2024-01-10T10:00:00Z",
+                     *       "version": "1.0.0",
+                     *       "services": {
+                     *         "database": {
+                     *           "status": "healthy",
+                     *           "latency_ms": 2.5
+                     *         },
+                     *         "rabbitmq": {
+                     *           "status": "healthy",
+                     *           "queue_depth": 15
+                     *         },
+                     *         "storage": {
+                     *           "status": "healthy",
+                     *           "available_gb": 500
+                     *         },
+                     *         "celery": {
+                     *           "status": "healthy",
+                     *           "active_workers": 8
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HealthStatus"];
+                };
+            };
+            404: components["responses"]["NotFoundNoBody"];
+        };
+    };
+    listPekaEntities: {
+        parameters: {
+            query?: {
+                /** @description Results per page. */
+                limit?: number;
+                /** @description Number of results to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "count": 50,
+                     *       "results": [
+                     *         {
+                     *           "id": "1",
+                     *           "name": "HuR",
+                     *           "type": "RBP",
+                     *           "species": "human"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PekaEntityPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    getPekaRbp: {
+        parameters: {
+            query: {
+                /** @description RBP name or ID. */
+                protein: string;
+                species?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The protein's data. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "rbp": {
+                     *         "name": "HuR",
+                     *         "gene": "ELAVL1",
+                     *         "species": "human",
+                     *         "binding_sites": 1250,
+                     *         "known_motifs": [
+                     *           "UUUUUUU",
+                     *           "AUUUA"
+                     *         ]
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PekaRbpResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPekaMotif: {
+        parameters: {
+            query: {
+                /** @description Motif sequence. */
+                motif: string;
+                /** @description Associated RBP. */
+                rbp?: string;
+                /** @description P-value threshold. */
+                pvalue?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The motif's data. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "motif": "UUUUUUU",
+                     *       "length": 7,
+                     *       "rbps": [
+                     *         "HuR",
+                     *         "TTP"
+                     *       ],
+                     *       "enrichment_score": 3.45,
+                     *       "pvalue": 0.001
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PekaMotif"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+        };
+    };
+    getPekaMotifLines: {
+        parameters: {
+            query?: {
+                /** @description Dataset ID. */
+                dataset?: string;
+                /** @description Genomic region. */
+                region?: string;
+                /** @description Maximum lines. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Motif lines. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "lines": [
+                     *         {
+                     *           "chromosome": "chr1",
+                     *           "start": 100000,
+                     *           "end": 100007,
+                     *           "motif": "UUUUUUU",
+                     *           "score": 0.95,
+                     *           "strand": "+"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PekaMotifLines"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
 }

@@ -285,9 +285,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/libraries/by/group/{id}` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listLibrariesByGroup", …)`.
    */
-  listLibrariesByGroup(
-    input: operations.ListLibrariesByGroupInput,
-  ): Promise<operations.ListLibrariesByGroupOutput>;
+  listLibrariesByGroup(input: operations.ListLibrariesByGroupInput): Promise<operations.ListLibrariesByGroupOutput>;
   /**
    * Get a library by accession
    *
@@ -303,9 +301,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/libraries/{id}/versions` (provenance: public)
    */
-  listLibraryVersions(
-    input: operations.ListLibraryVersionsInput,
-  ): Promise<operations.ListLibraryVersionsOutput>;
+  listLibraryVersions(input: operations.ListLibraryVersionsInput): Promise<operations.ListLibraryVersionsOutput>;
   /**
    * Get one version of a library
    *
@@ -325,9 +321,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/preparations` (provenance: public)
    * Paginated: iterate every item with `client.paginate("searchPreparations", …)`.
    */
-  searchPreparations(
-    input?: operations.SearchPreparationsInput,
-  ): Promise<operations.SearchPreparationsOutput>;
+  searchPreparations(input?: operations.SearchPreparationsInput): Promise<operations.SearchPreparationsOutput>;
   /**
    * List the preparations of a preparation group
    *
@@ -339,9 +333,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/preparations/by/group/{id}` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPreparationsByGroup", …)`.
    */
-  listPreparationsByGroup(
-    input: operations.ListPreparationsByGroupInput,
-  ): Promise<operations.ListPreparationsByGroupOutput>;
+  listPreparationsByGroup(input: operations.ListPreparationsByGroupInput): Promise<operations.ListPreparationsByGroupOutput>;
   /**
    * Get a preparation by accession
    *
@@ -357,9 +349,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/preparations/{id}/versions` (provenance: public)
    */
-  listPreparationVersions(
-    input: operations.ListPreparationVersionsInput,
-  ): Promise<operations.ListPreparationVersionsOutput>;
+  listPreparationVersions(input: operations.ListPreparationVersionsInput): Promise<operations.ListPreparationVersionsOutput>;
   /**
    * Get one version of a preparation
    *
@@ -367,9 +357,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/preparations/{id}/versions/{version}` (provenance: public)
    */
-  getPreparationVersion(
-    input: operations.GetPreparationVersionInput,
-  ): Promise<operations.GetPreparationVersionOutput>;
+  getPreparationVersion(input: operations.GetPreparationVersionInput): Promise<operations.GetPreparationVersionOutput>;
   /**
    * List the samples linked to a study
    *
@@ -406,9 +394,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/integration/link/library/by/sample/{id}` (provenance: public)
    */
-  listLibrariesBySample(
-    input: operations.ListLibrariesBySampleInput,
-  ): Promise<operations.ListLibrariesBySampleOutput>;
+  listLibrariesBySample(input: operations.ListLibrariesBySampleInput): Promise<operations.ListLibrariesBySampleOutput>;
   /**
    * List the preparations linked to a sample
    *
@@ -416,9 +402,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/integration/link/preparation/by/sample/{id}` (provenance: public)
    */
-  listPreparationsBySample(
-    input: operations.ListPreparationsBySampleInput,
-  ): Promise<operations.ListPreparationsBySampleOutput>;
+  listPreparationsBySample(input: operations.ListPreparationsBySampleInput): Promise<operations.ListPreparationsBySampleOutput>;
   /**
    * List the expression runs linked to a sample
    *
@@ -429,9 +413,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/expression/by/sample/{id}` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listExpressionBySample", …)`.
    */
-  listExpressionBySample(
-    input: operations.ListExpressionBySampleInput,
-  ): Promise<operations.ListExpressionBySampleOutput>;
+  listExpressionBySample(input: operations.ListExpressionBySampleInput): Promise<operations.ListExpressionBySampleOutput>;
   /**
    * List the variant runs linked to a sample
    *
@@ -442,9 +424,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/variant/by/sample/{id}` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listVariantsBySample", …)`.
    */
-  listVariantsBySample(
-    input: operations.ListVariantsBySampleInput,
-  ): Promise<operations.ListVariantsBySampleOutput>;
+  listVariantsBySample(input: operations.ListVariantsBySampleInput): Promise<operations.ListVariantsBySampleOutput>;
   /**
    * List the flow cytometry runs linked to a sample
    *
@@ -455,9 +435,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/flow-cytometry/by/sample/{id}` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listFlowCytometryBySample", …)`.
    */
-  listFlowCytometryBySample(
-    input: operations.ListFlowCytometryBySampleInput,
-  ): Promise<operations.ListFlowCytometryBySampleOutput>;
+  listFlowCytometryBySample(input: operations.ListFlowCytometryBySampleInput): Promise<operations.ListFlowCytometryBySampleOutput>;
   /**
    * List the expression groups linked to a study
    *
@@ -465,9 +443,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/integration/link/expression/group/by/study/{id}` (provenance: public)
    */
-  listExpressionGroupsByStudy(
-    input: operations.ListExpressionGroupsByStudyInput,
-  ): Promise<operations.ListExpressionGroupsByStudyOutput>;
+  listExpressionGroupsByStudy(input: operations.ListExpressionGroupsByStudyInput): Promise<operations.ListExpressionGroupsByStudyOutput>;
   /**
    * List the variant groups linked to a study
    *
@@ -475,9 +451,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/integration/link/variant/group/by/study/{id}` (provenance: public)
    */
-  listVariantGroupsByStudy(
-    input: operations.ListVariantGroupsByStudyInput,
-  ): Promise<operations.ListVariantGroupsByStudyOutput>;
+  listVariantGroupsByStudy(input: operations.ListVariantGroupsByStudyInput): Promise<operations.ListVariantGroupsByStudyOutput>;
   /**
    * List the flow cytometry groups linked to a study
    *
@@ -485,9 +459,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/integration/link/flow-cytometry/group/by/study/{id}` (provenance: public)
    */
-  listFlowCytometryGroupsByStudy(
-    input: operations.ListFlowCytometryGroupsByStudyInput,
-  ): Promise<operations.ListFlowCytometryGroupsByStudyOutput>;
+  listFlowCytometryGroupsByStudy(input: operations.ListFlowCytometryGroupsByStudyInput): Promise<operations.ListFlowCytometryGroupsByStudyOutput>;
   /**
    * List the library groups linked to a study
    *
@@ -495,9 +467,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/integration/link/library/group/by/study/{id}` (provenance: public)
    */
-  listLibraryGroupsByStudy(
-    input: operations.ListLibraryGroupsByStudyInput,
-  ): Promise<operations.ListLibraryGroupsByStudyOutput>;
+  listLibraryGroupsByStudy(input: operations.ListLibraryGroupsByStudyInput): Promise<operations.ListLibraryGroupsByStudyOutput>;
   /**
    * List the preparation groups linked to a study
    *
@@ -505,9 +475,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `GET /api/v1/as-user/integration/link/preparation/group/by/study/{id}` (provenance: public)
    */
-  listPreparationGroupsByStudy(
-    input: operations.ListPreparationGroupsByStudyInput,
-  ): Promise<operations.ListPreparationGroupsByStudyOutput>;
+  listPreparationGroupsByStudy(input: operations.ListPreparationGroupsByStudyInput): Promise<operations.ListPreparationGroupsByStudyOutput>;
   /**
    * List the studies linked to matching samples
    *
@@ -519,9 +487,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/studies/by/samples` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listStudiesBySamples", …)`.
    */
-  listStudiesBySamples(
-    input?: operations.ListStudiesBySamplesInput,
-  ): Promise<operations.ListStudiesBySamplesOutput>;
+  listStudiesBySamples(input?: operations.ListStudiesBySamplesInput): Promise<operations.ListStudiesBySamplesOutput>;
   /**
    * List the studies linked to matching libraries
    *
@@ -533,9 +499,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/studies/by/libraries` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listStudiesByLibraries", …)`.
    */
-  listStudiesByLibraries(
-    input?: operations.ListStudiesByLibrariesInput,
-  ): Promise<operations.ListStudiesByLibrariesOutput>;
+  listStudiesByLibraries(input?: operations.ListStudiesByLibrariesInput): Promise<operations.ListStudiesByLibrariesOutput>;
   /**
    * List the studies linked to matching preparations
    *
@@ -547,9 +511,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/studies/by/preparations` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listStudiesByPreparations", …)`.
    */
-  listStudiesByPreparations(
-    input?: operations.ListStudiesByPreparationsInput,
-  ): Promise<operations.ListStudiesByPreparationsOutput>;
+  listStudiesByPreparations(input?: operations.ListStudiesByPreparationsInput): Promise<operations.ListStudiesByPreparationsOutput>;
   /**
    * List the samples linked to matching libraries
    *
@@ -561,9 +523,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/samples/by/libraries` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listSamplesByLibraries", …)`.
    */
-  listSamplesByLibraries(
-    input?: operations.ListSamplesByLibrariesInput,
-  ): Promise<operations.ListSamplesByLibrariesOutput>;
+  listSamplesByLibraries(input?: operations.ListSamplesByLibrariesInput): Promise<operations.ListSamplesByLibrariesOutput>;
   /**
    * List the samples linked to matching preparations
    *
@@ -575,9 +535,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/samples/by/preparations` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listSamplesByPreparations", …)`.
    */
-  listSamplesByPreparations(
-    input?: operations.ListSamplesByPreparationsInput,
-  ): Promise<operations.ListSamplesByPreparationsOutput>;
+  listSamplesByPreparations(input?: operations.ListSamplesByPreparationsInput): Promise<operations.ListSamplesByPreparationsOutput>;
   /**
    * List the libraries linked to matching samples
    *
@@ -589,9 +547,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/libraries/by/samples` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listLibrariesBySamples", …)`.
    */
-  listLibrariesBySamples(
-    input?: operations.ListLibrariesBySamplesInput,
-  ): Promise<operations.ListLibrariesBySamplesOutput>;
+  listLibrariesBySamples(input?: operations.ListLibrariesBySamplesInput): Promise<operations.ListLibrariesBySamplesOutput>;
   /**
    * List the preparations linked to matching samples
    *
@@ -603,9 +559,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/integration/link/preparations/by/samples` (provenance: public)
    * Paginated: iterate every item with `client.paginate("listPreparationsBySamples", …)`.
    */
-  listPreparationsBySamples(
-    input?: operations.ListPreparationsBySamplesInput,
-  ): Promise<operations.ListPreparationsBySamplesOutput>;
+  listPreparationsBySamples(input?: operations.ListPreparationsBySamplesInput): Promise<operations.ListPreparationsBySamplesOutput>;
   /**
    * Find samples across studies and linked omics data
    *
@@ -618,9 +572,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/omics/samples` (provenance: public)
    * Paginated: iterate every item with `client.paginate("searchOmicsSamples", …)`.
    */
-  searchOmicsSamples(
-    input?: operations.SearchOmicsSamplesInput,
-  ): Promise<operations.SearchOmicsSamplesOutput>;
+  searchOmicsSamples(input?: operations.SearchOmicsSamplesInput): Promise<operations.SearchOmicsSamplesOutput>;
   /**
    * Find expression values across linked data
    *
@@ -633,9 +585,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/omics/expression/data` (provenance: public)
    * Paginated: iterate every item with `client.paginate("searchExpressionData", …)`.
    */
-  searchExpressionData(
-    input?: operations.SearchExpressionDataInput,
-  ): Promise<operations.SearchExpressionDataOutput>;
+  searchExpressionData(input?: operations.SearchExpressionDataInput): Promise<operations.SearchExpressionDataOutput>;
   /**
    * Find expression groups across linked data
    *
@@ -647,9 +597,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/omics/expression/group` (provenance: public)
    * Paginated: iterate every item with `client.paginate("searchExpressionGroups", …)`.
    */
-  searchExpressionGroups(
-    input?: operations.SearchExpressionGroupsInput,
-  ): Promise<operations.SearchExpressionGroupsOutput>;
+  searchExpressionGroups(input?: operations.SearchExpressionGroupsInput): Promise<operations.SearchExpressionGroupsOutput>;
   /**
    * Find variant calls across linked data
    *
@@ -674,9 +622,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/omics/variant/group` (provenance: public)
    * Paginated: iterate every item with `client.paginate("searchVariantGroups", …)`.
    */
-  searchVariantGroups(
-    input?: operations.SearchVariantGroupsInput,
-  ): Promise<operations.SearchVariantGroupsOutput>;
+  searchVariantGroups(input?: operations.SearchVariantGroupsInput): Promise<operations.SearchVariantGroupsOutput>;
   /**
    * Find flow cytometry values across linked data
    *
@@ -689,9 +635,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/omics/flow-cytometry/data` (provenance: public)
    * Paginated: iterate every item with `client.paginate("searchFlowCytometryData", …)`.
    */
-  searchFlowCytometryData(
-    input?: operations.SearchFlowCytometryDataInput,
-  ): Promise<operations.SearchFlowCytometryDataOutput>;
+  searchFlowCytometryData(input?: operations.SearchFlowCytometryDataInput): Promise<operations.SearchFlowCytometryDataOutput>;
   /**
    * Find flow cytometry groups across linked data
    *
@@ -703,9 +647,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/omics/flow-cytometry/group` (provenance: public)
    * Paginated: iterate every item with `client.paginate("searchFlowCytometryGroups", …)`.
    */
-  searchFlowCytometryGroups(
-    input?: operations.SearchFlowCytometryGroupsInput,
-  ): Promise<operations.SearchFlowCytometryGroupsOutput>;
+  searchFlowCytometryGroups(input?: operations.SearchFlowCytometryGroupsInput): Promise<operations.SearchFlowCytometryGroupsOutput>;
   /**
    * Export the data of an expression group as TSV
    *
@@ -720,9 +662,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    * `GET /api/v1/as-user/omics/expression/streamed-data` (provenance: public)
    * Download: save the file with `client.download("streamExpressionData", …, destination)`.
    */
-  streamExpressionData(
-    input: operations.StreamExpressionDataInput,
-  ): Promise<operations.StreamExpressionDataOutput>;
+  streamExpressionData(input: operations.StreamExpressionDataInput): Promise<operations.StreamExpressionDataOutput>;
   /**
    * Export the data of a variant group as TSV
    *
@@ -763,9 +703,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `POST /api/v1/jobs/import/libraries` (provenance: public)
    */
-  startLibrariesImport(
-    input: operations.StartLibrariesImportInput,
-  ): Promise<operations.StartLibrariesImportOutput>;
+  startLibrariesImport(input: operations.StartLibrariesImportInput): Promise<operations.StartLibrariesImportOutput>;
   /**
    * Start importing a group of preparations from a TSV file
    *
@@ -775,9 +713,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `POST /api/v1/jobs/import/preparations` (provenance: public)
    */
-  startPreparationsImport(
-    input: operations.StartPreparationsImportInput,
-  ): Promise<operations.StartPreparationsImportOutput>;
+  startPreparationsImport(input: operations.StartPreparationsImportInput): Promise<operations.StartPreparationsImportOutput>;
   /**
    * Start importing tabular omics data from a TSV or GCT file
    *
@@ -788,9 +724,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `POST /api/v1/jobs/import/expression` (provenance: public)
    */
-  startExpressionImport(
-    input: operations.StartExpressionImportInput,
-  ): Promise<operations.StartExpressionImportOutput>;
+  startExpressionImport(input: operations.StartExpressionImportInput): Promise<operations.StartExpressionImportOutput>;
   /**
    * Start importing variant data from a VCF file
    *
@@ -810,9 +744,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
    *
    * `POST /api/v1/jobs/import/flow-cytometry` (provenance: public)
    */
-  startFlowCytometryImport(
-    input: operations.StartFlowCytometryImportInput,
-  ): Promise<operations.StartFlowCytometryImportOutput>;
+  startFlowCytometryImport(input: operations.StartFlowCytometryImportInput): Promise<operations.StartFlowCytometryImportOutput>;
   /**
    * Start importing cell metadata from a TSV file
    *
@@ -886,10 +818,7 @@ export interface GenestackOdmClient extends PortalClient<paths, operations.Genes
  * ```
  */
 export function createGenestackOdmClient(options: GenestackOdmClientOptions = {}): GenestackOdmClient {
-  return createPortalClient<paths, operations.GenestackOdmOperations>(
-    genestackOdmDefinition(),
-    options,
-  ) as GenestackOdmClient;
+  return createPortalClient<paths, operations.GenestackOdmOperations>(genestackOdmDefinition(), options) as GenestackOdmClient;
 }
 
 /**

@@ -187,3 +187,4 @@ export type ImportCellsRequest = components["schemas"]["ImportCellsRequest"];
  * Attachment of a file to a study.
  */
 export type ImportFileRequest = components["schemas"]["ImportFileRequest"];
+

@@ -114,10 +114,7 @@ export type GetFileMetadataOutput = OperationOutput<operations["getFileMetadata"
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function getFileMetadata(
-  client: GenestackOdmBase,
-  input: GetFileMetadataInput,
-): Promise<GetFileMetadataOutput> {
+export function getFileMetadata(client: GenestackOdmBase, input: GetFileMetadataInput): Promise<GetFileMetadataOutput> {
   return callOperation(client, getFileMetadataOperation, input);
 }
 
@@ -164,10 +161,7 @@ export type DownloadFileOutput = ReadableStream<Uint8Array>;
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function downloadFile(
-  client: GenestackOdmBase,
-  input: DownloadFileInput,
-): Promise<DownloadFileOutput> {
+export function downloadFile(client: GenestackOdmBase, input: DownloadFileInput): Promise<DownloadFileOutput> {
   return callOperation(client, downloadFileOperation, input);
 }
 
@@ -286,10 +280,7 @@ export type SearchStudiesItem = NonNullable<NonNullable<SearchStudiesOutput>["da
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchStudies(
-  client: GenestackOdmBase,
-  input?: SearchStudiesInput,
-): Promise<SearchStudiesOutput> {
+export function searchStudies(client: GenestackOdmBase, input?: SearchStudiesInput): Promise<SearchStudiesOutput> {
   return callOperation(client, searchStudiesOperation, input);
 }
 
@@ -366,10 +357,7 @@ export type ListStudyVersionsOutput = OperationOutput<operations["listStudyVersi
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listStudyVersions(
-  client: GenestackOdmBase,
-  input: ListStudyVersionsInput,
-): Promise<ListStudyVersionsOutput> {
+export function listStudyVersions(client: GenestackOdmBase, input: ListStudyVersionsInput): Promise<ListStudyVersionsOutput> {
   return callOperation(client, listStudyVersionsOperation, input);
 }
 
@@ -383,7 +371,14 @@ export const getStudyVersionOperation: OperationMeta = {
   security: [["GenestackApiToken"], ["AccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
-    { name: "version", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "version",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
     {
       name: "returnedMetadataFields",
       in: "query",
@@ -413,10 +408,7 @@ export type GetStudyVersionOutput = OperationOutput<operations["getStudyVersion"
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function getStudyVersion(
-  client: GenestackOdmBase,
-  input: GetStudyVersionInput,
-): Promise<GetStudyVersionOutput> {
+export function getStudyVersion(client: GenestackOdmBase, input: GetStudyVersionInput): Promise<GetStudyVersionOutput> {
   return callOperation(client, getStudyVersionOperation, input);
 }
 
@@ -498,10 +490,7 @@ export type SearchSamplesItem = NonNullable<NonNullable<SearchSamplesOutput>["da
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchSamples(
-  client: GenestackOdmBase,
-  input?: SearchSamplesInput,
-): Promise<SearchSamplesOutput> {
+export function searchSamples(client: GenestackOdmBase, input?: SearchSamplesInput): Promise<SearchSamplesOutput> {
   return callOperation(client, searchSamplesOperation, input);
 }
 
@@ -578,10 +567,7 @@ export type ListSampleVersionsOutput = OperationOutput<operations["listSampleVer
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listSampleVersions(
-  client: GenestackOdmBase,
-  input: ListSampleVersionsInput,
-): Promise<ListSampleVersionsOutput> {
+export function listSampleVersions(client: GenestackOdmBase, input: ListSampleVersionsInput): Promise<ListSampleVersionsOutput> {
   return callOperation(client, listSampleVersionsOperation, input);
 }
 
@@ -595,7 +581,14 @@ export const getSampleVersionOperation: OperationMeta = {
   security: [["GenestackApiToken"], ["AccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
-    { name: "version", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "version",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
     {
       name: "returnedMetadataFields",
       in: "query",
@@ -625,10 +618,7 @@ export type GetSampleVersionOutput = OperationOutput<operations["getSampleVersio
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function getSampleVersion(
-  client: GenestackOdmBase,
-  input: GetSampleVersionInput,
-): Promise<GetSampleVersionOutput> {
+export function getSampleVersion(client: GenestackOdmBase, input: GetSampleVersionInput): Promise<GetSampleVersionOutput> {
   return callOperation(client, getSampleVersionOperation, input);
 }
 
@@ -710,10 +700,7 @@ export type SearchLibrariesItem = NonNullable<NonNullable<SearchLibrariesOutput>
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchLibraries(
-  client: GenestackOdmBase,
-  input?: SearchLibrariesInput,
-): Promise<SearchLibrariesOutput> {
+export function searchLibraries(client: GenestackOdmBase, input?: SearchLibrariesInput): Promise<SearchLibrariesOutput> {
   return callOperation(client, searchLibrariesOperation, input);
 }
 
@@ -774,10 +761,7 @@ export type ListLibrariesByGroupItem = NonNullable<NonNullable<ListLibrariesByGr
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listLibrariesByGroup(
-  client: GenestackOdmBase,
-  input: ListLibrariesByGroupInput,
-): Promise<ListLibrariesByGroupOutput> {
+export function listLibrariesByGroup(client: GenestackOdmBase, input: ListLibrariesByGroupInput): Promise<ListLibrariesByGroupOutput> {
   return callOperation(client, listLibrariesByGroupOperation, input);
 }
 
@@ -854,10 +838,7 @@ export type ListLibraryVersionsOutput = OperationOutput<operations["listLibraryV
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listLibraryVersions(
-  client: GenestackOdmBase,
-  input: ListLibraryVersionsInput,
-): Promise<ListLibraryVersionsOutput> {
+export function listLibraryVersions(client: GenestackOdmBase, input: ListLibraryVersionsInput): Promise<ListLibraryVersionsOutput> {
   return callOperation(client, listLibraryVersionsOperation, input);
 }
 
@@ -871,7 +852,14 @@ export const getLibraryVersionOperation: OperationMeta = {
   security: [["GenestackApiToken"], ["AccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
-    { name: "version", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "version",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
     {
       name: "returnedMetadataFields",
       in: "query",
@@ -901,10 +889,7 @@ export type GetLibraryVersionOutput = OperationOutput<operations["getLibraryVers
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function getLibraryVersion(
-  client: GenestackOdmBase,
-  input: GetLibraryVersionInput,
-): Promise<GetLibraryVersionOutput> {
+export function getLibraryVersion(client: GenestackOdmBase, input: GetLibraryVersionInput): Promise<GetLibraryVersionOutput> {
   return callOperation(client, getLibraryVersionOperation, input);
 }
 
@@ -986,10 +971,7 @@ export type SearchPreparationsItem = NonNullable<NonNullable<SearchPreparationsO
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchPreparations(
-  client: GenestackOdmBase,
-  input?: SearchPreparationsInput,
-): Promise<SearchPreparationsOutput> {
+export function searchPreparations(client: GenestackOdmBase, input?: SearchPreparationsInput): Promise<SearchPreparationsOutput> {
   return callOperation(client, searchPreparationsOperation, input);
 }
 
@@ -1035,9 +1017,7 @@ export type ListPreparationsByGroupOutput = OperationOutput<operations["listPrep
 /**
  * One item of {@link listPreparationsByGroup}'s pages.
  */
-export type ListPreparationsByGroupItem = NonNullable<
-  NonNullable<ListPreparationsByGroupOutput>["data"]
->[number];
+export type ListPreparationsByGroupItem = NonNullable<NonNullable<ListPreparationsByGroupOutput>["data"]>[number];
 
 /**
  * List the preparations of a preparation group
@@ -1052,10 +1032,7 @@ export type ListPreparationsByGroupItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listPreparationsByGroup(
-  client: GenestackOdmBase,
-  input: ListPreparationsByGroupInput,
-): Promise<ListPreparationsByGroupOutput> {
+export function listPreparationsByGroup(client: GenestackOdmBase, input: ListPreparationsByGroupInput): Promise<ListPreparationsByGroupOutput> {
   return callOperation(client, listPreparationsByGroupOperation, input);
 }
 
@@ -1098,10 +1075,7 @@ export type GetPreparationOutput = OperationOutput<operations["getPreparation"]>
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function getPreparation(
-  client: GenestackOdmBase,
-  input: GetPreparationInput,
-): Promise<GetPreparationOutput> {
+export function getPreparation(client: GenestackOdmBase, input: GetPreparationInput): Promise<GetPreparationOutput> {
   return callOperation(client, getPreparationOperation, input);
 }
 
@@ -1135,10 +1109,7 @@ export type ListPreparationVersionsOutput = OperationOutput<operations["listPrep
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listPreparationVersions(
-  client: GenestackOdmBase,
-  input: ListPreparationVersionsInput,
-): Promise<ListPreparationVersionsOutput> {
+export function listPreparationVersions(client: GenestackOdmBase, input: ListPreparationVersionsInput): Promise<ListPreparationVersionsOutput> {
   return callOperation(client, listPreparationVersionsOperation, input);
 }
 
@@ -1152,7 +1123,14 @@ export const getPreparationVersionOperation: OperationMeta = {
   security: [["GenestackApiToken"], ["AccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
-    { name: "version", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" },
+    {
+      name: "version",
+      in: "path",
+      required: true,
+      type: "string",
+      minLength: 1,
+      pattern: "^[^/]+$",
+    },
     {
       name: "returnedMetadataFields",
       in: "query",
@@ -1182,10 +1160,7 @@ export type GetPreparationVersionOutput = OperationOutput<operations["getPrepara
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function getPreparationVersion(
-  client: GenestackOdmBase,
-  input: GetPreparationVersionInput,
-): Promise<GetPreparationVersionOutput> {
+export function getPreparationVersion(client: GenestackOdmBase, input: GetPreparationVersionInput): Promise<GetPreparationVersionOutput> {
   return callOperation(client, getPreparationVersionOperation, input);
 }
 
@@ -1245,10 +1220,7 @@ export type ListSamplesByStudyItem = NonNullable<NonNullable<ListSamplesByStudyO
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listSamplesByStudy(
-  client: GenestackOdmBase,
-  input: ListSamplesByStudyInput,
-): Promise<ListSamplesByStudyOutput> {
+export function listSamplesByStudy(client: GenestackOdmBase, input: ListSamplesByStudyInput): Promise<ListSamplesByStudyOutput> {
   return callOperation(client, listSamplesByStudyOperation, input);
 }
 
@@ -1287,10 +1259,7 @@ export type ListFilesByStudyOutput = OperationOutput<operations["listFilesByStud
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listFilesByStudy(
-  client: GenestackOdmBase,
-  input: ListFilesByStudyInput,
-): Promise<ListFilesByStudyOutput> {
+export function listFilesByStudy(client: GenestackOdmBase, input: ListFilesByStudyInput): Promise<ListFilesByStudyOutput> {
   return callOperation(client, listFilesByStudyOperation, input);
 }
 
@@ -1333,10 +1302,7 @@ export type GetStudyBySampleOutput = OperationOutput<operations["getStudyBySampl
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function getStudyBySample(
-  client: GenestackOdmBase,
-  input: GetStudyBySampleInput,
-): Promise<GetStudyBySampleOutput> {
+export function getStudyBySample(client: GenestackOdmBase, input: GetStudyBySampleInput): Promise<GetStudyBySampleOutput> {
   return callOperation(client, getStudyBySampleOperation, input);
 }
 
@@ -1379,10 +1345,7 @@ export type ListLibrariesBySampleOutput = OperationOutput<operations["listLibrar
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listLibrariesBySample(
-  client: GenestackOdmBase,
-  input: ListLibrariesBySampleInput,
-): Promise<ListLibrariesBySampleOutput> {
+export function listLibrariesBySample(client: GenestackOdmBase, input: ListLibrariesBySampleInput): Promise<ListLibrariesBySampleOutput> {
   return callOperation(client, listLibrariesBySampleOperation, input);
 }
 
@@ -1425,10 +1388,7 @@ export type ListPreparationsBySampleOutput = OperationOutput<operations["listPre
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listPreparationsBySample(
-  client: GenestackOdmBase,
-  input: ListPreparationsBySampleInput,
-): Promise<ListPreparationsBySampleOutput> {
+export function listPreparationsBySample(client: GenestackOdmBase, input: ListPreparationsBySampleInput): Promise<ListPreparationsBySampleOutput> {
   return callOperation(client, listPreparationsBySampleOperation, input);
 }
 
@@ -1475,9 +1435,7 @@ export type ListExpressionBySampleOutput = OperationOutput<operations["listExpre
 /**
  * One item of {@link listExpressionBySample}'s pages.
  */
-export type ListExpressionBySampleItem = NonNullable<
-  NonNullable<ListExpressionBySampleOutput>["data"]
->[number];
+export type ListExpressionBySampleItem = NonNullable<NonNullable<ListExpressionBySampleOutput>["data"]>[number];
 
 /**
  * List the expression runs linked to a sample
@@ -1491,10 +1449,7 @@ export type ListExpressionBySampleItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listExpressionBySample(
-  client: GenestackOdmBase,
-  input: ListExpressionBySampleInput,
-): Promise<ListExpressionBySampleOutput> {
+export function listExpressionBySample(client: GenestackOdmBase, input: ListExpressionBySampleInput): Promise<ListExpressionBySampleOutput> {
   return callOperation(client, listExpressionBySampleOperation, input);
 }
 
@@ -1555,10 +1510,7 @@ export type ListVariantsBySampleItem = NonNullable<NonNullable<ListVariantsBySam
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listVariantsBySample(
-  client: GenestackOdmBase,
-  input: ListVariantsBySampleInput,
-): Promise<ListVariantsBySampleOutput> {
+export function listVariantsBySample(client: GenestackOdmBase, input: ListVariantsBySampleInput): Promise<ListVariantsBySampleOutput> {
   return callOperation(client, listVariantsBySampleOperation, input);
 }
 
@@ -1605,9 +1557,7 @@ export type ListFlowCytometryBySampleOutput = OperationOutput<operations["listFl
 /**
  * One item of {@link listFlowCytometryBySample}'s pages.
  */
-export type ListFlowCytometryBySampleItem = NonNullable<
-  NonNullable<ListFlowCytometryBySampleOutput>["data"]
->[number];
+export type ListFlowCytometryBySampleItem = NonNullable<NonNullable<ListFlowCytometryBySampleOutput>["data"]>[number];
 
 /**
  * List the flow cytometry runs linked to a sample
@@ -1621,10 +1571,7 @@ export type ListFlowCytometryBySampleItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listFlowCytometryBySample(
-  client: GenestackOdmBase,
-  input: ListFlowCytometryBySampleInput,
-): Promise<ListFlowCytometryBySampleOutput> {
+export function listFlowCytometryBySample(client: GenestackOdmBase, input: ListFlowCytometryBySampleInput): Promise<ListFlowCytometryBySampleOutput> {
   return callOperation(client, listFlowCytometryBySampleOperation, input);
 }
 
@@ -1668,10 +1615,7 @@ export type ListExpressionGroupsByStudyOutput = OperationOutput<operations["list
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listExpressionGroupsByStudy(
-  client: GenestackOdmBase,
-  input: ListExpressionGroupsByStudyInput,
-): Promise<ListExpressionGroupsByStudyOutput> {
+export function listExpressionGroupsByStudy(client: GenestackOdmBase, input: ListExpressionGroupsByStudyInput): Promise<ListExpressionGroupsByStudyOutput> {
   return callOperation(client, listExpressionGroupsByStudyOperation, input);
 }
 
@@ -1715,10 +1659,7 @@ export type ListVariantGroupsByStudyOutput = OperationOutput<operations["listVar
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listVariantGroupsByStudy(
-  client: GenestackOdmBase,
-  input: ListVariantGroupsByStudyInput,
-): Promise<ListVariantGroupsByStudyOutput> {
+export function listVariantGroupsByStudy(client: GenestackOdmBase, input: ListVariantGroupsByStudyInput): Promise<ListVariantGroupsByStudyOutput> {
   return callOperation(client, listVariantGroupsByStudyOperation, input);
 }
 
@@ -1746,16 +1687,12 @@ export const listFlowCytometryGroupsByStudyOperation: OperationMeta = {
 /**
  * What {@link listFlowCytometryGroupsByStudy} takes.
  */
-export type ListFlowCytometryGroupsByStudyInput = OperationInput<
-  operations["listFlowCytometryGroupsByStudy"]
->;
+export type ListFlowCytometryGroupsByStudyInput = OperationInput<operations["listFlowCytometryGroupsByStudy"]>;
 
 /**
  * What {@link listFlowCytometryGroupsByStudy} resolves to.
  */
-export type ListFlowCytometryGroupsByStudyOutput = OperationOutput<
-  operations["listFlowCytometryGroupsByStudy"]
->;
+export type ListFlowCytometryGroupsByStudyOutput = OperationOutput<operations["listFlowCytometryGroupsByStudy"]>;
 
 /**
  * List the flow cytometry groups linked to a study
@@ -1766,10 +1703,7 @@ export type ListFlowCytometryGroupsByStudyOutput = OperationOutput<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listFlowCytometryGroupsByStudy(
-  client: GenestackOdmBase,
-  input: ListFlowCytometryGroupsByStudyInput,
-): Promise<ListFlowCytometryGroupsByStudyOutput> {
+export function listFlowCytometryGroupsByStudy(client: GenestackOdmBase, input: ListFlowCytometryGroupsByStudyInput): Promise<ListFlowCytometryGroupsByStudyOutput> {
   return callOperation(client, listFlowCytometryGroupsByStudyOperation, input);
 }
 
@@ -1806,10 +1740,7 @@ export type ListLibraryGroupsByStudyOutput = OperationOutput<operations["listLib
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listLibraryGroupsByStudy(
-  client: GenestackOdmBase,
-  input: ListLibraryGroupsByStudyInput,
-): Promise<ListLibraryGroupsByStudyOutput> {
+export function listLibraryGroupsByStudy(client: GenestackOdmBase, input: ListLibraryGroupsByStudyInput): Promise<ListLibraryGroupsByStudyOutput> {
   return callOperation(client, listLibraryGroupsByStudyOperation, input);
 }
 
@@ -1846,10 +1777,7 @@ export type ListPreparationGroupsByStudyOutput = OperationOutput<operations["lis
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listPreparationGroupsByStudy(
-  client: GenestackOdmBase,
-  input: ListPreparationGroupsByStudyInput,
-): Promise<ListPreparationGroupsByStudyOutput> {
+export function listPreparationGroupsByStudy(client: GenestackOdmBase, input: ListPreparationGroupsByStudyInput): Promise<ListPreparationGroupsByStudyOutput> {
   return callOperation(client, listPreparationGroupsByStudyOperation, input);
 }
 
@@ -1912,10 +1840,7 @@ export type ListStudiesBySamplesItem = NonNullable<NonNullable<ListStudiesBySamp
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listStudiesBySamples(
-  client: GenestackOdmBase,
-  input?: ListStudiesBySamplesInput,
-): Promise<ListStudiesBySamplesOutput> {
+export function listStudiesBySamples(client: GenestackOdmBase, input?: ListStudiesBySamplesInput): Promise<ListStudiesBySamplesOutput> {
   return callOperation(client, listStudiesBySamplesOperation, input);
 }
 
@@ -1963,9 +1888,7 @@ export type ListStudiesByLibrariesOutput = OperationOutput<operations["listStudi
 /**
  * One item of {@link listStudiesByLibraries}'s pages.
  */
-export type ListStudiesByLibrariesItem = NonNullable<
-  NonNullable<ListStudiesByLibrariesOutput>["data"]
->[number];
+export type ListStudiesByLibrariesItem = NonNullable<NonNullable<ListStudiesByLibrariesOutput>["data"]>[number];
 
 /**
  * List the studies linked to matching libraries
@@ -1980,10 +1903,7 @@ export type ListStudiesByLibrariesItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listStudiesByLibraries(
-  client: GenestackOdmBase,
-  input?: ListStudiesByLibrariesInput,
-): Promise<ListStudiesByLibrariesOutput> {
+export function listStudiesByLibraries(client: GenestackOdmBase, input?: ListStudiesByLibrariesInput): Promise<ListStudiesByLibrariesOutput> {
   return callOperation(client, listStudiesByLibrariesOperation, input);
 }
 
@@ -2031,9 +1951,7 @@ export type ListStudiesByPreparationsOutput = OperationOutput<operations["listSt
 /**
  * One item of {@link listStudiesByPreparations}'s pages.
  */
-export type ListStudiesByPreparationsItem = NonNullable<
-  NonNullable<ListStudiesByPreparationsOutput>["data"]
->[number];
+export type ListStudiesByPreparationsItem = NonNullable<NonNullable<ListStudiesByPreparationsOutput>["data"]>[number];
 
 /**
  * List the studies linked to matching preparations
@@ -2048,10 +1966,7 @@ export type ListStudiesByPreparationsItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listStudiesByPreparations(
-  client: GenestackOdmBase,
-  input?: ListStudiesByPreparationsInput,
-): Promise<ListStudiesByPreparationsOutput> {
+export function listStudiesByPreparations(client: GenestackOdmBase, input?: ListStudiesByPreparationsInput): Promise<ListStudiesByPreparationsOutput> {
   return callOperation(client, listStudiesByPreparationsOperation, input);
 }
 
@@ -2099,9 +2014,7 @@ export type ListSamplesByLibrariesOutput = OperationOutput<operations["listSampl
 /**
  * One item of {@link listSamplesByLibraries}'s pages.
  */
-export type ListSamplesByLibrariesItem = NonNullable<
-  NonNullable<ListSamplesByLibrariesOutput>["data"]
->[number];
+export type ListSamplesByLibrariesItem = NonNullable<NonNullable<ListSamplesByLibrariesOutput>["data"]>[number];
 
 /**
  * List the samples linked to matching libraries
@@ -2116,10 +2029,7 @@ export type ListSamplesByLibrariesItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listSamplesByLibraries(
-  client: GenestackOdmBase,
-  input?: ListSamplesByLibrariesInput,
-): Promise<ListSamplesByLibrariesOutput> {
+export function listSamplesByLibraries(client: GenestackOdmBase, input?: ListSamplesByLibrariesInput): Promise<ListSamplesByLibrariesOutput> {
   return callOperation(client, listSamplesByLibrariesOperation, input);
 }
 
@@ -2167,9 +2077,7 @@ export type ListSamplesByPreparationsOutput = OperationOutput<operations["listSa
 /**
  * One item of {@link listSamplesByPreparations}'s pages.
  */
-export type ListSamplesByPreparationsItem = NonNullable<
-  NonNullable<ListSamplesByPreparationsOutput>["data"]
->[number];
+export type ListSamplesByPreparationsItem = NonNullable<NonNullable<ListSamplesByPreparationsOutput>["data"]>[number];
 
 /**
  * List the samples linked to matching preparations
@@ -2184,10 +2092,7 @@ export type ListSamplesByPreparationsItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listSamplesByPreparations(
-  client: GenestackOdmBase,
-  input?: ListSamplesByPreparationsInput,
-): Promise<ListSamplesByPreparationsOutput> {
+export function listSamplesByPreparations(client: GenestackOdmBase, input?: ListSamplesByPreparationsInput): Promise<ListSamplesByPreparationsOutput> {
   return callOperation(client, listSamplesByPreparationsOperation, input);
 }
 
@@ -2235,9 +2140,7 @@ export type ListLibrariesBySamplesOutput = OperationOutput<operations["listLibra
 /**
  * One item of {@link listLibrariesBySamples}'s pages.
  */
-export type ListLibrariesBySamplesItem = NonNullable<
-  NonNullable<ListLibrariesBySamplesOutput>["data"]
->[number];
+export type ListLibrariesBySamplesItem = NonNullable<NonNullable<ListLibrariesBySamplesOutput>["data"]>[number];
 
 /**
  * List the libraries linked to matching samples
@@ -2252,10 +2155,7 @@ export type ListLibrariesBySamplesItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listLibrariesBySamples(
-  client: GenestackOdmBase,
-  input?: ListLibrariesBySamplesInput,
-): Promise<ListLibrariesBySamplesOutput> {
+export function listLibrariesBySamples(client: GenestackOdmBase, input?: ListLibrariesBySamplesInput): Promise<ListLibrariesBySamplesOutput> {
   return callOperation(client, listLibrariesBySamplesOperation, input);
 }
 
@@ -2303,9 +2203,7 @@ export type ListPreparationsBySamplesOutput = OperationOutput<operations["listPr
 /**
  * One item of {@link listPreparationsBySamples}'s pages.
  */
-export type ListPreparationsBySamplesItem = NonNullable<
-  NonNullable<ListPreparationsBySamplesOutput>["data"]
->[number];
+export type ListPreparationsBySamplesItem = NonNullable<NonNullable<ListPreparationsBySamplesOutput>["data"]>[number];
 
 /**
  * List the preparations linked to matching samples
@@ -2320,10 +2218,7 @@ export type ListPreparationsBySamplesItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function listPreparationsBySamples(
-  client: GenestackOdmBase,
-  input?: ListPreparationsBySamplesInput,
-): Promise<ListPreparationsBySamplesOutput> {
+export function listPreparationsBySamples(client: GenestackOdmBase, input?: ListPreparationsBySamplesInput): Promise<ListPreparationsBySamplesOutput> {
   return callOperation(client, listPreparationsBySamplesOperation, input);
 }
 
@@ -2401,10 +2296,7 @@ export type SearchOmicsSamplesItem = NonNullable<NonNullable<SearchOmicsSamplesO
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchOmicsSamples(
-  client: GenestackOdmBase,
-  input?: SearchOmicsSamplesInput,
-): Promise<SearchOmicsSamplesOutput> {
+export function searchOmicsSamples(client: GenestackOdmBase, input?: SearchOmicsSamplesInput): Promise<SearchOmicsSamplesOutput> {
   return callOperation(client, searchOmicsSamplesOperation, input);
 }
 
@@ -2482,10 +2374,7 @@ export type SearchExpressionDataItem = NonNullable<NonNullable<SearchExpressionD
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchExpressionData(
-  client: GenestackOdmBase,
-  input?: SearchExpressionDataInput,
-): Promise<SearchExpressionDataOutput> {
+export function searchExpressionData(client: GenestackOdmBase, input?: SearchExpressionDataInput): Promise<SearchExpressionDataOutput> {
   return callOperation(client, searchExpressionDataOperation, input);
 }
 
@@ -2547,9 +2436,7 @@ export type SearchExpressionGroupsOutput = OperationOutput<operations["searchExp
 /**
  * One item of {@link searchExpressionGroups}'s pages.
  */
-export type SearchExpressionGroupsItem = NonNullable<
-  NonNullable<SearchExpressionGroupsOutput>["data"]
->[number];
+export type SearchExpressionGroupsItem = NonNullable<NonNullable<SearchExpressionGroupsOutput>["data"]>[number];
 
 /**
  * Find expression groups across linked data
@@ -2564,10 +2451,7 @@ export type SearchExpressionGroupsItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchExpressionGroups(
-  client: GenestackOdmBase,
-  input?: SearchExpressionGroupsInput,
-): Promise<SearchExpressionGroupsOutput> {
+export function searchExpressionGroups(client: GenestackOdmBase, input?: SearchExpressionGroupsInput): Promise<SearchExpressionGroupsOutput> {
   return callOperation(client, searchExpressionGroupsOperation, input);
 }
 
@@ -2645,10 +2529,7 @@ export type SearchVariantDataItem = NonNullable<NonNullable<SearchVariantDataOut
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchVariantData(
-  client: GenestackOdmBase,
-  input?: SearchVariantDataInput,
-): Promise<SearchVariantDataOutput> {
+export function searchVariantData(client: GenestackOdmBase, input?: SearchVariantDataInput): Promise<SearchVariantDataOutput> {
   return callOperation(client, searchVariantDataOperation, input);
 }
 
@@ -2725,10 +2606,7 @@ export type SearchVariantGroupsItem = NonNullable<NonNullable<SearchVariantGroup
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchVariantGroups(
-  client: GenestackOdmBase,
-  input?: SearchVariantGroupsInput,
-): Promise<SearchVariantGroupsOutput> {
+export function searchVariantGroups(client: GenestackOdmBase, input?: SearchVariantGroupsInput): Promise<SearchVariantGroupsOutput> {
   return callOperation(client, searchVariantGroupsOperation, input);
 }
 
@@ -2790,9 +2668,7 @@ export type SearchFlowCytometryDataOutput = OperationOutput<operations["searchFl
 /**
  * One item of {@link searchFlowCytometryData}'s pages.
  */
-export type SearchFlowCytometryDataItem = NonNullable<
-  NonNullable<SearchFlowCytometryDataOutput>["data"]
->[number];
+export type SearchFlowCytometryDataItem = NonNullable<NonNullable<SearchFlowCytometryDataOutput>["data"]>[number];
 
 /**
  * Find flow cytometry values across linked data
@@ -2808,10 +2684,7 @@ export type SearchFlowCytometryDataItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchFlowCytometryData(
-  client: GenestackOdmBase,
-  input?: SearchFlowCytometryDataInput,
-): Promise<SearchFlowCytometryDataOutput> {
+export function searchFlowCytometryData(client: GenestackOdmBase, input?: SearchFlowCytometryDataInput): Promise<SearchFlowCytometryDataOutput> {
   return callOperation(client, searchFlowCytometryDataOperation, input);
 }
 
@@ -2873,9 +2746,7 @@ export type SearchFlowCytometryGroupsOutput = OperationOutput<operations["search
 /**
  * One item of {@link searchFlowCytometryGroups}'s pages.
  */
-export type SearchFlowCytometryGroupsItem = NonNullable<
-  NonNullable<SearchFlowCytometryGroupsOutput>["data"]
->[number];
+export type SearchFlowCytometryGroupsItem = NonNullable<NonNullable<SearchFlowCytometryGroupsOutput>["data"]>[number];
 
 /**
  * Find flow cytometry groups across linked data
@@ -2890,10 +2761,7 @@ export type SearchFlowCytometryGroupsItem = NonNullable<
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function searchFlowCytometryGroups(
-  client: GenestackOdmBase,
-  input?: SearchFlowCytometryGroupsInput,
-): Promise<SearchFlowCytometryGroupsOutput> {
+export function searchFlowCytometryGroups(client: GenestackOdmBase, input?: SearchFlowCytometryGroupsInput): Promise<SearchFlowCytometryGroupsOutput> {
   return callOperation(client, searchFlowCytometryGroupsOperation, input);
 }
 
@@ -2947,10 +2815,7 @@ export type StreamExpressionDataOutput = OperationOutput<operations["streamExpre
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function streamExpressionData(
-  client: GenestackOdmBase,
-  input: StreamExpressionDataInput,
-): Promise<StreamExpressionDataOutput> {
+export function streamExpressionData(client: GenestackOdmBase, input: StreamExpressionDataInput): Promise<StreamExpressionDataOutput> {
   return callOperation(client, streamExpressionDataOperation, input);
 }
 
@@ -2996,10 +2861,7 @@ export type StreamVariantDataOutput = OperationOutput<operations["streamVariantD
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function streamVariantData(
-  client: GenestackOdmBase,
-  input: StreamVariantDataInput,
-): Promise<StreamVariantDataOutput> {
+export function streamVariantData(client: GenestackOdmBase, input: StreamVariantDataInput): Promise<StreamVariantDataOutput> {
   return callOperation(client, streamVariantDataOperation, input);
 }
 
@@ -3038,10 +2900,7 @@ export type StartStudyImportOutput = OperationOutput<operations["startStudyImpor
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startStudyImport(
-  client: GenestackOdmBase,
-  input: StartStudyImportInput,
-): Promise<StartStudyImportOutput> {
+export function startStudyImport(client: GenestackOdmBase, input: StartStudyImportInput): Promise<StartStudyImportOutput> {
   return callOperation(client, startStudyImportOperation, input);
 }
 
@@ -3080,10 +2939,7 @@ export type StartSamplesImportOutput = OperationOutput<operations["startSamplesI
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startSamplesImport(
-  client: GenestackOdmBase,
-  input: StartSamplesImportInput,
-): Promise<StartSamplesImportOutput> {
+export function startSamplesImport(client: GenestackOdmBase, input: StartSamplesImportInput): Promise<StartSamplesImportOutput> {
   return callOperation(client, startSamplesImportOperation, input);
 }
 
@@ -3122,10 +2978,7 @@ export type StartLibrariesImportOutput = OperationOutput<operations["startLibrar
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startLibrariesImport(
-  client: GenestackOdmBase,
-  input: StartLibrariesImportInput,
-): Promise<StartLibrariesImportOutput> {
+export function startLibrariesImport(client: GenestackOdmBase, input: StartLibrariesImportInput): Promise<StartLibrariesImportOutput> {
   return callOperation(client, startLibrariesImportOperation, input);
 }
 
@@ -3164,10 +3017,7 @@ export type StartPreparationsImportOutput = OperationOutput<operations["startPre
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startPreparationsImport(
-  client: GenestackOdmBase,
-  input: StartPreparationsImportInput,
-): Promise<StartPreparationsImportOutput> {
+export function startPreparationsImport(client: GenestackOdmBase, input: StartPreparationsImportInput): Promise<StartPreparationsImportOutput> {
   return callOperation(client, startPreparationsImportOperation, input);
 }
 
@@ -3208,10 +3058,7 @@ export type StartExpressionImportOutput = OperationOutput<operations["startExpre
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startExpressionImport(
-  client: GenestackOdmBase,
-  input: StartExpressionImportInput,
-): Promise<StartExpressionImportOutput> {
+export function startExpressionImport(client: GenestackOdmBase, input: StartExpressionImportInput): Promise<StartExpressionImportOutput> {
   return callOperation(client, startExpressionImportOperation, input);
 }
 
@@ -3250,10 +3097,7 @@ export type StartVariantImportOutput = OperationOutput<operations["startVariantI
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startVariantImport(
-  client: GenestackOdmBase,
-  input: StartVariantImportInput,
-): Promise<StartVariantImportOutput> {
+export function startVariantImport(client: GenestackOdmBase, input: StartVariantImportInput): Promise<StartVariantImportOutput> {
   return callOperation(client, startVariantImportOperation, input);
 }
 
@@ -3292,10 +3136,7 @@ export type StartFlowCytometryImportOutput = OperationOutput<operations["startFl
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startFlowCytometryImport(
-  client: GenestackOdmBase,
-  input: StartFlowCytometryImportInput,
-): Promise<StartFlowCytometryImportOutput> {
+export function startFlowCytometryImport(client: GenestackOdmBase, input: StartFlowCytometryImportInput): Promise<StartFlowCytometryImportOutput> {
   return callOperation(client, startFlowCytometryImportOperation, input);
 }
 
@@ -3337,10 +3178,7 @@ export type StartCellsImportOutput = OperationOutput<operations["startCellsImpor
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startCellsImport(
-  client: GenestackOdmBase,
-  input: StartCellsImportInput,
-): Promise<StartCellsImportOutput> {
+export function startCellsImport(client: GenestackOdmBase, input: StartCellsImportInput): Promise<StartCellsImportOutput> {
   return callOperation(client, startCellsImportOperation, input);
 }
 
@@ -3377,10 +3215,7 @@ export type StartFileImportOutput = OperationOutput<operations["startFileImport"
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function startFileImport(
-  client: GenestackOdmBase,
-  input: StartFileImportInput,
-): Promise<StartFileImportOutput> {
+export function startFileImport(client: GenestackOdmBase, input: StartFileImportInput): Promise<StartFileImportOutput> {
   return callOperation(client, startFileImportOperation, input);
 }
 
@@ -3460,10 +3295,7 @@ export type GetJobOutputOutput = OperationOutput<operations["getJobOutput"]>;
  *
  * @param client - A client from `createGenestackOdmBase()` or `createGenestackOdmClient()`.
  */
-export function getJobOutput(
-  client: GenestackOdmBase,
-  input: GetJobOutputInput,
-): Promise<GetJobOutputOutput> {
+export function getJobOutput(client: GenestackOdmBase, input: GetJobOutputInput): Promise<GetJobOutputOutput> {
   return callOperation(client, getJobOutputOperation, input);
 }
 
@@ -3552,140 +3384,43 @@ export interface GenestackOdmOperations {
   listSampleVersions: { input: ListSampleVersionsInput; output: ListSampleVersionsOutput };
   getSampleVersion: { input: GetSampleVersionInput; output: GetSampleVersionOutput };
   searchLibraries: { input: SearchLibrariesInput; output: SearchLibrariesOutput; item: SearchLibrariesItem };
-  listLibrariesByGroup: {
-    input: ListLibrariesByGroupInput;
-    output: ListLibrariesByGroupOutput;
-    item: ListLibrariesByGroupItem;
-  };
+  listLibrariesByGroup: { input: ListLibrariesByGroupInput; output: ListLibrariesByGroupOutput; item: ListLibrariesByGroupItem };
   getLibrary: { input: GetLibraryInput; output: GetLibraryOutput };
   listLibraryVersions: { input: ListLibraryVersionsInput; output: ListLibraryVersionsOutput };
   getLibraryVersion: { input: GetLibraryVersionInput; output: GetLibraryVersionOutput };
-  searchPreparations: {
-    input: SearchPreparationsInput;
-    output: SearchPreparationsOutput;
-    item: SearchPreparationsItem;
-  };
-  listPreparationsByGroup: {
-    input: ListPreparationsByGroupInput;
-    output: ListPreparationsByGroupOutput;
-    item: ListPreparationsByGroupItem;
-  };
+  searchPreparations: { input: SearchPreparationsInput; output: SearchPreparationsOutput; item: SearchPreparationsItem };
+  listPreparationsByGroup: { input: ListPreparationsByGroupInput; output: ListPreparationsByGroupOutput; item: ListPreparationsByGroupItem };
   getPreparation: { input: GetPreparationInput; output: GetPreparationOutput };
   listPreparationVersions: { input: ListPreparationVersionsInput; output: ListPreparationVersionsOutput };
   getPreparationVersion: { input: GetPreparationVersionInput; output: GetPreparationVersionOutput };
-  listSamplesByStudy: {
-    input: ListSamplesByStudyInput;
-    output: ListSamplesByStudyOutput;
-    item: ListSamplesByStudyItem;
-  };
+  listSamplesByStudy: { input: ListSamplesByStudyInput; output: ListSamplesByStudyOutput; item: ListSamplesByStudyItem };
   listFilesByStudy: { input: ListFilesByStudyInput; output: ListFilesByStudyOutput };
   getStudyBySample: { input: GetStudyBySampleInput; output: GetStudyBySampleOutput };
   listLibrariesBySample: { input: ListLibrariesBySampleInput; output: ListLibrariesBySampleOutput };
   listPreparationsBySample: { input: ListPreparationsBySampleInput; output: ListPreparationsBySampleOutput };
-  listExpressionBySample: {
-    input: ListExpressionBySampleInput;
-    output: ListExpressionBySampleOutput;
-    item: ListExpressionBySampleItem;
-  };
-  listVariantsBySample: {
-    input: ListVariantsBySampleInput;
-    output: ListVariantsBySampleOutput;
-    item: ListVariantsBySampleItem;
-  };
-  listFlowCytometryBySample: {
-    input: ListFlowCytometryBySampleInput;
-    output: ListFlowCytometryBySampleOutput;
-    item: ListFlowCytometryBySampleItem;
-  };
-  listExpressionGroupsByStudy: {
-    input: ListExpressionGroupsByStudyInput;
-    output: ListExpressionGroupsByStudyOutput;
-  };
+  listExpressionBySample: { input: ListExpressionBySampleInput; output: ListExpressionBySampleOutput; item: ListExpressionBySampleItem };
+  listVariantsBySample: { input: ListVariantsBySampleInput; output: ListVariantsBySampleOutput; item: ListVariantsBySampleItem };
+  listFlowCytometryBySample: { input: ListFlowCytometryBySampleInput; output: ListFlowCytometryBySampleOutput; item: ListFlowCytometryBySampleItem };
+  listExpressionGroupsByStudy: { input: ListExpressionGroupsByStudyInput; output: ListExpressionGroupsByStudyOutput };
   listVariantGroupsByStudy: { input: ListVariantGroupsByStudyInput; output: ListVariantGroupsByStudyOutput };
-  listFlowCytometryGroupsByStudy: {
-    input: ListFlowCytometryGroupsByStudyInput;
-    output: ListFlowCytometryGroupsByStudyOutput;
-  };
+  listFlowCytometryGroupsByStudy: { input: ListFlowCytometryGroupsByStudyInput; output: ListFlowCytometryGroupsByStudyOutput };
   listLibraryGroupsByStudy: { input: ListLibraryGroupsByStudyInput; output: ListLibraryGroupsByStudyOutput };
-  listPreparationGroupsByStudy: {
-    input: ListPreparationGroupsByStudyInput;
-    output: ListPreparationGroupsByStudyOutput;
-  };
-  listStudiesBySamples: {
-    input: ListStudiesBySamplesInput;
-    output: ListStudiesBySamplesOutput;
-    item: ListStudiesBySamplesItem;
-  };
-  listStudiesByLibraries: {
-    input: ListStudiesByLibrariesInput;
-    output: ListStudiesByLibrariesOutput;
-    item: ListStudiesByLibrariesItem;
-  };
-  listStudiesByPreparations: {
-    input: ListStudiesByPreparationsInput;
-    output: ListStudiesByPreparationsOutput;
-    item: ListStudiesByPreparationsItem;
-  };
-  listSamplesByLibraries: {
-    input: ListSamplesByLibrariesInput;
-    output: ListSamplesByLibrariesOutput;
-    item: ListSamplesByLibrariesItem;
-  };
-  listSamplesByPreparations: {
-    input: ListSamplesByPreparationsInput;
-    output: ListSamplesByPreparationsOutput;
-    item: ListSamplesByPreparationsItem;
-  };
-  listLibrariesBySamples: {
-    input: ListLibrariesBySamplesInput;
-    output: ListLibrariesBySamplesOutput;
-    item: ListLibrariesBySamplesItem;
-  };
-  listPreparationsBySamples: {
-    input: ListPreparationsBySamplesInput;
-    output: ListPreparationsBySamplesOutput;
-    item: ListPreparationsBySamplesItem;
-  };
-  searchOmicsSamples: {
-    input: SearchOmicsSamplesInput;
-    output: SearchOmicsSamplesOutput;
-    item: SearchOmicsSamplesItem;
-  };
-  searchExpressionData: {
-    input: SearchExpressionDataInput;
-    output: SearchExpressionDataOutput;
-    item: SearchExpressionDataItem;
-  };
-  searchExpressionGroups: {
-    input: SearchExpressionGroupsInput;
-    output: SearchExpressionGroupsOutput;
-    item: SearchExpressionGroupsItem;
-  };
-  searchVariantData: {
-    input: SearchVariantDataInput;
-    output: SearchVariantDataOutput;
-    item: SearchVariantDataItem;
-  };
-  searchVariantGroups: {
-    input: SearchVariantGroupsInput;
-    output: SearchVariantGroupsOutput;
-    item: SearchVariantGroupsItem;
-  };
-  searchFlowCytometryData: {
-    input: SearchFlowCytometryDataInput;
-    output: SearchFlowCytometryDataOutput;
-    item: SearchFlowCytometryDataItem;
-  };
-  searchFlowCytometryGroups: {
-    input: SearchFlowCytometryGroupsInput;
-    output: SearchFlowCytometryGroupsOutput;
-    item: SearchFlowCytometryGroupsItem;
-  };
-  streamExpressionData: {
-    input: StreamExpressionDataInput;
-    output: StreamExpressionDataOutput;
-    download: true;
-  };
+  listPreparationGroupsByStudy: { input: ListPreparationGroupsByStudyInput; output: ListPreparationGroupsByStudyOutput };
+  listStudiesBySamples: { input: ListStudiesBySamplesInput; output: ListStudiesBySamplesOutput; item: ListStudiesBySamplesItem };
+  listStudiesByLibraries: { input: ListStudiesByLibrariesInput; output: ListStudiesByLibrariesOutput; item: ListStudiesByLibrariesItem };
+  listStudiesByPreparations: { input: ListStudiesByPreparationsInput; output: ListStudiesByPreparationsOutput; item: ListStudiesByPreparationsItem };
+  listSamplesByLibraries: { input: ListSamplesByLibrariesInput; output: ListSamplesByLibrariesOutput; item: ListSamplesByLibrariesItem };
+  listSamplesByPreparations: { input: ListSamplesByPreparationsInput; output: ListSamplesByPreparationsOutput; item: ListSamplesByPreparationsItem };
+  listLibrariesBySamples: { input: ListLibrariesBySamplesInput; output: ListLibrariesBySamplesOutput; item: ListLibrariesBySamplesItem };
+  listPreparationsBySamples: { input: ListPreparationsBySamplesInput; output: ListPreparationsBySamplesOutput; item: ListPreparationsBySamplesItem };
+  searchOmicsSamples: { input: SearchOmicsSamplesInput; output: SearchOmicsSamplesOutput; item: SearchOmicsSamplesItem };
+  searchExpressionData: { input: SearchExpressionDataInput; output: SearchExpressionDataOutput; item: SearchExpressionDataItem };
+  searchExpressionGroups: { input: SearchExpressionGroupsInput; output: SearchExpressionGroupsOutput; item: SearchExpressionGroupsItem };
+  searchVariantData: { input: SearchVariantDataInput; output: SearchVariantDataOutput; item: SearchVariantDataItem };
+  searchVariantGroups: { input: SearchVariantGroupsInput; output: SearchVariantGroupsOutput; item: SearchVariantGroupsItem };
+  searchFlowCytometryData: { input: SearchFlowCytometryDataInput; output: SearchFlowCytometryDataOutput; item: SearchFlowCytometryDataItem };
+  searchFlowCytometryGroups: { input: SearchFlowCytometryGroupsInput; output: SearchFlowCytometryGroupsOutput; item: SearchFlowCytometryGroupsItem };
+  streamExpressionData: { input: StreamExpressionDataInput; output: StreamExpressionDataOutput; download: true };
   streamVariantData: { input: StreamVariantDataInput; output: StreamVariantDataOutput; download: true };
   startStudyImport: { input: StartStudyImportInput; output: StartStudyImportOutput };
   startSamplesImport: { input: StartSamplesImportInput; output: StartSamplesImportOutput };

@@ -2,4956 +2,4941 @@
 // Do not edit: change the spec or the generator, then run `npm run generate`.
 
 export interface paths {
-  "/api/v1/as-user/files": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or search attached files
+         * @description Lists the metadata of the attached files you can access. Without parameters it returns
+         *     every file. Narrow the result with a metadata `filter`, a full-text `query`, the data
+         *     class, or the internal structure of HDF5 files (`fullPath`, `partialPath`, `group`,
+         *     `dataset`). Attached files are indexed by metadata only, not by content.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List or search attached files
-     * @description Lists the metadata of the attached files you can access. Without parameters it returns
-     *     every file. Narrow the result with a metadata `filter`, a full-text `query`, the data
-     *     class, or the internal structure of HDF5 files (`fullPath`, `partialPath`, `group`,
-     *     `dataset`). Attached files are indexed by metadata only, not by content.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listFiles"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/files/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/files/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a file's metadata by accession
+         * @description Returns the metadata object of one attached file. With `includeContents=true` the
+         *     response also carries the parsed structure of `.h5`, `.h5ad`, `.zip` and `.gz` files
+         *     (or an `error` if it could not be parsed).
+         */
+        get: operations["getFileMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a file's metadata by accession
-     * @description Returns the metadata object of one attached file. With `includeContents=true` the
-     *     response also carries the parsed structure of `.h5`, `.h5ad`, `.zip` and `.gz` files
-     *     (or an `error` if it could not be parsed).
-     */
-    get: operations["getFileMetadata"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/files/{id}/download": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/files/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download a file by accession
+         * @description Streams the file's bytes. Send one `Range: bytes=a-b` header to fetch part of the file
+         *     (answered with 206); several ranges in one request are not supported (400). Status 406
+         *     means the file exists but cannot be downloaded; 416 means the range starts past the end.
+         *
+         *     The ranged behaviour and the 406 status come from the seed (`FilesAsUserApi` docs) only.
+         *     The response headers declared here (Content-Length, Content-Range, ETag, Last-Modified,
+         *     Accept-Ranges) are the standard ones for ranged downloads and are not confirmed by a
+         *     public source; all are optional except Content-Range on a 206.
+         */
+        get: operations["downloadFile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        /**
+         * Check that a file exists and can be downloaded
+         * @description Same checks as `downloadFile` without the body: 200 means the file exists and is
+         *     accessible, and its metadata is in the response headers. Use it before batch downloads.
+         *     The exact set of headers is not documented publicly; those declared here are optional.
+         */
+        head: operations["headFile"];
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Download a file by accession
-     * @description Streams the file's bytes. Send one `Range: bytes=a-b` header to fetch part of the file
-     *     (answered with 206); several ranges in one request are not supported (400). Status 406
-     *     means the file exists but cannot be downloaded; 416 means the range starts past the end.
-     *
-     *     The ranged behaviour and the 406 status come from the seed (`FilesAsUserApi` docs) only.
-     *     The response headers declared here (Content-Length, Content-Range, ETag, Last-Modified,
-     *     Accept-Ranges) are the standard ones for ranged downloads and are not confirmed by a
-     *     public source; all are optional except Content-Range on a 206.
-     */
-    get: operations["downloadFile"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    /**
-     * Check that a file exists and can be downloaded
-     * @description Same checks as `downloadFile` without the body: 200 means the file exists and is
-     *     accessible, and its metadata is in the response headers. Use it before batch downloads.
-     *     The exact set of headers is not documented publicly; those declared here are optional.
-     */
-    head: operations["headFile"];
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/studies": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/studies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or search studies
+         * @description Lists the study metadata objects you can access; without `filter` or `query` it returns
+         *     every study. Queries matching dictionary terms are expanded to their synonyms.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["searchStudies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List or search studies
-     * @description Lists the study metadata objects you can access; without `filter` or `query` it returns
-     *     every study. Queries matching dictionary terms are expanded to their synonyms.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["searchStudies"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/studies/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/studies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a study by accession
+         * @description Returns the current version of one study metadata object.
+         */
+        get: operations["getStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a study by accession
-     * @description Returns the current version of one study metadata object.
-     */
-    get: operations["getStudy"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/studies/{id}/versions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/studies/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the versions of a study
+         * @description Returns the commit history (one CommitInfo per version) of a study metadata object.
+         */
+        get: operations["listStudyVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the versions of a study
-     * @description Returns the commit history (one CommitInfo per version) of a study metadata object.
-     */
-    get: operations["listStudyVersions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/studies/{id}/versions/{version}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/studies/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one version of a study
+         * @description Returns a study metadata object as it was at the given version (see `listStudyVersions`).
+         */
+        get: operations["getStudyVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get one version of a study
-     * @description Returns a study metadata object as it was at the given version (see `listStudyVersions`).
-     */
-    get: operations["getStudyVersion"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/samples": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or search samples
+         * @description Lists the sample metadata objects you can access; without `filter` or `query` it
+         *     returns every sample.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["searchSamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List or search samples
-     * @description Lists the sample metadata objects you can access; without `filter` or `query` it
-     *     returns every sample.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["searchSamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/samples/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/samples/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a sample by accession
+         * @description Returns the current version of one sample metadata object.
+         */
+        get: operations["getSample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a sample by accession
-     * @description Returns the current version of one sample metadata object.
-     */
-    get: operations["getSample"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/samples/{id}/versions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/samples/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the versions of a sample
+         * @description Returns the commit history (one CommitInfo per version) of a sample metadata object.
+         */
+        get: operations["listSampleVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the versions of a sample
-     * @description Returns the commit history (one CommitInfo per version) of a sample metadata object.
-     */
-    get: operations["listSampleVersions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/samples/{id}/versions/{version}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/samples/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one version of a sample
+         * @description Returns a sample metadata object as it was at the given version (see `listSampleVersions`).
+         */
+        get: operations["getSampleVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get one version of a sample
-     * @description Returns a sample metadata object as it was at the given version (see `listSampleVersions`).
-     */
-    get: operations["getSampleVersion"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/libraries": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or search libraries
+         * @description Lists the library metadata objects you can access; without `filter` or `query` it
+         *     returns every library.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["searchLibraries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List or search libraries
-     * @description Lists the library metadata objects you can access; without `filter` or `query` it
-     *     returns every library.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["searchLibraries"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/libraries/by/group/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/libraries/by/group/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the libraries of a library group
+         * @description Lists the library metadata objects that belong to one library group (the object
+         *     created by one import).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listLibrariesByGroup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the libraries of a library group
-     * @description Lists the library metadata objects that belong to one library group (the object
-     *     created by one import).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listLibrariesByGroup"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/libraries/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/libraries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a library by accession
+         * @description Returns the current version of one library metadata object.
+         */
+        get: operations["getLibrary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a library by accession
-     * @description Returns the current version of one library metadata object.
-     */
-    get: operations["getLibrary"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/libraries/{id}/versions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/libraries/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the versions of a library
+         * @description Returns the commit history (one CommitInfo per version) of a library metadata object.
+         */
+        get: operations["listLibraryVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the versions of a library
-     * @description Returns the commit history (one CommitInfo per version) of a library metadata object.
-     */
-    get: operations["listLibraryVersions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/libraries/{id}/versions/{version}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/libraries/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one version of a library
+         * @description Returns a library metadata object as it was at the given version (see `listLibraryVersions`).
+         */
+        get: operations["getLibraryVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get one version of a library
-     * @description Returns a library metadata object as it was at the given version (see `listLibraryVersions`).
-     */
-    get: operations["getLibraryVersion"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/preparations": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/preparations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List or search preparations
+         * @description Lists the preparation metadata objects you can access; without `filter` or `query` it
+         *     returns every preparation.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["searchPreparations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List or search preparations
-     * @description Lists the preparation metadata objects you can access; without `filter` or `query` it
-     *     returns every preparation.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["searchPreparations"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/preparations/by/group/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/preparations/by/group/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the preparations of a preparation group
+         * @description Lists the preparation metadata objects that belong to one preparation group (the
+         *     object created by one import).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listPreparationsByGroup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the preparations of a preparation group
-     * @description Lists the preparation metadata objects that belong to one preparation group (the
-     *     object created by one import).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listPreparationsByGroup"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/preparations/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/preparations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a preparation by accession
+         * @description Returns the current version of one preparation metadata object.
+         */
+        get: operations["getPreparation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a preparation by accession
-     * @description Returns the current version of one preparation metadata object.
-     */
-    get: operations["getPreparation"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/preparations/{id}/versions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/preparations/{id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the versions of a preparation
+         * @description Returns the commit history (one CommitInfo per version) of a preparation metadata object.
+         */
+        get: operations["listPreparationVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the versions of a preparation
-     * @description Returns the commit history (one CommitInfo per version) of a preparation metadata object.
-     */
-    get: operations["listPreparationVersions"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/preparations/{id}/versions/{version}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/preparations/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get one version of a preparation
+         * @description Returns a preparation metadata object as it was at the given version (see `listPreparationVersions`).
+         */
+        get: operations["getPreparationVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get one version of a preparation
-     * @description Returns a preparation metadata object as it was at the given version (see `listPreparationVersions`).
-     */
-    get: operations["getPreparationVersion"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/samples/by/study/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/samples/by/study/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the samples linked to a study
+         * @description Lists the sample metadata objects linked to the study with this accession.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listSamplesByStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the samples linked to a study
-     * @description Lists the sample metadata objects linked to the study with this accession.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listSamplesByStudy"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/files/by/study/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/files/by/study/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the files attached to a study
+         * @description Returns every file attached to the study, as a bare array (empty if the study has no
+         *     attached files). The study must be shared with you. Documented in the ODM user docs,
+         *     not in the published OpenAPI definition; paging parameters, if any, are unknown.
+         */
+        get: operations["listFilesByStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the files attached to a study
-     * @description Returns every file attached to the study, as a bare array (empty if the study has no
-     *     attached files). The study must be shared with you. Documented in the ODM user docs,
-     *     not in the published OpenAPI definition; paging parameters, if any, are unknown.
-     */
-    get: operations["listFilesByStudy"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/study/by/sample/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/study/by/sample/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the study a sample belongs to
+         * @description Returns the study metadata object linked to the sample with this accession.
+         */
+        get: operations["getStudyBySample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get the study a sample belongs to
-     * @description Returns the study metadata object linked to the sample with this accession.
-     */
-    get: operations["getStudyBySample"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/library/by/sample/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/library/by/sample/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the libraries linked to a sample
+         * @description Returns the library metadata objects linked to the sample with this accession (not paged).
+         */
+        get: operations["listLibrariesBySample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the libraries linked to a sample
-     * @description Returns the library metadata objects linked to the sample with this accession (not paged).
-     */
-    get: operations["listLibrariesBySample"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/preparation/by/sample/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/preparation/by/sample/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the preparations linked to a sample
+         * @description Returns the preparation metadata objects linked to the sample with this accession (not paged).
+         */
+        get: operations["listPreparationsBySample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the preparations linked to a sample
-     * @description Returns the preparation metadata objects linked to the sample with this accession (not paged).
-     */
-    get: operations["listPreparationsBySample"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/expression/by/sample/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/expression/by/sample/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the expression runs linked to a sample
+         * @description Lists the run-level expression objects linked to the sample with this accession.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listExpressionBySample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the expression runs linked to a sample
-     * @description Lists the run-level expression objects linked to the sample with this accession.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listExpressionBySample"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/variant/by/sample/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/variant/by/sample/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the variant runs linked to a sample
+         * @description Lists the run-level variant objects linked to the sample with this accession.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listVariantsBySample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the variant runs linked to a sample
-     * @description Lists the run-level variant objects linked to the sample with this accession.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listVariantsBySample"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/flow-cytometry/by/sample/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/flow-cytometry/by/sample/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the flow cytometry runs linked to a sample
+         * @description Lists the run-level flow cytometry objects linked to the sample with this accession.
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listFlowCytometryBySample"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the flow cytometry runs linked to a sample
-     * @description Lists the run-level flow cytometry objects linked to the sample with this accession.
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listFlowCytometryBySample"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/expression/group/by/study/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/expression/group/by/study/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the expression groups linked to a study
+         * @description Returns the indexed expression data groups (one per imported file) linked to the study (not paged).
+         */
+        get: operations["listExpressionGroupsByStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the expression groups linked to a study
-     * @description Returns the indexed expression data groups (one per imported file) linked to the study (not paged).
-     */
-    get: operations["listExpressionGroupsByStudy"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/variant/group/by/study/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/variant/group/by/study/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the variant groups linked to a study
+         * @description Returns the indexed variant data groups (one per imported file) linked to the study (not paged).
+         */
+        get: operations["listVariantGroupsByStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the variant groups linked to a study
-     * @description Returns the indexed variant data groups (one per imported file) linked to the study (not paged).
-     */
-    get: operations["listVariantGroupsByStudy"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/flow-cytometry/group/by/study/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/flow-cytometry/group/by/study/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the flow cytometry groups linked to a study
+         * @description Returns the indexed flow cytometry data groups (one per imported file) linked to the study (not paged).
+         */
+        get: operations["listFlowCytometryGroupsByStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the flow cytometry groups linked to a study
-     * @description Returns the indexed flow cytometry data groups (one per imported file) linked to the study (not paged).
-     */
-    get: operations["listFlowCytometryGroupsByStudy"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/library/group/by/study/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/library/group/by/study/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the library groups linked to a study
+         * @description Returns the library groups linked to the study (not paged).
+         */
+        get: operations["listLibraryGroupsByStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the library groups linked to a study
-     * @description Returns the library groups linked to the study (not paged).
-     */
-    get: operations["listLibraryGroupsByStudy"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/preparation/group/by/study/{id}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/preparation/group/by/study/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the preparation groups linked to a study
+         * @description Returns the preparation groups linked to the study (not paged).
+         */
+        get: operations["listPreparationGroupsByStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the preparation groups linked to a study
-     * @description Returns the preparation groups linked to the study (not paged).
-     */
-    get: operations["listPreparationGroupsByStudy"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/studies/by/samples": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/studies/by/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the studies linked to matching samples
+         * @description Returns the studies linked to the samples that match `filter` and `query` (both apply
+         *     to sample metadata).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listStudiesBySamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the studies linked to matching samples
-     * @description Returns the studies linked to the samples that match `filter` and `query` (both apply
-     *     to sample metadata).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listStudiesBySamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/studies/by/libraries": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/studies/by/libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the studies linked to matching libraries
+         * @description Returns the studies linked to the libraries that match `filter` and `query` (both apply
+         *     to library metadata).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listStudiesByLibraries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the studies linked to matching libraries
-     * @description Returns the studies linked to the libraries that match `filter` and `query` (both apply
-     *     to library metadata).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listStudiesByLibraries"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/studies/by/preparations": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/studies/by/preparations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the studies linked to matching preparations
+         * @description Returns the studies linked to the preparations that match `filter` and `query` (both
+         *     apply to preparation metadata).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listStudiesByPreparations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the studies linked to matching preparations
-     * @description Returns the studies linked to the preparations that match `filter` and `query` (both
-     *     apply to preparation metadata).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listStudiesByPreparations"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/samples/by/libraries": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/samples/by/libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the samples linked to matching libraries
+         * @description Returns the samples linked to the libraries that match `filter` and `query` (both apply
+         *     to library metadata).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listSamplesByLibraries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the samples linked to matching libraries
-     * @description Returns the samples linked to the libraries that match `filter` and `query` (both apply
-     *     to library metadata).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listSamplesByLibraries"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/samples/by/preparations": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/samples/by/preparations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the samples linked to matching preparations
+         * @description Returns the samples linked to the preparations that match `filter` and `query` (both
+         *     apply to preparation metadata).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listSamplesByPreparations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the samples linked to matching preparations
-     * @description Returns the samples linked to the preparations that match `filter` and `query` (both
-     *     apply to preparation metadata).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listSamplesByPreparations"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/libraries/by/samples": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/libraries/by/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the libraries linked to matching samples
+         * @description Returns the libraries linked to the samples that match `filter` and `query` (both apply
+         *     to sample metadata).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listLibrariesBySamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the libraries linked to matching samples
-     * @description Returns the libraries linked to the samples that match `filter` and `query` (both apply
-     *     to sample metadata).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listLibrariesBySamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/integration/link/preparations/by/samples": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/integration/link/preparations/by/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the preparations linked to matching samples
+         * @description Returns the preparations linked to the samples that match `filter` and `query` (both
+         *     apply to sample metadata).
+         *
+         *     Offset-paged: see Paging in the API description.
+         */
+        get: operations["listPreparationsBySamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List the preparations linked to matching samples
-     * @description Returns the preparations linked to the samples that match `filter` and `query` (both
-     *     apply to sample metadata).
-     *
-     *     Offset-paged: see Paging in the API description.
-     */
-    get: operations["listPreparationsBySamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/samples": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find samples across studies and linked omics data
+         * @description Returns the sample metadata objects whose linked objects match every condition given:
+         *     study, sample, library and preparation metadata (filter or full-text query) and linked
+         *     expression, variant and flow cytometry data (data queries and metadata filters).
+         *
+         *     Cursor-paged: pass the previous response's `cursor` to get the next page.
+         */
+        get: operations["searchOmicsSamples"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Find samples across studies and linked omics data
-     * @description Returns the sample metadata objects whose linked objects match every condition given:
-     *     study, sample, library and preparation metadata (filter or full-text query) and linked
-     *     expression, variant and flow cytometry data (data queries and metadata filters).
-     *
-     *     Cursor-paged: pass the previous response's `cursor` to get the next page.
-     */
-    get: operations["searchOmicsSamples"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/expression/data": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/expression/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find expression values across linked data
+         * @description Returns expression data points (in the `multi_values` format: `itemOrigin`, `feature`,
+         *     `value`) whose linked objects match every condition given. An expression data query
+         *     (`exQuery`) must be supplied.
+         *
+         *     Cursor-paged: pass the previous response's `cursor` to get the next page.
+         */
+        get: operations["searchExpressionData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Find expression values across linked data
-     * @description Returns expression data points (in the `multi_values` format: `itemOrigin`, `feature`,
-     *     `value`) whose linked objects match every condition given. An expression data query
-     *     (`exQuery`) must be supplied.
-     *
-     *     Cursor-paged: pass the previous response's `cursor` to get the next page.
-     */
-    get: operations["searchExpressionData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/expression/group": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/expression/group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find expression groups across linked data
+         * @description Returns expression group objects (one per imported file) whose linked objects match
+         *     every condition given.
+         *
+         *     Cursor-paged: pass the previous response's `cursor` to get the next page.
+         */
+        get: operations["searchExpressionGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Find expression groups across linked data
-     * @description Returns expression group objects (one per imported file) whose linked objects match
-     *     every condition given.
-     *
-     *     Cursor-paged: pass the previous response's `cursor` to get the next page.
-     */
-    get: operations["searchExpressionGroups"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/variant/data": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/variant/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find variant calls across linked data
+         * @description Returns variant data points (with a `variant` section holding the VCF columns) whose
+         *     linked objects match every condition given. A variant data query (`vxQuery`) must be
+         *     supplied.
+         *
+         *     Cursor-paged: pass the previous response's `cursor` to get the next page.
+         */
+        get: operations["searchVariantData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Find variant calls across linked data
-     * @description Returns variant data points (with a `variant` section holding the VCF columns) whose
-     *     linked objects match every condition given. A variant data query (`vxQuery`) must be
-     *     supplied.
-     *
-     *     Cursor-paged: pass the previous response's `cursor` to get the next page.
-     */
-    get: operations["searchVariantData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/variant/group": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/variant/group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find variant groups across linked data
+         * @description Returns variant group objects (one per imported VCF) whose linked objects match every
+         *     condition given.
+         *
+         *     Cursor-paged: pass the previous response's `cursor` to get the next page.
+         */
+        get: operations["searchVariantGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Find variant groups across linked data
-     * @description Returns variant group objects (one per imported VCF) whose linked objects match every
-     *     condition given.
-     *
-     *     Cursor-paged: pass the previous response's `cursor` to get the next page.
-     */
-    get: operations["searchVariantGroups"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/flow-cytometry/data": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/flow-cytometry/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find flow cytometry values across linked data
+         * @description Returns flow cytometry data points (`feature` holds `readoutType`, `cellPopulation`,
+         *     `marker`) whose linked objects match every condition given. A flow cytometry data query
+         *     (`fxQuery`) must be supplied.
+         *
+         *     Cursor-paged: pass the previous response's `cursor` to get the next page.
+         */
+        get: operations["searchFlowCytometryData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Find flow cytometry values across linked data
-     * @description Returns flow cytometry data points (`feature` holds `readoutType`, `cellPopulation`,
-     *     `marker`) whose linked objects match every condition given. A flow cytometry data query
-     *     (`fxQuery`) must be supplied.
-     *
-     *     Cursor-paged: pass the previous response's `cursor` to get the next page.
-     */
-    get: operations["searchFlowCytometryData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/flow-cytometry/group": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/flow-cytometry/group": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Find flow cytometry groups across linked data
+         * @description Returns flow cytometry group objects (one per imported file) whose linked objects match
+         *     every condition given.
+         *
+         *     Cursor-paged: pass the previous response's `cursor` to get the next page.
+         */
+        get: operations["searchFlowCytometryGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Find flow cytometry groups across linked data
-     * @description Returns flow cytometry group objects (one per imported file) whose linked objects match
-     *     every condition given.
-     *
-     *     Cursor-paged: pass the previous response's `cursor` to get the next page.
-     */
-    get: operations["searchFlowCytometryGroups"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/expression/streamed-data": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/expression/streamed-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the data of an expression group as TSV
+         * @description Streams the data of one expression group (one imported tabular/GCT file) as
+         *     tab-separated text, optionally restricted to the runs linked to matching samples,
+         *     libraries or preparations. Not paged: consume the body as a stream. Use it for bulk
+         *     exports instead of paging through `searchExpressionData`.
+         *
+         *     The published definition (2024-10) declares `text/csv` for this response while the user
+         *     docs describe tab-delimited output; both media types are declared and the body is TSV.
+         */
+        get: operations["streamExpressionData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Export the data of an expression group as TSV
-     * @description Streams the data of one expression group (one imported tabular/GCT file) as
-     *     tab-separated text, optionally restricted to the runs linked to matching samples,
-     *     libraries or preparations. Not paged: consume the body as a stream. Use it for bulk
-     *     exports instead of paging through `searchExpressionData`.
-     *
-     *     The published definition (2024-10) declares `text/csv` for this response while the user
-     *     docs describe tab-delimited output; both media types are declared and the body is TSV.
-     */
-    get: operations["streamExpressionData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/as-user/omics/variant/streamed-data": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/as-user/omics/variant/streamed-data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the data of a variant group as TSV
+         * @description Streams the variant calls of one variant group (one imported VCF) as tab-separated text,
+         *     optionally restricted to matching samples, to a variant query, or to samples whose
+         *     linked expression data matches `exQuery`. Not paged: consume the body as a stream.
+         */
+        get: operations["streamVariantData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Export the data of a variant group as TSV
-     * @description Streams the variant calls of one variant group (one imported VCF) as tab-separated text,
-     *     optionally restricted to matching samples, to a variant query, or to samples whose
-     *     linked expression data matches `exQuery`. Not paged: consume the body as a stream.
-     */
-    get: operations["streamVariantData"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/study": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/study": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing study metadata from a TSV file
+         * @description Starts a job that imports one study from a metadata TSV file at `metadataLink`. Poll
+         *     the job with `getJobInfo`; when it is COMPLETED, `getJobOutput` returns
+         *     `result.groupAccession`. Needs curator rights.
+         */
+        post: operations["startStudyImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start importing study metadata from a TSV file
-     * @description Starts a job that imports one study from a metadata TSV file at `metadataLink`. Poll
-     *     the job with `getJobInfo`; when it is COMPLETED, `getJobOutput` returns
-     *     `result.groupAccession`. Needs curator rights.
-     */
-    post: operations["startStudyImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/samples": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing a group of samples from a TSV file
+         * @description Starts a job that imports a sample group from a metadata TSV file at `metadataLink`.
+         *     When the job is COMPLETED, `getJobOutput` returns `result.groupAccession`. Needs
+         *     curator rights.
+         */
+        post: operations["startSamplesImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start importing a group of samples from a TSV file
-     * @description Starts a job that imports a sample group from a metadata TSV file at `metadataLink`.
-     *     When the job is COMPLETED, `getJobOutput` returns `result.groupAccession`. Needs
-     *     curator rights.
-     */
-    post: operations["startSamplesImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/libraries": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/libraries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing a group of libraries from a TSV file
+         * @description Starts a job that imports a library group from a metadata TSV file at `metadataLink`.
+         *     When the job is COMPLETED, `getJobOutput` returns `result.groupAccession`. Needs
+         *     curator rights.
+         */
+        post: operations["startLibrariesImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start importing a group of libraries from a TSV file
-     * @description Starts a job that imports a library group from a metadata TSV file at `metadataLink`.
-     *     When the job is COMPLETED, `getJobOutput` returns `result.groupAccession`. Needs
-     *     curator rights.
-     */
-    post: operations["startLibrariesImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/preparations": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/preparations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing a group of preparations from a TSV file
+         * @description Starts a job that imports a preparation group from a metadata TSV file at
+         *     `metadataLink`. When the job is COMPLETED, `getJobOutput` returns
+         *     `result.groupAccession`. Needs curator rights.
+         */
+        post: operations["startPreparationsImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start importing a group of preparations from a TSV file
-     * @description Starts a job that imports a preparation group from a metadata TSV file at
-     *     `metadataLink`. When the job is COMPLETED, `getJobOutput` returns
-     *     `result.groupAccession`. Needs curator rights.
-     */
-    post: operations["startPreparationsImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/expression": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/expression": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing tabular omics data from a TSV or GCT file
+         * @description Starts a job that imports a tabular data file (TSV or GCT 1.2) at `dataLink`, with an
+         *     optional one-record metadata TSV at `metadataLink`. Despite the name this handles any
+         *     tabular data type; set `dataClass`. When the job is COMPLETED, `getJobOutput` returns
+         *     `result.groupAccession`. Needs curator rights.
+         */
+        post: operations["startExpressionImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start importing tabular omics data from a TSV or GCT file
-     * @description Starts a job that imports a tabular data file (TSV or GCT 1.2) at `dataLink`, with an
-     *     optional one-record metadata TSV at `metadataLink`. Despite the name this handles any
-     *     tabular data type; set `dataClass`. When the job is COMPLETED, `getJobOutput` returns
-     *     `result.groupAccession`. Needs curator rights.
-     */
-    post: operations["startExpressionImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/variant": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/variant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing variant data from a VCF file
+         * @description Starts a job that imports variant data from a VCF (or TSV) file at `dataLink`, with
+         *     optional metadata at `metadataLink`. When the job is COMPLETED, `getJobOutput` returns
+         *     `result.groupAccession`. Needs curator rights.
+         */
+        post: operations["startVariantImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start importing variant data from a VCF file
-     * @description Starts a job that imports variant data from a VCF (or TSV) file at `dataLink`, with
-     *     optional metadata at `metadataLink`. When the job is COMPLETED, `getJobOutput` returns
-     *     `result.groupAccession`. Needs curator rights.
-     */
-    post: operations["startVariantImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/flow-cytometry": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/flow-cytometry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing flow cytometry data from a FACS file
+         * @description Starts a job that imports flow cytometry data from a FACS (or TSV) file at `dataLink`,
+         *     with optional metadata at `metadataLink`. When the job is COMPLETED, `getJobOutput`
+         *     returns `result.groupAccession`. Needs curator rights.
+         */
+        post: operations["startFlowCytometryImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start importing flow cytometry data from a FACS file
-     * @description Starts a job that imports flow cytometry data from a FACS (or TSV) file at `dataLink`,
-     *     with optional metadata at `metadataLink`. When the job is COMPLETED, `getJobOutput`
-     *     returns `result.groupAccession`. Needs curator rights.
-     */
-    post: operations["startFlowCytometryImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/cells": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/cells": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start importing cell metadata from a TSV file
+         * @description Starts a job that imports a cell metadata group from a TSV file at `dataLink` (not
+         *     `metadataLink`). The file needs unique `barcode` values and a `batch` column used to
+         *     link cells to samples, libraries or preparations. With `allow_dups=true` duplicate
+         *     barcodes are accepted. When the job is COMPLETED, `getJobOutput` returns
+         *     `result.groupAccession`. Documented in the ODM user docs, not in the published
+         *     OpenAPI definition (2024-10).
+         */
+        post: operations["startCellsImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start importing cell metadata from a TSV file
-     * @description Starts a job that imports a cell metadata group from a TSV file at `dataLink` (not
-     *     `metadataLink`). The file needs unique `barcode` values and a `batch` column used to
-     *     link cells to samples, libraries or preparations. With `allow_dups=true` duplicate
-     *     barcodes are accepted. When the job is COMPLETED, `getJobOutput` returns
-     *     `result.groupAccession`. Documented in the ODM user docs, not in the published
-     *     OpenAPI definition (2024-10).
-     */
-    post: operations["startCellsImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/import/file": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/import/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start attaching a file to a study
+         * @description Starts a job that fetches the file at `dataLink`, stores it as an attached file object
+         *     and links it to the study `studyAccession`. Needs curator rights and an S3 bucket
+         *     configured for ODM. Documented in the ODM user docs, not in the published OpenAPI
+         *     definition (2024-10); whether it accepts `allow_dups` is not documented.
+         */
+        post: operations["startFileImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Start attaching a file to a study
-     * @description Starts a job that fetches the file at `dataLink`, stores it as an attached file object
-     *     and links it to the study `studyAccession`. Needs curator rights and an S3 bucket
-     *     configured for ODM. Documented in the ODM user docs, not in the published OpenAPI
-     *     definition (2024-10); whether it accepts `allow_dups` is not documented.
-     */
-    post: operations["startFileImport"];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/{jobExecId}/info": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/{jobExecId}/info": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the state of a job
+         * @description Returns a job's name, owner, times and `status`. STARTING, RUNNING and STOPPING are
+         *     transient; COMPLETED, FAILED, STOPPED and ABANDONED are final (a STOPPED or FAILED job
+         *     can be restarted); UNKNOWN means the state could not be determined.
+         */
+        get: operations["getJobInfo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get the state of a job
-     * @description Returns a job's name, owner, times and `status`. STARTING, RUNNING and STOPPING are
-     *     transient; COMPLETED, FAILED, STOPPED and ABANDONED are final (a STOPPED or FAILED job
-     *     can be restarted); UNKNOWN means the state could not be determined.
-     */
-    get: operations["getJobInfo"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/{jobExecId}/output": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/{jobExecId}/output": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the result of a job
+         * @description Returns the job's status and, once COMPLETED, its `result` (for example
+         *     `{"groupAccession": "GSF1234567"}` for group imports or `{"accession": ...}` for single
+         *     objects), or the `errors` of a FAILED job.
+         */
+        get: operations["getJobOutput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get the result of a job
-     * @description Returns the job's status and, once COMPLETED, its `result` (for example
-     *     `{"groupAccession": "GSF1234567"}` for group imports or `{"accession": ...}` for single
-     *     objects), or the `errors` of a FAILED job.
-     */
-    get: operations["getJobOutput"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/{jobExecId}/stop": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/{jobExecId}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Stop a running job
+         * @description Asks a running job to stop. Metadata imports can be restarted later and resume where they stopped.
+         */
+        put: operations["stopJob"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /**
-     * Stop a running job
-     * @description Asks a running job to stop. Metadata imports can be restarted later and resume where they stopped.
-     */
-    put: operations["stopJob"];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/jobs/{jobExecId}/restart": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/jobs/{jobExecId}/restart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Restart a failed or stopped job
+         * @description Restarts a job that FAILED or was STOPPED, for example after a transient error.
+         */
+        put: operations["restartJob"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    /**
-     * Restart a failed or stopped job
-     * @description Restarts a job that FAILED or was STOPPED, for example after a transient error.
-     */
-    put: operations["restartJob"];
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    /**
-     * @description A Genestack accession such as `GSF1283030`.
-     * @example GSF1283030
-     */
-    Accession: string;
-    /** @description Tab-separated text; the first line holds the column names. */
-    TsvText: string;
-    /**
-     * Format: binary
-     * @description Raw file bytes.
-     */
-    Binary: Blob;
-    /**
-     * @description A metadata object: a map from attribute name (as defined by the object's template) to
-     *     value. Values are usually strings, numbers, lists or null; with `responseFormat=term_id`
-     *     dictionary values carry term IDs.
-     */
-    MetadataObject: {
-      /** @description The object's accession. */
-      "genestack:accession"?: string;
-      /** @description Accession of the group object the item belongs to (present on grouped objects). */
-      groupId?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description Study metadata object (attribute name -> value), keyed as in the study's template. */
-    Study: {
-      /** @description The study's accession. */
-      "genestack:accession": string;
-      /** @description Title of the study. */
-      "Study Title"?: unknown;
-      /** @description Where the study comes from. */
-      "Study Source"?: unknown;
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description Sample metadata object (attribute name -> value), keyed as in the sample template. */
-    Sample: {
-      /** @description The sample's accession. */
-      "genestack:accession": string;
-      /** @description Sample ID from the original source; links samples to data. */
-      "Sample Source ID"?: unknown;
-      /** @description Accession of the sample group. */
-      groupId?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description Library metadata object (attribute name -> value), keyed as in the library template. */
-    Library: {
-      /** @description The library's accession. */
-      "genestack:accession": string;
-      /** @description Library ID from the original file. */
-      "Library ID"?: unknown;
-      /** @description Accession of the library group. */
-      groupId?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description Preparation metadata object (attribute name -> value), keyed as in the preparation template. */
-    Preparation: {
-      /** @description The preparation's accession. */
-      "genestack:accession": string;
-      /** @description Preparation ID from the original file. */
-      "Preparation ID"?: unknown;
-      /** @description Accession of the preparation group. */
-      groupId?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    /**
-     * @description Metadata object of an attached file (attribute name -> value). `contents` is present
-     *     only when `includeContents=true`.
-     */
-    FileMetadata: {
-      /** @description The file's accession. */
-      "genestack:accession": string;
-      /** @description The file's name. */
-      "genestack:name"?: string;
-      /** @description Data class of the file, e.g. `Document` or `Other`. */
-      "Data Class"?: unknown;
-      contents?: components["schemas"]["FileContents"];
-    } & {
-      [key: string]: unknown;
-    };
-    /**
-     * @description Parsed structure of an `.h5`, `.h5ad`, `.zip` or `.gz` file (groups, datasets, files,
-     *     folders, h5 pairs), or `error` if it could not be parsed. The structure is not
-     *     documented in detail.
-     */
-    FileContents: {
-      error?: string;
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description A group object and its metadata. */
-    MetadataWithId: {
-      /** @description Accession of the group. */
-      itemId?: string;
-      metadata?: {
-        [key: string]: unknown;
-      };
-    } & {
-      [key: string]: unknown;
-    };
-    /**
-     * @description One version of a metadata object.
-     * @example {
-     *       "version": "2",
-     *       "author": "curator@example.org",
-     *       "message": "Corrected the disease attribute",
-     *       "timestamp": 1729505730000
-     *     }
-     */
-    CommitInfo: {
-      /** @description Version identifier, usable with the get-version operations. */
-      version?: string;
-      author?: string;
-      message?: string;
-      /**
-       * Format: int64
-       * @description Time of the commit (epoch milliseconds, presumably).
-       */
-      timestamp?: number;
-    };
-    PaginationInfo: {
-      /**
-       * Format: int32
-       * @description Number of items in this page.
-       */
-      count: number;
-      /**
-       * Format: int64
-       * @description Number of matching items in all pages.
-       */
-      total: number;
-      /**
-       * Format: int32
-       * @description Offset of this page.
-       */
-      offset: number;
-      /**
-       * Format: int32
-       * @description Page size used.
-       */
-      limit: number;
-    };
-    ListMeta: {
-      pagination: components["schemas"]["PaginationInfo"];
-    };
-    /** @description One page of objects, with paging totals. */
-    ListResponse: {
-      data: components["schemas"]["MetadataObject"][];
-      meta: components["schemas"]["ListMeta"];
-    };
-    /** @description One page of studies. */
-    StudyListResponse: {
-      data: components["schemas"]["Study"][];
-      meta: components["schemas"]["ListMeta"];
-    };
-    /** @description One page of samples. */
-    SampleListResponse: {
-      data: components["schemas"]["Sample"][];
-      meta: components["schemas"]["ListMeta"];
-    };
-    /** @description One page of libraries. */
-    LibraryListResponse: {
-      data: components["schemas"]["Library"][];
-      meta: components["schemas"]["ListMeta"];
-    };
-    /** @description One page of preparations. */
-    PreparationListResponse: {
-      data: components["schemas"]["Preparation"][];
-      meta: components["schemas"]["ListMeta"];
-    };
-    /** @description One page of file metadata objects. */
-    FileListResponse: {
-      data: components["schemas"]["FileMetadata"][];
-      meta: components["schemas"]["ListMeta"];
-    };
-    /** @description One page of metadata objects (samples or groups) from an omics query. */
-    OmicsObjectsResponse: {
-      data: components["schemas"]["MetadataObject"][];
-      /** @description Pass as `cursor` to get the next page. */
-      cursor?: string;
-      /** @description True when there are no more results. */
-      resultsExhausted?: boolean;
-      /** @description Diagnostic messages about the query. */
-      log?: string[];
-    };
-    /** @description One page of data points from an omics query. */
-    OmicsDataResponse: {
-      data: components["schemas"]["OmicsDataItem"][];
-      /** @description Pass as `cursor` to get the next page. */
-      cursor?: string;
-      /** @description True when there are no more results. */
-      resultsExhausted?: boolean;
-      /** @description Diagnostic messages about the query. */
-      log?: string[];
-    };
-    /** @description Where a data point comes from. */
-    ItemOrigin: {
-      /** @description Run ID in the original file. */
-      runSourceId?: string;
-      /** @description Genestack-generated run ID. */
-      runId?: string;
-      /** @description Accession of the group (original file). */
-      groupId?: string;
-    };
-    /**
-     * @description A data point in the `multi_values` format (default since ODM 1.58). Expression items
-     *     have `feature` and `value`; flow cytometry items have `feature.readoutType`,
-     *     `feature.cellPopulation`, `feature.marker` and `value.value`; variant items have
-     *     `variant` (VCF columns) and `genotype`.
-     */
-    OmicsDataItem: {
-      itemId?: string;
-      itemOrigin?: components["schemas"]["ItemOrigin"];
-      metadata?: {
-        [key: string]: unknown;
-      };
-      /** @description Accessions of the linked sample, library, preparation or cell. */
-      relationships?: {
-        [key: string]: string;
-      };
-      /** @description Feature attributes (object), or the feature accession (string). */
-      feature?:
-        | {
-            [key: string]: unknown;
-          }
-        | string;
-      /** @description Measurements by name; `Inf`/`-Inf` come as strings. */
-      value?: {
-        [key: string]: number | string | null;
-      };
-      variant?: components["schemas"]["VariantCall"];
-      genotype?: {
-        [key: string]: string;
-      };
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description The VCF columns of one variant. */
-    VariantCall: {
-      chrom?: string;
-      /** Format: int64 */
-      pos?: number;
-      id?: string[];
-      ref?: string;
-      alt?: string[];
-      qual?: number;
-      filter?: string[];
-      info?: {
-        [key: string]: (string | number)[];
-      };
-    };
-    /**
-     * @description STARTING, RUNNING, STOPPING: in progress. COMPLETED: finished successfully. FAILED:
-     *     finished with an error. STOPPED: stopped on request. ABANDONED: left incomplete (for
-     *     example by a server restart). UNKNOWN: the state could not be determined.
-     * @enum {string}
-     */
-    JobStatus:
-      "COMPLETED" | "STARTING" | "RUNNING" | "STOPPING" | "STOPPED" | "FAILED" | "ABANDONED" | "UNKNOWN";
-    /**
-     * @description State of a job execution.
-     * @example {
-     *       "jobExecId": 12345,
-     *       "jobName": "importSamples",
-     *       "startedBy": "curator@example.org",
-     *       "status": "RUNNING",
-     *       "createTime": "2024-10-21T10:15:30Z"
-     *     }
-     */
-    JobInfo: {
-      /**
-       * Format: int64
-       * @description Job execution id.
-       */
-      jobExecId: number;
-      jobName: string;
-      /** @description User who started the job. */
-      startedBy: string;
-      status: components["schemas"]["JobStatus"];
-      /** Format: date-time */
-      createTime: string;
-      /** Format: date-time */
-      endTime?: string;
-    };
-    /**
-     * @description Outcome of a job.
-     * @example {
-     *       "status": "COMPLETED",
-     *       "result": {
-     *         "groupAccession": "GSF1234567"
-     *       }
-     *     }
-     */
-    JobOutput: {
-      status: components["schemas"]["JobStatus"];
-      /** @description Result of a COMPLETED job, e.g. `{"groupAccession": "GSF1234567"}`. */
-      result?: {
-        groupAccession?: string;
-        accession?: string;
-      } & {
-        [key: string]: unknown;
-      };
-      /** @description Errors of a FAILED job. */
-      errors?: components["schemas"]["JobRuntimeError"][];
-    };
-    JobRuntimeError: {
-      stage?: string;
-      stack?: {
-        type?: string;
-        message?: string;
-      }[];
-    };
-    /**
-     * @description Where the linked files live.
-     * @enum {string}
-     */
-    ImportSource: "S3" | "HTTP" | "LOCAL";
-    /** @description Import of metadata objects (study, samples, libraries, preparations) from a TSV file. */
-    ImportMetadataRequest: {
-      source?: components["schemas"]["ImportSource"];
-      /** @description URL (HTTP(S) or S3) of the metadata TSV file. */
-      metadataLink: string;
-      /** @description Accession of the metadata template to apply. */
-      templateId?: string;
-    };
-    /** @description Import of signal data (variant, flow cytometry) with optional metadata. */
-    ImportSignalRequest: {
-      source?: components["schemas"]["ImportSource"];
-      /** @description URL of the data file. */
-      dataLink: string;
-      /** @description URL of a one-record metadata TSV describing the data file. */
-      metadataLink?: string;
-      /** @description Accession of the metadata template to apply. */
-      templateId?: string;
-      /** @description Accession of the data group this import is a new version of. */
-      previousVersion?: string;
-    };
-    /**
-     * @description Import of tabular data (TSV or GCT 1.2) with optional metadata.
-     * @example {
-     *       "source": "HTTP",
-     *       "dataLink": "https://mybucket.s3.amazonaws.com/my-experiment/my-omics-data.gct",
-     *       "metadataLink": "https://mybucket.s3.amazonaws.com/my-experiment/my-omics-metadata.tsv",
-     *       "dataClass": "Proteomics",
-     *       "numberOfFeatureAttributes": 5
-     *     }
-     */
-    ImportExpressionRequest: {
-      source?: components["schemas"]["ImportSource"];
-      /** @description URL of the TSV or GCT file. */
-      dataLink: string;
-      /** @description URL of a one-record metadata TSV describing the data file. */
-      metadataLink?: string;
-      /** @description Accession of the metadata template to apply. */
-      templateId?: string;
-      /** @description Accession of the data group this import is a new version of. */
-      previousVersion?: string;
-      /**
-       * @description Kind of data, e.g. `Bulk transcriptomics`, `Single-cell transcriptomics`,
-       *     `Proteomics`, `Metabolomics`, `Other` (the default when omitted). GCT files must
-       *     be `Bulk transcriptomics`. Not an enum: the set of classes grows between releases.
-       */
-      dataClass?: string;
-      /** @description Number of leading feature columns before the sample columns (not needed for GCT). */
-      numberOfFeatureAttributes?: number;
-      /** @description Separator between the sample name and the measurement name in column headers, e.g. `:`. */
-      measurementSeparator?: string;
-    };
-    /**
-     * @description Import of cell metadata from a TSV file.
-     * @example {
-     *       "dataLink": "https://bio-test-data.s3.us-east-1.amazonaws.com/User_guide_test_data/Single_cell_data/cells_2_samples_full_match.tsv"
-     *     }
-     */
-    ImportCellsRequest: {
-      source?: components["schemas"]["ImportSource"];
-      /** @description URL of the cell metadata TSV file. */
-      dataLink: string;
-    };
-    /** @description Attachment of a file to a study. */
-    ImportFileRequest: {
-      source?: components["schemas"]["ImportSource"];
-      /** @description URL of the file to attach. */
-      dataLink: string;
-      /** @description Accession of the study to attach the file to. */
-      studyAccession: string;
-      /**
-       * @description Data class of the file, e.g. `Document`, `Other` or `Bulk transcriptomics` (the
-       *     ODM docs' data classes reference lists the current classes).
-       */
-      dataClass: string;
-      /** @description URL of an optional metadata TSV file. */
-      metadataLink?: string;
-    };
-  };
-  responses: {
-    /** @description Invalid data in the request; the body explains (format not specified). */
-    BadRequest: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description The supplied object ID is invalid. */
-    InvalidId: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description The entities cannot be retrieved (for example, an invalid ID). */
-    NotRetrievable: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /**
-     * @description Not authenticated. Send a valid Genestack API token in the `Genestack-API-Token` header
-     *     (created on the Profile page of the ODM web UI) or an access token as
-     *     `Authorization: Bearer <token>`.
-     */
-    Unauthorized: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description No object exists with the given ID. */
-    NotFound: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description No job exists with the given id. */
-    JobNotFound: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description The file exists but cannot be downloaded. */
-    NotDownloadable: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description No data group exists with the given `groupAccession` (ODM 1.51 and later). */
-    GroupNotFound: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description Unexpected failure in the Genestack system. */
-    ServerError: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content?: never;
-    };
-    /** @description The versions of the object, one commit each. */
-    Versions: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        "application/json": components["schemas"]["CommitInfo"][];
-      };
-    };
-    /** @description The linked run-level data objects. */
-    RunList: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        "application/json": components["schemas"]["ListResponse"];
-        "text/tab-separated-values": components["schemas"]["TsvText"];
-      };
-    };
-    /** @description The linked group objects. */
-    GroupList: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        "application/json": components["schemas"]["MetadataWithId"][];
-      };
-    };
-    /** @description The job was created; poll it with `getJobInfo` using `jobExecId`. */
-    JobStarted: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
+    schemas: {
         /**
+         * @description A Genestack accession such as `GSF1283030`.
+         * @example GSF1283030
+         */
+        Accession: string;
+        /** @description Tab-separated text; the first line holds the column names. */
+        TsvText: string;
+        /**
+         * Format: binary
+         * @description Raw file bytes.
+         */
+        Binary: Blob;
+        /**
+         * @description A metadata object: a map from attribute name (as defined by the object's template) to
+         *     value. Values are usually strings, numbers, lists or null; with `responseFormat=term_id`
+         *     dictionary values carry term IDs.
+         */
+        MetadataObject: {
+            /** @description The object's accession. */
+            "genestack:accession"?: string;
+            /** @description Accession of the group object the item belongs to (present on grouped objects). */
+            groupId?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Study metadata object (attribute name -> value), keyed as in the study's template. */
+        Study: {
+            /** @description The study's accession. */
+            "genestack:accession": string;
+            /** @description Title of the study. */
+            "Study Title"?: unknown;
+            /** @description Where the study comes from. */
+            "Study Source"?: unknown;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Sample metadata object (attribute name -> value), keyed as in the sample template. */
+        Sample: {
+            /** @description The sample's accession. */
+            "genestack:accession": string;
+            /** @description Sample ID from the original source; links samples to data. */
+            "Sample Source ID"?: unknown;
+            /** @description Accession of the sample group. */
+            groupId?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Library metadata object (attribute name -> value), keyed as in the library template. */
+        Library: {
+            /** @description The library's accession. */
+            "genestack:accession": string;
+            /** @description Library ID from the original file. */
+            "Library ID"?: unknown;
+            /** @description Accession of the library group. */
+            groupId?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Preparation metadata object (attribute name -> value), keyed as in the preparation template. */
+        Preparation: {
+            /** @description The preparation's accession. */
+            "genestack:accession": string;
+            /** @description Preparation ID from the original file. */
+            "Preparation ID"?: unknown;
+            /** @description Accession of the preparation group. */
+            groupId?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description Metadata object of an attached file (attribute name -> value). `contents` is present
+         *     only when `includeContents=true`.
+         */
+        FileMetadata: {
+            /** @description The file's accession. */
+            "genestack:accession": string;
+            /** @description The file's name. */
+            "genestack:name"?: string;
+            /** @description Data class of the file, e.g. `Document` or `Other`. */
+            "Data Class"?: unknown;
+            contents?: components["schemas"]["FileContents"];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description Parsed structure of an `.h5`, `.h5ad`, `.zip` or `.gz` file (groups, datasets, files,
+         *     folders, h5 pairs), or `error` if it could not be parsed. The structure is not
+         *     documented in detail.
+         */
+        FileContents: {
+            error?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A group object and its metadata. */
+        MetadataWithId: {
+            /** @description Accession of the group. */
+            itemId?: string;
+            metadata?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @description One version of a metadata object.
+         * @example {
+         *       "version": "2",
+         *       "author": "curator@example.org",
+         *       "message": "Corrected the disease attribute",
+         *       "timestamp": 1729505730000
+         *     }
+         */
+        CommitInfo: {
+            /** @description Version identifier, usable with the get-version operations. */
+            version?: string;
+            author?: string;
+            message?: string;
+            /**
+             * Format: int64
+             * @description Time of the commit (epoch milliseconds, presumably).
+             */
+            timestamp?: number;
+        };
+        PaginationInfo: {
+            /**
+             * Format: int32
+             * @description Number of items in this page.
+             */
+            count: number;
+            /**
+             * Format: int64
+             * @description Number of matching items in all pages.
+             */
+            total: number;
+            /**
+             * Format: int32
+             * @description Offset of this page.
+             */
+            offset: number;
+            /**
+             * Format: int32
+             * @description Page size used.
+             */
+            limit: number;
+        };
+        ListMeta: {
+            pagination: components["schemas"]["PaginationInfo"];
+        };
+        /** @description One page of objects, with paging totals. */
+        ListResponse: {
+            data: components["schemas"]["MetadataObject"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** @description One page of studies. */
+        StudyListResponse: {
+            data: components["schemas"]["Study"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** @description One page of samples. */
+        SampleListResponse: {
+            data: components["schemas"]["Sample"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** @description One page of libraries. */
+        LibraryListResponse: {
+            data: components["schemas"]["Library"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** @description One page of preparations. */
+        PreparationListResponse: {
+            data: components["schemas"]["Preparation"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** @description One page of file metadata objects. */
+        FileListResponse: {
+            data: components["schemas"]["FileMetadata"][];
+            meta: components["schemas"]["ListMeta"];
+        };
+        /** @description One page of metadata objects (samples or groups) from an omics query. */
+        OmicsObjectsResponse: {
+            data: components["schemas"]["MetadataObject"][];
+            /** @description Pass as `cursor` to get the next page. */
+            cursor?: string;
+            /** @description True when there are no more results. */
+            resultsExhausted?: boolean;
+            /** @description Diagnostic messages about the query. */
+            log?: string[];
+        };
+        /** @description One page of data points from an omics query. */
+        OmicsDataResponse: {
+            data: components["schemas"]["OmicsDataItem"][];
+            /** @description Pass as `cursor` to get the next page. */
+            cursor?: string;
+            /** @description True when there are no more results. */
+            resultsExhausted?: boolean;
+            /** @description Diagnostic messages about the query. */
+            log?: string[];
+        };
+        /** @description Where a data point comes from. */
+        ItemOrigin: {
+            /** @description Run ID in the original file. */
+            runSourceId?: string;
+            /** @description Genestack-generated run ID. */
+            runId?: string;
+            /** @description Accession of the group (original file). */
+            groupId?: string;
+        };
+        /**
+         * @description A data point in the `multi_values` format (default since ODM 1.58). Expression items
+         *     have `feature` and `value`; flow cytometry items have `feature.readoutType`,
+         *     `feature.cellPopulation`, `feature.marker` and `value.value`; variant items have
+         *     `variant` (VCF columns) and `genotype`.
+         */
+        OmicsDataItem: {
+            itemId?: string;
+            itemOrigin?: components["schemas"]["ItemOrigin"];
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Accessions of the linked sample, library, preparation or cell. */
+            relationships?: {
+                [key: string]: string;
+            };
+            /** @description Feature attributes (object), or the feature accession (string). */
+            feature?: {
+                [key: string]: unknown;
+            } | string;
+            /** @description Measurements by name; `Inf`/`-Inf` come as strings. */
+            value?: {
+                [key: string]: number | string | null;
+            };
+            variant?: components["schemas"]["VariantCall"];
+            genotype?: {
+                [key: string]: string;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description The VCF columns of one variant. */
+        VariantCall: {
+            chrom?: string;
+            /** Format: int64 */
+            pos?: number;
+            id?: string[];
+            ref?: string;
+            alt?: string[];
+            qual?: number;
+            filter?: string[];
+            info?: {
+                [key: string]: (string | number)[];
+            };
+        };
+        /**
+         * @description STARTING, RUNNING, STOPPING: in progress. COMPLETED: finished successfully. FAILED:
+         *     finished with an error. STOPPED: stopped on request. ABANDONED: left incomplete (for
+         *     example by a server restart). UNKNOWN: the state could not be determined.
+         * @enum {string}
+         */
+        JobStatus: "COMPLETED" | "STARTING" | "RUNNING" | "STOPPING" | "STOPPED" | "FAILED" | "ABANDONED" | "UNKNOWN";
+        /**
+         * @description State of a job execution.
          * @example {
          *       "jobExecId": 12345,
-         *       "jobName": "importStudy",
+         *       "jobName": "importSamples",
          *       "startedBy": "curator@example.org",
-         *       "status": "STARTING",
+         *       "status": "RUNNING",
          *       "createTime": "2024-10-21T10:15:30Z"
          *     }
          */
-        "application/json": components["schemas"]["JobInfo"];
-      };
-    };
-  };
-  parameters: {
-    /**
-     * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-     * @example GSF1283030
-     */
-    Accession: components["schemas"]["Accession"];
-    /**
-     * @description Accession of the study.
-     * @example GSF1280195
-     */
-    StudyAccession: components["schemas"]["Accession"];
-    /**
-     * @description Accession of the sample.
-     * @example GSF282801
-     */
-    SampleAccession: components["schemas"]["Accession"];
-    /**
-     * @description Accession of the group object.
-     * @example GSF1283541
-     */
-    GroupAccession: components["schemas"]["Accession"];
-    /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
-    Version: string;
-    /**
-     * @description Job execution id returned when the job was started.
-     * @example 12345
-     */
-    JobExecId: number;
-    /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-    PageLimit: number;
-    /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-    PageOffset: number;
-    /** @description The `cursor` of the previous page; omit for the first page. */
-    Cursor: string;
-    /** @description Number of results per page (server default 2000). */
-    CursorPageLimit: number;
-    /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-    ResponseFormat: "term_id";
-    /**
-     * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-     *     `extended_data_included` (those of the applied template, else the default one; the
-     *     default for user endpoints) or `original_data_included` (all attributes with values, and
-     *     null attributes present in the applied template).
-     */
-    ReturnedMetadataFields: "minimal_data" | "extended_data_included" | "original_data_included";
-    /**
-     * @description If the full-text query is a dictionary term, also match its child terms (for example
-     *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-     */
-    SearchSpecificTerms: boolean;
-    /**
-     * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
-     *     (descending). Default: by ID, ascending.
-     */
-    Sort:
-      | "id"
-      | "creation"
-      | "last_update"
-      | "name"
-      | "+id"
-      | "+creation"
-      | "+last_update"
-      | "+name"
-      | "-id"
-      | "-creation"
-      | "-last_update"
-      | "-name";
-    /** @description Include the parsed structure (contents) of `.h5`, `.h5ad`, `.zip` and `.gz` files. */
-    IncludeContents: boolean;
-    /**
-     * @description Which versions of omics data files to query (default: the active version). `*` for all
-     *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-     *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-     *     given files of a chain; separate rules for several chains with `;`.
-     * @example *
-     */
-    UseVersions: string;
-    /** @description Load data that was already imported from the same links again (for testing). */
-    AllowDups: boolean;
-    /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-    SampleFilterAsFilter: string;
-    /** @description Full-text query over sample metadata. */
-    SampleQueryAsQuery: string;
-    /** @description Filter by library metadata, e.g. `"Library ID"=LIB1`. */
-    LibraryFilterAsFilter: string;
-    /** @description Full-text query over library metadata. */
-    LibraryQueryAsQuery: string;
-    /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-    PreparationFilterAsFilter: string;
-    /** @description Full-text query over preparation metadata. */
-    PreparationQueryAsQuery: string;
-    /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-    StudyFilter: string;
-    /** @description Full-text query over study metadata. */
-    StudyQuery: string;
-    /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-    SampleFilter: string;
-    /** @description Full-text query over sample metadata. */
-    SampleQuery: string;
-    /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-    LibraryFilter: string;
-    /** @description Full-text query over library metadata. */
-    LibraryQuery: string;
-    /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-    PreparationFilter: string;
-    /** @description Full-text query over preparation metadata. */
-    PreparationQuery: string;
-    /**
-     * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-     *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-     *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-     *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-     *     with `AND`/`&&`, `OR`/`||` and parentheses.
-     * @example feature=ENSG00000230368 value>=1.5
-     */
-    ExQuery: string;
-    /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
-    ExFilter: string;
-    /**
-     * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-     *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-     *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-     * @example region = chr1:34567-98767
-     */
-    VxQuery: string;
-    /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
-    VxFilter: string;
-    /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
-    FxQuery: string;
-    /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
-    FxFilter: string;
-    /**
-     * @description One byte range, e.g. `bytes=0-1023` for the first 1024 bytes or `bytes=1024-` for the
-     *     rest of the file. Several ranges in one request are not supported.
-     * @example bytes=0-1023
-     */
-    Range: string;
-  };
-  requestBodies: {
-    ImportMetadata: {
-      content: {
+        JobInfo: {
+            /**
+             * Format: int64
+             * @description Job execution id.
+             */
+            jobExecId: number;
+            jobName: string;
+            /** @description User who started the job. */
+            startedBy: string;
+            status: components["schemas"]["JobStatus"];
+            /** Format: date-time */
+            createTime: string;
+            /** Format: date-time */
+            endTime?: string;
+        };
         /**
+         * @description Outcome of a job.
+         * @example {
+         *       "status": "COMPLETED",
+         *       "result": {
+         *         "groupAccession": "GSF1234567"
+         *       }
+         *     }
+         */
+        JobOutput: {
+            status: components["schemas"]["JobStatus"];
+            /** @description Result of a COMPLETED job, e.g. `{"groupAccession": "GSF1234567"}`. */
+            result?: {
+                groupAccession?: string;
+                accession?: string;
+            } & {
+                [key: string]: unknown;
+            };
+            /** @description Errors of a FAILED job. */
+            errors?: components["schemas"]["JobRuntimeError"][];
+        };
+        JobRuntimeError: {
+            stage?: string;
+            stack?: {
+                type?: string;
+                message?: string;
+            }[];
+        };
+        /**
+         * @description Where the linked files live.
+         * @enum {string}
+         */
+        ImportSource: "S3" | "HTTP" | "LOCAL";
+        /** @description Import of metadata objects (study, samples, libraries, preparations) from a TSV file. */
+        ImportMetadataRequest: {
+            source?: components["schemas"]["ImportSource"];
+            /** @description URL (HTTP(S) or S3) of the metadata TSV file. */
+            metadataLink: string;
+            /** @description Accession of the metadata template to apply. */
+            templateId?: string;
+        };
+        /** @description Import of signal data (variant, flow cytometry) with optional metadata. */
+        ImportSignalRequest: {
+            source?: components["schemas"]["ImportSource"];
+            /** @description URL of the data file. */
+            dataLink: string;
+            /** @description URL of a one-record metadata TSV describing the data file. */
+            metadataLink?: string;
+            /** @description Accession of the metadata template to apply. */
+            templateId?: string;
+            /** @description Accession of the data group this import is a new version of. */
+            previousVersion?: string;
+        };
+        /**
+         * @description Import of tabular data (TSV or GCT 1.2) with optional metadata.
          * @example {
          *       "source": "HTTP",
-         *       "metadataLink": "https://mybucket.s3.amazonaws.com/my-experiment/my-object-metadata.tsv"
+         *       "dataLink": "https://mybucket.s3.amazonaws.com/my-experiment/my-omics-data.gct",
+         *       "metadataLink": "https://mybucket.s3.amazonaws.com/my-experiment/my-omics-metadata.tsv",
+         *       "dataClass": "Proteomics",
+         *       "numberOfFeatureAttributes": 5
          *     }
          */
-        "application/json": components["schemas"]["ImportMetadataRequest"];
-      };
-    };
-    ImportSignal: {
-      content: {
+        ImportExpressionRequest: {
+            source?: components["schemas"]["ImportSource"];
+            /** @description URL of the TSV or GCT file. */
+            dataLink: string;
+            /** @description URL of a one-record metadata TSV describing the data file. */
+            metadataLink?: string;
+            /** @description Accession of the metadata template to apply. */
+            templateId?: string;
+            /** @description Accession of the data group this import is a new version of. */
+            previousVersion?: string;
+            /**
+             * @description Kind of data, e.g. `Bulk transcriptomics`, `Single-cell transcriptomics`,
+             *     `Proteomics`, `Metabolomics`, `Other` (the default when omitted). GCT files must
+             *     be `Bulk transcriptomics`. Not an enum: the set of classes grows between releases.
+             */
+            dataClass?: string;
+            /** @description Number of leading feature columns before the sample columns (not needed for GCT). */
+            numberOfFeatureAttributes?: number;
+            /** @description Separator between the sample name and the measurement name in column headers, e.g. `:`. */
+            measurementSeparator?: string;
+        };
         /**
+         * @description Import of cell metadata from a TSV file.
          * @example {
-         *       "source": "S3",
-         *       "dataLink": "s3://mybucket/my-experiment/my-variants.vcf.gz",
-         *       "metadataLink": "s3://mybucket/my-experiment/my-variants-metadata.tsv"
+         *       "dataLink": "https://bio-test-data.s3.us-east-1.amazonaws.com/User_guide_test_data/Single_cell_data/cells_2_samples_full_match.tsv"
          *     }
          */
-        "application/json": components["schemas"]["ImportSignalRequest"];
-      };
+        ImportCellsRequest: {
+            source?: components["schemas"]["ImportSource"];
+            /** @description URL of the cell metadata TSV file. */
+            dataLink: string;
+        };
+        /** @description Attachment of a file to a study. */
+        ImportFileRequest: {
+            source?: components["schemas"]["ImportSource"];
+            /** @description URL of the file to attach. */
+            dataLink: string;
+            /** @description Accession of the study to attach the file to. */
+            studyAccession: string;
+            /**
+             * @description Data class of the file, e.g. `Document`, `Other` or `Bulk transcriptomics` (the
+             *     ODM docs' data classes reference lists the current classes).
+             */
+            dataClass: string;
+            /** @description URL of an optional metadata TSV file. */
+            metadataLink?: string;
+        };
     };
-  };
-  headers: {
-    /** @description Size of the body in bytes. */
-    ContentLength: number;
-    /** @description The byte range returned and the file's total size, e.g. `bytes 0-1023/52428800`. */
-    ContentRange: string;
-    /** @description Entity tag of the file, usable in `If-Range` to resume a download safely. */
-    ETag: string;
-    /** @description When the file last changed (HTTP date). */
-    LastModified: string;
-    /** @description `bytes` if ranged requests are accepted. */
-    AcceptRanges: string;
-  };
-  pathItems: never;
-}
-export type $defs = Record<string, never>;
-export interface operations {
-  listFiles: {
-    parameters: {
-      query?: {
-        /** @description Filter by file metadata (key-value metadata pairs), e.g. `"Data Class"=Document`. */
-        filter?: string;
-        /** @description Full-text query over all file metadata. */
-        query?: string;
-        /**
-         * @description Only files of this data class, e.g. `Document` or `Bulk transcriptomics`.
-         * @example Document
-         */
-        dataClass?: string;
-        /** @description HDF5 files containing exactly this full path, e.g. `/obs/__categories/integrated_snn_res.0.5`. */
-        fullPath?: string;
-        /** @description HDF5 files containing a path that includes this fragment, e.g. `__categories/integrated_snn_res.0.5`. */
-        partialPath?: string;
-        /** @description HDF5 files containing a group of this name, e.g. `obsm`. */
-        group?: string;
-        /** @description HDF5 files containing a dataset of this name, e.g. `seurat_clusters`. */
-        dataset?: string;
-        /** @description Include the parsed structure (contents) of `.h5`, `.h5ad`, `.zip` and `.gz` files. */
-        includeContents?: components["parameters"]["IncludeContents"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
     responses: {
-      /** @description The matching file metadata objects. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+        /** @description Invalid data in the request; the body explains (format not specified). */
+        BadRequest: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
         };
-        content: {
-          /**
-           * @example {
-           *       "meta": {
-           *         "pagination": {
-           *           "count": 1,
-           *           "total": 1,
-           *           "offset": 0,
-           *           "limit": 2000
-           *         }
-           *       },
-           *       "data": [
-           *         {
-           *           "genestack:accession": "GSF1283030",
-           *           "genestack:name": "AsnicarF_2017_sample.pdf",
-           *           "Data Class": "Other"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["FileListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
+        /** @description The supplied object ID is invalid. */
+        InvalidId: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
         };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
+        /** @description The entities cannot be retrieved (for example, an invalid ID). */
+        NotRetrievable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /**
+         * @description Not authenticated. Send a valid Genestack API token in the `Genestack-API-Token` header
+         *     (created on the Profile page of the ODM web UI) or an access token as
+         *     `Authorization: Bearer <token>`.
+         */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description No object exists with the given ID. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description No job exists with the given id. */
+        JobNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The file exists but cannot be downloaded. */
+        NotDownloadable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description No data group exists with the given `groupAccession` (ODM 1.51 and later). */
+        GroupNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description Unexpected failure in the Genestack system. */
+        ServerError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
+        /** @description The versions of the object, one commit each. */
+        Versions: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["CommitInfo"][];
+            };
+        };
+        /** @description The linked run-level data objects. */
+        RunList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ListResponse"];
+                "text/tab-separated-values": components["schemas"]["TsvText"];
+            };
+        };
+        /** @description The linked group objects. */
+        GroupList: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["MetadataWithId"][];
+            };
+        };
+        /** @description The job was created; poll it with `getJobInfo` using `jobExecId`. */
+        JobStarted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "jobExecId": 12345,
+                 *       "jobName": "importStudy",
+                 *       "startedBy": "curator@example.org",
+                 *       "status": "STARTING",
+                 *       "createTime": "2024-10-21T10:15:30Z"
+                 *     }
+                 */
+                "application/json": components["schemas"]["JobInfo"];
+            };
+        };
     };
-  };
-  getFileMetadata: {
     parameters: {
-      query?: {
-        /** @description Include the parsed structure (contents) of `.h5`, `.h5ad`, `.zip` and `.gz` files. */
-        includeContents?: components["parameters"]["IncludeContents"];
-      };
-      header?: never;
-      path: {
         /**
          * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
          * @example GSF1283030
          */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The file's metadata object. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["FileMetadata"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  downloadFile: {
-    parameters: {
-      query?: never;
-      header?: {
+        Accession: components["schemas"]["Accession"];
+        /**
+         * @description Accession of the study.
+         * @example GSF1280195
+         */
+        StudyAccession: components["schemas"]["Accession"];
+        /**
+         * @description Accession of the sample.
+         * @example GSF282801
+         */
+        SampleAccession: components["schemas"]["Accession"];
+        /**
+         * @description Accession of the group object.
+         * @example GSF1283541
+         */
+        GroupAccession: components["schemas"]["Accession"];
+        /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
+        Version: string;
+        /**
+         * @description Job execution id returned when the job was started.
+         * @example 12345
+         */
+        JobExecId: number;
+        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+        PageLimit: number;
+        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+        PageOffset: number;
+        /** @description The `cursor` of the previous page; omit for the first page. */
+        Cursor: string;
+        /** @description Number of results per page (server default 2000). */
+        CursorPageLimit: number;
+        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+        ResponseFormat: "term_id";
+        /**
+         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+         *     `extended_data_included` (those of the applied template, else the default one; the
+         *     default for user endpoints) or `original_data_included` (all attributes with values, and
+         *     null attributes present in the applied template).
+         */
+        ReturnedMetadataFields: "minimal_data" | "extended_data_included" | "original_data_included";
+        /**
+         * @description If the full-text query is a dictionary term, also match its child terms (for example
+         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+         */
+        SearchSpecificTerms: boolean;
+        /**
+         * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
+         *     (descending). Default: by ID, ascending.
+         */
+        Sort: "id" | "creation" | "last_update" | "name" | "+id" | "+creation" | "+last_update" | "+name" | "-id" | "-creation" | "-last_update" | "-name";
+        /** @description Include the parsed structure (contents) of `.h5`, `.h5ad`, `.zip` and `.gz` files. */
+        IncludeContents: boolean;
+        /**
+         * @description Which versions of omics data files to query (default: the active version). `*` for all
+         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+         *     given files of a chain; separate rules for several chains with `;`.
+         * @example *
+         */
+        UseVersions: string;
+        /** @description Load data that was already imported from the same links again (for testing). */
+        AllowDups: boolean;
+        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+        SampleFilterAsFilter: string;
+        /** @description Full-text query over sample metadata. */
+        SampleQueryAsQuery: string;
+        /** @description Filter by library metadata, e.g. `"Library ID"=LIB1`. */
+        LibraryFilterAsFilter: string;
+        /** @description Full-text query over library metadata. */
+        LibraryQueryAsQuery: string;
+        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+        PreparationFilterAsFilter: string;
+        /** @description Full-text query over preparation metadata. */
+        PreparationQueryAsQuery: string;
+        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+        StudyFilter: string;
+        /** @description Full-text query over study metadata. */
+        StudyQuery: string;
+        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+        SampleFilter: string;
+        /** @description Full-text query over sample metadata. */
+        SampleQuery: string;
+        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+        LibraryFilter: string;
+        /** @description Full-text query over library metadata. */
+        LibraryQuery: string;
+        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+        PreparationFilter: string;
+        /** @description Full-text query over preparation metadata. */
+        PreparationQuery: string;
+        /**
+         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+         *     with `AND`/`&&`, `OR`/`||` and parentheses.
+         * @example feature=ENSG00000230368 value>=1.5
+         */
+        ExQuery: string;
+        /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
+        ExFilter: string;
+        /**
+         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+         * @example region = chr1:34567-98767
+         */
+        VxQuery: string;
+        /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
+        VxFilter: string;
+        /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
+        FxQuery: string;
+        /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
+        FxFilter: string;
         /**
          * @description One byte range, e.g. `bytes=0-1023` for the first 1024 bytes or `bytes=1024-` for the
          *     rest of the file. Several ranges in one request are not supported.
          * @example bytes=0-1023
          */
-        Range?: components["parameters"]["Range"];
-      };
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The whole file. */
-      200: {
-        headers: {
-          "Content-Length": components["headers"]["ContentLength"];
-          ETag: components["headers"]["ETag"];
-          "Last-Modified": components["headers"]["LastModified"];
-          "Accept-Ranges": components["headers"]["AcceptRanges"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/octet-stream": components["schemas"]["Binary"];
-        };
-      };
-      /** @description The requested byte range of the file. */
-      206: {
-        headers: {
-          "Content-Range": components["headers"]["ContentRange"];
-          "Content-Length": components["headers"]["ContentLength"];
-          ETag: components["headers"]["ETag"];
-          "Last-Modified": components["headers"]["LastModified"];
-          "Accept-Ranges": components["headers"]["AcceptRanges"];
-          [name: string]: unknown;
-        };
-        content: {
-          "application/octet-stream": components["schemas"]["Binary"];
-        };
-      };
-      /** @description The file cannot be retrieved (for example, an unsupported Range). */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      406: components["responses"]["NotDownloadable"];
-      /**
-       * @description The range starts at or past the end of the file. Not confirmed by a public source (the
-       *     seed lists only 400 for a bad range); this is the standard HTTP answer.
-       */
-      416: {
-        headers: {
-          "Content-Range": components["headers"]["ContentRange"];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      500: components["responses"]["ServerError"];
-    };
-  };
-  headFile: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The file exists; metadata is in the headers. */
-      200: {
-        headers: {
-          "Content-Length": components["headers"]["ContentLength"];
-          ETag: components["headers"]["ETag"];
-          "Last-Modified": components["headers"]["LastModified"];
-          "Accept-Ranges": components["headers"]["AcceptRanges"];
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The file cannot be downloaded. */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      406: components["responses"]["NotDownloadable"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchStudies: {
-    parameters: {
-      query?: {
-        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-        filter?: string;
-        /** @description Full-text query over all study metadata, e.g. `"RNA-Seq of human dendritic cells"`. */
-        query?: string;
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
-         *     (descending). Default: by ID, ascending.
-         */
-        sort?: components["parameters"]["Sort"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The matching studies. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "meta": {
-           *         "pagination": {
-           *           "count": 1,
-           *           "total": 1,
-           *           "offset": 0,
-           *           "limit": 2000
-           *         }
-           *       },
-           *       "data": [
-           *         {
-           *           "genestack:accession": "GSF1102568",
-           *           "Study Title": "Subset of 1000 Genomes Project",
-           *           "Study Source": "1000 Genomes Project"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["StudyListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getStudy: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The study. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Study"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listStudyVersions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Versions"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getStudyVersion: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-        /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
-        version: components["parameters"]["Version"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The study at that version. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Study"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchSamples: {
-    parameters: {
-      query?: {
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        filter?: string;
-        /** @description Full-text query over all sample metadata, e.g. `Clozapine`. */
-        query?: string;
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
-         *     (descending). Default: by ID, ascending.
-         */
-        sort?: components["parameters"]["Sort"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The matching samples. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "meta": {
-           *         "pagination": {
-           *           "count": 1,
-           *           "total": 1,
-           *           "offset": 0,
-           *           "limit": 2000
-           *         }
-           *       },
-           *       "data": [
-           *         {
-           *           "genestack:accession": "GSF136813",
-           *           "Sample Source ID": "HG00096",
-           *           "Sex": "Male",
-           *           "Disease": "Healthy",
-           *           "groupId": "GSF136812"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["SampleListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getSample: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The sample. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Sample"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listSampleVersions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Versions"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getSampleVersion: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-        /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
-        version: components["parameters"]["Version"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The sample at that version. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Sample"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchLibraries: {
-    parameters: {
-      query?: {
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        filter?: string;
-        /** @description Full-text query over all library metadata, e.g. `"illumina HiSeq500"`. */
-        query?: string;
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
-         *     (descending). Default: by ID, ascending.
-         */
-        sort?: components["parameters"]["Sort"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The matching libraries. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["LibraryListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listLibrariesByGroup: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the group object.
-         * @example GSF1283541
-         */
-        id: components["parameters"]["GroupAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The libraries of the group. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["LibraryListResponse"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getLibrary: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The library. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Library"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listLibraryVersions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Versions"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getLibraryVersion: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-        /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
-        version: components["parameters"]["Version"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The library at that version. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Library"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchPreparations: {
-    parameters: {
-      query?: {
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        filter?: string;
-        /** @description Full-text query over all preparation metadata, e.g. `"reversed-phase liquid chromatography"`. */
-        query?: string;
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
-         *     (descending). Default: by ID, ascending.
-         */
-        sort?: components["parameters"]["Sort"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The matching preparations. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["PreparationListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listPreparationsByGroup: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the group object.
-         * @example GSF1283541
-         */
-        id: components["parameters"]["GroupAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The preparations of the group. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["PreparationListResponse"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getPreparation: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The preparation. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Preparation"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listPreparationVersions: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["Versions"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getPreparationVersion: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
-         * @example GSF1283030
-         */
-        id: components["parameters"]["Accession"];
-        /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
-        version: components["parameters"]["Version"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The preparation at that version. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Preparation"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listSamplesByStudy: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the study.
-         * @example GSF1280195
-         */
-        id: components["parameters"]["StudyAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The samples linked to the study. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["SampleListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["NotRetrievable"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listFilesByStudy: {
-    parameters: {
-      query?: {
-        /** @description Include the parsed structure (contents) of `.h5`, `.h5ad`, `.zip` and `.gz` files. */
-        includeContents?: components["parameters"]["IncludeContents"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the study.
-         * @example GSF1280195
-         */
-        id: components["parameters"]["StudyAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The files attached to the study. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example [
-           *       {
-           *         "genestack:accession": "GSF1283030",
-           *         "genestack:name": "AsnicarF_2017_sample.pdf",
-           *         "Data Class": "Other"
-           *       }
-           *     ]
-           */
-          "application/json": components["schemas"]["FileMetadata"][];
-        };
-      };
-      400: components["responses"]["NotRetrievable"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getStudyBySample: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the sample.
-         * @example GSF282801
-         */
-        id: components["parameters"]["SampleAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The study. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Study"];
-        };
-      };
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listLibrariesBySample: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the sample.
-         * @example GSF282801
-         */
-        id: components["parameters"]["SampleAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The libraries linked to the sample. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Library"][];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["NotRetrievable"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listPreparationsBySample: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the sample.
-         * @example GSF282801
-         */
-        id: components["parameters"]["SampleAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The preparations linked to the sample. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["Preparation"][];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["NotRetrievable"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listExpressionBySample: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the sample.
-         * @example GSF282801
-         */
-        id: components["parameters"]["SampleAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["RunList"];
-      400: components["responses"]["NotRetrievable"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listVariantsBySample: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the sample.
-         * @example GSF282801
-         */
-        id: components["parameters"]["SampleAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["RunList"];
-      400: components["responses"]["NotRetrievable"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listFlowCytometryBySample: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the sample.
-         * @example GSF282801
-         */
-        id: components["parameters"]["SampleAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["RunList"];
-      400: components["responses"]["NotRetrievable"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listExpressionGroupsByStudy: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the study.
-         * @example GSF1280195
-         */
-        id: components["parameters"]["StudyAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["GroupList"];
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listVariantGroupsByStudy: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the study.
-         * @example GSF1280195
-         */
-        id: components["parameters"]["StudyAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["GroupList"];
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listFlowCytometryGroupsByStudy: {
-    parameters: {
-      query?: {
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the study.
-         * @example GSF1280195
-         */
-        id: components["parameters"]["StudyAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["GroupList"];
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listLibraryGroupsByStudy: {
-    parameters: {
-      query?: {
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the study.
-         * @example GSF1280195
-         */
-        id: components["parameters"]["StudyAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["GroupList"];
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listPreparationGroupsByStudy: {
-    parameters: {
-      query?: {
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Accession of the study.
-         * @example GSF1280195
-         */
-        id: components["parameters"]["StudyAccession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: components["responses"]["GroupList"];
-      400: components["responses"]["InvalidId"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listStudiesBySamples: {
-    parameters: {
-      query?: {
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        filter?: components["parameters"]["SampleFilterAsFilter"];
-        /** @description Full-text query over sample metadata. */
-        query?: components["parameters"]["SampleQueryAsQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The linked studies. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["StudyListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listStudiesByLibraries: {
-    parameters: {
-      query?: {
-        /** @description Filter by library metadata, e.g. `"Library ID"=LIB1`. */
-        filter?: components["parameters"]["LibraryFilterAsFilter"];
-        /** @description Full-text query over library metadata. */
-        query?: components["parameters"]["LibraryQueryAsQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The linked studies. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["StudyListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listStudiesByPreparations: {
-    parameters: {
-      query?: {
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        filter?: components["parameters"]["PreparationFilterAsFilter"];
-        /** @description Full-text query over preparation metadata. */
-        query?: components["parameters"]["PreparationQueryAsQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The linked studies. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["StudyListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listSamplesByLibraries: {
-    parameters: {
-      query?: {
-        /** @description Filter by library metadata, e.g. `"Library ID"=LIB1`. */
-        filter?: components["parameters"]["LibraryFilterAsFilter"];
-        /** @description Full-text query over library metadata. */
-        query?: components["parameters"]["LibraryQueryAsQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The linked samples. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["SampleListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listSamplesByPreparations: {
-    parameters: {
-      query?: {
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        filter?: components["parameters"]["PreparationFilterAsFilter"];
-        /** @description Full-text query over preparation metadata. */
-        query?: components["parameters"]["PreparationQueryAsQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The linked samples. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["SampleListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listLibrariesBySamples: {
-    parameters: {
-      query?: {
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        filter?: components["parameters"]["SampleFilterAsFilter"];
-        /** @description Full-text query over sample metadata. */
-        query?: components["parameters"]["SampleQueryAsQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The linked libraries. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["LibraryListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  listPreparationsBySamples: {
-    parameters: {
-      query?: {
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        filter?: components["parameters"]["SampleFilterAsFilter"];
-        /** @description Full-text query over sample metadata. */
-        query?: components["parameters"]["SampleQueryAsQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
-        pageLimit?: components["parameters"]["PageLimit"];
-        /** @description Index of the first result to return; 100 starts the page at the 101st result. */
-        pageOffset?: components["parameters"]["PageOffset"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The linked preparations. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["PreparationListResponse"];
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchOmicsSamples: {
-    parameters: {
-      query?: {
-        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-        studyFilter?: components["parameters"]["StudyFilter"];
-        /** @description Full-text query over study metadata. */
-        studyQuery?: components["parameters"]["StudyQuery"];
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        libraryFilter?: components["parameters"]["LibraryFilter"];
-        /** @description Full-text query over library metadata. */
-        libraryQuery?: components["parameters"]["LibraryQuery"];
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        preparationFilter?: components["parameters"]["PreparationFilter"];
-        /** @description Full-text query over preparation metadata. */
-        preparationQuery?: components["parameters"]["PreparationQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
-        exFilter?: components["parameters"]["ExFilter"];
-        /**
-         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-         * @example region = chr1:34567-98767
-         */
-        vxQuery?: components["parameters"]["VxQuery"];
-        /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
-        vxFilter?: components["parameters"]["VxFilter"];
-        /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
-        fxQuery?: components["parameters"]["FxQuery"];
-        /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
-        fxFilter?: components["parameters"]["FxFilter"];
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description The `cursor` of the previous page; omit for the first page. */
-        cursor?: components["parameters"]["Cursor"];
-        /** @description Number of results per page (server default 2000). */
-        pageLimit?: components["parameters"]["CursorPageLimit"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of matching samples. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "data": [
-           *         {
-           *           "genestack:accession": "GSF282801",
-           *           "Sample Source ID": "HG00119"
-           *         }
-           *       ],
-           *       "cursor": "GSF282801",
-           *       "resultsExhausted": false,
-           *       "log": []
-           *     }
-           */
-          "application/json": components["schemas"]["OmicsObjectsResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchExpressionData: {
-    parameters: {
-      query?: {
-        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-        studyFilter?: components["parameters"]["StudyFilter"];
-        /** @description Full-text query over study metadata. */
-        studyQuery?: components["parameters"]["StudyQuery"];
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        libraryFilter?: components["parameters"]["LibraryFilter"];
-        /** @description Full-text query over library metadata. */
-        libraryQuery?: components["parameters"]["LibraryQuery"];
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        preparationFilter?: components["parameters"]["PreparationFilter"];
-        /** @description Full-text query over preparation metadata. */
-        preparationQuery?: components["parameters"]["PreparationQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
-        exFilter?: components["parameters"]["ExFilter"];
-        /**
-         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-         * @example region = chr1:34567-98767
-         */
-        vxQuery?: components["parameters"]["VxQuery"];
-        /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
-        vxFilter?: components["parameters"]["VxFilter"];
-        /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
-        fxQuery?: components["parameters"]["FxQuery"];
-        /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
-        fxFilter?: components["parameters"]["FxFilter"];
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description The `cursor` of the previous page; omit for the first page. */
-        cursor?: components["parameters"]["Cursor"];
-        /** @description Number of results per page (server default 2000). */
-        pageLimit?: components["parameters"]["CursorPageLimit"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of expression data points. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "data": [
-           *         {
-           *           "itemId": "GSF282812-ENSG00000230368",
-           *           "itemOrigin": {
-           *             "runSourceId": "HG00119",
-           *             "runId": "GSF282812",
-           *             "groupId": "GSF282811"
-           *           },
-           *           "metadata": {},
-           *           "feature": {
-           *             "Genes": "ENSG00000230368"
-           *           },
-           *           "value": {
-           *             "value": 1.82
-           *           }
-           *         }
-           *       ],
-           *       "cursor": "2000",
-           *       "resultsExhausted": false,
-           *       "log": []
-           *     }
-           */
-          "application/json": components["schemas"]["OmicsDataResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchExpressionGroups: {
-    parameters: {
-      query?: {
-        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-        studyFilter?: components["parameters"]["StudyFilter"];
-        /** @description Full-text query over study metadata. */
-        studyQuery?: components["parameters"]["StudyQuery"];
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        libraryFilter?: components["parameters"]["LibraryFilter"];
-        /** @description Full-text query over library metadata. */
-        libraryQuery?: components["parameters"]["LibraryQuery"];
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        preparationFilter?: components["parameters"]["PreparationFilter"];
-        /** @description Full-text query over preparation metadata. */
-        preparationQuery?: components["parameters"]["PreparationQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
-        exFilter?: components["parameters"]["ExFilter"];
-        /**
-         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-         * @example region = chr1:34567-98767
-         */
-        vxQuery?: components["parameters"]["VxQuery"];
-        /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
-        vxFilter?: components["parameters"]["VxFilter"];
-        /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
-        fxQuery?: components["parameters"]["FxQuery"];
-        /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
-        fxFilter?: components["parameters"]["FxFilter"];
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description The `cursor` of the previous page; omit for the first page. */
-        cursor?: components["parameters"]["Cursor"];
-        /** @description Number of results per page (server default 2000). */
-        pageLimit?: components["parameters"]["CursorPageLimit"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of expression groups. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OmicsObjectsResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchVariantData: {
-    parameters: {
-      query?: {
-        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-        studyFilter?: components["parameters"]["StudyFilter"];
-        /** @description Full-text query over study metadata. */
-        studyQuery?: components["parameters"]["StudyQuery"];
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        libraryFilter?: components["parameters"]["LibraryFilter"];
-        /** @description Full-text query over library metadata. */
-        libraryQuery?: components["parameters"]["LibraryQuery"];
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        preparationFilter?: components["parameters"]["PreparationFilter"];
-        /** @description Full-text query over preparation metadata. */
-        preparationQuery?: components["parameters"]["PreparationQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
-        exFilter?: components["parameters"]["ExFilter"];
-        /**
-         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-         * @example region = chr1:34567-98767
-         */
-        vxQuery?: components["parameters"]["VxQuery"];
-        /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
-        vxFilter?: components["parameters"]["VxFilter"];
-        /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
-        fxQuery?: components["parameters"]["FxQuery"];
-        /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
-        fxFilter?: components["parameters"]["FxFilter"];
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description The `cursor` of the previous page; omit for the first page. */
-        cursor?: components["parameters"]["Cursor"];
-        /** @description Number of results per page (server default 2000). */
-        pageLimit?: components["parameters"]["CursorPageLimit"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of variant data points. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OmicsDataResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchVariantGroups: {
-    parameters: {
-      query?: {
-        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-        studyFilter?: components["parameters"]["StudyFilter"];
-        /** @description Full-text query over study metadata. */
-        studyQuery?: components["parameters"]["StudyQuery"];
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        libraryFilter?: components["parameters"]["LibraryFilter"];
-        /** @description Full-text query over library metadata. */
-        libraryQuery?: components["parameters"]["LibraryQuery"];
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        preparationFilter?: components["parameters"]["PreparationFilter"];
-        /** @description Full-text query over preparation metadata. */
-        preparationQuery?: components["parameters"]["PreparationQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
-        exFilter?: components["parameters"]["ExFilter"];
-        /**
-         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-         * @example region = chr1:34567-98767
-         */
-        vxQuery?: components["parameters"]["VxQuery"];
-        /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
-        vxFilter?: components["parameters"]["VxFilter"];
-        /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
-        fxQuery?: components["parameters"]["FxQuery"];
-        /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
-        fxFilter?: components["parameters"]["FxFilter"];
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description The `cursor` of the previous page; omit for the first page. */
-        cursor?: components["parameters"]["Cursor"];
-        /** @description Number of results per page (server default 2000). */
-        pageLimit?: components["parameters"]["CursorPageLimit"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of variant groups. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OmicsObjectsResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchFlowCytometryData: {
-    parameters: {
-      query?: {
-        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-        studyFilter?: components["parameters"]["StudyFilter"];
-        /** @description Full-text query over study metadata. */
-        studyQuery?: components["parameters"]["StudyQuery"];
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        libraryFilter?: components["parameters"]["LibraryFilter"];
-        /** @description Full-text query over library metadata. */
-        libraryQuery?: components["parameters"]["LibraryQuery"];
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        preparationFilter?: components["parameters"]["PreparationFilter"];
-        /** @description Full-text query over preparation metadata. */
-        preparationQuery?: components["parameters"]["PreparationQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
-        exFilter?: components["parameters"]["ExFilter"];
-        /**
-         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-         * @example region = chr1:34567-98767
-         */
-        vxQuery?: components["parameters"]["VxQuery"];
-        /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
-        vxFilter?: components["parameters"]["VxFilter"];
-        /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
-        fxQuery?: components["parameters"]["FxQuery"];
-        /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
-        fxFilter?: components["parameters"]["FxFilter"];
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description The `cursor` of the previous page; omit for the first page. */
-        cursor?: components["parameters"]["Cursor"];
-        /** @description Number of results per page (server default 2000). */
-        pageLimit?: components["parameters"]["CursorPageLimit"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of flow cytometry data points. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OmicsDataResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  searchFlowCytometryGroups: {
-    parameters: {
-      query?: {
-        /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
-        studyFilter?: components["parameters"]["StudyFilter"];
-        /** @description Full-text query over study metadata. */
-        studyQuery?: components["parameters"]["StudyQuery"];
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        libraryFilter?: components["parameters"]["LibraryFilter"];
-        /** @description Full-text query over library metadata. */
-        libraryQuery?: components["parameters"]["LibraryQuery"];
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        preparationFilter?: components["parameters"]["PreparationFilter"];
-        /** @description Full-text query over preparation metadata. */
-        preparationQuery?: components["parameters"]["PreparationQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
-        exFilter?: components["parameters"]["ExFilter"];
-        /**
-         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-         * @example region = chr1:34567-98767
-         */
-        vxQuery?: components["parameters"]["VxQuery"];
-        /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
-        vxFilter?: components["parameters"]["VxFilter"];
-        /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
-        fxQuery?: components["parameters"]["FxQuery"];
-        /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
-        fxFilter?: components["parameters"]["FxFilter"];
-        /**
-         * @description Which versions of omics data files to query (default: the active version). `*` for all
-         *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
-         *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
-         *     given files of a chain; separate rules for several chains with `;`.
-         * @example *
-         */
-        useVersions?: components["parameters"]["UseVersions"];
-        /**
-         * @description Which metadata attributes to return: `minimal_data` (those of the default template),
-         *     `extended_data_included` (those of the applied template, else the default one; the
-         *     default for user endpoints) or `original_data_included` (all attributes with values, and
-         *     null attributes present in the applied template).
-         */
-        returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
-        /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
-        responseFormat?: components["parameters"]["ResponseFormat"];
-        /** @description The `cursor` of the previous page; omit for the first page. */
-        cursor?: components["parameters"]["Cursor"];
-        /** @description Number of results per page (server default 2000). */
-        pageLimit?: components["parameters"]["CursorPageLimit"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of flow cytometry groups. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["OmicsObjectsResponse"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  streamExpressionData: {
-    parameters: {
-      query: {
-        /**
-         * @description Accession of the expression group (GCT or tabular file) to export.
-         * @example GSF282811
-         */
-        groupAccession: string;
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
-        libraryFilter?: components["parameters"]["LibraryFilter"];
-        /** @description Full-text query over library metadata. */
-        libraryQuery?: components["parameters"]["LibraryQuery"];
-        /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
-        preparationFilter?: components["parameters"]["PreparationFilter"];
-        /** @description Full-text query over preparation metadata. */
-        preparationQuery?: components["parameters"]["PreparationQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /** @description Digits after the decimal point for floating-point values (rounded up). */
-        roundDigits?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The expression data as tab-separated text. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-          "text/csv": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["GroupNotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  streamVariantData: {
-    parameters: {
-      query: {
-        /**
-         * @description Accession of the variant group (VCF) to export.
-         * @example GSF282824
-         */
-        groupAccession: string;
-        /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
-        sampleFilter?: components["parameters"]["SampleFilter"];
-        /** @description Full-text query over sample metadata. */
-        sampleQuery?: components["parameters"]["SampleQuery"];
-        /**
-         * @description If the full-text query is a dictionary term, also match its child terms (for example
-         *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
-         */
-        searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
-        /**
-         * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
-         *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
-         *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
-         *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
-         *     with `AND`/`&&`, `OR`/`||` and parentheses.
-         * @example feature=ENSG00000230368 value>=1.5
-         */
-        exQuery?: components["parameters"]["ExQuery"];
-        /**
-         * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
-         *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
-         *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
-         * @example region = chr1:34567-98767
-         */
-        vxQuery?: components["parameters"]["VxQuery"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The variant data as tab-separated text. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "text/tab-separated-values": components["schemas"]["TsvText"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["GroupNotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startStudyImport: {
-    parameters: {
-      query?: {
-        /** @description Load data that was already imported from the same links again (for testing). */
-        allow_dups?: components["parameters"]["AllowDups"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["ImportMetadata"];
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startSamplesImport: {
-    parameters: {
-      query?: {
-        /** @description Load data that was already imported from the same links again (for testing). */
-        allow_dups?: components["parameters"]["AllowDups"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["ImportMetadata"];
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startLibrariesImport: {
-    parameters: {
-      query?: {
-        /** @description Load data that was already imported from the same links again (for testing). */
-        allow_dups?: components["parameters"]["AllowDups"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["ImportMetadata"];
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startPreparationsImport: {
-    parameters: {
-      query?: {
-        /** @description Load data that was already imported from the same links again (for testing). */
-        allow_dups?: components["parameters"]["AllowDups"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["ImportMetadata"];
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startExpressionImport: {
-    parameters: {
-      query?: {
-        /** @description Load data that was already imported from the same links again (for testing). */
-        allow_dups?: components["parameters"]["AllowDups"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["ImportExpressionRequest"];
-      };
-    };
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startVariantImport: {
-    parameters: {
-      query?: {
-        /** @description Load data that was already imported from the same links again (for testing). */
-        allow_dups?: components["parameters"]["AllowDups"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["ImportSignal"];
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startFlowCytometryImport: {
-    parameters: {
-      query?: {
-        /** @description Load data that was already imported from the same links again (for testing). */
-        allow_dups?: components["parameters"]["AllowDups"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: components["requestBodies"]["ImportSignal"];
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startCellsImport: {
-    parameters: {
-      query?: {
-        /** @description Load data that was already imported from the same links again (for testing). */
-        allow_dups?: components["parameters"]["AllowDups"];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["ImportCellsRequest"];
-      };
-    };
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  startFileImport: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        /**
-         * @example {
-         *       "dataLink": "https://bio-test-data.s3.us-east-1.amazonaws.com/odm/user-guide/test_file_metadata.pdf",
-         *       "studyAccession": "GSF1284490",
-         *       "dataClass": "Document"
-         *     }
-         */
-        "application/json": components["schemas"]["ImportFileRequest"];
-      };
-    };
-    responses: {
-      200: components["responses"]["JobStarted"];
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getJobInfo: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Job execution id returned when the job was started.
-         * @example 12345
-         */
-        jobExecId: components["parameters"]["JobExecId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The job's state. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["JobInfo"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["JobNotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  getJobOutput: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Job execution id returned when the job was started.
-         * @example 12345
-         */
-        jobExecId: components["parameters"]["JobExecId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The job's output. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["JobOutput"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["JobNotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  stopJob: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Job execution id returned when the job was started.
-         * @example 12345
-         */
-        jobExecId: components["parameters"]["JobExecId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The job's state after the request. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["JobInfo"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["JobNotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
-  restartJob: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Job execution id returned when the job was started.
-         * @example 12345
-         */
-        jobExecId: components["parameters"]["JobExecId"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The job's state after the request. */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          "application/json": components["schemas"]["JobInfo"];
-        };
-      };
-      400: components["responses"]["BadRequest"];
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["JobNotFound"];
-      500: components["responses"]["ServerError"];
-    };
-  };
+        Range: string;
+    };
+    requestBodies: {
+        ImportMetadata: {
+            content: {
+                /**
+                 * @example {
+                 *       "source": "HTTP",
+                 *       "metadataLink": "https://mybucket.s3.amazonaws.com/my-experiment/my-object-metadata.tsv"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ImportMetadataRequest"];
+            };
+        };
+        ImportSignal: {
+            content: {
+                /**
+                 * @example {
+                 *       "source": "S3",
+                 *       "dataLink": "s3://mybucket/my-experiment/my-variants.vcf.gz",
+                 *       "metadataLink": "s3://mybucket/my-experiment/my-variants-metadata.tsv"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ImportSignalRequest"];
+            };
+        };
+    };
+    headers: {
+        /** @description Size of the body in bytes. */
+        ContentLength: number;
+        /** @description The byte range returned and the file's total size, e.g. `bytes 0-1023/52428800`. */
+        ContentRange: string;
+        /** @description Entity tag of the file, usable in `If-Range` to resume a download safely. */
+        ETag: string;
+        /** @description When the file last changed (HTTP date). */
+        LastModified: string;
+        /** @description `bytes` if ranged requests are accepted. */
+        AcceptRanges: string;
+    };
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    listFiles: {
+        parameters: {
+            query?: {
+                /** @description Filter by file metadata (key-value metadata pairs), e.g. `"Data Class"=Document`. */
+                filter?: string;
+                /** @description Full-text query over all file metadata. */
+                query?: string;
+                /**
+                 * @description Only files of this data class, e.g. `Document` or `Bulk transcriptomics`.
+                 * @example Document
+                 */
+                dataClass?: string;
+                /** @description HDF5 files containing exactly this full path, e.g. `/obs/__categories/integrated_snn_res.0.5`. */
+                fullPath?: string;
+                /** @description HDF5 files containing a path that includes this fragment, e.g. `__categories/integrated_snn_res.0.5`. */
+                partialPath?: string;
+                /** @description HDF5 files containing a group of this name, e.g. `obsm`. */
+                group?: string;
+                /** @description HDF5 files containing a dataset of this name, e.g. `seurat_clusters`. */
+                dataset?: string;
+                /** @description Include the parsed structure (contents) of `.h5`, `.h5ad`, `.zip` and `.gz` files. */
+                includeContents?: components["parameters"]["IncludeContents"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching file metadata objects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "meta": {
+                     *         "pagination": {
+                     *           "count": 1,
+                     *           "total": 1,
+                     *           "offset": 0,
+                     *           "limit": 2000
+                     *         }
+                     *       },
+                     *       "data": [
+                     *         {
+                     *           "genestack:accession": "GSF1283030",
+                     *           "genestack:name": "AsnicarF_2017_sample.pdf",
+                     *           "Data Class": "Other"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["FileListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getFileMetadata: {
+        parameters: {
+            query?: {
+                /** @description Include the parsed structure (contents) of `.h5`, `.h5ad`, `.zip` and `.gz` files. */
+                includeContents?: components["parameters"]["IncludeContents"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's metadata object. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FileMetadata"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    downloadFile: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description One byte range, e.g. `bytes=0-1023` for the first 1024 bytes or `bytes=1024-` for the
+                 *     rest of the file. Several ranges in one request are not supported.
+                 * @example bytes=0-1023
+                 */
+                Range?: components["parameters"]["Range"];
+            };
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The whole file. */
+            200: {
+                headers: {
+                    "Content-Length": components["headers"]["ContentLength"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["LastModified"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["Binary"];
+                };
+            };
+            /** @description The requested byte range of the file. */
+            206: {
+                headers: {
+                    "Content-Range": components["headers"]["ContentRange"];
+                    "Content-Length": components["headers"]["ContentLength"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["LastModified"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": components["schemas"]["Binary"];
+                };
+            };
+            /** @description The file cannot be retrieved (for example, an unsupported Range). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotDownloadable"];
+            /**
+             * @description The range starts at or past the end of the file. Not confirmed by a public source (the
+             *     seed lists only 400 for a bad range); this is the standard HTTP answer.
+             */
+            416: {
+                headers: {
+                    "Content-Range": components["headers"]["ContentRange"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            500: components["responses"]["ServerError"];
+        };
+    };
+    headFile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file exists; metadata is in the headers. */
+            200: {
+                headers: {
+                    "Content-Length": components["headers"]["ContentLength"];
+                    ETag: components["headers"]["ETag"];
+                    "Last-Modified": components["headers"]["LastModified"];
+                    "Accept-Ranges": components["headers"]["AcceptRanges"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The file cannot be downloaded. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            406: components["responses"]["NotDownloadable"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchStudies: {
+        parameters: {
+            query?: {
+                /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+                filter?: string;
+                /** @description Full-text query over all study metadata, e.g. `"RNA-Seq of human dendritic cells"`. */
+                query?: string;
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
+                 *     (descending). Default: by ID, ascending.
+                 */
+                sort?: components["parameters"]["Sort"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching studies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "meta": {
+                     *         "pagination": {
+                     *           "count": 1,
+                     *           "total": 1,
+                     *           "offset": 0,
+                     *           "limit": 2000
+                     *         }
+                     *       },
+                     *       "data": [
+                     *         {
+                     *           "genestack:accession": "GSF1102568",
+                     *           "Study Title": "Subset of 1000 Genomes Project",
+                     *           "Study Source": "1000 Genomes Project"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["StudyListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getStudy: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The study. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Study"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listStudyVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Versions"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getStudyVersion: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+                /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
+                version: components["parameters"]["Version"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The study at that version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Study"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchSamples: {
+        parameters: {
+            query?: {
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                filter?: string;
+                /** @description Full-text query over all sample metadata, e.g. `Clozapine`. */
+                query?: string;
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
+                 *     (descending). Default: by ID, ascending.
+                 */
+                sort?: components["parameters"]["Sort"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching samples. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "meta": {
+                     *         "pagination": {
+                     *           "count": 1,
+                     *           "total": 1,
+                     *           "offset": 0,
+                     *           "limit": 2000
+                     *         }
+                     *       },
+                     *       "data": [
+                     *         {
+                     *           "genestack:accession": "GSF136813",
+                     *           "Sample Source ID": "HG00096",
+                     *           "Sex": "Male",
+                     *           "Disease": "Healthy",
+                     *           "groupId": "GSF136812"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SampleListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSample: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sample"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSampleVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Versions"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSampleVersion: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+                /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
+                version: components["parameters"]["Version"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sample at that version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sample"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchLibraries: {
+        parameters: {
+            query?: {
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                filter?: string;
+                /** @description Full-text query over all library metadata, e.g. `"illumina HiSeq500"`. */
+                query?: string;
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
+                 *     (descending). Default: by ID, ascending.
+                 */
+                sort?: components["parameters"]["Sort"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching libraries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listLibrariesByGroup: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the group object.
+                 * @example GSF1283541
+                 */
+                id: components["parameters"]["GroupAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The libraries of the group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryListResponse"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getLibrary: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The library. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listLibraryVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Versions"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getLibraryVersion: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+                /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
+                version: components["parameters"]["Version"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The library at that version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchPreparations: {
+        parameters: {
+            query?: {
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                filter?: string;
+                /** @description Full-text query over all preparation metadata, e.g. `"reversed-phase liquid chromatography"`. */
+                query?: string;
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Attribute to sort by, optionally prefixed with `+` (ascending, the default) or `-`
+                 *     (descending). Default: by ID, ascending.
+                 */
+                sort?: components["parameters"]["Sort"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matching preparations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreparationListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listPreparationsByGroup: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the group object.
+                 * @example GSF1283541
+                 */
+                id: components["parameters"]["GroupAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preparations of the group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreparationListResponse"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getPreparation: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preparation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preparation"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listPreparationVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["Versions"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getPreparationVersion: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession (Genestack ID) of the object, e.g. `GSF1283030`.
+                 * @example GSF1283030
+                 */
+                id: components["parameters"]["Accession"];
+                /** @description Version identifier, as returned in `CommitInfo.version` by the versions list. */
+                version: components["parameters"]["Version"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preparation at that version. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preparation"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSamplesByStudy: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the study.
+                 * @example GSF1280195
+                 */
+                id: components["parameters"]["StudyAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The samples linked to the study. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["NotRetrievable"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listFilesByStudy: {
+        parameters: {
+            query?: {
+                /** @description Include the parsed structure (contents) of `.h5`, `.h5ad`, `.zip` and `.gz` files. */
+                includeContents?: components["parameters"]["IncludeContents"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the study.
+                 * @example GSF1280195
+                 */
+                id: components["parameters"]["StudyAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The files attached to the study. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "genestack:accession": "GSF1283030",
+                     *         "genestack:name": "AsnicarF_2017_sample.pdf",
+                     *         "Data Class": "Other"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["FileMetadata"][];
+                };
+            };
+            400: components["responses"]["NotRetrievable"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getStudyBySample: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the sample.
+                 * @example GSF282801
+                 */
+                id: components["parameters"]["SampleAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The study. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Study"];
+                };
+            };
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listLibrariesBySample: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the sample.
+                 * @example GSF282801
+                 */
+                id: components["parameters"]["SampleAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The libraries linked to the sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Library"][];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["NotRetrievable"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listPreparationsBySample: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the sample.
+                 * @example GSF282801
+                 */
+                id: components["parameters"]["SampleAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preparations linked to the sample. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Preparation"][];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["NotRetrievable"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listExpressionBySample: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the sample.
+                 * @example GSF282801
+                 */
+                id: components["parameters"]["SampleAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RunList"];
+            400: components["responses"]["NotRetrievable"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listVariantsBySample: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the sample.
+                 * @example GSF282801
+                 */
+                id: components["parameters"]["SampleAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RunList"];
+            400: components["responses"]["NotRetrievable"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listFlowCytometryBySample: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the sample.
+                 * @example GSF282801
+                 */
+                id: components["parameters"]["SampleAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["RunList"];
+            400: components["responses"]["NotRetrievable"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listExpressionGroupsByStudy: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the study.
+                 * @example GSF1280195
+                 */
+                id: components["parameters"]["StudyAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["GroupList"];
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listVariantGroupsByStudy: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the study.
+                 * @example GSF1280195
+                 */
+                id: components["parameters"]["StudyAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["GroupList"];
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listFlowCytometryGroupsByStudy: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the study.
+                 * @example GSF1280195
+                 */
+                id: components["parameters"]["StudyAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["GroupList"];
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listLibraryGroupsByStudy: {
+        parameters: {
+            query?: {
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the study.
+                 * @example GSF1280195
+                 */
+                id: components["parameters"]["StudyAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["GroupList"];
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listPreparationGroupsByStudy: {
+        parameters: {
+            query?: {
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Accession of the study.
+                 * @example GSF1280195
+                 */
+                id: components["parameters"]["StudyAccession"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["GroupList"];
+            400: components["responses"]["InvalidId"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listStudiesBySamples: {
+        parameters: {
+            query?: {
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                filter?: components["parameters"]["SampleFilterAsFilter"];
+                /** @description Full-text query over sample metadata. */
+                query?: components["parameters"]["SampleQueryAsQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The linked studies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listStudiesByLibraries: {
+        parameters: {
+            query?: {
+                /** @description Filter by library metadata, e.g. `"Library ID"=LIB1`. */
+                filter?: components["parameters"]["LibraryFilterAsFilter"];
+                /** @description Full-text query over library metadata. */
+                query?: components["parameters"]["LibraryQueryAsQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The linked studies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listStudiesByPreparations: {
+        parameters: {
+            query?: {
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                filter?: components["parameters"]["PreparationFilterAsFilter"];
+                /** @description Full-text query over preparation metadata. */
+                query?: components["parameters"]["PreparationQueryAsQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The linked studies. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSamplesByLibraries: {
+        parameters: {
+            query?: {
+                /** @description Filter by library metadata, e.g. `"Library ID"=LIB1`. */
+                filter?: components["parameters"]["LibraryFilterAsFilter"];
+                /** @description Full-text query over library metadata. */
+                query?: components["parameters"]["LibraryQueryAsQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The linked samples. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSamplesByPreparations: {
+        parameters: {
+            query?: {
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                filter?: components["parameters"]["PreparationFilterAsFilter"];
+                /** @description Full-text query over preparation metadata. */
+                query?: components["parameters"]["PreparationQueryAsQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The linked samples. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SampleListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listLibrariesBySamples: {
+        parameters: {
+            query?: {
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                filter?: components["parameters"]["SampleFilterAsFilter"];
+                /** @description Full-text query over sample metadata. */
+                query?: components["parameters"]["SampleQueryAsQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The linked libraries. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LibraryListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listPreparationsBySamples: {
+        parameters: {
+            query?: {
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                filter?: components["parameters"]["SampleFilterAsFilter"];
+                /** @description Full-text query over sample metadata. */
+                query?: components["parameters"]["SampleQueryAsQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description Maximum number of results per page, from 0 to 2000 (inclusive). */
+                pageLimit?: components["parameters"]["PageLimit"];
+                /** @description Index of the first result to return; 100 starts the page at the 101st result. */
+                pageOffset?: components["parameters"]["PageOffset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The linked preparations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreparationListResponse"];
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchOmicsSamples: {
+        parameters: {
+            query?: {
+                /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+                studyFilter?: components["parameters"]["StudyFilter"];
+                /** @description Full-text query over study metadata. */
+                studyQuery?: components["parameters"]["StudyQuery"];
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                libraryFilter?: components["parameters"]["LibraryFilter"];
+                /** @description Full-text query over library metadata. */
+                libraryQuery?: components["parameters"]["LibraryQuery"];
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                preparationFilter?: components["parameters"]["PreparationFilter"];
+                /** @description Full-text query over preparation metadata. */
+                preparationQuery?: components["parameters"]["PreparationQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
+                exFilter?: components["parameters"]["ExFilter"];
+                /**
+                 * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+                 *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+                 *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+                 * @example region = chr1:34567-98767
+                 */
+                vxQuery?: components["parameters"]["VxQuery"];
+                /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
+                vxFilter?: components["parameters"]["VxFilter"];
+                /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
+                fxQuery?: components["parameters"]["FxQuery"];
+                /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
+                fxFilter?: components["parameters"]["FxFilter"];
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description The `cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Number of results per page (server default 2000). */
+                pageLimit?: components["parameters"]["CursorPageLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of matching samples. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "genestack:accession": "GSF282801",
+                     *           "Sample Source ID": "HG00119"
+                     *         }
+                     *       ],
+                     *       "cursor": "GSF282801",
+                     *       "resultsExhausted": false,
+                     *       "log": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OmicsObjectsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchExpressionData: {
+        parameters: {
+            query?: {
+                /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+                studyFilter?: components["parameters"]["StudyFilter"];
+                /** @description Full-text query over study metadata. */
+                studyQuery?: components["parameters"]["StudyQuery"];
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                libraryFilter?: components["parameters"]["LibraryFilter"];
+                /** @description Full-text query over library metadata. */
+                libraryQuery?: components["parameters"]["LibraryQuery"];
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                preparationFilter?: components["parameters"]["PreparationFilter"];
+                /** @description Full-text query over preparation metadata. */
+                preparationQuery?: components["parameters"]["PreparationQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
+                exFilter?: components["parameters"]["ExFilter"];
+                /**
+                 * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+                 *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+                 *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+                 * @example region = chr1:34567-98767
+                 */
+                vxQuery?: components["parameters"]["VxQuery"];
+                /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
+                vxFilter?: components["parameters"]["VxFilter"];
+                /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
+                fxQuery?: components["parameters"]["FxQuery"];
+                /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
+                fxFilter?: components["parameters"]["FxFilter"];
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description The `cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Number of results per page (server default 2000). */
+                pageLimit?: components["parameters"]["CursorPageLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of expression data points. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "itemId": "GSF282812-ENSG00000230368",
+                     *           "itemOrigin": {
+                     *             "runSourceId": "HG00119",
+                     *             "runId": "GSF282812",
+                     *             "groupId": "GSF282811"
+                     *           },
+                     *           "metadata": {},
+                     *           "feature": {
+                     *             "Genes": "ENSG00000230368"
+                     *           },
+                     *           "value": {
+                     *             "value": 1.82
+                     *           }
+                     *         }
+                     *       ],
+                     *       "cursor": "2000",
+                     *       "resultsExhausted": false,
+                     *       "log": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OmicsDataResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchExpressionGroups: {
+        parameters: {
+            query?: {
+                /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+                studyFilter?: components["parameters"]["StudyFilter"];
+                /** @description Full-text query over study metadata. */
+                studyQuery?: components["parameters"]["StudyQuery"];
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                libraryFilter?: components["parameters"]["LibraryFilter"];
+                /** @description Full-text query over library metadata. */
+                libraryQuery?: components["parameters"]["LibraryQuery"];
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                preparationFilter?: components["parameters"]["PreparationFilter"];
+                /** @description Full-text query over preparation metadata. */
+                preparationQuery?: components["parameters"]["PreparationQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
+                exFilter?: components["parameters"]["ExFilter"];
+                /**
+                 * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+                 *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+                 *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+                 * @example region = chr1:34567-98767
+                 */
+                vxQuery?: components["parameters"]["VxQuery"];
+                /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
+                vxFilter?: components["parameters"]["VxFilter"];
+                /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
+                fxQuery?: components["parameters"]["FxQuery"];
+                /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
+                fxFilter?: components["parameters"]["FxFilter"];
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description The `cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Number of results per page (server default 2000). */
+                pageLimit?: components["parameters"]["CursorPageLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of expression groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OmicsObjectsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchVariantData: {
+        parameters: {
+            query?: {
+                /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+                studyFilter?: components["parameters"]["StudyFilter"];
+                /** @description Full-text query over study metadata. */
+                studyQuery?: components["parameters"]["StudyQuery"];
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                libraryFilter?: components["parameters"]["LibraryFilter"];
+                /** @description Full-text query over library metadata. */
+                libraryQuery?: components["parameters"]["LibraryQuery"];
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                preparationFilter?: components["parameters"]["PreparationFilter"];
+                /** @description Full-text query over preparation metadata. */
+                preparationQuery?: components["parameters"]["PreparationQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
+                exFilter?: components["parameters"]["ExFilter"];
+                /**
+                 * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+                 *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+                 *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+                 * @example region = chr1:34567-98767
+                 */
+                vxQuery?: components["parameters"]["VxQuery"];
+                /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
+                vxFilter?: components["parameters"]["VxFilter"];
+                /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
+                fxQuery?: components["parameters"]["FxQuery"];
+                /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
+                fxFilter?: components["parameters"]["FxFilter"];
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description The `cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Number of results per page (server default 2000). */
+                pageLimit?: components["parameters"]["CursorPageLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of variant data points. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OmicsDataResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchVariantGroups: {
+        parameters: {
+            query?: {
+                /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+                studyFilter?: components["parameters"]["StudyFilter"];
+                /** @description Full-text query over study metadata. */
+                studyQuery?: components["parameters"]["StudyQuery"];
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                libraryFilter?: components["parameters"]["LibraryFilter"];
+                /** @description Full-text query over library metadata. */
+                libraryQuery?: components["parameters"]["LibraryQuery"];
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                preparationFilter?: components["parameters"]["PreparationFilter"];
+                /** @description Full-text query over preparation metadata. */
+                preparationQuery?: components["parameters"]["PreparationQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
+                exFilter?: components["parameters"]["ExFilter"];
+                /**
+                 * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+                 *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+                 *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+                 * @example region = chr1:34567-98767
+                 */
+                vxQuery?: components["parameters"]["VxQuery"];
+                /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
+                vxFilter?: components["parameters"]["VxFilter"];
+                /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
+                fxQuery?: components["parameters"]["FxQuery"];
+                /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
+                fxFilter?: components["parameters"]["FxFilter"];
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description The `cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Number of results per page (server default 2000). */
+                pageLimit?: components["parameters"]["CursorPageLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of variant groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OmicsObjectsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchFlowCytometryData: {
+        parameters: {
+            query?: {
+                /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+                studyFilter?: components["parameters"]["StudyFilter"];
+                /** @description Full-text query over study metadata. */
+                studyQuery?: components["parameters"]["StudyQuery"];
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                libraryFilter?: components["parameters"]["LibraryFilter"];
+                /** @description Full-text query over library metadata. */
+                libraryQuery?: components["parameters"]["LibraryQuery"];
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                preparationFilter?: components["parameters"]["PreparationFilter"];
+                /** @description Full-text query over preparation metadata. */
+                preparationQuery?: components["parameters"]["PreparationQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
+                exFilter?: components["parameters"]["ExFilter"];
+                /**
+                 * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+                 *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+                 *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+                 * @example region = chr1:34567-98767
+                 */
+                vxQuery?: components["parameters"]["VxQuery"];
+                /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
+                vxFilter?: components["parameters"]["VxFilter"];
+                /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
+                fxQuery?: components["parameters"]["FxQuery"];
+                /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
+                fxFilter?: components["parameters"]["FxFilter"];
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description The `cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Number of results per page (server default 2000). */
+                pageLimit?: components["parameters"]["CursorPageLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of flow cytometry data points. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OmicsDataResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    searchFlowCytometryGroups: {
+        parameters: {
+            query?: {
+                /** @description Filter by study metadata, e.g. `"Study Source"=ArrayExpress`. */
+                studyFilter?: components["parameters"]["StudyFilter"];
+                /** @description Full-text query over study metadata. */
+                studyQuery?: components["parameters"]["StudyQuery"];
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                libraryFilter?: components["parameters"]["LibraryFilter"];
+                /** @description Full-text query over library metadata. */
+                libraryQuery?: components["parameters"]["LibraryQuery"];
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                preparationFilter?: components["parameters"]["PreparationFilter"];
+                /** @description Full-text query over preparation metadata. */
+                preparationQuery?: components["parameters"]["PreparationQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /** @description Filter by expression object metadata, e.g. `"Genome Version"=hg19-BROAD`. */
+                exFilter?: components["parameters"]["ExFilter"];
+                /**
+                 * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+                 *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+                 *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+                 * @example region = chr1:34567-98767
+                 */
+                vxQuery?: components["parameters"]["VxQuery"];
+                /** @description Filter by variant object metadata, e.g. `"Variant Source"=dbSNP`. */
+                vxFilter?: components["parameters"]["VxFilter"];
+                /** @description Flow cytometry data query, e.g. `ReadoutType=Median|Count CellPopulation="CD45+, live"`. */
+                fxQuery?: components["parameters"]["FxQuery"];
+                /** @description Filter by flow cytometry object metadata, e.g. `Organ=blood`. */
+                fxFilter?: components["parameters"]["FxFilter"];
+                /**
+                 * @description Which versions of omics data files to query (default: the active version). `*` for all
+                 *     versions, `v2` for the second version, `v1,v0` for the first version and files without a
+                 *     CHAIN_ID, `GSVC002:v3` for a version within one chain, `GSVC002:GSF00494,GSF000496` for
+                 *     given files of a chain; separate rules for several chains with `;`.
+                 * @example *
+                 */
+                useVersions?: components["parameters"]["UseVersions"];
+                /**
+                 * @description Which metadata attributes to return: `minimal_data` (those of the default template),
+                 *     `extended_data_included` (those of the applied template, else the default one; the
+                 *     default for user endpoints) or `original_data_included` (all attributes with values, and
+                 *     null attributes present in the applied template).
+                 */
+                returnedMetadataFields?: components["parameters"]["ReturnedMetadataFields"];
+                /** @description `term_id` adds the IDs of dictionary terms and their dictionaries to the values. */
+                responseFormat?: components["parameters"]["ResponseFormat"];
+                /** @description The `cursor` of the previous page; omit for the first page. */
+                cursor?: components["parameters"]["Cursor"];
+                /** @description Number of results per page (server default 2000). */
+                pageLimit?: components["parameters"]["CursorPageLimit"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of flow cytometry groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OmicsObjectsResponse"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    streamExpressionData: {
+        parameters: {
+            query: {
+                /**
+                 * @description Accession of the expression group (GCT or tabular file) to export.
+                 * @example GSF282811
+                 */
+                groupAccession: string;
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /** @description Filter by library metadata, e.g. `"Library Type"=RNA-Seq-1`. */
+                libraryFilter?: components["parameters"]["LibraryFilter"];
+                /** @description Full-text query over library metadata. */
+                libraryQuery?: components["parameters"]["LibraryQuery"];
+                /** @description Filter by preparation metadata, e.g. `Digestion=Trypsin`. */
+                preparationFilter?: components["parameters"]["PreparationFilter"];
+                /** @description Full-text query over preparation metadata. */
+                preparationQuery?: components["parameters"]["PreparationQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /** @description Digits after the decimal point for floating-point values (rounded up). */
+                roundDigits?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The expression data as tab-separated text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                    "text/csv": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["GroupNotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    streamVariantData: {
+        parameters: {
+            query: {
+                /**
+                 * @description Accession of the variant group (VCF) to export.
+                 * @example GSF282824
+                 */
+                groupAccession: string;
+                /** @description Filter by sample metadata, e.g. `"Species or strain"="Homo sapiens"`. */
+                sampleFilter?: components["parameters"]["SampleFilter"];
+                /** @description Full-text query over sample metadata. */
+                sampleQuery?: components["parameters"]["SampleQuery"];
+                /**
+                 * @description If the full-text query is a dictionary term, also match its child terms (for example
+                 *     "Body fluid" also matches "Blood"). No effect for terms not in a dictionary.
+                 */
+                searchSpecificTerms?: components["parameters"]["SearchSpecificTerms"];
+                /**
+                 * @description Expression (tabular) data query. `feature=ENSG00000230368,ENSG00000188976` matches feature
+                 *     accessions (the fastest form); `feature.<attribute>` matches other feature columns
+                 *     (`=`, `!=`, `<`, `>`, `=~` substring, comma-separated alternatives); `value` or
+                 *     `value.<measurement>` compares measurements (`value>=1.5`, `-3 < value.FC < 3`). Combine
+                 *     with `AND`/`&&`, `OR`/`||` and parentheses.
+                 * @example feature=ENSG00000230368 value>=1.5
+                 */
+                exQuery?: components["parameters"]["ExQuery"];
+                /**
+                 * @description Variant data query on `filter` (`filter = PASS`), `id` (`id = rs3214,rg1234`), `region`
+                 *     (`region = chr1:4567-9876543`), `feature` (gene names, `feature=TP53`) and INFO fields
+                 *     (`info.key=value`, `exists(INFO.KEY)`), combined with `!`, `&&` and `||`.
+                 * @example region = chr1:34567-98767
+                 */
+                vxQuery?: components["parameters"]["VxQuery"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The variant data as tab-separated text. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/tab-separated-values": components["schemas"]["TsvText"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["GroupNotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startStudyImport: {
+        parameters: {
+            query?: {
+                /** @description Load data that was already imported from the same links again (for testing). */
+                allow_dups?: components["parameters"]["AllowDups"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["ImportMetadata"];
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startSamplesImport: {
+        parameters: {
+            query?: {
+                /** @description Load data that was already imported from the same links again (for testing). */
+                allow_dups?: components["parameters"]["AllowDups"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["ImportMetadata"];
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startLibrariesImport: {
+        parameters: {
+            query?: {
+                /** @description Load data that was already imported from the same links again (for testing). */
+                allow_dups?: components["parameters"]["AllowDups"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["ImportMetadata"];
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startPreparationsImport: {
+        parameters: {
+            query?: {
+                /** @description Load data that was already imported from the same links again (for testing). */
+                allow_dups?: components["parameters"]["AllowDups"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["ImportMetadata"];
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startExpressionImport: {
+        parameters: {
+            query?: {
+                /** @description Load data that was already imported from the same links again (for testing). */
+                allow_dups?: components["parameters"]["AllowDups"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportExpressionRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startVariantImport: {
+        parameters: {
+            query?: {
+                /** @description Load data that was already imported from the same links again (for testing). */
+                allow_dups?: components["parameters"]["AllowDups"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["ImportSignal"];
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startFlowCytometryImport: {
+        parameters: {
+            query?: {
+                /** @description Load data that was already imported from the same links again (for testing). */
+                allow_dups?: components["parameters"]["AllowDups"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["ImportSignal"];
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startCellsImport: {
+        parameters: {
+            query?: {
+                /** @description Load data that was already imported from the same links again (for testing). */
+                allow_dups?: components["parameters"]["AllowDups"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportCellsRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    startFileImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "dataLink": "https://bio-test-data.s3.us-east-1.amazonaws.com/odm/user-guide/test_file_metadata.pdf",
+                 *       "studyAccession": "GSF1284490",
+                 *       "dataClass": "Document"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ImportFileRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["JobStarted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getJobInfo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Job execution id returned when the job was started.
+                 * @example 12345
+                 */
+                jobExecId: components["parameters"]["JobExecId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's state. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobInfo"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["JobNotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getJobOutput: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Job execution id returned when the job was started.
+                 * @example 12345
+                 */
+                jobExecId: components["parameters"]["JobExecId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's output. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOutput"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["JobNotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    stopJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Job execution id returned when the job was started.
+                 * @example 12345
+                 */
+                jobExecId: components["parameters"]["JobExecId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's state after the request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobInfo"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["JobNotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    restartJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Job execution id returned when the job was started.
+                 * @example 12345
+                 */
+                jobExecId: components["parameters"]["JobExecId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's state after the request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobInfo"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["JobNotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
 }

@@ -104,9 +104,7 @@ export interface StomicsClient extends PortalClient<paths, operations.StomicsOpe
    * `GET /api/v1/datasets/{accession}/files/{file_id}/download` (provenance: seed)
    * Download: save the file with `client.download("getDatasetFileDownloadUrl", …, destination)`.
    */
-  getDatasetFileDownloadUrl(
-    input: operations.GetDatasetFileDownloadUrlInput,
-  ): Promise<operations.GetDatasetFileDownloadUrlOutput>;
+  getDatasetFileDownloadUrl(input: operations.GetDatasetFileDownloadUrlInput): Promise<operations.GetDatasetFileDownloadUrlOutput>;
   /**
    * Get a gene's expression in a dataset
    *
@@ -116,9 +114,7 @@ export interface StomicsClient extends PortalClient<paths, operations.StomicsOpe
    *
    * `GET /api/v1/datasets/{accession}/expression` (provenance: unverified)
    */
-  getDatasetExpression(
-    input: operations.GetDatasetExpressionInput,
-  ): Promise<operations.GetDatasetExpressionOutput>;
+  getDatasetExpression(input: operations.GetDatasetExpressionInput): Promise<operations.GetDatasetExpressionOutput>;
 }
 
 /**
@@ -131,10 +127,7 @@ export interface StomicsClient extends PortalClient<paths, operations.StomicsOpe
  * ```
  */
 export function createStomicsClient(options: StomicsClientOptions = {}): StomicsClient {
-  return createPortalClient<paths, operations.StomicsOperations>(
-    stomicsDefinition(),
-    options,
-  ) as StomicsClient;
+  return createPortalClient<paths, operations.StomicsOperations>(stomicsDefinition(), options) as StomicsClient;
 }
 
 /**

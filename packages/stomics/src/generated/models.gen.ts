@@ -52,3 +52,4 @@ export type Error = components["schemas"]["Error"];
  * The ValidationErrorBody schema.
  */
 export type ValidationErrorBody = components["schemas"]["ValidationErrorBody"];
+

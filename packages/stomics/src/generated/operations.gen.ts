@@ -160,10 +160,7 @@ export type ListDatasetFilesOutput = OperationOutput<operations["listDatasetFile
  *
  * @param client - A client from `createStomicsBase()` or `createStomicsClient()`.
  */
-export function listDatasetFiles(
-  client: StomicsBase,
-  input: ListDatasetFilesInput,
-): Promise<ListDatasetFilesOutput> {
+export function listDatasetFiles(client: StomicsBase, input: ListDatasetFilesInput): Promise<ListDatasetFilesOutput> {
   return callOperation(client, listDatasetFilesOperation, input);
 }
 
@@ -213,10 +210,7 @@ export type GetDatasetFileDownloadUrlOutput = OperationOutput<operations["getDat
  *
  * @param client - A client from `createStomicsBase()` or `createStomicsClient()`.
  */
-export function getDatasetFileDownloadUrl(
-  client: StomicsBase,
-  input: GetDatasetFileDownloadUrlInput,
-): Promise<GetDatasetFileDownloadUrlOutput> {
+export function getDatasetFileDownloadUrl(client: StomicsBase, input: GetDatasetFileDownloadUrlInput): Promise<GetDatasetFileDownloadUrlOutput> {
   return callOperation(client, getDatasetFileDownloadUrlOperation, input);
 }
 
@@ -263,10 +257,7 @@ export type GetDatasetExpressionOutput = OperationOutput<operations["getDatasetE
  *
  * @param client - A client from `createStomicsBase()` or `createStomicsClient()`.
  */
-export function getDatasetExpression(
-  client: StomicsBase,
-  input: GetDatasetExpressionInput,
-): Promise<GetDatasetExpressionOutput> {
+export function getDatasetExpression(client: StomicsBase, input: GetDatasetExpressionInput): Promise<GetDatasetExpressionOutput> {
   return callOperation(client, getDatasetExpressionOperation, input);
 }
 
@@ -277,10 +268,6 @@ export interface StomicsOperations {
   listDatasets: { input: ListDatasetsInput; output: ListDatasetsOutput; item: ListDatasetsItem };
   getDataset: { input: GetDatasetInput; output: GetDatasetOutput };
   listDatasetFiles: { input: ListDatasetFilesInput; output: ListDatasetFilesOutput };
-  getDatasetFileDownloadUrl: {
-    input: GetDatasetFileDownloadUrlInput;
-    output: GetDatasetFileDownloadUrlOutput;
-    download: true;
-  };
+  getDatasetFileDownloadUrl: { input: GetDatasetFileDownloadUrlInput; output: GetDatasetFileDownloadUrlOutput; download: true };
   getDatasetExpression: { input: GetDatasetExpressionInput; output: GetDatasetExpressionOutput };
 }

@@ -2,536 +2,536 @@
 // Do not edit: change the spec or the generator, then run `npm run generate`.
 
 export interface paths {
-  "/api/v1/datasets": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List datasets
+         * @description Search and filter the published dataset catalog. All query parameters are optional.
+         *     Results are paged with `page` and `per_page`; the response carries the total count.
+         */
+        get: operations["listDatasets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List datasets
-     * @description Search and filter the published dataset catalog. All query parameters are optional.
-     *     Results are paged with `page` and `per_page`; the response carries the total count.
-     */
-    get: operations["listDatasets"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/datasets/{accession}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/datasets/{accession}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a dataset
+         * @description The full record of one dataset, by accession.
+         */
+        get: operations["getDataset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a dataset
-     * @description The full record of one dataset, by accession.
-     */
-    get: operations["getDataset"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/datasets/{accession}/files": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/datasets/{accession}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a dataset's files
+         * @description The files available for download for a dataset, as a bare array (not paged).
+         */
+        get: operations["listDatasetFiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * List a dataset's files
-     * @description The files available for download for a dataset, as a bare array (not paged).
-     */
-    get: operations["listDatasetFiles"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/datasets/{accession}/files/{file_id}/download": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/datasets/{accession}/files/{file_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a pre-signed download URL for a file
+         * @description Returns a short-lived pre-signed URL (valid for one hour) for one file. The URL needs no
+         *     authentication, and a storage service refuses it when an Authorization header is sent
+         *     too; `client.download()` fetches it without credentials and asks for a new URL when it
+         *     expires mid-transfer.
+         */
+        get: operations["getDatasetFileDownloadUrl"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a pre-signed download URL for a file
-     * @description Returns a short-lived pre-signed URL (valid for one hour) for one file. The URL needs no
-     *     authentication, and a storage service refuses it when an Authorization header is sent
-     *     too; `client.download()` fetches it without credentials and asks for a new URL when it
-     *     expires mid-transfer.
-     */
-    get: operations["getDatasetFileDownloadUrl"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/datasets/{accession}/expression": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/datasets/{accession}/expression": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a gene's expression in a dataset
+         * @description Expression values of one gene across a dataset's spots or cells. The seed gives only the
+         *     path and the `gene` parameter; the response shape is an unverified guess, and the schema
+         *     allows extra fields.
+         */
+        get: operations["getDatasetExpression"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Get a gene's expression in a dataset
-     * @description Expression values of one gene across a dataset's spots or cells. The seed gives only the
-     *     path and the `gene` parameter; the response shape is an unverified guess, and the schema
-     *     allows extra fields.
-     */
-    get: operations["getDatasetExpression"];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    /**
-     * @description Sortable dataset fields (only `download_count` is in the seed).
-     * @enum {string}
-     */
-    DatasetSortField: "download_count" | "release_date" | "title" | "accession";
-    /** @description A spatial omics technology (unverified shape). */
-    Technology: {
-      id: number;
-      name: string;
-    };
-    /** @description A catalog entry. Only `accession` and `title` appear in the seed. */
-    Dataset: {
-      /** @description Stable accession, such as `STD0001`. */
-      accession: string;
-      title: string;
-      technology?: components["schemas"]["Technology"];
-      species?: string | null;
-      tissue?: string | null;
-      download_count?: number;
-      /** Format: date */
-      release_date?: string | null;
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description A dataset with its full description. */
-    DatasetDetail: components["schemas"]["Dataset"] & {
-      description?: string | null;
-      file_count?: number;
-    };
-    DatasetPage: {
-      /** @description Matching datasets across all pages. */
-      total: number;
-      page?: number;
-      per_page?: number;
-      items: components["schemas"]["Dataset"][];
-    };
-    DatasetFile: {
-      /** @description Use it to request a download URL. */
-      id: number;
-      filename: string;
-      /** @description Kind of file, such as `h5ad` or `gef`. */
-      file_type: string;
-      /** @description Size in bytes, when known. */
-      size_bytes: number | null;
-    };
-    DownloadUrl: {
-      /**
-       * Format: uri
-       * @description Pre-signed URL, valid for one hour, that needs no authentication.
-       */
-      url: string;
-      /** @description Seconds until the URL expires (unverified). */
-      expires_in?: number;
-    };
-    /** @description Expression of one gene (unverified shape). */
-    Expression: {
-      accession?: string;
-      gene: string;
-      unit?: string;
-      values: ({
-        /** @description Spot or cell identifier. */
-        id: string;
-        x?: number;
-        y?: number;
-        value: number;
-      } & {
-        [key: string]: unknown;
-      })[];
-    } & {
-      [key: string]: unknown;
-    };
-    /** @description Error body (FastAPI-style `detail`; unverified). */
-    Error: {
-      detail: string;
-    };
-    ValidationErrorBody: {
-      detail: {
-        loc: (string | number)[];
-        msg: string;
-        type?: string;
-      }[];
-    };
-  };
-  responses: {
-    /** @description The API key is missing, malformed or revoked. */
-    Unauthorized: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
+    schemas: {
         /**
-         * @example {
-         *       "detail": "Invalid or missing API key"
-         *     }
+         * @description Sortable dataset fields (only `download_count` is in the seed).
+         * @enum {string}
          */
-        "application/json": components["schemas"]["Error"];
-      };
+        DatasetSortField: "download_count" | "release_date" | "title" | "accession";
+        /** @description A spatial omics technology (unverified shape). */
+        Technology: {
+            id: number;
+            name: string;
+        };
+        /** @description A catalog entry. Only `accession` and `title` appear in the seed. */
+        Dataset: {
+            /** @description Stable accession, such as `STD0001`. */
+            accession: string;
+            title: string;
+            technology?: components["schemas"]["Technology"];
+            species?: string | null;
+            tissue?: string | null;
+            download_count?: number;
+            /** Format: date */
+            release_date?: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A dataset with its full description. */
+        DatasetDetail: components["schemas"]["Dataset"] & {
+            description?: string | null;
+            file_count?: number;
+        };
+        DatasetPage: {
+            /** @description Matching datasets across all pages. */
+            total: number;
+            page?: number;
+            per_page?: number;
+            items: components["schemas"]["Dataset"][];
+        };
+        DatasetFile: {
+            /** @description Use it to request a download URL. */
+            id: number;
+            filename: string;
+            /** @description Kind of file, such as `h5ad` or `gef`. */
+            file_type: string;
+            /** @description Size in bytes, when known. */
+            size_bytes: number | null;
+        };
+        DownloadUrl: {
+            /**
+             * Format: uri
+             * @description Pre-signed URL, valid for one hour, that needs no authentication.
+             */
+            url: string;
+            /** @description Seconds until the URL expires (unverified). */
+            expires_in?: number;
+        };
+        /** @description Expression of one gene (unverified shape). */
+        Expression: {
+            accession?: string;
+            gene: string;
+            unit?: string;
+            values: ({
+                /** @description Spot or cell identifier. */
+                id: string;
+                x?: number;
+                y?: number;
+                value: number;
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description Error body (FastAPI-style `detail`; unverified). */
+        Error: {
+            detail: string;
+        };
+        ValidationErrorBody: {
+            detail: {
+                loc: (string | number)[];
+                msg: string;
+                type?: string;
+            }[];
+        };
     };
-    /** @description No dataset or file with that identifier. */
-    NotFound: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
+    responses: {
+        /** @description The API key is missing, malformed or revoked. */
+        Unauthorized: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Invalid or missing API key"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description No dataset or file with that identifier. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Dataset not found"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description Over the limit of 1,000 requests per hour per key. */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": "Rate limit exceeded"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description A parameter is out of range or malformed (FastAPI-style, unverified). */
+        ValidationFailed: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "detail": [
+                 *         {
+                 *           "loc": [
+                 *             "query",
+                 *             "per_page"
+                 *           ],
+                 *           "msg": "Input should be less than or equal to 100",
+                 *           "type": "less_than_equal"
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["ValidationErrorBody"];
+            };
+        };
+    };
+    parameters: {
         /**
-         * @example {
-         *       "detail": "Dataset not found"
-         *     }
+         * @description Dataset accession, such as `STD0001`.
+         * @example STD0001
          */
-        "application/json": components["schemas"]["Error"];
-      };
+        Accession: string;
     };
-    /** @description Over the limit of 1,000 requests per hour per key. */
-    TooManyRequests: {
-      headers: {
-        "Retry-After": components["headers"]["RetryAfter"];
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "detail": "Rate limit exceeded"
-         *     }
-         */
-        "application/json": components["schemas"]["Error"];
-      };
+    requestBodies: never;
+    headers: {
+        /** @description Seconds to wait before the next request. */
+        RetryAfter: number;
+        /** @description Requests allowed per hour (unverified). */
+        RateLimitLimit: number;
+        /** @description Requests left in the current window (unverified). */
+        RateLimitRemaining: number;
     };
-    /** @description A parameter is out of range or malformed (FastAPI-style, unverified). */
-    ValidationFailed: {
-      headers: {
-        [name: string]: unknown;
-      };
-      content: {
-        /**
-         * @example {
-         *       "detail": [
-         *         {
-         *           "loc": [
-         *             "query",
-         *             "per_page"
-         *           ],
-         *           "msg": "Input should be less than or equal to 100",
-         *           "type": "less_than_equal"
-         *         }
-         *       ]
-         *     }
-         */
-        "application/json": components["schemas"]["ValidationErrorBody"];
-      };
-    };
-  };
-  parameters: {
-    /**
-     * @description Dataset accession, such as `STD0001`.
-     * @example STD0001
-     */
-    Accession: string;
-  };
-  requestBodies: never;
-  headers: {
-    /** @description Seconds to wait before the next request. */
-    RetryAfter: number;
-    /** @description Requests allowed per hour (unverified). */
-    RateLimitLimit: number;
-    /** @description Requests left in the current window (unverified). */
-    RateLimitRemaining: number;
-  };
-  pathItems: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  listDatasets: {
-    parameters: {
-      query?: {
-        /**
-         * @description Free-text search over titles, descriptions and metadata.
-         * @example brain
-         */
-        q?: string;
-        /**
-         * @description Only datasets produced with these technologies (IDs), sent comma-separated.
-         * @example [
-         *       1
-         *     ]
-         */
-        technology_ids?: number[];
-        /**
-         * @description Field to sort by. The seed names `download_count`; the other values are unverified
-         *     guesses at the catalog's sortable fields.
-         */
-        sort_by?: components["schemas"]["DatasetSortField"];
-        /** @description Sort direction. */
-        sort_order?: "asc" | "desc";
-        /** @description 1-based page number. */
-        page?: number;
-        /** @description Datasets per page (1 to 100; the upper bound is unverified). */
-        per_page?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One page of matching datasets. */
-      200: {
-        headers: {
-          "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
-          "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
-          [name: string]: unknown;
+    listDatasets: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Free-text search over titles, descriptions and metadata.
+                 * @example brain
+                 */
+                q?: string;
+                /**
+                 * @description Only datasets produced with these technologies (IDs), sent comma-separated.
+                 * @example [
+                 *       1
+                 *     ]
+                 */
+                technology_ids?: number[];
+                /**
+                 * @description Field to sort by. The seed names `download_count`; the other values are unverified
+                 *     guesses at the catalog's sortable fields.
+                 */
+                sort_by?: components["schemas"]["DatasetSortField"];
+                /** @description Sort direction. */
+                sort_order?: "asc" | "desc";
+                /** @description 1-based page number. */
+                page?: number;
+                /** @description Datasets per page (1 to 100; the upper bound is unverified). */
+                per_page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        content: {
-          /**
-           * @example {
-           *       "total": 1,
-           *       "page": 1,
-           *       "per_page": 20,
-           *       "items": [
-           *         {
-           *           "accession": "STD0001",
-           *           "title": "Mouse brain Stereo-seq atlas",
-           *           "technology": {
-           *             "id": 1,
-           *             "name": "Stereo-seq"
-           *           },
-           *           "species": "Mus musculus",
-           *           "tissue": "brain",
-           *           "download_count": 1523,
-           *           "release_date": "2023-05-04"
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["DatasetPage"];
+        requestBody?: never;
+        responses: {
+            /** @description One page of matching datasets. */
+            200: {
+                headers: {
+                    "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "total": 1,
+                     *       "page": 1,
+                     *       "per_page": 20,
+                     *       "items": [
+                     *         {
+                     *           "accession": "STD0001",
+                     *           "title": "Mouse brain Stereo-seq atlas",
+                     *           "technology": {
+                     *             "id": 1,
+                     *             "name": "Stereo-seq"
+                     *           },
+                     *           "species": "Mus musculus",
+                     *           "tissue": "brain",
+                     *           "download_count": 1523,
+                     *           "release_date": "2023-05-04"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DatasetPage"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
         };
-      };
-      401: components["responses"]["Unauthorized"];
-      422: components["responses"]["ValidationFailed"];
-      429: components["responses"]["TooManyRequests"];
     };
-  };
-  getDataset: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Dataset accession, such as `STD0001`.
-         * @example STD0001
-         */
-        accession: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The dataset. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Dataset accession, such as `STD0001`.
+                 * @example STD0001
+                 */
+                accession: components["parameters"]["Accession"];
+            };
+            cookie?: never;
         };
-        content: {
-          /**
-           * @example {
-           *       "accession": "STD0001",
-           *       "title": "Mouse brain Stereo-seq atlas",
-           *       "description": "Whole-brain coronal sections at cellular resolution.",
-           *       "technology": {
-           *         "id": 1,
-           *         "name": "Stereo-seq"
-           *       },
-           *       "species": "Mus musculus",
-           *       "tissue": "brain",
-           *       "download_count": 1523,
-           *       "release_date": "2023-05-04",
-           *       "file_count": 4
-           *     }
-           */
-          "application/json": components["schemas"]["DatasetDetail"];
+        requestBody?: never;
+        responses: {
+            /** @description The dataset. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accession": "STD0001",
+                     *       "title": "Mouse brain Stereo-seq atlas",
+                     *       "description": "Whole-brain coronal sections at cellular resolution.",
+                     *       "technology": {
+                     *         "id": 1,
+                     *         "name": "Stereo-seq"
+                     *       },
+                     *       "species": "Mus musculus",
+                     *       "tissue": "brain",
+                     *       "download_count": 1523,
+                     *       "release_date": "2023-05-04",
+                     *       "file_count": 4
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      429: components["responses"]["TooManyRequests"];
     };
-  };
-  listDatasetFiles: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Dataset accession, such as `STD0001`.
-         * @example STD0001
-         */
-        accession: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The dataset's files. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    listDatasetFiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Dataset accession, such as `STD0001`.
+                 * @example STD0001
+                 */
+                accession: components["parameters"]["Accession"];
+            };
+            cookie?: never;
         };
-        content: {
-          /**
-           * @example [
-           *       {
-           *         "id": 42,
-           *         "filename": "STD0001_matrix.h5ad",
-           *         "file_type": "h5ad",
-           *         "size_bytes": 52428800
-           *       },
-           *       {
-           *         "id": 43,
-           *         "filename": "README.txt",
-           *         "file_type": "text",
-           *         "size_bytes": null
-           *       }
-           *     ]
-           */
-          "application/json": components["schemas"]["DatasetFile"][];
+        requestBody?: never;
+        responses: {
+            /** @description The dataset's files. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 42,
+                     *         "filename": "STD0001_matrix.h5ad",
+                     *         "file_type": "h5ad",
+                     *         "size_bytes": 52428800
+                     *       },
+                     *       {
+                     *         "id": 43,
+                     *         "filename": "README.txt",
+                     *         "file_type": "text",
+                     *         "size_bytes": null
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["DatasetFile"][];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      429: components["responses"]["TooManyRequests"];
     };
-  };
-  getDatasetFileDownloadUrl: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        /**
-         * @description Dataset accession, such as `STD0001`.
-         * @example STD0001
-         */
-        accession: components["parameters"]["Accession"];
-        /**
-         * @description The file's `id` from the dataset's file list.
-         * @example 42
-         */
-        file_id: number;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The pre-signed URL. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getDatasetFileDownloadUrl: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Dataset accession, such as `STD0001`.
+                 * @example STD0001
+                 */
+                accession: components["parameters"]["Accession"];
+                /**
+                 * @description The file's `id` from the dataset's file list.
+                 * @example 42
+                 */
+                file_id: number;
+            };
+            cookie?: never;
         };
-        content: {
-          /**
-           * @example {
-           *       "url": "https://stomics-data.s3.amazonaws.com/STD0001/STD0001_matrix.h5ad?X-Amz-Expires=3600&X-Amz-Signature=abc",
-           *       "expires_in": 3600
-           *     }
-           */
-          "application/json": components["schemas"]["DownloadUrl"];
+        requestBody?: never;
+        responses: {
+            /** @description The pre-signed URL. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "url": "https://stomics-data.s3.amazonaws.com/STD0001/STD0001_matrix.h5ad?X-Amz-Expires=3600&X-Amz-Signature=abc",
+                     *       "expires_in": 3600
+                     *     }
+                     */
+                    "application/json": components["schemas"]["DownloadUrl"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      429: components["responses"]["TooManyRequests"];
     };
-  };
-  getDatasetExpression: {
-    parameters: {
-      query: {
-        /**
-         * @description Gene symbol or identifier.
-         * @example Gfap
-         */
-        gene: string;
-      };
-      header?: never;
-      path: {
-        /**
-         * @description Dataset accession, such as `STD0001`.
-         * @example STD0001
-         */
-        accession: components["parameters"]["Accession"];
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The gene's expression values. */
-      200: {
-        headers: {
-          [name: string]: unknown;
+    getDatasetExpression: {
+        parameters: {
+            query: {
+                /**
+                 * @description Gene symbol or identifier.
+                 * @example Gfap
+                 */
+                gene: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Dataset accession, such as `STD0001`.
+                 * @example STD0001
+                 */
+                accession: components["parameters"]["Accession"];
+            };
+            cookie?: never;
         };
-        content: {
-          /**
-           * @example {
-           *       "accession": "STD0001",
-           *       "gene": "Gfap",
-           *       "unit": "counts",
-           *       "values": [
-           *         {
-           *           "id": "cell_1",
-           *           "x": 120.5,
-           *           "y": 88,
-           *           "value": 3
-           *         }
-           *       ]
-           *     }
-           */
-          "application/json": components["schemas"]["Expression"];
+        requestBody?: never;
+        responses: {
+            /** @description The gene's expression values. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accession": "STD0001",
+                     *       "gene": "Gfap",
+                     *       "unit": "counts",
+                     *       "values": [
+                     *         {
+                     *           "id": "cell_1",
+                     *           "x": 120.5,
+                     *           "y": 88,
+                     *           "value": 3
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Expression"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
         };
-      };
-      401: components["responses"]["Unauthorized"];
-      404: components["responses"]["NotFound"];
-      422: components["responses"]["ValidationFailed"];
-      429: components["responses"]["TooManyRequests"];
     };
-  };
 }
