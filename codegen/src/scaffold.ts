@@ -60,6 +60,8 @@ export async function scaffold(
             `{workspaceRoot}/${relative(repoRoot, resolve(repoRoot, api.spec))}`,
             ...(api.overlay ? [`{workspaceRoot}/${relative(repoRoot, resolve(repoRoot, api.overlay))}`] : []),
             "{workspaceRoot}/codegen/src/**/*",
+            // Generated models avoid the names core exports.
+            "{workspaceRoot}/packages/core/src/index.ts",
             "{workspaceRoot}/redocly.yaml",
             "{workspaceRoot}/.prettierrc.json",
           ],
