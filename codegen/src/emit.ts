@@ -212,6 +212,7 @@ export function emitClient(model: PortalModel): string {
       if (s.env) meta.env = s.env;
       if (s.help) meta.help = s.help;
       if (s.cookie) meta.cookie = s.cookie;
+      if (s.query) meta.query = s.query;
       if (s.session) {
         const refreshOp = model.operations.find((op) => op.id === s.session!.refresh);
         const cookieScheme = (refreshOp?.security ?? [])

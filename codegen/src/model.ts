@@ -60,6 +60,8 @@ export interface SchemeModel {
   description: string | undefined;
   /** For an apiKey-in-cookie scheme, the cookie's name. */
   cookie: string | undefined;
+  /** For an apiKey-in-query scheme, the query parameter's name. */
+  query: string | undefined;
   /** `x-sciportals-session`, its operations named by method name. */
   session: SessionExtension | undefined;
   /** `x-sciportals-device-flow`, its operations named by method name. */
@@ -263,8 +265,8 @@ const envStem = (name: string) => words(name).join("_").toUpperCase();
 /**
  * A scheme's credential: from `x-sciportals-credential`, or defaults for a spec without it:
  * `apiKey` for an API key in a header, `token` for http bearer, `accessToken` for OAuth 2 and
- * OpenID Connect (a bearer token the user obtained). Basic auth, query keys and cookies are not
- * supported as static credentials; the user may still pass headers.
+ * OpenID Connect (a bearer token the user obtained). An API key in the query is sent there.
+ * Basic auth and cookies are not supported as static credentials; the user may still pass headers.
  */
 function schemeModels(document: JsonObject, portalName: string, notes: string[]): SchemeModel[] {
   const models: SchemeModel[] = [];
@@ -276,12 +278,13 @@ function schemeModels(document: JsonObject, portalName: string, notes: string[])
     const session = readExtension(scheme, sessionExt);
     const deviceFlow = readExtension(scheme, deviceFlowExt);
     const cookie = scheme.type === "apiKey" && scheme.in === "cookie" ? String(scheme.name) : undefined;
+    const query = scheme.type === "apiKey" && scheme.in === "query" ? String(scheme.name) : undefined;
     const bearer = scheme.type === "http" || scheme.type === "oauth2" || scheme.type === "openIdConnect";
     const isBearer = bearer && (scheme.type !== "http" || String(scheme.scheme).toLowerCase() === "bearer");
     let option = credential?.option;
     let env = credential?.env;
     if (!credential && !session && !deviceFlow && !cookie) {
-      const header = scheme.type === "apiKey" && scheme.in === "header";
+      const header = scheme.type === "apiKey" && (scheme.in === "header" || scheme.in === "query");
       if (!header && !isBearer) {
         notes.push(
           `security scheme ${name} (${String(scheme.type)} ${String(scheme.scheme ?? scheme.in ?? "")}) is not supported; pass its header with \`headers\``.replace(
@@ -305,6 +308,7 @@ function schemeModels(document: JsonObject, portalName: string, notes: string[])
       help: credential?.help,
       description: stringAt(scheme, "description"),
       cookie,
+      query,
       session,
       deviceFlow,
     });

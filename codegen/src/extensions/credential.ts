@@ -23,12 +23,12 @@ export const credential: Extension<CredentialExtension> = {
     );
     const supported =
       (scheme?.type === "http" && scheme.scheme === "bearer") ||
-      (scheme?.type === "apiKey" && scheme.in === "header") ||
+      (scheme?.type === "apiKey" && (scheme.in === "header" || scheme.in === "query")) ||
       scheme?.type === "oauth2" ||
       scheme?.type === "openIdConnect";
     if (!supported)
       problems.push(
-        `${at.replace(/\/x-sciportals-credential$/, "")}: x-sciportals-credential supports http bearer, apiKey-in-header, oauth2 and openIdConnect schemes`,
+        `${at.replace(/\/x-sciportals-credential$/, "")}: x-sciportals-credential supports http bearer, apiKey (header or query), oauth2 and openIdConnect schemes`,
       );
     return problems;
   },

@@ -1,9 +1,14 @@
 import { MissingCredentialsError } from "./errors.js";
 
-/** The header a credential adds to one request. */
+/** The header (or query parameter) a credential adds to one request. */
 export interface AppliedCredential {
   /** The header's name. */
   header: string;
+  /**
+   * Set when the portal takes this credential as a query parameter (an OpenAPI `apiKey` scheme
+   * `in: query`): the parameter's name. The value then goes in the URL, never in `header`.
+   */
+  query?: string | undefined;
   /** The header's value: a secret, never logged or put in an error. */
   value: string;
   /** Which token this was, so that a 401 refreshes only a token that is still current. */
@@ -25,10 +30,18 @@ export interface Credential {
   refresh?(applied: AppliedCredential, signal?: AbortSignal): Promise<boolean>;
 }
 
-/** A credential that never changes: an API key, a personal access token. */
-export function staticCredential(header: string, value: string): Credential {
-  const applied: AppliedCredential = { header, value };
+/** A credential that never changes: an API key, a personal access token; in a header, or in `query`. */
+export function staticCredential(header: string, value: string, query?: string): Credential {
+  const applied: AppliedCredential = query ? { header, value, query } : { header, value };
   return { get: () => applied };
+}
+
+/** `url` with the query-placed credentials among `applied` set as its parameters. */
+export function withQueryCredentials(url: string, applied: readonly AppliedCredential[]): string {
+  if (!applied.some((a) => a.query)) return url;
+  const parsed = new URL(url);
+  for (const a of applied) if (a.query) parsed.searchParams.set(a.query, a.value);
+  return parsed.href;
 }
 
 /** How a user supplies a security scheme's credential; used to explain a missing one. */

@@ -29,6 +29,8 @@ export interface SchemeMeta extends CredentialSource {
   deviceFlow?: DeviceFlowMeta | undefined;
   /** For an apiKey-in-cookie scheme: the cookie's name. */
   cookie?: string | undefined;
+  /** For an apiKey-in-query scheme: the query parameter that carries the key. */
+  query?: string | undefined;
 }
 
 /** A portal as codegen describes it to core, without its operations. */
@@ -163,7 +165,7 @@ export function createPortalBase<Paths extends {}>(
     if (!meta.option) continue;
     const value = (options as Record<string, unknown>)[meta.option] ?? (meta.env ? env[meta.env] : undefined);
     if (typeof value === "string" && value !== "") {
-      credentials[scheme] = staticCredential(meta.header, `${meta.prefix ?? ""}${value}`);
+      credentials[scheme] = staticCredential(meta.header, `${meta.prefix ?? ""}${value}`, meta.query);
     } else if (value !== undefined && typeof value !== "string") {
       throw new ConfigurationError(`${definition.title}: the \`${meta.option}\` option must be a string.`, {
         portal: definition.title,
@@ -360,7 +362,8 @@ async function execute(
       portal,
       operationId: meta.id,
       method: meta.method,
-      url: response.url || sent?.url,
+      // The URL as built, before a query-placed credential joined it; a redirect's target as is.
+      url: (response.redirected && response.url) || sent?.url || response.url,
       retryAfterMs: parseRetryAfter(response.headers),
     });
   }

@@ -1,4 +1,5 @@
 import { createFinalURL, defaultPathSerializer } from "openapi-fetch";
+import { withQueryCredentials } from "./auth.js";
 import { callOperation, credentialsFor, internalsOf } from "./base.js";
 import { ValidationError } from "./errors.js";
 import type { RawInput } from "./operation.js";
@@ -93,14 +94,15 @@ export async function download(
     ? credentialsFor(client, meta)
     : [];
   let current = await Promise.all(credentials.map((c) => c.get(merged.signal)));
+  const inHeaders = () => current.filter((h) => !h.query);
   const source: DownloadSource = {
-    url,
+    url: withQueryCredentials(url, current),
     resumeKey,
     context,
-    credentialHeaders: current.map((h) => h.header),
+    credentialHeaders: inHeaders().map((h) => h.header),
     headers: async () => ({
       ...input.headers,
-      ...Object.fromEntries(current.map((h) => [h.header, h.value])),
+      ...Object.fromEntries(inHeaders().map((h) => [h.header, h.value])),
     }),
     renew: async (status) => {
       if (status !== 401) return undefined;
@@ -110,6 +112,7 @@ export async function download(
       }
       if (!renewed) return undefined;
       current = await Promise.all(credentials.map((c) => c.get(merged.signal)));
+      source.url = withQueryCredentials(url, current);
       return source;
     },
   };

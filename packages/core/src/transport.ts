@@ -1,4 +1,4 @@
-import type { AppliedCredential, Credential } from "./auth.js";
+import { withQueryCredentials, type AppliedCredential, type Credential } from "./auth.js";
 import { AbortError, ConnectionError, PortalError, TimeoutError } from "./errors.js";
 import { isSecureForCredentials } from "./origin.js";
 import type { RateLimiter } from "./rate-limiter.js";
@@ -84,15 +84,20 @@ export function createTransport(options: TransportOptions): Transport {
     for (let attempt = 0; ; attempt++) {
       if (signal?.aborted) throw abortError(signal, context());
       if (rateLimiter) await rateLimiter.acquire(signal);
-      const attemptRequest = keepOriginal ? request.clone() : request;
+      let attemptRequest = keepOriginal ? request.clone() : request;
       const applied: [Credential, AppliedCredential][] = [];
       if (withCredentials) {
         for (const credential of credentials) {
           const got = credential.get(signal);
           const header = got instanceof Promise ? await got : got;
-          attemptRequest.headers.set(header.header, header.value);
+          if (!header.query) attemptRequest.headers.set(header.header, header.value);
           applied.push([credential, header]);
         }
+        const url = withQueryCredentials(
+          attemptRequest.url,
+          applied.map(([, a]) => a),
+        );
+        if (url !== attemptRequest.url) attemptRequest = new Request(url, attemptRequest);
       }
 
       let response: Response;
@@ -210,7 +215,9 @@ async function fetchFollowing(
       response.status === 303 ||
       ((response.status === 301 || response.status === 302) && current.method === "POST");
     const headers = new Headers(current.headers);
-    if (!sameOrigin(target)) for (const [, header] of applied) headers.delete(header.header);
+    // A query-placed credential is in the old URL only: the new one carries none of ours.
+    if (!sameOrigin(target))
+      for (const [, header] of applied) if (!header.query) headers.delete(header.header);
     if (toGet) {
       headers.delete("content-type");
       headers.delete("content-length");
