@@ -211,6 +211,7 @@ export function emitClient(model: PortalModel): string {
       if (s.option) meta.option = s.option;
       if (s.env) meta.env = s.env;
       if (s.help) meta.help = s.help;
+      if (s.tokenFile) meta.tokenFile = s.tokenFile;
       if (s.cookie) meta.cookie = s.cookie;
       if (s.query) meta.query = s.query;
       if (s.session) {
@@ -293,8 +294,12 @@ export function emitClient(model: PortalModel): string {
     `export interface ${model.name}Client extends PortalClient<paths, operations.${model.name}Operations> {\n`,
   );
   if (hasAuth) {
-    out.push(doc(["Sign-in helpers: `login()`, `deviceLogin()`, `logout()`."], "  "));
-    out.push("  readonly auth: ClientAuth;\n");
+    // A portal without a login session (only a device flow) gets no login() in its types.
+    const hasLogin = model.schemes.some((s) => s.session);
+    out.push(
+      doc([`Sign-in helpers: ${hasLogin ? "`login()`, " : ""}\`deviceLogin()\`, \`logout()\`.`], "  "),
+    );
+    out.push(`  readonly auth: ${hasLogin ? "ClientAuth" : 'Omit<ClientAuth, "login">'};\n`);
   }
   for (const op of model.operations) {
     const names = operationTypeNames(op);

@@ -57,6 +57,8 @@ export interface SchemeModel {
   option: string | undefined;
   env: string | undefined;
   help: string | undefined;
+  /** `x-sciportals-credential.tokenFile`: the portal's own token file, for `tokenStore: "file"`. */
+  tokenFile: string | undefined;
   description: string | undefined;
   /** For an apiKey-in-cookie scheme, the cookie's name. */
   cookie: string | undefined;
@@ -306,6 +308,7 @@ function schemeModels(document: JsonObject, portalName: string, notes: string[])
       option,
       env,
       help: credential?.help,
+      tokenFile: credential?.tokenFile,
       description: stringAt(scheme, "description"),
       cookie,
       query,

@@ -9,6 +9,11 @@ export interface CredentialExtension {
   prefix?: string;
   /** Shown when the credential is missing. */
   help?: string;
+  /**
+   * Where the portal's own tool caches the token (`~` is the home directory): a file holding the
+   * bare token, mode 0600. `tokenStore: "file"` reads and writes it, so one login serves both tools.
+   */
+  tokenFile?: string;
 }
 
 export const credential: Extension<CredentialExtension> = {
@@ -19,7 +24,7 @@ export const credential: Extension<CredentialExtension> = {
       value,
       at,
       { option: "string" },
-      { env: "string", prefix: "string", help: "string" },
+      { env: "string", prefix: "string", help: "string", tokenFile: "string" },
     );
     const supported =
       (scheme?.type === "http" && scheme.scheme === "bearer") ||

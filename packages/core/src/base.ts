@@ -31,6 +31,8 @@ export interface SchemeMeta extends CredentialSource {
   cookie?: string | undefined;
   /** For an apiKey-in-query scheme: the query parameter that carries the key. */
   query?: string | undefined;
+  /** Where the portal's own tool caches this scheme's token (bare token, `~` = home), for `tokenStore: "file"`. */
+  tokenFile?: string | undefined;
 }
 
 /** A portal as codegen describes it to core, without its operations. */
@@ -78,9 +80,11 @@ export interface PortalClientOptions {
   credentials?: Record<string, Credential> | undefined;
   /**
    * Where a login session keeps its tokens: in memory by default; `fileTokenStore(path)` from
-   * `@sciportals/core/node` keeps them across runs (mode 0600).
+   * `@sciportals/core/node` keeps them across runs (mode 0600). `"file"` (Node): the file where the
+   * portal's own tool caches its token, when the spec names one (`tokenFile`), so that one login
+   * serves both tools.
    */
-  tokenStore?: TokenStore | undefined;
+  tokenStore?: TokenStore | "file" | undefined;
   /**
    * Where to read `*_API_KEY`-style variables: `process.env` in Node by default; `false` to read
    * none.

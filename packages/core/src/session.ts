@@ -8,6 +8,7 @@ import {
 } from "./errors.js";
 import type { OperationMeta, RawInput } from "./operation.js";
 import { getPath } from "./path.js";
+import { portalTokenFileStore } from "./portal-token-file.js";
 import { sleep } from "./retry.js";
 import {
   createTokenSession,
@@ -61,6 +62,8 @@ export interface AuthScheme {
   deviceFlow?: DeviceFlowMeta | undefined;
   /** For an apiKey-in-cookie scheme: the cookie's name. */
   cookie?: string | undefined;
+  /** The portal's own token file, for `tokenStore: "file"`. */
+  tokenFile?: string | undefined;
 }
 
 /** What a client gives its auth setup. */
@@ -111,6 +114,13 @@ export interface ClientAuth {
   logout(): Promise<void>;
 }
 
+// The client's `env` option, as base.ts reads it: process.env in Node unless given or `false`.
+function envOf(options: Readonly<Record<string, unknown>>): Record<string, string | undefined> {
+  if (options.env === false) return {};
+  if (options.env) return options.env as Record<string, string | undefined>;
+  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+}
+
 /** Sets up a client's sessions from its spec and returns its `auth` helpers. */
 export type AuthSetup = (context: AuthContext) => ClientAuth;
 
@@ -140,7 +150,10 @@ function cookieValue(response: Response, name: string): string | undefined {
  */
 export const sessionAuth: AuthSetup = (context) => {
   const { portal, schemes, options, credentials } = context;
-  const store: TokenStore = (options.tokenStore as TokenStore | undefined) ?? memoryTokenStore();
+  const store: TokenStore =
+    options.tokenStore === "file"
+      ? portalTokenFileStore(portal, schemes, envOf(options))
+      : ((options.tokenStore as TokenStore | undefined) ?? memoryTokenStore());
   const stored = store.load() as (TokenSet & { scheme?: string }) | undefined;
   const sessions = new Map<string, TokenSession>();
   const installed = new Set<string>();

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,6 +16,7 @@ import {
   type TokenSet,
 } from "../src/index.js";
 import { fileTokenStore } from "../src/node.js";
+import { portalTokenFileStore } from "../src/portal-token-file.js";
 import { json, startServer, type TestServer } from "./helpers.js";
 
 let servers: TestServer[] = [];
@@ -111,6 +112,45 @@ describe("createTokenSession", () => {
       expect((await again.get()).value).toBe("Bearer a1");
       await again.logout();
       expect(() => statSync(path)).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("token files in a portal tool's format", () => {
+  it("fileTokenStore text: the bare token, 0600, read back trimmed, removed on logout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tokens-"));
+    try {
+      const path = join(dir, "cfg", "token");
+      const store = fileTokenStore(path, { format: "text" });
+      await store.save({ accessToken: "tok-1", refreshToken: "not kept" });
+      expect(readFileSync(path, "utf8")).toBe("tok-1");
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      writeFileSync(path, "tok-2\n"); // as another tool may leave it
+      expect(store.load()).toEqual({ accessToken: "tok-2" });
+      writeFileSync(path, "  \n");
+      expect(store.load()).toBeUndefined();
+      await store.save(undefined);
+      expect(() => statSync(path)).toThrow();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('tokenStore "file" resolves the spec\'s tokenFile under HOME and tags the token with its scheme', async () => {
+    const dir = mkdtempSync(join(tmpdir(), "home-"));
+    try {
+      const store = portalTokenFileStore(
+        "P",
+        { Other: {}, Pat: { tokenFile: "~/.config/p/token" } },
+        { HOME: dir },
+      );
+      await store.save({ accessToken: "t" });
+      expect(readFileSync(join(dir, ".config", "p", "token"), "utf8")).toBe("t");
+      expect(store.load()).toEqual({ accessToken: "t", scheme: "Pat" });
+      expect(() => portalTokenFileStore("P", { Pat: {} }, { HOME: dir })).toThrow(/names no token file/);
+      expect(() => portalTokenFileStore("P", { Pat: { tokenFile: "~/t" } }, {})).toThrow(/no home directory/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
