@@ -29,6 +29,7 @@ export const brainstemPortal: PortalInfo = {
       option: "token",
       env: "BRAINSTEM_API_TOKEN",
       help: "Create a personal access token at https://www.brainstem.org/private/users/tokens/ (or sign in with the device flow).",
+      tokenFile: "~/.config/brainstem/token",
       deviceFlow: {
         start: operations.startDeviceAuthorizationOperation,
         poll: operations.pollDeviceAuthorizationOperation,
@@ -38,22 +39,8 @@ export const brainstemPortal: PortalInfo = {
         error: "error",
       },
     },
-    JwtAccessToken: {
-      header: "Authorization",
-      prefix: "Bearer ",
-      session: {
-        login: operations.loginOperation,
-        refresh: operations.refreshTokenOperation,
-        refreshCredential: "body",
-        refreshTokenField: "refresh",
-        accessToken: ["access"],
-        refreshToken: ["refresh"],
-        expiresIn: "expires_in",
-        options: ["email", "password"],
-      },
-    },
   },
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
 };
 
 /**
@@ -73,6 +60,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateProject: operations.updateProjectOperation,
       listPublicProjects: operations.listPublicProjectsOperation,
       getPublicProject: operations.getPublicProjectOperation,
+      listSuperProjects: operations.listSuperProjectsOperation,
+      getSuperProject: operations.getSuperProjectOperation,
       listSubjects: operations.listSubjectsOperation,
       createSubject: operations.createSubjectOperation,
       getSubject: operations.getSubjectOperation,
@@ -81,6 +70,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateSubject: operations.updateSubjectOperation,
       listPublicSubjects: operations.listPublicSubjectsOperation,
       getPublicSubject: operations.getPublicSubjectOperation,
+      listSuperSubjects: operations.listSuperSubjectsOperation,
+      getSuperSubject: operations.getSuperSubjectOperation,
       listSessions: operations.listSessionsOperation,
       createSession: operations.createSessionOperation,
       getSession: operations.getSessionOperation,
@@ -89,6 +80,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateSession: operations.updateSessionOperation,
       listPublicSessions: operations.listPublicSessionsOperation,
       getPublicSession: operations.getPublicSessionOperation,
+      listSuperSessions: operations.listSuperSessionsOperation,
+      getSuperSession: operations.getSuperSessionOperation,
       listCollections: operations.listCollectionsOperation,
       createCollection: operations.createCollectionOperation,
       getCollection: operations.getCollectionOperation,
@@ -97,6 +90,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateCollection: operations.updateCollectionOperation,
       listPublicCollections: operations.listPublicCollectionsOperation,
       getPublicCollection: operations.getPublicCollectionOperation,
+      listSuperCollections: operations.listSuperCollectionsOperation,
+      getSuperCollection: operations.getSuperCollectionOperation,
       listCohorts: operations.listCohortsOperation,
       createCohort: operations.createCohortOperation,
       getCohort: operations.getCohortOperation,
@@ -105,6 +100,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateCohort: operations.updateCohortOperation,
       listPublicCohorts: operations.listPublicCohortsOperation,
       getPublicCohort: operations.getPublicCohortOperation,
+      listSuperCohorts: operations.listSuperCohortsOperation,
+      getSuperCohort: operations.getSuperCohortOperation,
       listBreedings: operations.listBreedingsOperation,
       createBreeding: operations.createBreedingOperation,
       getBreeding: operations.getBreedingOperation,
@@ -113,22 +110,40 @@ export function brainstemDefinition(): PortalDefinition {
       updateBreeding: operations.updateBreedingOperation,
       listPublicBreedings: operations.listPublicBreedingsOperation,
       getPublicBreeding: operations.getPublicBreedingOperation,
+      listSuperBreedings: operations.listSuperBreedingsOperation,
+      getSuperBreeding: operations.getSuperBreedingOperation,
       listProjectMembershipInvitations: operations.listProjectMembershipInvitationsOperation,
       getProjectMembershipInvitation: operations.getProjectMembershipInvitationOperation,
       acceptProjectMembershipInvitation: operations.acceptProjectMembershipInvitationOperation,
       rejectProjectMembershipInvitation: operations.rejectProjectMembershipInvitationOperation,
       cancelProjectMembershipInvitation: operations.cancelProjectMembershipInvitationOperation,
+      listProjectMembershipInvitationsUnderscored: operations.listProjectMembershipInvitationsUnderscoredOperation,
+      getProjectMembershipInvitationUnderscored: operations.getProjectMembershipInvitationUnderscoredOperation,
+      acceptProjectMembershipInvitationUnderscored: operations.acceptProjectMembershipInvitationUnderscoredOperation,
+      rejectProjectMembershipInvitationUnderscored: operations.rejectProjectMembershipInvitationUnderscoredOperation,
+      cancelProjectMembershipInvitationUnderscored: operations.cancelProjectMembershipInvitationUnderscoredOperation,
+      listSuperProjectMembershipInvitations: operations.listSuperProjectMembershipInvitationsOperation,
+      getSuperProjectMembershipInvitation: operations.getSuperProjectMembershipInvitationOperation,
       listProjectGroupMembershipInvitations: operations.listProjectGroupMembershipInvitationsOperation,
       getProjectGroupMembershipInvitation: operations.getProjectGroupMembershipInvitationOperation,
       acceptProjectGroupMembershipInvitation: operations.acceptProjectGroupMembershipInvitationOperation,
       rejectProjectGroupMembershipInvitation: operations.rejectProjectGroupMembershipInvitationOperation,
       cancelProjectGroupMembershipInvitation: operations.cancelProjectGroupMembershipInvitationOperation,
+      listProjectGroupMembershipInvitationsUnderscored: operations.listProjectGroupMembershipInvitationsUnderscoredOperation,
+      getProjectGroupMembershipInvitationUnderscored: operations.getProjectGroupMembershipInvitationUnderscoredOperation,
+      acceptProjectGroupMembershipInvitationUnderscored: operations.acceptProjectGroupMembershipInvitationUnderscoredOperation,
+      rejectProjectGroupMembershipInvitationUnderscored: operations.rejectProjectGroupMembershipInvitationUnderscoredOperation,
+      cancelProjectGroupMembershipInvitationUnderscored: operations.cancelProjectGroupMembershipInvitationUnderscoredOperation,
+      listSuperProjectGroupMembershipInvitations: operations.listSuperProjectGroupMembershipInvitationsOperation,
+      getSuperProjectGroupMembershipInvitation: operations.getSuperProjectGroupMembershipInvitationOperation,
       listSessionDataStorages: operations.listSessionDataStoragesOperation,
       createSessionDataStorage: operations.createSessionDataStorageOperation,
       getSessionDataStorage: operations.getSessionDataStorageOperation,
       replaceSessionDataStorage: operations.replaceSessionDataStorageOperation,
       deleteSessionDataStorage: operations.deleteSessionDataStorageOperation,
       updateSessionDataStorage: operations.updateSessionDataStorageOperation,
+      listSuperSessionDataStorages: operations.listSuperSessionDataStoragesOperation,
+      getSuperSessionDataStorage: operations.getSuperSessionDataStorageOperation,
       listProcedures: operations.listProceduresOperation,
       createProcedure: operations.createProcedureOperation,
       getProcedure: operations.getProcedureOperation,
@@ -137,6 +152,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateProcedure: operations.updateProcedureOperation,
       listPublicProcedures: operations.listPublicProceduresOperation,
       getPublicProcedure: operations.getPublicProcedureOperation,
+      listSuperProcedures: operations.listSuperProceduresOperation,
+      getSuperProcedure: operations.getSuperProcedureOperation,
       listBehaviors: operations.listBehaviorsOperation,
       createBehavior: operations.createBehaviorOperation,
       getBehavior: operations.getBehaviorOperation,
@@ -145,6 +162,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateBehavior: operations.updateBehaviorOperation,
       listPublicBehaviors: operations.listPublicBehaviorsOperation,
       getPublicBehavior: operations.getPublicBehaviorOperation,
+      listSuperBehaviors: operations.listSuperBehaviorsOperation,
+      getSuperBehavior: operations.getSuperBehaviorOperation,
       listDataAcquisitions: operations.listDataAcquisitionsOperation,
       createDataAcquisition: operations.createDataAcquisitionOperation,
       getDataAcquisition: operations.getDataAcquisitionOperation,
@@ -153,6 +172,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateDataAcquisition: operations.updateDataAcquisitionOperation,
       listPublicDataAcquisitions: operations.listPublicDataAcquisitionsOperation,
       getPublicDataAcquisition: operations.getPublicDataAcquisitionOperation,
+      listSuperDataAcquisitions: operations.listSuperDataAcquisitionsOperation,
+      getSuperDataAcquisition: operations.getSuperDataAcquisitionOperation,
       listManipulations: operations.listManipulationsOperation,
       createManipulation: operations.createManipulationOperation,
       getManipulation: operations.getManipulationOperation,
@@ -161,6 +182,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateManipulation: operations.updateManipulationOperation,
       listPublicManipulations: operations.listPublicManipulationsOperation,
       getPublicManipulation: operations.getPublicManipulationOperation,
+      listSuperManipulations: operations.listSuperManipulationsOperation,
+      getSuperManipulation: operations.getSuperManipulationOperation,
       listEquipment: operations.listEquipmentOperation,
       createEquipment: operations.createEquipmentOperation,
       getEquipment: operations.getEquipmentOperation,
@@ -169,6 +192,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateEquipment: operations.updateEquipmentOperation,
       listPublicEquipment: operations.listPublicEquipmentOperation,
       getPublicEquipment: operations.getPublicEquipmentOperation,
+      listSuperEquipment: operations.listSuperEquipmentOperation,
+      getSuperEquipment: operations.getSuperEquipmentOperation,
       listConsumableStocks: operations.listConsumableStocksOperation,
       createConsumableStock: operations.createConsumableStockOperation,
       getConsumableStock: operations.getConsumableStockOperation,
@@ -177,6 +202,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateConsumableStock: operations.updateConsumableStockOperation,
       listPublicConsumableStocks: operations.listPublicConsumableStocksOperation,
       getPublicConsumableStock: operations.getPublicConsumableStockOperation,
+      listSuperConsumableStocks: operations.listSuperConsumableStocksOperation,
+      getSuperConsumableStock: operations.getSuperConsumableStockOperation,
       listProcedureLogs: operations.listProcedureLogsOperation,
       createProcedureLog: operations.createProcedureLogOperation,
       getProcedureLog: operations.getProcedureLogOperation,
@@ -188,6 +215,8 @@ export function brainstemDefinition(): PortalDefinition {
       removeProcedureLogEntry: operations.removeProcedureLogEntryOperation,
       listPublicProcedureLogs: operations.listPublicProcedureLogsOperation,
       getPublicProcedureLog: operations.getPublicProcedureLogOperation,
+      listSuperProcedureLogs: operations.listSuperProcedureLogsOperation,
+      getSuperProcedureLog: operations.getSuperProcedureLogOperation,
       listSubjectLogs: operations.listSubjectLogsOperation,
       createSubjectLog: operations.createSubjectLogOperation,
       getSubjectLog: operations.getSubjectLogOperation,
@@ -199,6 +228,8 @@ export function brainstemDefinition(): PortalDefinition {
       removeSubjectLogEntry: operations.removeSubjectLogEntryOperation,
       listPublicSubjectLogs: operations.listPublicSubjectLogsOperation,
       getPublicSubjectLog: operations.getPublicSubjectLogOperation,
+      listSuperSubjectLogs: operations.listSuperSubjectLogsOperation,
+      getSuperSubjectLog: operations.getSuperSubjectLogOperation,
       listBehavioralAssays: operations.listBehavioralAssaysOperation,
       createBehavioralAssay: operations.createBehavioralAssayOperation,
       getBehavioralAssay: operations.getBehavioralAssayOperation,
@@ -207,6 +238,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateBehavioralAssay: operations.updateBehavioralAssayOperation,
       listPublicBehavioralAssays: operations.listPublicBehavioralAssaysOperation,
       getPublicBehavioralAssay: operations.getPublicBehavioralAssayOperation,
+      listSuperBehavioralAssays: operations.listSuperBehavioralAssaysOperation,
+      getSuperBehavioralAssay: operations.getSuperBehavioralAssayOperation,
       listDataStorages: operations.listDataStoragesOperation,
       createDataStorage: operations.createDataStorageOperation,
       getDataStorage: operations.getDataStorageOperation,
@@ -215,6 +248,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateDataStorage: operations.updateDataStorageOperation,
       listPublicDataStorages: operations.listPublicDataStoragesOperation,
       getPublicDataStorage: operations.getPublicDataStorageOperation,
+      listSuperDataStorages: operations.listSuperDataStoragesOperation,
+      getSuperDataStorage: operations.getSuperDataStorageOperation,
       listInventories: operations.listInventoriesOperation,
       createInventory: operations.createInventoryOperation,
       getInventory: operations.getInventoryOperation,
@@ -223,6 +258,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateInventory: operations.updateInventoryOperation,
       listPublicInventories: operations.listPublicInventoriesOperation,
       getPublicInventory: operations.getPublicInventoryOperation,
+      listSuperInventories: operations.listSuperInventoriesOperation,
+      getSuperInventory: operations.getSuperInventoryOperation,
       listLicenses: operations.listLicensesOperation,
       createLicense: operations.createLicenseOperation,
       getLicense: operations.getLicenseOperation,
@@ -231,6 +268,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateLicense: operations.updateLicenseOperation,
       listPublicLicenses: operations.listPublicLicensesOperation,
       getPublicLicense: operations.getPublicLicenseOperation,
+      listSuperLicenses: operations.listSuperLicensesOperation,
+      getSuperLicense: operations.getSuperLicenseOperation,
       listSetups: operations.listSetupsOperation,
       createSetup: operations.createSetupOperation,
       getSetup: operations.getSetupOperation,
@@ -239,6 +278,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateSetup: operations.updateSetupOperation,
       listPublicSetups: operations.listPublicSetupsOperation,
       getPublicSetup: operations.getPublicSetupOperation,
+      listSuperSetups: operations.listSuperSetupsOperation,
+      getSuperSetup: operations.getSuperSetupOperation,
       listProtocols: operations.listProtocolsOperation,
       createProtocol: operations.createProtocolOperation,
       getProtocol: operations.getProtocolOperation,
@@ -247,6 +288,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateProtocol: operations.updateProtocolOperation,
       listPublicProtocols: operations.listPublicProtocolsOperation,
       getPublicProtocol: operations.getPublicProtocolOperation,
+      listSuperProtocols: operations.listSuperProtocolsOperation,
+      getSuperProtocol: operations.getSuperProtocolOperation,
       listConsumables: operations.listConsumablesOperation,
       createConsumable: operations.createConsumableOperation,
       getConsumable: operations.getConsumableOperation,
@@ -255,10 +298,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateConsumable: operations.updateConsumableOperation,
       listPublicConsumables: operations.listPublicConsumablesOperation,
       getPublicConsumable: operations.getPublicConsumableOperation,
+      listSuperConsumables: operations.listSuperConsumablesOperation,
+      getSuperConsumable: operations.getSuperConsumableOperation,
       listConsumableApprovals: operations.listConsumableApprovalsOperation,
       getConsumableApproval: operations.getConsumableApprovalOperation,
       acceptConsumableApproval: operations.acceptConsumableApprovalOperation,
       rejectConsumableApproval: operations.rejectConsumableApprovalOperation,
+      listSuperConsumableApprovals: operations.listSuperConsumableApprovalsOperation,
+      getSuperConsumableApproval: operations.getSuperConsumableApprovalOperation,
       listHardwareDevices: operations.listHardwareDevicesOperation,
       createHardwareDevice: operations.createHardwareDeviceOperation,
       getHardwareDevice: operations.getHardwareDeviceOperation,
@@ -267,10 +314,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateHardwareDevice: operations.updateHardwareDeviceOperation,
       listPublicHardwareDevices: operations.listPublicHardwareDevicesOperation,
       getPublicHardwareDevice: operations.getPublicHardwareDeviceOperation,
+      listSuperHardwareDevices: operations.listSuperHardwareDevicesOperation,
+      getSuperHardwareDevice: operations.getSuperHardwareDeviceOperation,
       listHardwareDeviceApprovals: operations.listHardwareDeviceApprovalsOperation,
       getHardwareDeviceApproval: operations.getHardwareDeviceApprovalOperation,
       acceptHardwareDeviceApproval: operations.acceptHardwareDeviceApprovalOperation,
       rejectHardwareDeviceApproval: operations.rejectHardwareDeviceApprovalOperation,
+      listSuperHardwareDeviceApprovals: operations.listSuperHardwareDeviceApprovalsOperation,
+      getSuperHardwareDeviceApproval: operations.getSuperHardwareDeviceApprovalOperation,
       listSuppliers: operations.listSuppliersOperation,
       createSupplier: operations.createSupplierOperation,
       getSupplier: operations.getSupplierOperation,
@@ -279,10 +330,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateSupplier: operations.updateSupplierOperation,
       listPublicSuppliers: operations.listPublicSuppliersOperation,
       getPublicSupplier: operations.getPublicSupplierOperation,
+      listSuperSuppliers: operations.listSuperSuppliersOperation,
+      getSuperSupplier: operations.getSuperSupplierOperation,
       listSupplierApprovals: operations.listSupplierApprovalsOperation,
       getSupplierApproval: operations.getSupplierApprovalOperation,
       acceptSupplierApproval: operations.acceptSupplierApprovalOperation,
       rejectSupplierApproval: operations.rejectSupplierApprovalOperation,
+      listSuperSupplierApprovals: operations.listSuperSupplierApprovalsOperation,
+      getSuperSupplierApproval: operations.getSuperSupplierApprovalOperation,
       listBehavioralCategories: operations.listBehavioralCategoriesOperation,
       createBehavioralCategory: operations.createBehavioralCategoryOperation,
       getBehavioralCategory: operations.getBehavioralCategoryOperation,
@@ -291,10 +346,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateBehavioralCategory: operations.updateBehavioralCategoryOperation,
       listPublicBehavioralCategories: operations.listPublicBehavioralCategoriesOperation,
       getPublicBehavioralCategory: operations.getPublicBehavioralCategoryOperation,
+      listSuperBehavioralCategories: operations.listSuperBehavioralCategoriesOperation,
+      getSuperBehavioralCategory: operations.getSuperBehavioralCategoryOperation,
       listBehavioralCategoryApprovals: operations.listBehavioralCategoryApprovalsOperation,
       getBehavioralCategoryApproval: operations.getBehavioralCategoryApprovalOperation,
       acceptBehavioralCategoryApproval: operations.acceptBehavioralCategoryApprovalOperation,
       rejectBehavioralCategoryApproval: operations.rejectBehavioralCategoryApprovalOperation,
+      listSuperBehavioralCategoryApprovals: operations.listSuperBehavioralCategoryApprovalsOperation,
+      getSuperBehavioralCategoryApproval: operations.getSuperBehavioralCategoryApprovalOperation,
       listBehavioralParadigms: operations.listBehavioralParadigmsOperation,
       createBehavioralParadigm: operations.createBehavioralParadigmOperation,
       getBehavioralParadigm: operations.getBehavioralParadigmOperation,
@@ -303,10 +362,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateBehavioralParadigm: operations.updateBehavioralParadigmOperation,
       listPublicBehavioralParadigms: operations.listPublicBehavioralParadigmsOperation,
       getPublicBehavioralParadigm: operations.getPublicBehavioralParadigmOperation,
+      listSuperBehavioralParadigms: operations.listSuperBehavioralParadigmsOperation,
+      getSuperBehavioralParadigm: operations.getSuperBehavioralParadigmOperation,
       listBehavioralParadigmApprovals: operations.listBehavioralParadigmApprovalsOperation,
       getBehavioralParadigmApproval: operations.getBehavioralParadigmApprovalOperation,
       acceptBehavioralParadigmApproval: operations.acceptBehavioralParadigmApprovalOperation,
       rejectBehavioralParadigmApproval: operations.rejectBehavioralParadigmApprovalOperation,
+      listSuperBehavioralParadigmApprovals: operations.listSuperBehavioralParadigmApprovalsOperation,
+      getSuperBehavioralParadigmApproval: operations.getSuperBehavioralParadigmApprovalOperation,
       listBrainRegions: operations.listBrainRegionsOperation,
       createBrainRegion: operations.createBrainRegionOperation,
       getBrainRegion: operations.getBrainRegionOperation,
@@ -315,6 +378,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateBrainRegion: operations.updateBrainRegionOperation,
       listPublicBrainRegions: operations.listPublicBrainRegionsOperation,
       getPublicBrainRegion: operations.getPublicBrainRegionOperation,
+      listSuperBrainRegions: operations.listSuperBrainRegionsOperation,
+      getSuperBrainRegion: operations.getSuperBrainRegionOperation,
       listRegulatoryAuthorities: operations.listRegulatoryAuthoritiesOperation,
       createRegulatoryAuthority: operations.createRegulatoryAuthorityOperation,
       getRegulatoryAuthority: operations.getRegulatoryAuthorityOperation,
@@ -323,10 +388,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateRegulatoryAuthority: operations.updateRegulatoryAuthorityOperation,
       listPublicRegulatoryAuthorities: operations.listPublicRegulatoryAuthoritiesOperation,
       getPublicRegulatoryAuthority: operations.getPublicRegulatoryAuthorityOperation,
+      listSuperRegulatoryAuthorities: operations.listSuperRegulatoryAuthoritiesOperation,
+      getSuperRegulatoryAuthority: operations.getSuperRegulatoryAuthorityOperation,
       listRegulatoryAuthorityApprovals: operations.listRegulatoryAuthorityApprovalsOperation,
       getRegulatoryAuthorityApproval: operations.getRegulatoryAuthorityApprovalOperation,
       acceptRegulatoryAuthorityApproval: operations.acceptRegulatoryAuthorityApprovalOperation,
       rejectRegulatoryAuthorityApproval: operations.rejectRegulatoryAuthorityApprovalOperation,
+      listSuperRegulatoryAuthorityApprovals: operations.listSuperRegulatoryAuthorityApprovalsOperation,
+      getSuperRegulatoryAuthorityApproval: operations.getSuperRegulatoryAuthorityApprovalOperation,
       listSetupTypes: operations.listSetupTypesOperation,
       createSetupType: operations.createSetupTypeOperation,
       getSetupType: operations.getSetupTypeOperation,
@@ -335,10 +404,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateSetupType: operations.updateSetupTypeOperation,
       listPublicSetupTypes: operations.listPublicSetupTypesOperation,
       getPublicSetupType: operations.getPublicSetupTypeOperation,
+      listSuperSetupTypes: operations.listSuperSetupTypesOperation,
+      getSuperSetupType: operations.getSuperSetupTypeOperation,
       listSetupTypeApprovals: operations.listSetupTypeApprovalsOperation,
       getSetupTypeApproval: operations.getSetupTypeApprovalOperation,
       acceptSetupTypeApproval: operations.acceptSetupTypeApprovalOperation,
       rejectSetupTypeApproval: operations.rejectSetupTypeApprovalOperation,
+      listSuperSetupTypeApprovals: operations.listSuperSetupTypeApprovalsOperation,
+      getSuperSetupTypeApproval: operations.getSuperSetupTypeApprovalOperation,
       listSpecies: operations.listSpeciesOperation,
       createSpecies: operations.createSpeciesOperation,
       getSpecies: operations.getSpeciesOperation,
@@ -347,10 +420,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateSpecies: operations.updateSpeciesOperation,
       listPublicSpecies: operations.listPublicSpeciesOperation,
       getPublicSpecies: operations.getPublicSpeciesOperation,
+      listSuperSpecies: operations.listSuperSpeciesOperation,
+      getSuperSpecies: operations.getSuperSpeciesOperation,
       listSpeciesApprovals: operations.listSpeciesApprovalsOperation,
       getSpeciesApproval: operations.getSpeciesApprovalOperation,
       acceptSpeciesApproval: operations.acceptSpeciesApprovalOperation,
       rejectSpeciesApproval: operations.rejectSpeciesApprovalOperation,
+      listSuperSpeciesApprovals: operations.listSuperSpeciesApprovalsOperation,
+      getSuperSpeciesApproval: operations.getSuperSpeciesApprovalOperation,
       listStrains: operations.listStrainsOperation,
       createStrain: operations.createStrainOperation,
       getStrain: operations.getStrainOperation,
@@ -359,10 +436,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateStrain: operations.updateStrainOperation,
       listPublicStrains: operations.listPublicStrainsOperation,
       getPublicStrain: operations.getPublicStrainOperation,
+      listSuperStrains: operations.listSuperStrainsOperation,
+      getSuperStrain: operations.getSuperStrainOperation,
       listStrainApprovals: operations.listStrainApprovalsOperation,
       getStrainApproval: operations.getStrainApprovalOperation,
       acceptStrainApproval: operations.acceptStrainApprovalOperation,
       rejectStrainApproval: operations.rejectStrainApprovalOperation,
+      listSuperStrainApprovals: operations.listSuperStrainApprovalsOperation,
+      getSuperStrainApproval: operations.getSuperStrainApprovalOperation,
       listJournals: operations.listJournalsOperation,
       createJournal: operations.createJournalOperation,
       getJournal: operations.getJournalOperation,
@@ -371,10 +452,14 @@ export function brainstemDefinition(): PortalDefinition {
       updateJournal: operations.updateJournalOperation,
       listPublicJournals: operations.listPublicJournalsOperation,
       getPublicJournal: operations.getPublicJournalOperation,
+      listSuperJournals: operations.listSuperJournalsOperation,
+      getSuperJournal: operations.getSuperJournalOperation,
       listJournalApprovals: operations.listJournalApprovalsOperation,
       getJournalApproval: operations.getJournalApprovalOperation,
       acceptJournalApproval: operations.acceptJournalApprovalOperation,
       rejectJournalApproval: operations.rejectJournalApprovalOperation,
+      listSuperJournalApprovals: operations.listSuperJournalApprovalsOperation,
+      getSuperJournalApproval: operations.getSuperJournalApprovalOperation,
       listPublications: operations.listPublicationsOperation,
       createPublication: operations.createPublicationOperation,
       getPublication: operations.getPublicationOperation,
@@ -383,6 +468,8 @@ export function brainstemDefinition(): PortalDefinition {
       updatePublication: operations.updatePublicationOperation,
       listPublicPublications: operations.listPublicPublicationsOperation,
       getPublicPublication: operations.getPublicPublicationOperation,
+      listSuperPublications: operations.listSuperPublicationsOperation,
+      getSuperPublication: operations.getSuperPublicationOperation,
       listUsers: operations.listUsersOperation,
       getUser: operations.getUserOperation,
       replaceUser: operations.replaceUserOperation,
@@ -390,6 +477,8 @@ export function brainstemDefinition(): PortalDefinition {
       updateUser: operations.updateUserOperation,
       listPublicUsers: operations.listPublicUsersOperation,
       getPublicUser: operations.getPublicUserOperation,
+      listSuperUsers: operations.listSuperUsersOperation,
+      getSuperUser: operations.getSuperUserOperation,
       listGroups: operations.listGroupsOperation,
       createGroup: operations.createGroupOperation,
       getGroup: operations.getGroupOperation,
@@ -400,6 +489,8 @@ export function brainstemDefinition(): PortalDefinition {
       leaveGroup: operations.leaveGroupOperation,
       listPublicGroups: operations.listPublicGroupsOperation,
       getPublicGroup: operations.getPublicGroupOperation,
+      listSuperGroups: operations.listSuperGroupsOperation,
+      getSuperGroup: operations.getSuperGroupOperation,
       listLaboratories: operations.listLaboratoriesOperation,
       createLaboratory: operations.createLaboratoryOperation,
       getLaboratory: operations.getLaboratoryOperation,
@@ -408,21 +499,34 @@ export function brainstemDefinition(): PortalDefinition {
       updateLaboratory: operations.updateLaboratoryOperation,
       listPublicLaboratories: operations.listPublicLaboratoriesOperation,
       getPublicLaboratory: operations.getPublicLaboratoryOperation,
+      listSuperLaboratories: operations.listSuperLaboratoriesOperation,
+      getSuperLaboratory: operations.getSuperLaboratoryOperation,
       listGroupMembershipInvitations: operations.listGroupMembershipInvitationsOperation,
       getGroupMembershipInvitation: operations.getGroupMembershipInvitationOperation,
       acceptGroupMembershipInvitation: operations.acceptGroupMembershipInvitationOperation,
       rejectGroupMembershipInvitation: operations.rejectGroupMembershipInvitationOperation,
       cancelGroupMembershipInvitation: operations.cancelGroupMembershipInvitationOperation,
+      listGroupMembershipInvitationsUnderscored: operations.listGroupMembershipInvitationsUnderscoredOperation,
+      getGroupMembershipInvitationUnderscored: operations.getGroupMembershipInvitationUnderscoredOperation,
+      acceptGroupMembershipInvitationUnderscored: operations.acceptGroupMembershipInvitationUnderscoredOperation,
+      rejectGroupMembershipInvitationUnderscored: operations.rejectGroupMembershipInvitationUnderscoredOperation,
+      cancelGroupMembershipInvitationUnderscored: operations.cancelGroupMembershipInvitationUnderscoredOperation,
+      listSuperGroupMembershipInvitations: operations.listSuperGroupMembershipInvitationsOperation,
+      getSuperGroupMembershipInvitation: operations.getSuperGroupMembershipInvitationOperation,
       listGroupMembershipRequests: operations.listGroupMembershipRequestsOperation,
       getGroupMembershipRequest: operations.getGroupMembershipRequestOperation,
       acceptGroupMembershipRequest: operations.acceptGroupMembershipRequestOperation,
       rejectGroupMembershipRequest: operations.rejectGroupMembershipRequestOperation,
       cancelGroupMembershipRequest: operations.cancelGroupMembershipRequestOperation,
+      listGroupMembershipRequestsUnderscored: operations.listGroupMembershipRequestsUnderscoredOperation,
+      getGroupMembershipRequestUnderscored: operations.getGroupMembershipRequestUnderscoredOperation,
+      acceptGroupMembershipRequestUnderscored: operations.acceptGroupMembershipRequestUnderscoredOperation,
+      rejectGroupMembershipRequestUnderscored: operations.rejectGroupMembershipRequestUnderscoredOperation,
+      cancelGroupMembershipRequestUnderscored: operations.cancelGroupMembershipRequestUnderscoredOperation,
+      listSuperGroupMembershipRequests: operations.listSuperGroupMembershipRequestsOperation,
+      getSuperGroupMembershipRequest: operations.getSuperGroupMembershipRequestOperation,
       startDeviceAuthorization: operations.startDeviceAuthorizationOperation,
       pollDeviceAuthorization: operations.pollDeviceAuthorizationOperation,
-      login: operations.loginOperation,
-      refreshToken: operations.refreshTokenOperation,
-      obtainLegacyToken: operations.obtainLegacyTokenOperation,
     },
   };
 }
@@ -438,17 +542,6 @@ export interface BrainstemClientOptions extends PortalClientOptions {
    * Create a personal access token at https://www.brainstem.org/private/users/tokens/ (or sign in with the device flow).
    */
   token?: string | undefined;
-  /**
-   * Short-lived access token from the deprecated email/password login (seed only).
-   */
-  /**
-   * For a login session: sent to the portal's login with the other login fields; the session then renews itself.
-   */
-  email?: string | undefined;
-  /**
-   * For a login session: sent to the portal's login with the other login fields; the session then renews itself.
-   */
-  password?: string | undefined;
 }
 
 /**
@@ -456,9 +549,9 @@ export interface BrainstemClientOptions extends PortalClientOptions {
  */
 export interface BrainstemClient extends PortalClient<paths, operations.BrainstemOperations> {
   /**
-   * Sign-in helpers: `login()`, `deviceLogin()`, `logout()`.
+   * Sign-in helpers: `deviceLogin()`, `logout()`.
    */
-  readonly auth: ClientAuth;
+  readonly auth: Omit<ClientAuth, "login">;
   /**
    * List projects
    *
@@ -544,6 +637,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicProject(input: operations.GetPublicProjectInput): Promise<operations.GetPublicProjectOutput>;
   /**
+   * List super projects
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ projects: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/stem/project.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project.md).
+   *
+   * `GET /api/super/stem/project/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperProjects", …)`.
+   */
+  listSuperProjects(input?: operations.ListSuperProjectsInput): Promise<operations.ListSuperProjectsOutput>;
+  /**
+   * Get a super project
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ project: {...} }`.
+   *
+   * Source: [docs/api/stem/project.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project.md).
+   *
+   * `GET /api/super/stem/project/{id}/` (provenance: unverified)
+   */
+  getSuperProject(input: operations.GetSuperProjectInput): Promise<operations.GetSuperProjectOutput>;
+  /**
    * List subjects
    *
    * Records the caller may see. Returns `{ subjects: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -625,6 +741,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/stem/subject/{id}/` (provenance: public)
    */
   getPublicSubject(input: operations.GetPublicSubjectInput): Promise<operations.GetPublicSubjectOutput>;
+  /**
+   * List super subjects
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ subjects: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/stem/subject.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/subject.md).
+   *
+   * `GET /api/super/stem/subject/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSubjects", …)`.
+   */
+  listSuperSubjects(input?: operations.ListSuperSubjectsInput): Promise<operations.ListSuperSubjectsOutput>;
+  /**
+   * Get a super subject
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ subject: {...} }`.
+   *
+   * Source: [docs/api/stem/subject.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/subject.md).
+   *
+   * `GET /api/super/stem/subject/{id}/` (provenance: unverified)
+   */
+  getSuperSubject(input: operations.GetSuperSubjectInput): Promise<operations.GetSuperSubjectOutput>;
   /**
    * List sessions
    *
@@ -714,6 +853,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicSession(input: operations.GetPublicSessionInput): Promise<operations.GetPublicSessionOutput>;
   /**
+   * List super sessions
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ sessions: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+   *
+   * `GET /api/super/stem/session/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSessions", …)`.
+   */
+  listSuperSessions(input?: operations.ListSuperSessionsInput): Promise<operations.ListSuperSessionsOutput>;
+  /**
+   * Get a super session
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ session: {...} }`.
+   *
+   * Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+   *
+   * `GET /api/super/stem/session/{id}/` (provenance: unverified)
+   */
+  getSuperSession(input: operations.GetSuperSessionInput): Promise<operations.GetSuperSessionOutput>;
+  /**
    * List collections
    *
    * Records the caller may see. Returns `{ collections: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -795,6 +957,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/stem/collection/{id}/` (provenance: public)
    */
   getPublicCollection(input: operations.GetPublicCollectionInput): Promise<operations.GetPublicCollectionOutput>;
+  /**
+   * List super collections
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ collections: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/stem/collection.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/collection.md).
+   *
+   * `GET /api/super/stem/collection/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperCollections", …)`.
+   */
+  listSuperCollections(input?: operations.ListSuperCollectionsInput): Promise<operations.ListSuperCollectionsOutput>;
+  /**
+   * Get a super collection
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ collection: {...} }`.
+   *
+   * Source: [docs/api/stem/collection.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/collection.md).
+   *
+   * `GET /api/super/stem/collection/{id}/` (provenance: unverified)
+   */
+  getSuperCollection(input: operations.GetSuperCollectionInput): Promise<operations.GetSuperCollectionOutput>;
   /**
    * List cohorts
    *
@@ -884,6 +1069,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicCohort(input: operations.GetPublicCohortInput): Promise<operations.GetPublicCohortOutput>;
   /**
+   * List super cohorts
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ cohorts: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/stem/cohort.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/cohort.md).
+   *
+   * `GET /api/super/stem/cohort/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperCohorts", …)`.
+   */
+  listSuperCohorts(input?: operations.ListSuperCohortsInput): Promise<operations.ListSuperCohortsOutput>;
+  /**
+   * Get a super cohort
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ cohort: {...} }`.
+   *
+   * Source: [docs/api/stem/cohort.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/cohort.md).
+   *
+   * `GET /api/super/stem/cohort/{id}/` (provenance: unverified)
+   */
+  getSuperCohort(input: operations.GetSuperCohortInput): Promise<operations.GetSuperCohortOutput>;
+  /**
    * List breedings
    *
    * Records the caller may see. Returns `{ breedings: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -972,6 +1180,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicBreeding(input: operations.GetPublicBreedingInput): Promise<operations.GetPublicBreedingOutput>;
   /**
+   * List super breedings
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ breedings: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/stem/breeding.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/breeding.md).
+   *
+   * `GET /api/super/stem/breeding/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperBreedings", …)`.
+   */
+  listSuperBreedings(input?: operations.ListSuperBreedingsInput): Promise<operations.ListSuperBreedingsOutput>;
+  /**
+   * Get a super breeding
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ breeding: {...} }`.
+   *
+   * Source: [docs/api/stem/breeding.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/breeding.md).
+   *
+   * `GET /api/super/stem/breeding/{id}/` (provenance: unverified)
+   */
+  getSuperBreeding(input: operations.GetSuperBreedingInput): Promise<operations.GetSuperBreedingOutput>;
+  /**
    * List project membership invitations
    *
    * Records the caller may see. Returns `{ project_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -1033,6 +1264,114 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   cancelProjectMembershipInvitation(input: operations.CancelProjectMembershipInvitationInput): Promise<operations.CancelProjectMembershipInvitationOutput>;
   /**
+   * List project membership invitations (alias: the Python client's URL)
+   *
+   * Alias of listProjectMembershipInvitations at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use listProjectMembershipInvitations.
+   *
+   * Records the caller may see. Returns `{ project_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Invitations are created by changing a project's `users` map.
+   *
+   * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_membership_invitation/` (provenance: public)
+   * Paginated: iterate every item with `client.paginate("listProjectMembershipInvitationsUnderscored", …)`.
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  listProjectMembershipInvitationsUnderscored(input?: operations.ListProjectMembershipInvitationsUnderscoredInput): Promise<operations.ListProjectMembershipInvitationsUnderscoredOutput>;
+  /**
+   * Get a project membership invitation (alias: the Python client's URL)
+   *
+   * Alias of getProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use getProjectMembershipInvitation.
+   *
+   * Returns `{ project_membership_invitation: {...} }`.
+   *
+   * Invitations are created by changing a project's `users` map.
+   *
+   * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_membership_invitation/{id}/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  getProjectMembershipInvitationUnderscored(input: operations.GetProjectMembershipInvitationUnderscoredInput): Promise<operations.GetProjectMembershipInvitationUnderscoredOutput>;
+  /**
+   * Accept a project membership invitation (alias: the Python client's URL)
+   *
+   * Alias of acceptProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptProjectMembershipInvitation.
+   *
+   * The docs give GET for `accept/` (Python: `client.load("projectmembershipinvitation", id=..., options="accept")`).
+   *
+   * Invitations are created by changing a project's `users` map.
+   *
+   * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_membership_invitation/{id}/accept/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  acceptProjectMembershipInvitationUnderscored(input: operations.AcceptProjectMembershipInvitationUnderscoredInput): Promise<operations.AcceptProjectMembershipInvitationUnderscoredOutput>;
+  /**
+   * Reject a project membership invitation (alias: the Python client's URL)
+   *
+   * Alias of rejectProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectProjectMembershipInvitation.
+   *
+   * The docs give GET for `reject/` (Python: `client.load("projectmembershipinvitation", id=..., options="reject")`).
+   *
+   * Invitations are created by changing a project's `users` map.
+   *
+   * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_membership_invitation/{id}/reject/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  rejectProjectMembershipInvitationUnderscored(input: operations.RejectProjectMembershipInvitationUnderscoredInput): Promise<operations.RejectProjectMembershipInvitationUnderscoredOutput>;
+  /**
+   * Cancel a project membership invitation (alias: the Python client's URL)
+   *
+   * Alias of cancelProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelProjectMembershipInvitation.
+   *
+   * The docs give GET for `cancel/` (Python: `client.load("projectmembershipinvitation", id=..., options="cancel")`).
+   *
+   * Invitations are created by changing a project's `users` map.
+   *
+   * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_membership_invitation/{id}/cancel/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  cancelProjectMembershipInvitationUnderscored(input: operations.CancelProjectMembershipInvitationUnderscoredInput): Promise<operations.CancelProjectMembershipInvitationUnderscoredOutput>;
+  /**
+   * List super project membership invitations
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ project_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Invitations are created by changing a project's `users` map.
+   *
+   * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+   *
+   * `GET /api/super/stem/projectmembershipinvitation/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperProjectMembershipInvitations", …)`.
+   */
+  listSuperProjectMembershipInvitations(input?: operations.ListSuperProjectMembershipInvitationsInput): Promise<operations.ListSuperProjectMembershipInvitationsOutput>;
+  /**
+   * Get a super project membership invitation
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ project_membership_invitation: {...} }`.
+   *
+   * Invitations are created by changing a project's `users` map.
+   *
+   * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+   *
+   * `GET /api/super/stem/projectmembershipinvitation/{id}/` (provenance: unverified)
+   */
+  getSuperProjectMembershipInvitation(input: operations.GetSuperProjectMembershipInvitationInput): Promise<operations.GetSuperProjectMembershipInvitationOutput>;
+  /**
    * List project group membership invitations
    *
    * Records the caller may see. Returns `{ project_group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -1093,6 +1432,114 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/stem/projectgroupmembershipinvitation/{id}/cancel/` (provenance: public)
    */
   cancelProjectGroupMembershipInvitation(input: operations.CancelProjectGroupMembershipInvitationInput): Promise<operations.CancelProjectGroupMembershipInvitationOutput>;
+  /**
+   * List project group membership invitations (alias: the Python client's URL)
+   *
+   * Alias of listProjectGroupMembershipInvitations at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use listProjectGroupMembershipInvitations.
+   *
+   * Records the caller may see. Returns `{ project_group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Invitations are created by changing a project's `groups` map.
+   *
+   * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_group_membership_invitation/` (provenance: public)
+   * Paginated: iterate every item with `client.paginate("listProjectGroupMembershipInvitationsUnderscored", …)`.
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  listProjectGroupMembershipInvitationsUnderscored(input?: operations.ListProjectGroupMembershipInvitationsUnderscoredInput): Promise<operations.ListProjectGroupMembershipInvitationsUnderscoredOutput>;
+  /**
+   * Get a project group membership invitation (alias: the Python client's URL)
+   *
+   * Alias of getProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use getProjectGroupMembershipInvitation.
+   *
+   * Returns `{ project_group_membership_invitation: {...} }`.
+   *
+   * Invitations are created by changing a project's `groups` map.
+   *
+   * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_group_membership_invitation/{id}/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  getProjectGroupMembershipInvitationUnderscored(input: operations.GetProjectGroupMembershipInvitationUnderscoredInput): Promise<operations.GetProjectGroupMembershipInvitationUnderscoredOutput>;
+  /**
+   * Accept a project group membership invitation (alias: the Python client's URL)
+   *
+   * Alias of acceptProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptProjectGroupMembershipInvitation.
+   *
+   * The docs give GET for `accept/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="accept")`).
+   *
+   * Invitations are created by changing a project's `groups` map.
+   *
+   * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_group_membership_invitation/{id}/accept/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  acceptProjectGroupMembershipInvitationUnderscored(input: operations.AcceptProjectGroupMembershipInvitationUnderscoredInput): Promise<operations.AcceptProjectGroupMembershipInvitationUnderscoredOutput>;
+  /**
+   * Reject a project group membership invitation (alias: the Python client's URL)
+   *
+   * Alias of rejectProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectProjectGroupMembershipInvitation.
+   *
+   * The docs give GET for `reject/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="reject")`).
+   *
+   * Invitations are created by changing a project's `groups` map.
+   *
+   * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_group_membership_invitation/{id}/reject/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  rejectProjectGroupMembershipInvitationUnderscored(input: operations.RejectProjectGroupMembershipInvitationUnderscoredInput): Promise<operations.RejectProjectGroupMembershipInvitationUnderscoredOutput>;
+  /**
+   * Cancel a project group membership invitation (alias: the Python client's URL)
+   *
+   * Alias of cancelProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelProjectGroupMembershipInvitation.
+   *
+   * The docs give GET for `cancel/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="cancel")`).
+   *
+   * Invitations are created by changing a project's `groups` map.
+   *
+   * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+   *
+   * `GET /api/private/stem/project_group_membership_invitation/{id}/cancel/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  cancelProjectGroupMembershipInvitationUnderscored(input: operations.CancelProjectGroupMembershipInvitationUnderscoredInput): Promise<operations.CancelProjectGroupMembershipInvitationUnderscoredOutput>;
+  /**
+   * List super project group membership invitations
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ project_group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Invitations are created by changing a project's `groups` map.
+   *
+   * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+   *
+   * `GET /api/super/stem/projectgroupmembershipinvitation/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperProjectGroupMembershipInvitations", …)`.
+   */
+  listSuperProjectGroupMembershipInvitations(input?: operations.ListSuperProjectGroupMembershipInvitationsInput): Promise<operations.ListSuperProjectGroupMembershipInvitationsOutput>;
+  /**
+   * Get a super project group membership invitation
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ project_group_membership_invitation: {...} }`.
+   *
+   * Invitations are created by changing a project's `groups` map.
+   *
+   * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+   *
+   * `GET /api/super/stem/projectgroupmembershipinvitation/{id}/` (provenance: unverified)
+   */
+  getSuperProjectGroupMembershipInvitation(input: operations.GetSuperProjectGroupMembershipInvitationInput): Promise<operations.GetSuperProjectGroupMembershipInvitationOutput>;
   /**
    * List session data storage links
    *
@@ -1166,6 +1613,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/stem/sessiondatastorage/{id}/` (provenance: unverified)
    */
   updateSessionDataStorage(input: operations.UpdateSessionDataStorageInput): Promise<operations.UpdateSessionDataStorageOutput>;
+  /**
+   * List super session data storage links
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ sessiondatastorages: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Orders a session's data storages. Only the URL is documented (docs/api/stem/session.md); the rest is a guess.
+   *
+   * Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+   *
+   * `GET /api/super/stem/sessiondatastorage/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSessionDataStorages", …)`.
+   */
+  listSuperSessionDataStorages(input?: operations.ListSuperSessionDataStoragesInput): Promise<operations.ListSuperSessionDataStoragesOutput>;
+  /**
+   * Get a super session data storage link
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ sessiondatastorage: {...} }`.
+   *
+   * Orders a session's data storages. Only the URL is documented (docs/api/stem/session.md); the rest is a guess.
+   *
+   * Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+   *
+   * `GET /api/super/stem/sessiondatastorage/{id}/` (provenance: unverified)
+   */
+  getSuperSessionDataStorage(input: operations.GetSuperSessionDataStorageInput): Promise<operations.GetSuperSessionDataStorageOutput>;
   /**
    * List procedures
    *
@@ -1249,6 +1723,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicProcedure(input: operations.GetPublicProcedureInput): Promise<operations.GetPublicProcedureOutput>;
   /**
+   * List super procedures
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ procedures: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/modules/procedure.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedure.md).
+   *
+   * `GET /api/super/modules/procedure/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperProcedures", …)`.
+   */
+  listSuperProcedures(input?: operations.ListSuperProceduresInput): Promise<operations.ListSuperProceduresOutput>;
+  /**
+   * Get a super procedure
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ procedure: {...} }`.
+   *
+   * Source: [docs/api/modules/procedure.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedure.md).
+   *
+   * `GET /api/super/modules/procedure/{id}/` (provenance: unverified)
+   */
+  getSuperProcedure(input: operations.GetSuperProcedureInput): Promise<operations.GetSuperProcedureOutput>;
+  /**
    * List behaviors
    *
    * Records the caller may see. Returns `{ behaviors: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -1330,6 +1827,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/behavior/{id}/` (provenance: public)
    */
   getPublicBehavior(input: operations.GetPublicBehaviorInput): Promise<operations.GetPublicBehaviorOutput>;
+  /**
+   * List super behaviors
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behaviors: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/modules/behavior.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/behavior.md).
+   *
+   * `GET /api/super/modules/behavior/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperBehaviors", …)`.
+   */
+  listSuperBehaviors(input?: operations.ListSuperBehaviorsInput): Promise<operations.ListSuperBehaviorsOutput>;
+  /**
+   * Get a super behavior
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ behavior: {...} }`.
+   *
+   * Source: [docs/api/modules/behavior.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/behavior.md).
+   *
+   * `GET /api/super/modules/behavior/{id}/` (provenance: unverified)
+   */
+  getSuperBehavior(input: operations.GetSuperBehaviorInput): Promise<operations.GetSuperBehaviorOutput>;
   /**
    * List data acquisitions
    *
@@ -1415,6 +1935,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicDataAcquisition(input: operations.GetPublicDataAcquisitionInput): Promise<operations.GetPublicDataAcquisitionOutput>;
   /**
+   * List super data acquisitions
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ data_acquisitions: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/modules/dataacquisition.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/dataacquisition.md).
+   *
+   * `GET /api/super/modules/dataacquisition/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperDataAcquisitions", …)`.
+   */
+  listSuperDataAcquisitions(input?: operations.ListSuperDataAcquisitionsInput): Promise<operations.ListSuperDataAcquisitionsOutput>;
+  /**
+   * Get a super data acquisition
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ data_acquisition: {...} }`.
+   *
+   * Source: [docs/api/modules/dataacquisition.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/dataacquisition.md).
+   *
+   * `GET /api/super/modules/dataacquisition/{id}/` (provenance: unverified)
+   */
+  getSuperDataAcquisition(input: operations.GetSuperDataAcquisitionInput): Promise<operations.GetSuperDataAcquisitionOutput>;
+  /**
    * List manipulations
    *
    * Records the caller may see. Returns `{ manipulations: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -1499,6 +2042,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicManipulation(input: operations.GetPublicManipulationInput): Promise<operations.GetPublicManipulationOutput>;
   /**
+   * List super manipulations
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ manipulations: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/modules/manipulation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/manipulation.md).
+   *
+   * `GET /api/super/modules/manipulation/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperManipulations", …)`.
+   */
+  listSuperManipulations(input?: operations.ListSuperManipulationsInput): Promise<operations.ListSuperManipulationsOutput>;
+  /**
+   * Get a super manipulation
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ manipulation: {...} }`.
+   *
+   * Source: [docs/api/modules/manipulation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/manipulation.md).
+   *
+   * `GET /api/super/modules/manipulation/{id}/` (provenance: unverified)
+   */
+  getSuperManipulation(input: operations.GetSuperManipulationInput): Promise<operations.GetSuperManipulationOutput>;
+  /**
    * List equipment
    *
    * Records the caller may see. Returns `{ equipment: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -1581,6 +2147,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicEquipment(input: operations.GetPublicEquipmentInput): Promise<operations.GetPublicEquipmentOutput>;
   /**
+   * List super equipment
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ equipment: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/modules/equipment.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/equipment.md).
+   *
+   * `GET /api/super/modules/equipment/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperEquipment", …)`.
+   */
+  listSuperEquipment(input?: operations.ListSuperEquipmentInput): Promise<operations.ListSuperEquipmentOutput>;
+  /**
+   * Get a super equipment item
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ equipment: {...} }`.
+   *
+   * Source: [docs/api/modules/equipment.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/equipment.md).
+   *
+   * `GET /api/super/modules/equipment/{id}/` (provenance: unverified)
+   */
+  getSuperEquipment(input: operations.GetSuperEquipmentInput): Promise<operations.GetSuperEquipmentOutput>;
+  /**
    * List consumable stocks
    *
    * Records the caller may see. Returns `{ consumable stocks: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -1662,6 +2251,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/consumablestock/{id}/` (provenance: public)
    */
   getPublicConsumableStock(input: operations.GetPublicConsumableStockInput): Promise<operations.GetPublicConsumableStockOutput>;
+  /**
+   * List super consumable stocks
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumable stocks: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/modules/consumablestock.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/consumablestock.md).
+   *
+   * `GET /api/super/modules/consumablestock/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperConsumableStocks", …)`.
+   */
+  listSuperConsumableStocks(input?: operations.ListSuperConsumableStocksInput): Promise<operations.ListSuperConsumableStocksOutput>;
+  /**
+   * Get a super consumable stock
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ consumable stock: {...} }`.
+   *
+   * Source: [docs/api/modules/consumablestock.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/consumablestock.md).
+   *
+   * `GET /api/super/modules/consumablestock/{id}/` (provenance: unverified)
+   */
+  getSuperConsumableStock(input: operations.GetSuperConsumableStockInput): Promise<operations.GetSuperConsumableStockOutput>;
   /**
    * List procedure logs
    *
@@ -1778,6 +2390,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/modules/procedurelog/{id}/` (provenance: public)
    */
   getPublicProcedureLog(input: operations.GetPublicProcedureLogInput): Promise<operations.GetPublicProcedureLogOutput>;
+  /**
+   * List super procedure logs
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ procedure_logs: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/modules/procedurelog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedurelog.md).
+   *
+   * `GET /api/super/modules/procedurelog/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperProcedureLogs", …)`.
+   */
+  listSuperProcedureLogs(input?: operations.ListSuperProcedureLogsInput): Promise<operations.ListSuperProcedureLogsOutput>;
+  /**
+   * Get a super procedure log
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ procedure_log: {...} }`.
+   *
+   * Source: [docs/api/modules/procedurelog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedurelog.md).
+   *
+   * `GET /api/super/modules/procedurelog/{id}/` (provenance: unverified)
+   */
+  getSuperProcedureLog(input: operations.GetSuperProcedureLogInput): Promise<operations.GetSuperProcedureLogOutput>;
   /**
    * List subject logs
    *
@@ -1897,6 +2532,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicSubjectLog(input: operations.GetPublicSubjectLogInput): Promise<operations.GetPublicSubjectLogOutput>;
   /**
+   * List super subject logs
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ subject_logs: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/modules/subjectlog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/subjectlog.md).
+   *
+   * `GET /api/super/modules/subjectlog/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSubjectLogs", …)`.
+   */
+  listSuperSubjectLogs(input?: operations.ListSuperSubjectLogsInput): Promise<operations.ListSuperSubjectLogsOutput>;
+  /**
+   * Get a super subject log
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ subject_log: {...} }`.
+   *
+   * Source: [docs/api/modules/subjectlog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/subjectlog.md).
+   *
+   * `GET /api/super/modules/subjectlog/{id}/` (provenance: unverified)
+   */
+  getSuperSubjectLog(input: operations.GetSuperSubjectLogInput): Promise<operations.GetSuperSubjectLogOutput>;
+  /**
    * List behavioral assays
    *
    * Records the caller may see. Returns `{ behavioralassays: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -1978,6 +2636,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/personal_attributes/behavioralassay/{id}/` (provenance: public)
    */
   getPublicBehavioralAssay(input: operations.GetPublicBehavioralAssayInput): Promise<operations.GetPublicBehavioralAssayOutput>;
+  /**
+   * List super behavioral assays
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioralassays: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/personal_attributes/behavioralassay.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/behavioralassay.md).
+   *
+   * `GET /api/super/personal_attributes/behavioralassay/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperBehavioralAssays", …)`.
+   */
+  listSuperBehavioralAssays(input?: operations.ListSuperBehavioralAssaysInput): Promise<operations.ListSuperBehavioralAssaysOutput>;
+  /**
+   * Get a super behavioral assay
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ behavioralassay: {...} }`.
+   *
+   * Source: [docs/api/personal_attributes/behavioralassay.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/behavioralassay.md).
+   *
+   * `GET /api/super/personal_attributes/behavioralassay/{id}/` (provenance: unverified)
+   */
+  getSuperBehavioralAssay(input: operations.GetSuperBehavioralAssayInput): Promise<operations.GetSuperBehavioralAssayOutput>;
   /**
    * List data storages
    *
@@ -2061,6 +2742,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicDataStorage(input: operations.GetPublicDataStorageInput): Promise<operations.GetPublicDataStorageOutput>;
   /**
+   * List super data storages
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ datastorages: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/personal_attributes/datastorage.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/datastorage.md).
+   *
+   * `GET /api/super/personal_attributes/datastorage/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperDataStorages", …)`.
+   */
+  listSuperDataStorages(input?: operations.ListSuperDataStoragesInput): Promise<operations.ListSuperDataStoragesOutput>;
+  /**
+   * Get a super data storage
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ datastorage: {...} }`.
+   *
+   * Source: [docs/api/personal_attributes/datastorage.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/datastorage.md).
+   *
+   * `GET /api/super/personal_attributes/datastorage/{id}/` (provenance: unverified)
+   */
+  getSuperDataStorage(input: operations.GetSuperDataStorageInput): Promise<operations.GetSuperDataStorageOutput>;
+  /**
    * List inventories
    *
    * Records the caller may see. Returns `{ inventories: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -2142,6 +2846,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/personal_attributes/inventory/{id}/` (provenance: public)
    */
   getPublicInventory(input: operations.GetPublicInventoryInput): Promise<operations.GetPublicInventoryOutput>;
+  /**
+   * List super inventories
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ inventories: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/personal_attributes/inventory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/inventory.md).
+   *
+   * `GET /api/super/personal_attributes/inventory/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperInventories", …)`.
+   */
+  listSuperInventories(input?: operations.ListSuperInventoriesInput): Promise<operations.ListSuperInventoriesOutput>;
+  /**
+   * Get a super inventory
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ inventory: {...} }`.
+   *
+   * Source: [docs/api/personal_attributes/inventory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/inventory.md).
+   *
+   * `GET /api/super/personal_attributes/inventory/{id}/` (provenance: unverified)
+   */
+  getSuperInventory(input: operations.GetSuperInventoryInput): Promise<operations.GetSuperInventoryOutput>;
   /**
    * List licenses
    *
@@ -2231,6 +2958,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicLicense(input: operations.GetPublicLicenseInput): Promise<operations.GetPublicLicenseOutput>;
   /**
+   * List super licenses
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ licenses: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/personal_attributes/license.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/license.md).
+   *
+   * `GET /api/super/personal_attributes/license/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperLicenses", …)`.
+   */
+  listSuperLicenses(input?: operations.ListSuperLicensesInput): Promise<operations.ListSuperLicensesOutput>;
+  /**
+   * Get a super license
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ license: {...} }`.
+   *
+   * Source: [docs/api/personal_attributes/license.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/license.md).
+   *
+   * `GET /api/super/personal_attributes/license/{id}/` (provenance: unverified)
+   */
+  getSuperLicense(input: operations.GetSuperLicenseInput): Promise<operations.GetSuperLicenseOutput>;
+  /**
    * List setups
    *
    * Records the caller may see. Returns `{ setups: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -2312,6 +3062,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/personal_attributes/setup/{id}/` (provenance: public)
    */
   getPublicSetup(input: operations.GetPublicSetupInput): Promise<operations.GetPublicSetupOutput>;
+  /**
+   * List super setups
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setups: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/personal_attributes/setup.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/setup.md).
+   *
+   * `GET /api/super/personal_attributes/setup/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSetups", …)`.
+   */
+  listSuperSetups(input?: operations.ListSuperSetupsInput): Promise<operations.ListSuperSetupsOutput>;
+  /**
+   * Get a super setup
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ setup: {...} }`.
+   *
+   * Source: [docs/api/personal_attributes/setup.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/setup.md).
+   *
+   * `GET /api/super/personal_attributes/setup/{id}/` (provenance: unverified)
+   */
+  getSuperSetup(input: operations.GetSuperSetupInput): Promise<operations.GetSuperSetupOutput>;
   /**
    * List protocols
    *
@@ -2411,6 +3184,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicProtocol(input: operations.GetPublicProtocolInput): Promise<operations.GetPublicProtocolOutput>;
   /**
+   * List super protocols
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ protocols: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Listed only in the Python and MATLAB clients' model tables; no documentation page exists, so the fields are a guess.
+   *
+   * Source: the model tables of the official Python and MATLAB clients (no documentation page).
+   *
+   * `GET /api/super/personal_attributes/protocol/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperProtocols", …)`.
+   */
+  listSuperProtocols(input?: operations.ListSuperProtocolsInput): Promise<operations.ListSuperProtocolsOutput>;
+  /**
+   * Get a super protocol
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ protocol: {...} }`.
+   *
+   * Listed only in the Python and MATLAB clients' model tables; no documentation page exists, so the fields are a guess.
+   *
+   * Source: the model tables of the official Python and MATLAB clients (no documentation page).
+   *
+   * `GET /api/super/personal_attributes/protocol/{id}/` (provenance: unverified)
+   */
+  getSuperProtocol(input: operations.GetSuperProtocolInput): Promise<operations.GetSuperProtocolOutput>;
+  /**
    * List consumables
    *
    * Records the caller may see. Returns `{ consumables: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -2497,6 +3297,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicConsumable(input: operations.GetPublicConsumableInput): Promise<operations.GetPublicConsumableOutput>;
   /**
+   * List super consumables
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumables: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+   *
+   * `GET /api/super/resources/consumable/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperConsumables", …)`.
+   */
+  listSuperConsumables(input?: operations.ListSuperConsumablesInput): Promise<operations.ListSuperConsumablesOutput>;
+  /**
+   * Get a super consumable
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ consumable: {...} }`.
+   *
+   * Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+   *
+   * `GET /api/super/resources/consumable/{id}/` (provenance: unverified)
+   */
+  getSuperConsumable(input: operations.GetSuperConsumableInput): Promise<operations.GetSuperConsumableOutput>;
+  /**
    * List consumable approvals
    *
    * Records the caller may see. Returns `{ consumable_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -2545,6 +3368,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/resources/consumableapproval/{id}/reject/` (provenance: public)
    */
   rejectConsumableApproval(input: operations.RejectConsumableApprovalInput): Promise<operations.RejectConsumableApprovalOutput>;
+  /**
+   * List super consumable approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumable_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a consumable, waiting for review.
+   *
+   * Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+   *
+   * `GET /api/super/resources/consumableapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperConsumableApprovals", …)`.
+   */
+  listSuperConsumableApprovals(input?: operations.ListSuperConsumableApprovalsInput): Promise<operations.ListSuperConsumableApprovalsOutput>;
+  /**
+   * Get a super consumable approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ consumable_approval: {...} }`.
+   *
+   * A proposed addition or change of a consumable, waiting for review.
+   *
+   * Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+   *
+   * `GET /api/super/resources/consumableapproval/{id}/` (provenance: unverified)
+   */
+  getSuperConsumableApproval(input: operations.GetSuperConsumableApprovalInput): Promise<operations.GetSuperConsumableApprovalOutput>;
   /**
    * List hardware devices
    *
@@ -2630,6 +3480,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicHardwareDevice(input: operations.GetPublicHardwareDeviceInput): Promise<operations.GetPublicHardwareDeviceOutput>;
   /**
+   * List super hardware devices
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ hardwaredevices: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+   *
+   * `GET /api/super/resources/hardwaredevice/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperHardwareDevices", …)`.
+   */
+  listSuperHardwareDevices(input?: operations.ListSuperHardwareDevicesInput): Promise<operations.ListSuperHardwareDevicesOutput>;
+  /**
+   * Get a super hardware device
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ hardwaredevice: {...} }`.
+   *
+   * Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+   *
+   * `GET /api/super/resources/hardwaredevice/{id}/` (provenance: unverified)
+   */
+  getSuperHardwareDevice(input: operations.GetSuperHardwareDeviceInput): Promise<operations.GetSuperHardwareDeviceOutput>;
+  /**
    * List hardware device approvals
    *
    * Records the caller may see. Returns `{ hardwaredevice_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -2678,6 +3551,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/resources/hardwaredeviceapproval/{id}/reject/` (provenance: public)
    */
   rejectHardwareDeviceApproval(input: operations.RejectHardwareDeviceApprovalInput): Promise<operations.RejectHardwareDeviceApprovalOutput>;
+  /**
+   * List super hardware device approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ hardwaredevice_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a hardware device, waiting for review.
+   *
+   * Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+   *
+   * `GET /api/super/resources/hardwaredeviceapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperHardwareDeviceApprovals", …)`.
+   */
+  listSuperHardwareDeviceApprovals(input?: operations.ListSuperHardwareDeviceApprovalsInput): Promise<operations.ListSuperHardwareDeviceApprovalsOutput>;
+  /**
+   * Get a super hardware device approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ hardwaredevice_approval: {...} }`.
+   *
+   * A proposed addition or change of a hardware device, waiting for review.
+   *
+   * Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+   *
+   * `GET /api/super/resources/hardwaredeviceapproval/{id}/` (provenance: unverified)
+   */
+  getSuperHardwareDeviceApproval(input: operations.GetSuperHardwareDeviceApprovalInput): Promise<operations.GetSuperHardwareDeviceApprovalOutput>;
   /**
    * List suppliers
    *
@@ -2765,6 +3665,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicSupplier(input: operations.GetPublicSupplierInput): Promise<operations.GetPublicSupplierOutput>;
   /**
+   * List super suppliers
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ suppliers: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+   *
+   * `GET /api/super/resources/supplier/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSuppliers", …)`.
+   */
+  listSuperSuppliers(input?: operations.ListSuperSuppliersInput): Promise<operations.ListSuperSuppliersOutput>;
+  /**
+   * Get a super supplier
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ supplier: {...} }`.
+   *
+   * Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+   *
+   * `GET /api/super/resources/supplier/{id}/` (provenance: unverified)
+   */
+  getSuperSupplier(input: operations.GetSuperSupplierInput): Promise<operations.GetSuperSupplierOutput>;
+  /**
    * List supplier approvals
    *
    * Records the caller may see. Returns `{ supplier_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -2813,6 +3736,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/resources/supplierapproval/{id}/reject/` (provenance: public)
    */
   rejectSupplierApproval(input: operations.RejectSupplierApprovalInput): Promise<operations.RejectSupplierApprovalOutput>;
+  /**
+   * List super supplier approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ supplier_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a supplier, waiting for review.
+   *
+   * Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+   *
+   * `GET /api/super/resources/supplierapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSupplierApprovals", …)`.
+   */
+  listSuperSupplierApprovals(input?: operations.ListSuperSupplierApprovalsInput): Promise<operations.ListSuperSupplierApprovalsOutput>;
+  /**
+   * Get a super supplier approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ supplier_approval: {...} }`.
+   *
+   * A proposed addition or change of a supplier, waiting for review.
+   *
+   * Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+   *
+   * `GET /api/super/resources/supplierapproval/{id}/` (provenance: unverified)
+   */
+  getSuperSupplierApproval(input: operations.GetSuperSupplierApprovalInput): Promise<operations.GetSuperSupplierApprovalOutput>;
   /**
    * List behavioral categories
    *
@@ -2898,6 +3848,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicBehavioralCategory(input: operations.GetPublicBehavioralCategoryInput): Promise<operations.GetPublicBehavioralCategoryOutput>;
   /**
+   * List super behavioral categories
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_categories: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+   *
+   * `GET /api/super/taxonomies/behavioralcategory/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperBehavioralCategories", …)`.
+   */
+  listSuperBehavioralCategories(input?: operations.ListSuperBehavioralCategoriesInput): Promise<operations.ListSuperBehavioralCategoriesOutput>;
+  /**
+   * Get a super behavioral category
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ behavioral_category: {...} }`.
+   *
+   * Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+   *
+   * `GET /api/super/taxonomies/behavioralcategory/{id}/` (provenance: unverified)
+   */
+  getSuperBehavioralCategory(input: operations.GetSuperBehavioralCategoryInput): Promise<operations.GetSuperBehavioralCategoryOutput>;
+  /**
    * List behavioral category approvals
    *
    * Records the caller may see. Returns `{ behavioral_category_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -2946,6 +3919,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/taxonomies/behavioralcategoryapproval/{id}/reject/` (provenance: public)
    */
   rejectBehavioralCategoryApproval(input: operations.RejectBehavioralCategoryApprovalInput): Promise<operations.RejectBehavioralCategoryApprovalOutput>;
+  /**
+   * List super behavioral category approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_category_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a behavioral category, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+   *
+   * `GET /api/super/taxonomies/behavioralcategoryapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperBehavioralCategoryApprovals", …)`.
+   */
+  listSuperBehavioralCategoryApprovals(input?: operations.ListSuperBehavioralCategoryApprovalsInput): Promise<operations.ListSuperBehavioralCategoryApprovalsOutput>;
+  /**
+   * Get a super behavioral category approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ behavioral_category_approval: {...} }`.
+   *
+   * A proposed addition or change of a behavioral category, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+   *
+   * `GET /api/super/taxonomies/behavioralcategoryapproval/{id}/` (provenance: unverified)
+   */
+  getSuperBehavioralCategoryApproval(input: operations.GetSuperBehavioralCategoryApprovalInput): Promise<operations.GetSuperBehavioralCategoryApprovalOutput>;
   /**
    * List behavioral paradigms
    *
@@ -3033,6 +4033,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicBehavioralParadigm(input: operations.GetPublicBehavioralParadigmInput): Promise<operations.GetPublicBehavioralParadigmOutput>;
   /**
+   * List super behavioral paradigms
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_paradigms: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+   *
+   * `GET /api/super/taxonomies/behavioralparadigm/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperBehavioralParadigms", …)`.
+   */
+  listSuperBehavioralParadigms(input?: operations.ListSuperBehavioralParadigmsInput): Promise<operations.ListSuperBehavioralParadigmsOutput>;
+  /**
+   * Get a super behavioral paradigm
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ behavioral_paradigm: {...} }`.
+   *
+   * Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+   *
+   * `GET /api/super/taxonomies/behavioralparadigm/{id}/` (provenance: unverified)
+   */
+  getSuperBehavioralParadigm(input: operations.GetSuperBehavioralParadigmInput): Promise<operations.GetSuperBehavioralParadigmOutput>;
+  /**
    * List behavioral paradigm approvals
    *
    * Records the caller may see. Returns `{ behavioral_paradigm_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -3081,6 +4104,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/taxonomies/behavioralparadigmapproval/{id}/reject/` (provenance: public)
    */
   rejectBehavioralParadigmApproval(input: operations.RejectBehavioralParadigmApprovalInput): Promise<operations.RejectBehavioralParadigmApprovalOutput>;
+  /**
+   * List super behavioral paradigm approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_paradigm_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a behavioral paradigm, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+   *
+   * `GET /api/super/taxonomies/behavioralparadigmapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperBehavioralParadigmApprovals", …)`.
+   */
+  listSuperBehavioralParadigmApprovals(input?: operations.ListSuperBehavioralParadigmApprovalsInput): Promise<operations.ListSuperBehavioralParadigmApprovalsOutput>;
+  /**
+   * Get a super behavioral paradigm approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ behavioral_paradigm_approval: {...} }`.
+   *
+   * A proposed addition or change of a behavioral paradigm, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+   *
+   * `GET /api/super/taxonomies/behavioralparadigmapproval/{id}/` (provenance: unverified)
+   */
+  getSuperBehavioralParadigmApproval(input: operations.GetSuperBehavioralParadigmApprovalInput): Promise<operations.GetSuperBehavioralParadigmApprovalOutput>;
   /**
    * List brain regions
    *
@@ -3172,6 +4222,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicBrainRegion(input: operations.GetPublicBrainRegionInput): Promise<operations.GetPublicBrainRegionOutput>;
   /**
+   * List super brain regions
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ brain_regions: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/taxonomies/brainregion.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/brainregion.md).
+   *
+   * `GET /api/super/taxonomies/brainregion/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperBrainRegions", …)`.
+   */
+  listSuperBrainRegions(input?: operations.ListSuperBrainRegionsInput): Promise<operations.ListSuperBrainRegionsOutput>;
+  /**
+   * Get a super brain region
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ brain_region: {...} }`.
+   *
+   * Source: [docs/api/taxonomies/brainregion.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/brainregion.md).
+   *
+   * `GET /api/super/taxonomies/brainregion/{id}/` (provenance: unverified)
+   */
+  getSuperBrainRegion(input: operations.GetSuperBrainRegionInput): Promise<operations.GetSuperBrainRegionOutput>;
+  /**
    * List regulatory authorities
    *
    * Records the caller may see. Returns `{ regulatoryauthorities: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -3256,6 +4329,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicRegulatoryAuthority(input: operations.GetPublicRegulatoryAuthorityInput): Promise<operations.GetPublicRegulatoryAuthorityOutput>;
   /**
+   * List super regulatory authorities
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ regulatoryauthorities: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+   *
+   * `GET /api/super/taxonomies/regulatoryauthority/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperRegulatoryAuthorities", …)`.
+   */
+  listSuperRegulatoryAuthorities(input?: operations.ListSuperRegulatoryAuthoritiesInput): Promise<operations.ListSuperRegulatoryAuthoritiesOutput>;
+  /**
+   * Get a super regulatory authority
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ regulatoryauthority: {...} }`.
+   *
+   * Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+   *
+   * `GET /api/super/taxonomies/regulatoryauthority/{id}/` (provenance: unverified)
+   */
+  getSuperRegulatoryAuthority(input: operations.GetSuperRegulatoryAuthorityInput): Promise<operations.GetSuperRegulatoryAuthorityOutput>;
+  /**
    * List regulatory authority approvals
    *
    * Records the caller may see. Returns `{ regulatoryauthority_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -3304,6 +4400,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/taxonomies/regulatoryauthorityapproval/{id}/reject/` (provenance: public)
    */
   rejectRegulatoryAuthorityApproval(input: operations.RejectRegulatoryAuthorityApprovalInput): Promise<operations.RejectRegulatoryAuthorityApprovalOutput>;
+  /**
+   * List super regulatory authority approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ regulatoryauthority_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a regulatory authority, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+   *
+   * `GET /api/super/taxonomies/regulatoryauthorityapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperRegulatoryAuthorityApprovals", …)`.
+   */
+  listSuperRegulatoryAuthorityApprovals(input?: operations.ListSuperRegulatoryAuthorityApprovalsInput): Promise<operations.ListSuperRegulatoryAuthorityApprovalsOutput>;
+  /**
+   * Get a super regulatory authority approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ regulatoryauthority_approval: {...} }`.
+   *
+   * A proposed addition or change of a regulatory authority, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+   *
+   * `GET /api/super/taxonomies/regulatoryauthorityapproval/{id}/` (provenance: unverified)
+   */
+  getSuperRegulatoryAuthorityApproval(input: operations.GetSuperRegulatoryAuthorityApprovalInput): Promise<operations.GetSuperRegulatoryAuthorityApprovalOutput>;
   /**
    * List setup types
    *
@@ -3397,6 +4520,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicSetupType(input: operations.GetPublicSetupTypeInput): Promise<operations.GetPublicSetupTypeOutput>;
   /**
+   * List super setup types
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setup_types: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+   *
+   * `GET /api/super/taxonomies/setuptype/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSetupTypes", …)`.
+   */
+  listSuperSetupTypes(input?: operations.ListSuperSetupTypesInput): Promise<operations.ListSuperSetupTypesOutput>;
+  /**
+   * Get a super setup type
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ setup_type: {...} }`.
+   *
+   * Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+   *
+   * `GET /api/super/taxonomies/setuptype/{id}/` (provenance: unverified)
+   */
+  getSuperSetupType(input: operations.GetSuperSetupTypeInput): Promise<operations.GetSuperSetupTypeOutput>;
+  /**
    * List setup type approvals
    *
    * Records the caller may see. Returns `{ setup_type_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -3445,6 +4591,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/taxonomies/setuptypeapproval/{id}/reject/` (provenance: public)
    */
   rejectSetupTypeApproval(input: operations.RejectSetupTypeApprovalInput): Promise<operations.RejectSetupTypeApprovalOutput>;
+  /**
+   * List super setup type approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setup_type_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a setup type, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+   *
+   * `GET /api/super/taxonomies/setuptypeapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSetupTypeApprovals", …)`.
+   */
+  listSuperSetupTypeApprovals(input?: operations.ListSuperSetupTypeApprovalsInput): Promise<operations.ListSuperSetupTypeApprovalsOutput>;
+  /**
+   * Get a super setup type approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ setup_type_approval: {...} }`.
+   *
+   * A proposed addition or change of a setup type, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+   *
+   * `GET /api/super/taxonomies/setuptypeapproval/{id}/` (provenance: unverified)
+   */
+  getSuperSetupTypeApproval(input: operations.GetSuperSetupTypeApprovalInput): Promise<operations.GetSuperSetupTypeApprovalOutput>;
   /**
    * List species
    *
@@ -3532,6 +4705,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicSpecies(input: operations.GetPublicSpeciesInput): Promise<operations.GetPublicSpeciesOutput>;
   /**
+   * List super species
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ species: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+   *
+   * `GET /api/super/taxonomies/species/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSpecies", …)`.
+   */
+  listSuperSpecies(input?: operations.ListSuperSpeciesInput): Promise<operations.ListSuperSpeciesOutput>;
+  /**
+   * Get a super species
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ species: {...} }`.
+   *
+   * Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+   *
+   * `GET /api/super/taxonomies/species/{id}/` (provenance: unverified)
+   */
+  getSuperSpecies(input: operations.GetSuperSpeciesInput): Promise<operations.GetSuperSpeciesOutput>;
+  /**
    * List species approvals
    *
    * Records the caller may see. Returns `{ species_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -3580,6 +4776,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/taxonomies/speciesapproval/{id}/reject/` (provenance: public)
    */
   rejectSpeciesApproval(input: operations.RejectSpeciesApprovalInput): Promise<operations.RejectSpeciesApprovalOutput>;
+  /**
+   * List super species approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ species_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a species, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+   *
+   * `GET /api/super/taxonomies/speciesapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperSpeciesApprovals", …)`.
+   */
+  listSuperSpeciesApprovals(input?: operations.ListSuperSpeciesApprovalsInput): Promise<operations.ListSuperSpeciesApprovalsOutput>;
+  /**
+   * Get a super species approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ species_approval: {...} }`.
+   *
+   * A proposed addition or change of a species, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+   *
+   * `GET /api/super/taxonomies/speciesapproval/{id}/` (provenance: unverified)
+   */
+  getSuperSpeciesApproval(input: operations.GetSuperSpeciesApprovalInput): Promise<operations.GetSuperSpeciesApprovalOutput>;
   /**
    * List strains
    *
@@ -3665,6 +4888,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicStrain(input: operations.GetPublicStrainInput): Promise<operations.GetPublicStrainOutput>;
   /**
+   * List super strains
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ strains: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+   *
+   * `GET /api/super/taxonomies/strain/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperStrains", …)`.
+   */
+  listSuperStrains(input?: operations.ListSuperStrainsInput): Promise<operations.ListSuperStrainsOutput>;
+  /**
+   * Get a super strain
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ strain: {...} }`.
+   *
+   * Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+   *
+   * `GET /api/super/taxonomies/strain/{id}/` (provenance: unverified)
+   */
+  getSuperStrain(input: operations.GetSuperStrainInput): Promise<operations.GetSuperStrainOutput>;
+  /**
    * List strain approvals
    *
    * Records the caller may see. Returns `{ strain_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -3713,6 +4959,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/taxonomies/strainapproval/{id}/reject/` (provenance: public)
    */
   rejectStrainApproval(input: operations.RejectStrainApprovalInput): Promise<operations.RejectStrainApprovalOutput>;
+  /**
+   * List super strain approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ strain_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a strain, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+   *
+   * `GET /api/super/taxonomies/strainapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperStrainApprovals", …)`.
+   */
+  listSuperStrainApprovals(input?: operations.ListSuperStrainApprovalsInput): Promise<operations.ListSuperStrainApprovalsOutput>;
+  /**
+   * Get a super strain approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ strain_approval: {...} }`.
+   *
+   * A proposed addition or change of a strain, waiting for review.
+   *
+   * Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+   *
+   * `GET /api/super/taxonomies/strainapproval/{id}/` (provenance: unverified)
+   */
+  getSuperStrainApproval(input: operations.GetSuperStrainApprovalInput): Promise<operations.GetSuperStrainApprovalOutput>;
   /**
    * List journals
    *
@@ -3798,6 +5071,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicJournal(input: operations.GetPublicJournalInput): Promise<operations.GetPublicJournalOutput>;
   /**
+   * List super journals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ journals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+   *
+   * `GET /api/super/dissemination/journal/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperJournals", …)`.
+   */
+  listSuperJournals(input?: operations.ListSuperJournalsInput): Promise<operations.ListSuperJournalsOutput>;
+  /**
+   * Get a super journal
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ journal: {...} }`.
+   *
+   * Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+   *
+   * `GET /api/super/dissemination/journal/{id}/` (provenance: unverified)
+   */
+  getSuperJournal(input: operations.GetSuperJournalInput): Promise<operations.GetSuperJournalOutput>;
+  /**
    * List journal approvals
    *
    * Records the caller may see. Returns `{ journal_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -3846,6 +5142,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `PATCH /api/private/dissemination/journalapproval/{id}/reject/` (provenance: public)
    */
   rejectJournalApproval(input: operations.RejectJournalApprovalInput): Promise<operations.RejectJournalApprovalOutput>;
+  /**
+   * List super journal approvals
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ journal_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * A proposed addition or change of a journal, waiting for review.
+   *
+   * Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+   *
+   * `GET /api/super/dissemination/journalapproval/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperJournalApprovals", …)`.
+   */
+  listSuperJournalApprovals(input?: operations.ListSuperJournalApprovalsInput): Promise<operations.ListSuperJournalApprovalsOutput>;
+  /**
+   * Get a super journal approval
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ journal_approval: {...} }`.
+   *
+   * A proposed addition or change of a journal, waiting for review.
+   *
+   * Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+   *
+   * `GET /api/super/dissemination/journalapproval/{id}/` (provenance: unverified)
+   */
+  getSuperJournalApproval(input: operations.GetSuperJournalApprovalInput): Promise<operations.GetSuperJournalApprovalOutput>;
   /**
    * List publications
    *
@@ -3928,6 +5251,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/dissemination/publication/{id}/` (provenance: public)
    */
   getPublicPublication(input: operations.GetPublicPublicationInput): Promise<operations.GetPublicPublicationOutput>;
+  /**
+   * List super publications
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ publications: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/dissemination/publication.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/publication.md).
+   *
+   * `GET /api/super/dissemination/publication/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperPublications", …)`.
+   */
+  listSuperPublications(input?: operations.ListSuperPublicationsInput): Promise<operations.ListSuperPublicationsOutput>;
+  /**
+   * Get a super publication
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ publication: {...} }`.
+   *
+   * Source: [docs/api/dissemination/publication.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/publication.md).
+   *
+   * `GET /api/super/dissemination/publication/{id}/` (provenance: unverified)
+   */
+  getSuperPublication(input: operations.GetSuperPublicationInput): Promise<operations.GetSuperPublicationOutput>;
   /**
    * List users
    *
@@ -4020,6 +5366,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/public/users/user/{id}/` (provenance: public)
    */
   getPublicUser(input: operations.GetPublicUserInput): Promise<operations.GetPublicUserOutput>;
+  /**
+   * List super users
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ users: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Users register on the website; there is no create endpoint.
+   *
+   * Source: [docs/api/users/user.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/user.md).
+   *
+   * `GET /api/super/users/user/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperUsers", …)`.
+   */
+  listSuperUsers(input?: operations.ListSuperUsersInput): Promise<operations.ListSuperUsersOutput>;
+  /**
+   * Get a super user
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ user: {...} }`.
+   *
+   * Users register on the website; there is no create endpoint.
+   *
+   * Source: [docs/api/users/user.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/user.md).
+   *
+   * `GET /api/super/users/user/{id}/` (provenance: unverified)
+   */
+  getSuperUser(input: operations.GetSuperUserInput): Promise<operations.GetSuperUserOutput>;
   /**
    * List groups
    *
@@ -4147,6 +5520,33 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicGroup(input: operations.GetPublicGroupInput): Promise<operations.GetPublicGroupOutput>;
   /**
+   * List super groups
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ groups: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * The MATLAB client routes this model to app `auth`; the docs and the Python client use `users`.
+   *
+   * Source: [docs/api/users/group.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group.md).
+   *
+   * `GET /api/super/users/group/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperGroups", …)`.
+   */
+  listSuperGroups(input?: operations.ListSuperGroupsInput): Promise<operations.ListSuperGroupsOutput>;
+  /**
+   * Get a super group
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ group: {...} }`.
+   *
+   * The MATLAB client routes this model to app `auth`; the docs and the Python client use `users`.
+   *
+   * Source: [docs/api/users/group.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group.md).
+   *
+   * `GET /api/super/users/group/{id}/` (provenance: unverified)
+   */
+  getSuperGroup(input: operations.GetSuperGroupInput): Promise<operations.GetSuperGroupOutput>;
+  /**
    * List laboratories
    *
    * Records the caller may see. Returns `{ laboratories: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -4229,6 +5629,29 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   getPublicLaboratory(input: operations.GetPublicLaboratoryInput): Promise<operations.GetPublicLaboratoryOutput>;
   /**
+   * List super laboratories
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ laboratories: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Source: [docs/api/users/laboratory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/laboratory.md).
+   *
+   * `GET /api/super/users/laboratory/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperLaboratories", …)`.
+   */
+  listSuperLaboratories(input?: operations.ListSuperLaboratoriesInput): Promise<operations.ListSuperLaboratoriesOutput>;
+  /**
+   * Get a super laboratory
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ laboratory: {...} }`.
+   *
+   * Source: [docs/api/users/laboratory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/laboratory.md).
+   *
+   * `GET /api/super/users/laboratory/{id}/` (provenance: unverified)
+   */
+  getSuperLaboratory(input: operations.GetSuperLaboratoryInput): Promise<operations.GetSuperLaboratoryOutput>;
+  /**
    * List group membership invitations
    *
    * Records the caller may see. Returns `{ group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
@@ -4289,6 +5712,114 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `GET /api/private/users/groupmembershipinvitation/{id}/cancel/` (provenance: public)
    */
   cancelGroupMembershipInvitation(input: operations.CancelGroupMembershipInvitationInput): Promise<operations.CancelGroupMembershipInvitationOutput>;
+  /**
+   * List group membership invitations (alias: the Python client's URL)
+   *
+   * Alias of listGroupMembershipInvitations at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use listGroupMembershipInvitations.
+   *
+   * Records the caller may see. Returns `{ group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Invitations are created by changing a group's `users` map.
+   *
+   * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+   *
+   * `GET /api/private/users/group_membership_invitation/` (provenance: public)
+   * Paginated: iterate every item with `client.paginate("listGroupMembershipInvitationsUnderscored", …)`.
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  listGroupMembershipInvitationsUnderscored(input?: operations.ListGroupMembershipInvitationsUnderscoredInput): Promise<operations.ListGroupMembershipInvitationsUnderscoredOutput>;
+  /**
+   * Get a group membership invitation (alias: the Python client's URL)
+   *
+   * Alias of getGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use getGroupMembershipInvitation.
+   *
+   * Returns `{ group_membership_invitation: {...} }`.
+   *
+   * Invitations are created by changing a group's `users` map.
+   *
+   * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+   *
+   * `GET /api/private/users/group_membership_invitation/{id}/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  getGroupMembershipInvitationUnderscored(input: operations.GetGroupMembershipInvitationUnderscoredInput): Promise<operations.GetGroupMembershipInvitationUnderscoredOutput>;
+  /**
+   * Accept a group membership invitation (alias: the Python client's URL)
+   *
+   * Alias of acceptGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptGroupMembershipInvitation.
+   *
+   * The docs give GET for `accept/` (Python: `client.load("groupmembershipinvitation", id=..., options="accept")`).
+   *
+   * Invitations are created by changing a group's `users` map.
+   *
+   * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+   *
+   * `GET /api/private/users/group_membership_invitation/{id}/accept/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  acceptGroupMembershipInvitationUnderscored(input: operations.AcceptGroupMembershipInvitationUnderscoredInput): Promise<operations.AcceptGroupMembershipInvitationUnderscoredOutput>;
+  /**
+   * Reject a group membership invitation (alias: the Python client's URL)
+   *
+   * Alias of rejectGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectGroupMembershipInvitation.
+   *
+   * The docs give GET for `reject/` (Python: `client.load("groupmembershipinvitation", id=..., options="reject")`).
+   *
+   * Invitations are created by changing a group's `users` map.
+   *
+   * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+   *
+   * `GET /api/private/users/group_membership_invitation/{id}/reject/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  rejectGroupMembershipInvitationUnderscored(input: operations.RejectGroupMembershipInvitationUnderscoredInput): Promise<operations.RejectGroupMembershipInvitationUnderscoredOutput>;
+  /**
+   * Cancel a group membership invitation (alias: the Python client's URL)
+   *
+   * Alias of cancelGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelGroupMembershipInvitation.
+   *
+   * The docs give GET for `cancel/` (Python: `client.load("groupmembershipinvitation", id=..., options="cancel")`).
+   *
+   * Invitations are created by changing a group's `users` map.
+   *
+   * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+   *
+   * `GET /api/private/users/group_membership_invitation/{id}/cancel/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  cancelGroupMembershipInvitationUnderscored(input: operations.CancelGroupMembershipInvitationUnderscoredInput): Promise<operations.CancelGroupMembershipInvitationUnderscoredOutput>;
+  /**
+   * List super group membership invitations
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Invitations are created by changing a group's `users` map.
+   *
+   * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+   *
+   * `GET /api/super/users/groupmembershipinvitation/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperGroupMembershipInvitations", …)`.
+   */
+  listSuperGroupMembershipInvitations(input?: operations.ListSuperGroupMembershipInvitationsInput): Promise<operations.ListSuperGroupMembershipInvitationsOutput>;
+  /**
+   * Get a super group membership invitation
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ group_membership_invitation: {...} }`.
+   *
+   * Invitations are created by changing a group's `users` map.
+   *
+   * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+   *
+   * `GET /api/super/users/groupmembershipinvitation/{id}/` (provenance: unverified)
+   */
+  getSuperGroupMembershipInvitation(input: operations.GetSuperGroupMembershipInvitationInput): Promise<operations.GetSuperGroupMembershipInvitationOutput>;
   /**
    * List group membership requests
    *
@@ -4351,6 +5882,114 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    */
   cancelGroupMembershipRequest(input: operations.CancelGroupMembershipRequestInput): Promise<operations.CancelGroupMembershipRequestOutput>;
   /**
+   * List group membership requests (alias: the Python client's URL)
+   *
+   * Alias of listGroupMembershipRequests at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use listGroupMembershipRequests.
+   *
+   * Records the caller may see. Returns `{ group_membership_requests: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Requests are created with joinGroup.
+   *
+   * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+   *
+   * `GET /api/private/users/group_membership_request/` (provenance: public)
+   * Paginated: iterate every item with `client.paginate("listGroupMembershipRequestsUnderscored", …)`.
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  listGroupMembershipRequestsUnderscored(input?: operations.ListGroupMembershipRequestsUnderscoredInput): Promise<operations.ListGroupMembershipRequestsUnderscoredOutput>;
+  /**
+   * Get a group membership request (alias: the Python client's URL)
+   *
+   * Alias of getGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use getGroupMembershipRequest.
+   *
+   * Returns `{ group_membership_request: {...} }`.
+   *
+   * Requests are created with joinGroup.
+   *
+   * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+   *
+   * `GET /api/private/users/group_membership_request/{id}/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  getGroupMembershipRequestUnderscored(input: operations.GetGroupMembershipRequestUnderscoredInput): Promise<operations.GetGroupMembershipRequestUnderscoredOutput>;
+  /**
+   * Accept a group membership request (alias: the Python client's URL)
+   *
+   * Alias of acceptGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use acceptGroupMembershipRequest.
+   *
+   * The docs give GET for `accept/` (Python: `client.load("groupmembershiprequest", id=..., options="accept")`).
+   *
+   * Requests are created with joinGroup.
+   *
+   * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+   *
+   * `GET /api/private/users/group_membership_request/{id}/accept/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  acceptGroupMembershipRequestUnderscored(input: operations.AcceptGroupMembershipRequestUnderscoredInput): Promise<operations.AcceptGroupMembershipRequestUnderscoredOutput>;
+  /**
+   * Reject a group membership request (alias: the Python client's URL)
+   *
+   * Alias of rejectGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use rejectGroupMembershipRequest.
+   *
+   * The docs give GET for `reject/` (Python: `client.load("groupmembershiprequest", id=..., options="reject")`).
+   *
+   * Requests are created with joinGroup.
+   *
+   * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+   *
+   * `GET /api/private/users/group_membership_request/{id}/reject/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  rejectGroupMembershipRequestUnderscored(input: operations.RejectGroupMembershipRequestUnderscoredInput): Promise<operations.RejectGroupMembershipRequestUnderscoredOutput>;
+  /**
+   * Cancel a group membership request (alias: the Python client's URL)
+   *
+   * Alias of cancelGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use cancelGroupMembershipRequest.
+   *
+   * The docs give GET for `cancel/` (Python: `client.load("groupmembershiprequest", id=..., options="cancel")`).
+   *
+   * Requests are created with joinGroup.
+   *
+   * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+   *
+   * `GET /api/private/users/group_membership_request/{id}/cancel/` (provenance: public)
+   *
+   * @deprecated The portal marks this operation deprecated.
+   */
+  cancelGroupMembershipRequestUnderscored(input: operations.CancelGroupMembershipRequestUnderscoredInput): Promise<operations.CancelGroupMembershipRequestUnderscoredOutput>;
+  /**
+   * List super group membership requests
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ group_membership_requests: [...] }`, 20 records per page by default (`limit` up to 100).
+   *
+   * Requests are created with joinGroup.
+   *
+   * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+   *
+   * `GET /api/super/users/groupmembershiprequest/` (provenance: unverified)
+   * Paginated: iterate every item with `client.paginate("listSuperGroupMembershipRequests", …)`.
+   */
+  listSuperGroupMembershipRequests(input?: operations.ListSuperGroupMembershipRequestsInput): Promise<operations.ListSuperGroupMembershipRequestsOutput>;
+  /**
+   * Get a super group membership request
+   *
+   * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+   *
+   * Returns `{ group_membership_request: {...} }`.
+   *
+   * Requests are created with joinGroup.
+   *
+   * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+   *
+   * `GET /api/super/users/groupmembershiprequest/{id}/` (provenance: unverified)
+   */
+  getSuperGroupMembershipRequest(input: operations.GetSuperGroupMembershipRequestInput): Promise<operations.GetSuperGroupMembershipRequestOutput>;
+  /**
    * Start a device authorization
    *
    * Step 1 of the browser sign-in flow (2FA-safe): open `verification_uri_complete` (or show `user_code`), then poll pollDeviceAuthorization every `interval` seconds. Source: docs/api.md; Python `_device_auth_flow`; MATLAB `get_token.m`. The success status code is not documented; the clients accept any 2xx.
@@ -4366,36 +6005,6 @@ export interface BrainstemClient extends PortalClient<paths, operations.Brainste
    * `POST /api/auth/device/token/` (provenance: public)
    */
   pollDeviceAuthorization(input: operations.PollDeviceAuthorizationInput): Promise<operations.PollDeviceAuthorizationOutput>;
-  /**
-   * Get an access and refresh token pair
-   *
-   * Email and password for a 1-hour access token and a 30-day refresh token. Documented only in the seed (docs/api.md before 2026-03-30); removed from the current docs when 2FA made the device flow mandatory, so it may be gone.
-   *
-   * `POST /api/auth/token/` (provenance: seed)
-   *
-   * @deprecated The portal marks this operation deprecated.
-   */
-  login(input: operations.LoginInput): Promise<operations.LoginOutput>;
-  /**
-   * Refresh an access token
-   *
-   * Returns a new access token and a new refresh token; the refresh token sent becomes invalid (rotation). Seed only; deprecated upstream.
-   *
-   * `POST /api/auth/token/refresh/` (provenance: seed)
-   *
-   * @deprecated The portal marks this operation deprecated.
-   */
-  refreshToken(input: operations.RefreshTokenInput): Promise<operations.RefreshTokenOutput>;
-  /**
-   * Get a long-lived token (legacy)
-   *
-   * Username (email) and password for a sliding token equivalent to a personal access token; it shows up on the token management page. The seed shows `{access, token_id, message}`; the pre-v2 clients read `token`. Seed only; deprecated upstream.
-   *
-   * `POST /api/token/` (provenance: seed)
-   *
-   * @deprecated The portal marks this operation deprecated.
-   */
-  obtainLegacyToken(input: operations.ObtainLegacyTokenInput): Promise<operations.ObtainLegacyTokenOutput>;
 }
 
 /**

@@ -169,36 +169,6 @@ export type DeviceTokenRequest = components["schemas"]["DeviceTokenRequest"];
 export type DeviceTokenResponse = components["schemas"]["DeviceTokenResponse"];
 
 /**
- * The LoginRequest schema.
- */
-export type LoginRequest = components["schemas"]["LoginRequest"];
-
-/**
- * The TokenPair schema.
- */
-export type TokenPair = components["schemas"]["TokenPair"];
-
-/**
- * The RefreshRequest schema.
- */
-export type RefreshRequest = components["schemas"]["RefreshRequest"];
-
-/**
- * A new access token and a new refresh token; the old refresh token stops working.
- */
-export type RefreshedTokens = components["schemas"]["RefreshedTokens"];
-
-/**
- * The LegacyTokenRequest schema.
- */
-export type LegacyTokenRequest = components["schemas"]["LegacyTokenRequest"];
-
-/**
- * The seed shows `access`; the pre-v2 clients read `token`. Either may carry the long-lived token.
- */
-export type LegacyToken = components["schemas"]["LegacyToken"];
-
-/**
  * A BrainSTEM project (`stem/project`). Relations hold ids, or the full related record when named in `include`.
  */
 export type Project = components["schemas"]["Project"];
@@ -224,7 +194,7 @@ export type ProjectList = components["schemas"]["ProjectList"];
 export type ProjectDetail = components["schemas"]["ProjectDetail"];
 
 /**
- * Filters for projects, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for projects, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ProjectFilter = components["schemas"]["ProjectFilter"];
 
@@ -264,7 +234,7 @@ export type SubjectList = components["schemas"]["SubjectList"];
 export type SubjectDetail = components["schemas"]["SubjectDetail"];
 
 /**
- * Filters for subjects, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for subjects, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SubjectFilter = components["schemas"]["SubjectFilter"];
 
@@ -304,7 +274,7 @@ export type SessionList = components["schemas"]["SessionList"];
 export type SessionDetail = components["schemas"]["SessionDetail"];
 
 /**
- * Filters for sessions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for sessions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SessionFilter = components["schemas"]["SessionFilter"];
 
@@ -344,7 +314,7 @@ export type CollectionList = components["schemas"]["CollectionList"];
 export type CollectionDetail = components["schemas"]["CollectionDetail"];
 
 /**
- * Filters for collections, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for collections, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type CollectionFilter = components["schemas"]["CollectionFilter"];
 
@@ -384,7 +354,7 @@ export type CohortList = components["schemas"]["CohortList"];
 export type CohortDetail = components["schemas"]["CohortDetail"];
 
 /**
- * Filters for cohorts, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for cohorts, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type CohortFilter = components["schemas"]["CohortFilter"];
 
@@ -424,7 +394,7 @@ export type BreedingList = components["schemas"]["BreedingList"];
 export type BreedingDetail = components["schemas"]["BreedingDetail"];
 
 /**
- * Filters for breedings, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for breedings, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type BreedingFilter = components["schemas"]["BreedingFilter"];
 
@@ -454,7 +424,7 @@ export type ProjectMembershipInvitationList = components["schemas"]["ProjectMemb
 export type ProjectMembershipInvitationDetail = components["schemas"]["ProjectMembershipInvitationDetail"];
 
 /**
- * Filters for project membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for project membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ProjectMembershipInvitationFilter = components["schemas"]["ProjectMembershipInvitationFilter"];
 
@@ -484,7 +454,7 @@ export type ProjectGroupMembershipInvitationList = components["schemas"]["Projec
 export type ProjectGroupMembershipInvitationDetail = components["schemas"]["ProjectGroupMembershipInvitationDetail"];
 
 /**
- * Filters for project group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for project group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ProjectGroupMembershipInvitationFilter = components["schemas"]["ProjectGroupMembershipInvitationFilter"];
 
@@ -524,7 +494,7 @@ export type SessionDataStorageList = components["schemas"]["SessionDataStorageLi
 export type SessionDataStorageDetail = components["schemas"]["SessionDataStorageDetail"];
 
 /**
- * Filters for session data storage links, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for session data storage links, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SessionDataStorageFilter = components["schemas"]["SessionDataStorageFilter"];
 
@@ -564,7 +534,7 @@ export type ProcedureList = components["schemas"]["ProcedureList"];
 export type ProcedureDetail = components["schemas"]["ProcedureDetail"];
 
 /**
- * Filters for procedures, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for procedures, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ProcedureFilter = components["schemas"]["ProcedureFilter"];
 
@@ -604,7 +574,7 @@ export type BehaviorList = components["schemas"]["BehaviorList"];
 export type BehaviorDetail = components["schemas"]["BehaviorDetail"];
 
 /**
- * Filters for behaviors, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for behaviors, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type BehaviorFilter = components["schemas"]["BehaviorFilter"];
 
@@ -644,7 +614,7 @@ export type DataAcquisitionList = components["schemas"]["DataAcquisitionList"];
 export type DataAcquisitionDetail = components["schemas"]["DataAcquisitionDetail"];
 
 /**
- * Filters for data acquisitions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for data acquisitions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type DataAcquisitionFilter = components["schemas"]["DataAcquisitionFilter"];
 
@@ -684,7 +654,7 @@ export type ManipulationList = components["schemas"]["ManipulationList"];
 export type ManipulationDetail = components["schemas"]["ManipulationDetail"];
 
 /**
- * Filters for manipulations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for manipulations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ManipulationFilter = components["schemas"]["ManipulationFilter"];
 
@@ -724,7 +694,7 @@ export type EquipmentList = components["schemas"]["EquipmentList"];
 export type EquipmentDetail = components["schemas"]["EquipmentDetail"];
 
 /**
- * Filters for equipment, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for equipment, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type EquipmentFilter = components["schemas"]["EquipmentFilter"];
 
@@ -764,7 +734,7 @@ export type ConsumableStockList = components["schemas"]["ConsumableStockList"];
 export type ConsumableStockDetail = components["schemas"]["ConsumableStockDetail"];
 
 /**
- * Filters for consumable stocks, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for consumable stocks, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ConsumableStockFilter = components["schemas"]["ConsumableStockFilter"];
 
@@ -804,7 +774,7 @@ export type ProcedureLogList = components["schemas"]["ProcedureLogList"];
 export type ProcedureLogDetail = components["schemas"]["ProcedureLogDetail"];
 
 /**
- * Filters for procedure logs, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for procedure logs, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ProcedureLogFilter = components["schemas"]["ProcedureLogFilter"];
 
@@ -844,7 +814,7 @@ export type SubjectLogList = components["schemas"]["SubjectLogList"];
 export type SubjectLogDetail = components["schemas"]["SubjectLogDetail"];
 
 /**
- * Filters for subject logs, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for subject logs, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SubjectLogFilter = components["schemas"]["SubjectLogFilter"];
 
@@ -884,7 +854,7 @@ export type BehavioralAssayList = components["schemas"]["BehavioralAssayList"];
 export type BehavioralAssayDetail = components["schemas"]["BehavioralAssayDetail"];
 
 /**
- * Filters for behavioral assays, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for behavioral assays, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type BehavioralAssayFilter = components["schemas"]["BehavioralAssayFilter"];
 
@@ -924,7 +894,7 @@ export type DataStorageList = components["schemas"]["DataStorageList"];
 export type DataStorageDetail = components["schemas"]["DataStorageDetail"];
 
 /**
- * Filters for data storages, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for data storages, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type DataStorageFilter = components["schemas"]["DataStorageFilter"];
 
@@ -959,7 +929,7 @@ export type InventoryList = components["schemas"]["InventoryList"];
 export type InventoryDetail = components["schemas"]["InventoryDetail"];
 
 /**
- * Filters for inventories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for inventories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type InventoryFilter = components["schemas"]["InventoryFilter"];
 
@@ -994,7 +964,7 @@ export type LicenseList = components["schemas"]["LicenseList"];
 export type LicenseDetail = components["schemas"]["LicenseDetail"];
 
 /**
- * Filters for licenses, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for licenses, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type LicenseFilter = components["schemas"]["LicenseFilter"];
 
@@ -1034,7 +1004,7 @@ export type SetupList = components["schemas"]["SetupList"];
 export type SetupDetail = components["schemas"]["SetupDetail"];
 
 /**
- * Filters for setups, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for setups, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SetupFilter = components["schemas"]["SetupFilter"];
 
@@ -1074,7 +1044,7 @@ export type ProtocolList = components["schemas"]["ProtocolList"];
 export type ProtocolDetail = components["schemas"]["ProtocolDetail"];
 
 /**
- * Filters for protocols, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for protocols, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ProtocolFilter = components["schemas"]["ProtocolFilter"];
 
@@ -1114,7 +1084,7 @@ export type ConsumableDetail = components["schemas"]["ConsumableDetail"];
 export type ConsumableWriteResult = components["schemas"]["ConsumableWriteResult"];
 
 /**
- * Filters for consumables, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for consumables, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ConsumableFilter = components["schemas"]["ConsumableFilter"];
 
@@ -1144,7 +1114,7 @@ export type ConsumableApprovalList = components["schemas"]["ConsumableApprovalLi
 export type ConsumableApprovalDetail = components["schemas"]["ConsumableApprovalDetail"];
 
 /**
- * Filters for consumable approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for consumable approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type ConsumableApprovalFilter = components["schemas"]["ConsumableApprovalFilter"];
 
@@ -1189,7 +1159,7 @@ export type HardwareDeviceDetail = components["schemas"]["HardwareDeviceDetail"]
 export type HardwareDeviceWriteResult = components["schemas"]["HardwareDeviceWriteResult"];
 
 /**
- * Filters for hardware devices, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for hardware devices, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type HardwareDeviceFilter = components["schemas"]["HardwareDeviceFilter"];
 
@@ -1219,7 +1189,7 @@ export type HardwareDeviceApprovalList = components["schemas"]["HardwareDeviceAp
 export type HardwareDeviceApprovalDetail = components["schemas"]["HardwareDeviceApprovalDetail"];
 
 /**
- * Filters for hardware device approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for hardware device approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type HardwareDeviceApprovalFilter = components["schemas"]["HardwareDeviceApprovalFilter"];
 
@@ -1264,7 +1234,7 @@ export type SupplierDetail = components["schemas"]["SupplierDetail"];
 export type SupplierWriteResult = components["schemas"]["SupplierWriteResult"];
 
 /**
- * Filters for suppliers, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for suppliers, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SupplierFilter = components["schemas"]["SupplierFilter"];
 
@@ -1289,7 +1259,7 @@ export type SupplierApprovalList = components["schemas"]["SupplierApprovalList"]
 export type SupplierApprovalDetail = components["schemas"]["SupplierApprovalDetail"];
 
 /**
- * Filters for supplier approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for supplier approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SupplierApprovalFilter = components["schemas"]["SupplierApprovalFilter"];
 
@@ -1329,7 +1299,7 @@ export type BehavioralCategoryDetail = components["schemas"]["BehavioralCategory
 export type BehavioralCategoryWriteResult = components["schemas"]["BehavioralCategoryWriteResult"];
 
 /**
- * Filters for behavioral categories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for behavioral categories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type BehavioralCategoryFilter = components["schemas"]["BehavioralCategoryFilter"];
 
@@ -1359,7 +1329,7 @@ export type BehavioralCategoryApprovalList = components["schemas"]["BehavioralCa
 export type BehavioralCategoryApprovalDetail = components["schemas"]["BehavioralCategoryApprovalDetail"];
 
 /**
- * Filters for behavioral category approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for behavioral category approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type BehavioralCategoryApprovalFilter = components["schemas"]["BehavioralCategoryApprovalFilter"];
 
@@ -1404,7 +1374,7 @@ export type BehavioralParadigmDetail = components["schemas"]["BehavioralParadigm
 export type BehavioralParadigmWriteResult = components["schemas"]["BehavioralParadigmWriteResult"];
 
 /**
- * Filters for behavioral paradigms, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for behavioral paradigms, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type BehavioralParadigmFilter = components["schemas"]["BehavioralParadigmFilter"];
 
@@ -1434,7 +1404,7 @@ export type BehavioralParadigmApprovalList = components["schemas"]["BehavioralPa
 export type BehavioralParadigmApprovalDetail = components["schemas"]["BehavioralParadigmApprovalDetail"];
 
 /**
- * Filters for behavioral paradigm approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for behavioral paradigm approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type BehavioralParadigmApprovalFilter = components["schemas"]["BehavioralParadigmApprovalFilter"];
 
@@ -1474,7 +1444,7 @@ export type BrainRegionList = components["schemas"]["BrainRegionList"];
 export type BrainRegionDetail = components["schemas"]["BrainRegionDetail"];
 
 /**
- * Filters for brain regions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for brain regions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type BrainRegionFilter = components["schemas"]["BrainRegionFilter"];
 
@@ -1514,7 +1484,7 @@ export type RegulatoryAuthorityDetail = components["schemas"]["RegulatoryAuthori
 export type RegulatoryAuthorityWriteResult = components["schemas"]["RegulatoryAuthorityWriteResult"];
 
 /**
- * Filters for regulatory authorities, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for regulatory authorities, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type RegulatoryAuthorityFilter = components["schemas"]["RegulatoryAuthorityFilter"];
 
@@ -1539,7 +1509,7 @@ export type RegulatoryAuthorityApprovalList = components["schemas"]["RegulatoryA
 export type RegulatoryAuthorityApprovalDetail = components["schemas"]["RegulatoryAuthorityApprovalDetail"];
 
 /**
- * Filters for regulatory authority approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for regulatory authority approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type RegulatoryAuthorityApprovalFilter = components["schemas"]["RegulatoryAuthorityApprovalFilter"];
 
@@ -1579,7 +1549,7 @@ export type SetupTypeDetail = components["schemas"]["SetupTypeDetail"];
 export type SetupTypeWriteResult = components["schemas"]["SetupTypeWriteResult"];
 
 /**
- * Filters for setup types, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for setup types, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SetupTypeFilter = components["schemas"]["SetupTypeFilter"];
 
@@ -1604,7 +1574,7 @@ export type SetupTypeApprovalList = components["schemas"]["SetupTypeApprovalList
 export type SetupTypeApprovalDetail = components["schemas"]["SetupTypeApprovalDetail"];
 
 /**
- * Filters for setup type approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for setup type approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SetupTypeApprovalFilter = components["schemas"]["SetupTypeApprovalFilter"];
 
@@ -1644,7 +1614,7 @@ export type SpeciesDetail = components["schemas"]["SpeciesDetail"];
 export type SpeciesWriteResult = components["schemas"]["SpeciesWriteResult"];
 
 /**
- * Filters for species, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for species, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SpeciesFilter = components["schemas"]["SpeciesFilter"];
 
@@ -1669,7 +1639,7 @@ export type SpeciesApprovalList = components["schemas"]["SpeciesApprovalList"];
 export type SpeciesApprovalDetail = components["schemas"]["SpeciesApprovalDetail"];
 
 /**
- * Filters for species approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for species approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type SpeciesApprovalFilter = components["schemas"]["SpeciesApprovalFilter"];
 
@@ -1709,7 +1679,7 @@ export type StrainDetail = components["schemas"]["StrainDetail"];
 export type StrainWriteResult = components["schemas"]["StrainWriteResult"];
 
 /**
- * Filters for strains, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for strains, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type StrainFilter = components["schemas"]["StrainFilter"];
 
@@ -1739,7 +1709,7 @@ export type StrainApprovalList = components["schemas"]["StrainApprovalList"];
 export type StrainApprovalDetail = components["schemas"]["StrainApprovalDetail"];
 
 /**
- * Filters for strain approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for strain approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type StrainApprovalFilter = components["schemas"]["StrainApprovalFilter"];
 
@@ -1784,7 +1754,7 @@ export type JournalDetail = components["schemas"]["JournalDetail"];
 export type JournalWriteResult = components["schemas"]["JournalWriteResult"];
 
 /**
- * Filters for journals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for journals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type JournalFilter = components["schemas"]["JournalFilter"];
 
@@ -1809,7 +1779,7 @@ export type JournalApprovalList = components["schemas"]["JournalApprovalList"];
 export type JournalApprovalDetail = components["schemas"]["JournalApprovalDetail"];
 
 /**
- * Filters for journal approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for journal approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type JournalApprovalFilter = components["schemas"]["JournalApprovalFilter"];
 
@@ -1844,7 +1814,7 @@ export type PublicationList = components["schemas"]["PublicationList"];
 export type PublicationDetail = components["schemas"]["PublicationDetail"];
 
 /**
- * Filters for publications, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for publications, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type PublicationFilter = components["schemas"]["PublicationFilter"];
 
@@ -1884,7 +1854,7 @@ export type UserList = components["schemas"]["UserList"];
 export type UserDetail = components["schemas"]["UserDetail"];
 
 /**
- * Filters for users, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for users, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type UserFilter = components["schemas"]["UserFilter"];
 
@@ -1924,7 +1894,7 @@ export type GroupList = components["schemas"]["GroupList"];
 export type GroupDetail = components["schemas"]["GroupDetail"];
 
 /**
- * Filters for groups, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for groups, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type GroupFilter = components["schemas"]["GroupFilter"];
 
@@ -1959,7 +1929,7 @@ export type LaboratoryList = components["schemas"]["LaboratoryList"];
 export type LaboratoryDetail = components["schemas"]["LaboratoryDetail"];
 
 /**
- * Filters for laboratories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for laboratories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type LaboratoryFilter = components["schemas"]["LaboratoryFilter"];
 
@@ -1989,7 +1959,7 @@ export type GroupMembershipInvitationList = components["schemas"]["GroupMembersh
 export type GroupMembershipInvitationDetail = components["schemas"]["GroupMembershipInvitationDetail"];
 
 /**
- * Filters for group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type GroupMembershipInvitationFilter = components["schemas"]["GroupMembershipInvitationFilter"];
 
@@ -2019,7 +1989,7 @@ export type GroupMembershipRequestList = components["schemas"]["GroupMembershipR
 export type GroupMembershipRequestDetail = components["schemas"]["GroupMembershipRequestDetail"];
 
 /**
- * Filters for group membership requests, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.
+ * Filters for group membership requests, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.
  */
 export type GroupMembershipRequestFilter = components["schemas"]["GroupMembershipRequestFilter"];
 

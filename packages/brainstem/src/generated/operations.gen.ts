@@ -23,7 +23,7 @@ export const listProjectsOperation: OperationMeta = {
   id: "listProjects",
   method: "GET",
   path: "/api/private/stem/project/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -101,7 +101,7 @@ export const createProjectOperation: OperationMeta = {
   id: "createProject",
   method: "POST",
   path: "/api/private/stem/project/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 200 },
     {
@@ -151,7 +151,7 @@ export const getProjectOperation: OperationMeta = {
   id: "getProject",
   method: "GET",
   path: "/api/private/stem/project/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -216,7 +216,7 @@ export const replaceProjectOperation: OperationMeta = {
   id: "replaceProject",
   method: "PUT",
   path: "/api/private/stem/project/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -271,7 +271,7 @@ export const deleteProjectOperation: OperationMeta = {
   id: "deleteProject",
   method: "DELETE",
   path: "/api/private/stem/project/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -315,7 +315,7 @@ export const updateProjectOperation: OperationMeta = {
   id: "updateProject",
   method: "PATCH",
   path: "/api/private/stem/project/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -507,13 +507,158 @@ export function getPublicProject(client: BrainstemBase, input: GetPublicProjectI
 }
 
 /**
+ * Metadata of {@link listSuperProjects}, for core.
+ */
+export const listSuperProjectsOperation: OperationMeta = {
+  id: "listSuperProjects",
+  method: "GET",
+  path: "/api/super/stem/project/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["id", "-id", "name", "-name", "description", "-description", "is_public", "-is_public"],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "sessions",
+          "sessions.*",
+          "subjects",
+          "subjects.*",
+          "publications",
+          "publications.*",
+          "collections",
+          "collections.*",
+          "cohorts",
+          "cohorts.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "projects", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperProjects} takes.
+ */
+export type ListSuperProjectsInput = OperationInput<operations["listSuperProjects"]>;
+
+/**
+ * What {@link listSuperProjects} resolves to.
+ */
+export type ListSuperProjectsOutput = OperationOutput<operations["listSuperProjects"]>;
+
+/**
+ * One item of {@link listSuperProjects}'s pages.
+ */
+export type ListSuperProjectsItem = NonNullable<NonNullable<ListSuperProjectsOutput>["projects"]>[number];
+
+/**
+ * List super projects
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ projects: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/stem/project.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project.md).
+ *
+ * `GET /api/super/stem/project/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperProjects", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperProjects(client: BrainstemBase, input?: ListSuperProjectsInput): Promise<ListSuperProjectsOutput> {
+  return callOperation(client, listSuperProjectsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperProject}, for core.
+ */
+export const getSuperProjectOperation: OperationMeta = {
+  id: "getSuperProject",
+  method: "GET",
+  path: "/api/super/stem/project/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "sessions",
+          "sessions.*",
+          "subjects",
+          "subjects.*",
+          "publications",
+          "publications.*",
+          "collections",
+          "collections.*",
+          "cohorts",
+          "cohorts.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperProject} takes.
+ */
+export type GetSuperProjectInput = OperationInput<operations["getSuperProject"]>;
+
+/**
+ * What {@link getSuperProject} resolves to.
+ */
+export type GetSuperProjectOutput = OperationOutput<operations["getSuperProject"]>;
+
+/**
+ * Get a super project
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ project: {...} }`.
+ *
+ * Source: [docs/api/stem/project.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project.md).
+ *
+ * `GET /api/super/stem/project/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperProject(client: BrainstemBase, input: GetSuperProjectInput): Promise<GetSuperProjectOutput> {
+  return callOperation(client, getSuperProjectOperation, input);
+}
+
+/**
  * Metadata of {@link listSubjects}, for core.
  */
 export const listSubjectsOperation: OperationMeta = {
   id: "listSubjects",
   method: "GET",
   path: "/api/private/stem/subject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -624,7 +769,7 @@ export const createSubjectOperation: OperationMeta = {
   id: "createSubject",
   method: "POST",
   path: "/api/private/stem/subject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     {
@@ -692,7 +837,7 @@ export const getSubjectOperation: OperationMeta = {
   id: "getSubject",
   method: "GET",
   path: "/api/private/stem/subject/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -761,7 +906,7 @@ export const replaceSubjectOperation: OperationMeta = {
   id: "replaceSubject",
   method: "PUT",
   path: "/api/private/stem/subject/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -836,7 +981,7 @@ export const deleteSubjectOperation: OperationMeta = {
   id: "deleteSubject",
   method: "DELETE",
   path: "/api/private/stem/subject/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -880,7 +1025,7 @@ export const updateSubjectOperation: OperationMeta = {
   id: "updateSubject",
   method: "PATCH",
   path: "/api/private/stem/subject/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -1129,13 +1274,195 @@ export function getPublicSubject(client: BrainstemBase, input: GetPublicSubjectI
 }
 
 /**
+ * Metadata of {@link listSuperSubjects}, for core.
+ */
+export const listSuperSubjectsOperation: OperationMeta = {
+  id: "listSuperSubjects",
+  method: "GET",
+  path: "/api/super/stem/subject/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "strain",
+          "-strain",
+          "sex",
+          "-sex",
+          "genetic_line",
+          "-genetic_line",
+          "genotype",
+          "-genotype",
+          "subject_identifier",
+          "-subject_identifier",
+          "supplier",
+          "-supplier",
+          "breeding",
+          "-breeding",
+          "birth_date",
+          "-birth_date",
+          "death_date",
+          "-death_date",
+          "status",
+          "-status",
+          "name_used_in_storage",
+          "-name_used_in_storage",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "projects",
+          "projects.*",
+          "licenses",
+          "licenses.*",
+          "strain",
+          "strain.*",
+          "supplier",
+          "supplier.*",
+          "breeding",
+          "breeding.*",
+          "procedures",
+          "procedures.*",
+          "subjectlogs",
+          "subjectlogs.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "subjects", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSubjects} takes.
+ */
+export type ListSuperSubjectsInput = OperationInput<operations["listSuperSubjects"]>;
+
+/**
+ * What {@link listSuperSubjects} resolves to.
+ */
+export type ListSuperSubjectsOutput = OperationOutput<operations["listSuperSubjects"]>;
+
+/**
+ * One item of {@link listSuperSubjects}'s pages.
+ */
+export type ListSuperSubjectsItem = NonNullable<NonNullable<ListSuperSubjectsOutput>["subjects"]>[number];
+
+/**
+ * List super subjects
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ subjects: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/stem/subject.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/subject.md).
+ *
+ * `GET /api/super/stem/subject/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSubjects", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSubjects(client: BrainstemBase, input?: ListSuperSubjectsInput): Promise<ListSuperSubjectsOutput> {
+  return callOperation(client, listSuperSubjectsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSubject}, for core.
+ */
+export const getSuperSubjectOperation: OperationMeta = {
+  id: "getSuperSubject",
+  method: "GET",
+  path: "/api/super/stem/subject/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "projects",
+          "projects.*",
+          "licenses",
+          "licenses.*",
+          "strain",
+          "strain.*",
+          "supplier",
+          "supplier.*",
+          "breeding",
+          "breeding.*",
+          "procedures",
+          "procedures.*",
+          "subjectlogs",
+          "subjectlogs.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSubject} takes.
+ */
+export type GetSuperSubjectInput = OperationInput<operations["getSuperSubject"]>;
+
+/**
+ * What {@link getSuperSubject} resolves to.
+ */
+export type GetSuperSubjectOutput = OperationOutput<operations["getSuperSubject"]>;
+
+/**
+ * Get a super subject
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ subject: {...} }`.
+ *
+ * Source: [docs/api/stem/subject.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/subject.md).
+ *
+ * `GET /api/super/stem/subject/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSubject(client: BrainstemBase, input: GetSuperSubjectInput): Promise<GetSuperSubjectOutput> {
+  return callOperation(client, getSuperSubjectOperation, input);
+}
+
+/**
  * Metadata of {@link listSessions}, for core.
  */
 export const listSessionsOperation: OperationMeta = {
   id: "listSessions",
   method: "GET",
   path: "/api/private/stem/session/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -1226,7 +1553,7 @@ export const createSessionOperation: OperationMeta = {
   id: "createSession",
   method: "POST",
   path: "/api/private/stem/session/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     {
@@ -1286,7 +1613,7 @@ export const getSessionOperation: OperationMeta = {
   id: "getSession",
   method: "GET",
   path: "/api/private/stem/session/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -1353,7 +1680,7 @@ export const replaceSessionOperation: OperationMeta = {
   id: "replaceSession",
   method: "PUT",
   path: "/api/private/stem/session/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -1420,7 +1747,7 @@ export const deleteSessionOperation: OperationMeta = {
   id: "deleteSession",
   method: "DELETE",
   path: "/api/private/stem/session/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -1464,7 +1791,7 @@ export const updateSessionOperation: OperationMeta = {
   id: "updateSession",
   method: "PATCH",
   path: "/api/private/stem/session/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -1683,13 +2010,173 @@ export function getPublicSession(client: BrainstemBase, input: GetPublicSessionI
 }
 
 /**
+ * Metadata of {@link listSuperSessions}, for core.
+ */
+export const listSuperSessionsOperation: OperationMeta = {
+  id: "listSuperSessions",
+  method: "GET",
+  path: "/api/super/stem/session/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "date_time",
+          "-date_time",
+          "name_used_in_storage",
+          "-name_used_in_storage",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "projects",
+          "projects.*",
+          "epochs",
+          "epochs.*",
+          "datastorage",
+          "datastorage.*",
+          "dataacquisition",
+          "dataacquisition.*",
+          "behaviors",
+          "behaviors.*",
+          "manipulations",
+          "manipulations.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "sessions", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSessions} takes.
+ */
+export type ListSuperSessionsInput = OperationInput<operations["listSuperSessions"]>;
+
+/**
+ * What {@link listSuperSessions} resolves to.
+ */
+export type ListSuperSessionsOutput = OperationOutput<operations["listSuperSessions"]>;
+
+/**
+ * One item of {@link listSuperSessions}'s pages.
+ */
+export type ListSuperSessionsItem = NonNullable<NonNullable<ListSuperSessionsOutput>["sessions"]>[number];
+
+/**
+ * List super sessions
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ sessions: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+ *
+ * `GET /api/super/stem/session/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSessions", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSessions(client: BrainstemBase, input?: ListSuperSessionsInput): Promise<ListSuperSessionsOutput> {
+  return callOperation(client, listSuperSessionsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSession}, for core.
+ */
+export const getSuperSessionOperation: OperationMeta = {
+  id: "getSuperSession",
+  method: "GET",
+  path: "/api/super/stem/session/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "projects",
+          "projects.*",
+          "epochs",
+          "epochs.*",
+          "datastorage",
+          "datastorage.*",
+          "dataacquisition",
+          "dataacquisition.*",
+          "behaviors",
+          "behaviors.*",
+          "manipulations",
+          "manipulations.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSession} takes.
+ */
+export type GetSuperSessionInput = OperationInput<operations["getSuperSession"]>;
+
+/**
+ * What {@link getSuperSession} resolves to.
+ */
+export type GetSuperSessionOutput = OperationOutput<operations["getSuperSession"]>;
+
+/**
+ * Get a super session
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ session: {...} }`.
+ *
+ * Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+ *
+ * `GET /api/super/stem/session/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSession(client: BrainstemBase, input: GetSuperSessionInput): Promise<GetSuperSessionOutput> {
+  return callOperation(client, getSuperSessionOperation, input);
+}
+
+/**
  * Metadata of {@link listCollections}, for core.
  */
 export const listCollectionsOperation: OperationMeta = {
   id: "listCollections",
   method: "GET",
   path: "/api/private/stem/collection/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -1753,7 +2240,7 @@ export const createCollectionOperation: OperationMeta = {
   id: "createCollection",
   method: "POST",
   path: "/api/private/stem/collection/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     {
@@ -1807,7 +2294,7 @@ export const getCollectionOperation: OperationMeta = {
   id: "getCollection",
   method: "GET",
   path: "/api/private/stem/collection/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -1858,7 +2345,7 @@ export const replaceCollectionOperation: OperationMeta = {
   id: "replaceCollection",
   method: "PUT",
   path: "/api/private/stem/collection/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -1919,7 +2406,7 @@ export const deleteCollectionOperation: OperationMeta = {
   id: "deleteCollection",
   method: "DELETE",
   path: "/api/private/stem/collection/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -1963,7 +2450,7 @@ export const updateCollectionOperation: OperationMeta = {
   id: "updateCollection",
   method: "PATCH",
   path: "/api/private/stem/collection/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -2133,13 +2620,130 @@ export function getPublicCollection(client: BrainstemBase, input: GetPublicColle
 }
 
 /**
+ * Metadata of {@link listSuperCollections}, for core.
+ */
+export const listSuperCollectionsOperation: OperationMeta = {
+  id: "listSuperCollections",
+  method: "GET",
+  path: "/api/super/stem/collection/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["id", "-id", "name", "-name", "description", "-description", "project", "-project"],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["project", "project.*", "sessions", "sessions.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "collections", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperCollections} takes.
+ */
+export type ListSuperCollectionsInput = OperationInput<operations["listSuperCollections"]>;
+
+/**
+ * What {@link listSuperCollections} resolves to.
+ */
+export type ListSuperCollectionsOutput = OperationOutput<operations["listSuperCollections"]>;
+
+/**
+ * One item of {@link listSuperCollections}'s pages.
+ */
+export type ListSuperCollectionsItem = NonNullable<NonNullable<ListSuperCollectionsOutput>["collections"]>[number];
+
+/**
+ * List super collections
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ collections: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/stem/collection.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/collection.md).
+ *
+ * `GET /api/super/stem/collection/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperCollections", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperCollections(client: BrainstemBase, input?: ListSuperCollectionsInput): Promise<ListSuperCollectionsOutput> {
+  return callOperation(client, listSuperCollectionsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperCollection}, for core.
+ */
+export const getSuperCollectionOperation: OperationMeta = {
+  id: "getSuperCollection",
+  method: "GET",
+  path: "/api/super/stem/collection/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["project", "project.*", "sessions", "sessions.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperCollection} takes.
+ */
+export type GetSuperCollectionInput = OperationInput<operations["getSuperCollection"]>;
+
+/**
+ * What {@link getSuperCollection} resolves to.
+ */
+export type GetSuperCollectionOutput = OperationOutput<operations["getSuperCollection"]>;
+
+/**
+ * Get a super collection
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ collection: {...} }`.
+ *
+ * Source: [docs/api/stem/collection.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/collection.md).
+ *
+ * `GET /api/super/stem/collection/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperCollection(client: BrainstemBase, input: GetSuperCollectionInput): Promise<GetSuperCollectionOutput> {
+  return callOperation(client, getSuperCollectionOperation, input);
+}
+
+/**
  * Metadata of {@link listCohorts}, for core.
  */
 export const listCohortsOperation: OperationMeta = {
   id: "listCohorts",
   method: "GET",
   path: "/api/private/stem/cohort/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -2203,7 +2807,7 @@ export const createCohortOperation: OperationMeta = {
   id: "createCohort",
   method: "POST",
   path: "/api/private/stem/cohort/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     {
@@ -2259,7 +2863,7 @@ export const getCohortOperation: OperationMeta = {
   id: "getCohort",
   method: "GET",
   path: "/api/private/stem/cohort/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -2310,7 +2914,7 @@ export const replaceCohortOperation: OperationMeta = {
   id: "replaceCohort",
   method: "PUT",
   path: "/api/private/stem/cohort/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -2373,7 +2977,7 @@ export const deleteCohortOperation: OperationMeta = {
   id: "deleteCohort",
   method: "DELETE",
   path: "/api/private/stem/cohort/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -2417,7 +3021,7 @@ export const updateCohortOperation: OperationMeta = {
   id: "updateCohort",
   method: "PATCH",
   path: "/api/private/stem/cohort/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -2589,13 +3193,130 @@ export function getPublicCohort(client: BrainstemBase, input: GetPublicCohortInp
 }
 
 /**
+ * Metadata of {@link listSuperCohorts}, for core.
+ */
+export const listSuperCohortsOperation: OperationMeta = {
+  id: "listSuperCohorts",
+  method: "GET",
+  path: "/api/super/stem/cohort/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["id", "-id", "name", "-name", "description", "-description", "project", "-project"],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["project", "project.*", "subjects", "subjects.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "cohorts", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperCohorts} takes.
+ */
+export type ListSuperCohortsInput = OperationInput<operations["listSuperCohorts"]>;
+
+/**
+ * What {@link listSuperCohorts} resolves to.
+ */
+export type ListSuperCohortsOutput = OperationOutput<operations["listSuperCohorts"]>;
+
+/**
+ * One item of {@link listSuperCohorts}'s pages.
+ */
+export type ListSuperCohortsItem = NonNullable<NonNullable<ListSuperCohortsOutput>["cohorts"]>[number];
+
+/**
+ * List super cohorts
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ cohorts: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/stem/cohort.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/cohort.md).
+ *
+ * `GET /api/super/stem/cohort/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperCohorts", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperCohorts(client: BrainstemBase, input?: ListSuperCohortsInput): Promise<ListSuperCohortsOutput> {
+  return callOperation(client, listSuperCohortsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperCohort}, for core.
+ */
+export const getSuperCohortOperation: OperationMeta = {
+  id: "getSuperCohort",
+  method: "GET",
+  path: "/api/super/stem/cohort/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["project", "project.*", "subjects", "subjects.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperCohort} takes.
+ */
+export type GetSuperCohortInput = OperationInput<operations["getSuperCohort"]>;
+
+/**
+ * What {@link getSuperCohort} resolves to.
+ */
+export type GetSuperCohortOutput = OperationOutput<operations["getSuperCohort"]>;
+
+/**
+ * Get a super cohort
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ cohort: {...} }`.
+ *
+ * Source: [docs/api/stem/cohort.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/cohort.md).
+ *
+ * `GET /api/super/stem/cohort/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperCohort(client: BrainstemBase, input: GetSuperCohortInput): Promise<GetSuperCohortOutput> {
+  return callOperation(client, getSuperCohortOperation, input);
+}
+
+/**
  * Metadata of {@link listBreedings}, for core.
  */
 export const listBreedingsOperation: OperationMeta = {
   id: "listBreedings",
   method: "GET",
   path: "/api/private/stem/breeding/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -2684,7 +3405,7 @@ export const createBreedingOperation: OperationMeta = {
   id: "createBreeding",
   method: "POST",
   path: "/api/private/stem/breeding/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     {
@@ -2745,7 +3466,7 @@ export const getBreedingOperation: OperationMeta = {
   id: "getBreeding",
   method: "GET",
   path: "/api/private/stem/breeding/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -2796,7 +3517,7 @@ export const replaceBreedingOperation: OperationMeta = {
   id: "replaceBreeding",
   method: "PUT",
   path: "/api/private/stem/breeding/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -2864,7 +3585,7 @@ export const deleteBreedingOperation: OperationMeta = {
   id: "deleteBreeding",
   method: "DELETE",
   path: "/api/private/stem/breeding/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -2908,7 +3629,7 @@ export const updateBreedingOperation: OperationMeta = {
   id: "updateBreeding",
   method: "PATCH",
   path: "/api/private/stem/breeding/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -3110,13 +3831,155 @@ export function getPublicBreeding(client: BrainstemBase, input: GetPublicBreedin
 }
 
 /**
+ * Metadata of {@link listSuperBreedings}, for core.
+ */
+export const listSuperBreedingsOperation: OperationMeta = {
+  id: "listSuperBreedings",
+  method: "GET",
+  path: "/api/super/stem/breeding/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "project",
+          "-project",
+          "mother",
+          "-mother",
+          "father",
+          "-father",
+          "description",
+          "-description",
+          "birth_date",
+          "-birth_date",
+          "start_date",
+          "-start_date",
+          "end_date",
+          "-end_date",
+          "weaning_date",
+          "-weaning_date",
+          "litter_size",
+          "-litter_size",
+          "expected_genotype",
+          "-expected_genotype",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["project", "project.*", "mother", "mother.*", "father", "father.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "breedings", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperBreedings} takes.
+ */
+export type ListSuperBreedingsInput = OperationInput<operations["listSuperBreedings"]>;
+
+/**
+ * What {@link listSuperBreedings} resolves to.
+ */
+export type ListSuperBreedingsOutput = OperationOutput<operations["listSuperBreedings"]>;
+
+/**
+ * One item of {@link listSuperBreedings}'s pages.
+ */
+export type ListSuperBreedingsItem = NonNullable<NonNullable<ListSuperBreedingsOutput>["breedings"]>[number];
+
+/**
+ * List super breedings
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ breedings: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/stem/breeding.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/breeding.md).
+ *
+ * `GET /api/super/stem/breeding/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperBreedings", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperBreedings(client: BrainstemBase, input?: ListSuperBreedingsInput): Promise<ListSuperBreedingsOutput> {
+  return callOperation(client, listSuperBreedingsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperBreeding}, for core.
+ */
+export const getSuperBreedingOperation: OperationMeta = {
+  id: "getSuperBreeding",
+  method: "GET",
+  path: "/api/super/stem/breeding/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["project", "project.*", "mother", "mother.*", "father", "father.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperBreeding} takes.
+ */
+export type GetSuperBreedingInput = OperationInput<operations["getSuperBreeding"]>;
+
+/**
+ * What {@link getSuperBreeding} resolves to.
+ */
+export type GetSuperBreedingOutput = OperationOutput<operations["getSuperBreeding"]>;
+
+/**
+ * Get a super breeding
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ breeding: {...} }`.
+ *
+ * Source: [docs/api/stem/breeding.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/breeding.md).
+ *
+ * `GET /api/super/stem/breeding/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperBreeding(client: BrainstemBase, input: GetSuperBreedingInput): Promise<GetSuperBreedingOutput> {
+  return callOperation(client, getSuperBreedingOperation, input);
+}
+
+/**
  * Metadata of {@link listProjectMembershipInvitations}, for core.
  */
 export const listProjectMembershipInvitationsOperation: OperationMeta = {
   id: "listProjectMembershipInvitations",
   method: "GET",
   path: "/api/private/stem/projectmembershipinvitation/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -3201,7 +4064,7 @@ export const getProjectMembershipInvitationOperation: OperationMeta = {
   id: "getProjectMembershipInvitation",
   method: "GET",
   path: "/api/private/stem/projectmembershipinvitation/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -3254,7 +4117,7 @@ export const acceptProjectMembershipInvitationOperation: OperationMeta = {
   id: "acceptProjectMembershipInvitation",
   method: "GET",
   path: "/api/private/stem/projectmembershipinvitation/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -3301,7 +4164,7 @@ export const rejectProjectMembershipInvitationOperation: OperationMeta = {
   id: "rejectProjectMembershipInvitation",
   method: "GET",
   path: "/api/private/stem/projectmembershipinvitation/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -3348,7 +4211,7 @@ export const cancelProjectMembershipInvitationOperation: OperationMeta = {
   id: "cancelProjectMembershipInvitation",
   method: "GET",
   path: "/api/private/stem/projectmembershipinvitation/{id}/cancel/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -3389,13 +4252,452 @@ export function cancelProjectMembershipInvitation(client: BrainstemBase, input: 
 }
 
 /**
+ * Metadata of {@link listProjectMembershipInvitationsUnderscored}, for core.
+ */
+export const listProjectMembershipInvitationsUnderscoredOperation: OperationMeta = {
+  id: "listProjectMembershipInvitationsUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_membership_invitation/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "invitee",
+          "-invitee",
+          "project",
+          "-project",
+          "can_change",
+          "-can_change",
+          "manage_project",
+          "-manage_project",
+          "own_project",
+          "-own_project",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["invitee", "invitee.*", "project", "project.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "project_membership_invitations",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listProjectMembershipInvitationsUnderscored} takes.
+ */
+export type ListProjectMembershipInvitationsUnderscoredInput = OperationInput<operations["listProjectMembershipInvitationsUnderscored"]>;
+
+/**
+ * What {@link listProjectMembershipInvitationsUnderscored} resolves to.
+ */
+export type ListProjectMembershipInvitationsUnderscoredOutput = OperationOutput<operations["listProjectMembershipInvitationsUnderscored"]>;
+
+/**
+ * One item of {@link listProjectMembershipInvitationsUnderscored}'s pages.
+ */
+export type ListProjectMembershipInvitationsUnderscoredItem = NonNullable<NonNullable<ListProjectMembershipInvitationsUnderscoredOutput>["project_membership_invitations"]>[number];
+
+/**
+ * List project membership invitations (alias: the Python client's URL)
+ *
+ * Alias of listProjectMembershipInvitations at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use listProjectMembershipInvitations.
+ *
+ * Records the caller may see. Returns `{ project_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Invitations are created by changing a project's `users` map.
+ *
+ * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_membership_invitation/` (provenance: public)
+ * Paginated: iterate every item with `client.paginate("listProjectMembershipInvitationsUnderscored", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function listProjectMembershipInvitationsUnderscored(client: BrainstemBase, input?: ListProjectMembershipInvitationsUnderscoredInput): Promise<ListProjectMembershipInvitationsUnderscoredOutput> {
+  return callOperation(client, listProjectMembershipInvitationsUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link getProjectMembershipInvitationUnderscored}, for core.
+ */
+export const getProjectMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "getProjectMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_membership_invitation/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["invitee", "invitee.*", "project", "project.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getProjectMembershipInvitationUnderscored} takes.
+ */
+export type GetProjectMembershipInvitationUnderscoredInput = OperationInput<operations["getProjectMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link getProjectMembershipInvitationUnderscored} resolves to.
+ */
+export type GetProjectMembershipInvitationUnderscoredOutput = OperationOutput<operations["getProjectMembershipInvitationUnderscored"]>;
+
+/**
+ * Get a project membership invitation (alias: the Python client's URL)
+ *
+ * Alias of getProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use getProjectMembershipInvitation.
+ *
+ * Returns `{ project_membership_invitation: {...} }`.
+ *
+ * Invitations are created by changing a project's `users` map.
+ *
+ * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_membership_invitation/{id}/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function getProjectMembershipInvitationUnderscored(client: BrainstemBase, input: GetProjectMembershipInvitationUnderscoredInput): Promise<GetProjectMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, getProjectMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link acceptProjectMembershipInvitationUnderscored}, for core.
+ */
+export const acceptProjectMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "acceptProjectMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_membership_invitation/{id}/accept/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link acceptProjectMembershipInvitationUnderscored} takes.
+ */
+export type AcceptProjectMembershipInvitationUnderscoredInput = OperationInput<operations["acceptProjectMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link acceptProjectMembershipInvitationUnderscored} resolves to.
+ */
+export type AcceptProjectMembershipInvitationUnderscoredOutput = OperationOutput<operations["acceptProjectMembershipInvitationUnderscored"]>;
+
+/**
+ * Accept a project membership invitation (alias: the Python client's URL)
+ *
+ * Alias of acceptProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptProjectMembershipInvitation.
+ *
+ * The docs give GET for `accept/` (Python: `client.load("projectmembershipinvitation", id=..., options="accept")`).
+ *
+ * Invitations are created by changing a project's `users` map.
+ *
+ * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_membership_invitation/{id}/accept/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function acceptProjectMembershipInvitationUnderscored(client: BrainstemBase, input: AcceptProjectMembershipInvitationUnderscoredInput): Promise<AcceptProjectMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, acceptProjectMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link rejectProjectMembershipInvitationUnderscored}, for core.
+ */
+export const rejectProjectMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "rejectProjectMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_membership_invitation/{id}/reject/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link rejectProjectMembershipInvitationUnderscored} takes.
+ */
+export type RejectProjectMembershipInvitationUnderscoredInput = OperationInput<operations["rejectProjectMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link rejectProjectMembershipInvitationUnderscored} resolves to.
+ */
+export type RejectProjectMembershipInvitationUnderscoredOutput = OperationOutput<operations["rejectProjectMembershipInvitationUnderscored"]>;
+
+/**
+ * Reject a project membership invitation (alias: the Python client's URL)
+ *
+ * Alias of rejectProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectProjectMembershipInvitation.
+ *
+ * The docs give GET for `reject/` (Python: `client.load("projectmembershipinvitation", id=..., options="reject")`).
+ *
+ * Invitations are created by changing a project's `users` map.
+ *
+ * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_membership_invitation/{id}/reject/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function rejectProjectMembershipInvitationUnderscored(client: BrainstemBase, input: RejectProjectMembershipInvitationUnderscoredInput): Promise<RejectProjectMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, rejectProjectMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link cancelProjectMembershipInvitationUnderscored}, for core.
+ */
+export const cancelProjectMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "cancelProjectMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_membership_invitation/{id}/cancel/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link cancelProjectMembershipInvitationUnderscored} takes.
+ */
+export type CancelProjectMembershipInvitationUnderscoredInput = OperationInput<operations["cancelProjectMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link cancelProjectMembershipInvitationUnderscored} resolves to.
+ */
+export type CancelProjectMembershipInvitationUnderscoredOutput = OperationOutput<operations["cancelProjectMembershipInvitationUnderscored"]>;
+
+/**
+ * Cancel a project membership invitation (alias: the Python client's URL)
+ *
+ * Alias of cancelProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelProjectMembershipInvitation.
+ *
+ * The docs give GET for `cancel/` (Python: `client.load("projectmembershipinvitation", id=..., options="cancel")`).
+ *
+ * Invitations are created by changing a project's `users` map.
+ *
+ * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_membership_invitation/{id}/cancel/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function cancelProjectMembershipInvitationUnderscored(client: BrainstemBase, input: CancelProjectMembershipInvitationUnderscoredInput): Promise<CancelProjectMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, cancelProjectMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link listSuperProjectMembershipInvitations}, for core.
+ */
+export const listSuperProjectMembershipInvitationsOperation: OperationMeta = {
+  id: "listSuperProjectMembershipInvitations",
+  method: "GET",
+  path: "/api/super/stem/projectmembershipinvitation/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "invitee",
+          "-invitee",
+          "project",
+          "-project",
+          "can_change",
+          "-can_change",
+          "manage_project",
+          "-manage_project",
+          "own_project",
+          "-own_project",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["invitee", "invitee.*", "project", "project.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "project_membership_invitations",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperProjectMembershipInvitations} takes.
+ */
+export type ListSuperProjectMembershipInvitationsInput = OperationInput<operations["listSuperProjectMembershipInvitations"]>;
+
+/**
+ * What {@link listSuperProjectMembershipInvitations} resolves to.
+ */
+export type ListSuperProjectMembershipInvitationsOutput = OperationOutput<operations["listSuperProjectMembershipInvitations"]>;
+
+/**
+ * One item of {@link listSuperProjectMembershipInvitations}'s pages.
+ */
+export type ListSuperProjectMembershipInvitationsItem = NonNullable<NonNullable<ListSuperProjectMembershipInvitationsOutput>["project_membership_invitations"]>[number];
+
+/**
+ * List super project membership invitations
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ project_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Invitations are created by changing a project's `users` map.
+ *
+ * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+ *
+ * `GET /api/super/stem/projectmembershipinvitation/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperProjectMembershipInvitations", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperProjectMembershipInvitations(client: BrainstemBase, input?: ListSuperProjectMembershipInvitationsInput): Promise<ListSuperProjectMembershipInvitationsOutput> {
+  return callOperation(client, listSuperProjectMembershipInvitationsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperProjectMembershipInvitation}, for core.
+ */
+export const getSuperProjectMembershipInvitationOperation: OperationMeta = {
+  id: "getSuperProjectMembershipInvitation",
+  method: "GET",
+  path: "/api/super/stem/projectmembershipinvitation/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["invitee", "invitee.*", "project", "project.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperProjectMembershipInvitation} takes.
+ */
+export type GetSuperProjectMembershipInvitationInput = OperationInput<operations["getSuperProjectMembershipInvitation"]>;
+
+/**
+ * What {@link getSuperProjectMembershipInvitation} resolves to.
+ */
+export type GetSuperProjectMembershipInvitationOutput = OperationOutput<operations["getSuperProjectMembershipInvitation"]>;
+
+/**
+ * Get a super project membership invitation
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ project_membership_invitation: {...} }`.
+ *
+ * Invitations are created by changing a project's `users` map.
+ *
+ * Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+ *
+ * `GET /api/super/stem/projectmembershipinvitation/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperProjectMembershipInvitation(client: BrainstemBase, input: GetSuperProjectMembershipInvitationInput): Promise<GetSuperProjectMembershipInvitationOutput> {
+  return callOperation(client, getSuperProjectMembershipInvitationOperation, input);
+}
+
+/**
  * Metadata of {@link listProjectGroupMembershipInvitations}, for core.
  */
 export const listProjectGroupMembershipInvitationsOperation: OperationMeta = {
   id: "listProjectGroupMembershipInvitations",
   method: "GET",
   path: "/api/private/stem/projectgroupmembershipinvitation/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -3480,7 +4782,7 @@ export const getProjectGroupMembershipInvitationOperation: OperationMeta = {
   id: "getProjectGroupMembershipInvitation",
   method: "GET",
   path: "/api/private/stem/projectgroupmembershipinvitation/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -3533,7 +4835,7 @@ export const acceptProjectGroupMembershipInvitationOperation: OperationMeta = {
   id: "acceptProjectGroupMembershipInvitation",
   method: "GET",
   path: "/api/private/stem/projectgroupmembershipinvitation/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -3580,7 +4882,7 @@ export const rejectProjectGroupMembershipInvitationOperation: OperationMeta = {
   id: "rejectProjectGroupMembershipInvitation",
   method: "GET",
   path: "/api/private/stem/projectgroupmembershipinvitation/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -3627,7 +4929,7 @@ export const cancelProjectGroupMembershipInvitationOperation: OperationMeta = {
   id: "cancelProjectGroupMembershipInvitation",
   method: "GET",
   path: "/api/private/stem/projectgroupmembershipinvitation/{id}/cancel/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -3668,13 +4970,452 @@ export function cancelProjectGroupMembershipInvitation(client: BrainstemBase, in
 }
 
 /**
+ * Metadata of {@link listProjectGroupMembershipInvitationsUnderscored}, for core.
+ */
+export const listProjectGroupMembershipInvitationsUnderscoredOperation: OperationMeta = {
+  id: "listProjectGroupMembershipInvitationsUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_group_membership_invitation/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "invitee",
+          "-invitee",
+          "project",
+          "-project",
+          "can_change",
+          "-can_change",
+          "manage_project",
+          "-manage_project",
+          "own_project",
+          "-own_project",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["invitee", "invitee.*", "project", "project.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "project_group_membership_invitations",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listProjectGroupMembershipInvitationsUnderscored} takes.
+ */
+export type ListProjectGroupMembershipInvitationsUnderscoredInput = OperationInput<operations["listProjectGroupMembershipInvitationsUnderscored"]>;
+
+/**
+ * What {@link listProjectGroupMembershipInvitationsUnderscored} resolves to.
+ */
+export type ListProjectGroupMembershipInvitationsUnderscoredOutput = OperationOutput<operations["listProjectGroupMembershipInvitationsUnderscored"]>;
+
+/**
+ * One item of {@link listProjectGroupMembershipInvitationsUnderscored}'s pages.
+ */
+export type ListProjectGroupMembershipInvitationsUnderscoredItem = NonNullable<NonNullable<ListProjectGroupMembershipInvitationsUnderscoredOutput>["project_group_membership_invitations"]>[number];
+
+/**
+ * List project group membership invitations (alias: the Python client's URL)
+ *
+ * Alias of listProjectGroupMembershipInvitations at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use listProjectGroupMembershipInvitations.
+ *
+ * Records the caller may see. Returns `{ project_group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Invitations are created by changing a project's `groups` map.
+ *
+ * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_group_membership_invitation/` (provenance: public)
+ * Paginated: iterate every item with `client.paginate("listProjectGroupMembershipInvitationsUnderscored", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function listProjectGroupMembershipInvitationsUnderscored(client: BrainstemBase, input?: ListProjectGroupMembershipInvitationsUnderscoredInput): Promise<ListProjectGroupMembershipInvitationsUnderscoredOutput> {
+  return callOperation(client, listProjectGroupMembershipInvitationsUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link getProjectGroupMembershipInvitationUnderscored}, for core.
+ */
+export const getProjectGroupMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "getProjectGroupMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_group_membership_invitation/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["invitee", "invitee.*", "project", "project.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getProjectGroupMembershipInvitationUnderscored} takes.
+ */
+export type GetProjectGroupMembershipInvitationUnderscoredInput = OperationInput<operations["getProjectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link getProjectGroupMembershipInvitationUnderscored} resolves to.
+ */
+export type GetProjectGroupMembershipInvitationUnderscoredOutput = OperationOutput<operations["getProjectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * Get a project group membership invitation (alias: the Python client's URL)
+ *
+ * Alias of getProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use getProjectGroupMembershipInvitation.
+ *
+ * Returns `{ project_group_membership_invitation: {...} }`.
+ *
+ * Invitations are created by changing a project's `groups` map.
+ *
+ * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_group_membership_invitation/{id}/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function getProjectGroupMembershipInvitationUnderscored(client: BrainstemBase, input: GetProjectGroupMembershipInvitationUnderscoredInput): Promise<GetProjectGroupMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, getProjectGroupMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link acceptProjectGroupMembershipInvitationUnderscored}, for core.
+ */
+export const acceptProjectGroupMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "acceptProjectGroupMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_group_membership_invitation/{id}/accept/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link acceptProjectGroupMembershipInvitationUnderscored} takes.
+ */
+export type AcceptProjectGroupMembershipInvitationUnderscoredInput = OperationInput<operations["acceptProjectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link acceptProjectGroupMembershipInvitationUnderscored} resolves to.
+ */
+export type AcceptProjectGroupMembershipInvitationUnderscoredOutput = OperationOutput<operations["acceptProjectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * Accept a project group membership invitation (alias: the Python client's URL)
+ *
+ * Alias of acceptProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptProjectGroupMembershipInvitation.
+ *
+ * The docs give GET for `accept/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="accept")`).
+ *
+ * Invitations are created by changing a project's `groups` map.
+ *
+ * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_group_membership_invitation/{id}/accept/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function acceptProjectGroupMembershipInvitationUnderscored(client: BrainstemBase, input: AcceptProjectGroupMembershipInvitationUnderscoredInput): Promise<AcceptProjectGroupMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, acceptProjectGroupMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link rejectProjectGroupMembershipInvitationUnderscored}, for core.
+ */
+export const rejectProjectGroupMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "rejectProjectGroupMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_group_membership_invitation/{id}/reject/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link rejectProjectGroupMembershipInvitationUnderscored} takes.
+ */
+export type RejectProjectGroupMembershipInvitationUnderscoredInput = OperationInput<operations["rejectProjectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link rejectProjectGroupMembershipInvitationUnderscored} resolves to.
+ */
+export type RejectProjectGroupMembershipInvitationUnderscoredOutput = OperationOutput<operations["rejectProjectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * Reject a project group membership invitation (alias: the Python client's URL)
+ *
+ * Alias of rejectProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectProjectGroupMembershipInvitation.
+ *
+ * The docs give GET for `reject/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="reject")`).
+ *
+ * Invitations are created by changing a project's `groups` map.
+ *
+ * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_group_membership_invitation/{id}/reject/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function rejectProjectGroupMembershipInvitationUnderscored(client: BrainstemBase, input: RejectProjectGroupMembershipInvitationUnderscoredInput): Promise<RejectProjectGroupMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, rejectProjectGroupMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link cancelProjectGroupMembershipInvitationUnderscored}, for core.
+ */
+export const cancelProjectGroupMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "cancelProjectGroupMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/stem/project_group_membership_invitation/{id}/cancel/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link cancelProjectGroupMembershipInvitationUnderscored} takes.
+ */
+export type CancelProjectGroupMembershipInvitationUnderscoredInput = OperationInput<operations["cancelProjectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link cancelProjectGroupMembershipInvitationUnderscored} resolves to.
+ */
+export type CancelProjectGroupMembershipInvitationUnderscoredOutput = OperationOutput<operations["cancelProjectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * Cancel a project group membership invitation (alias: the Python client's URL)
+ *
+ * Alias of cancelProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelProjectGroupMembershipInvitation.
+ *
+ * The docs give GET for `cancel/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="cancel")`).
+ *
+ * Invitations are created by changing a project's `groups` map.
+ *
+ * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+ *
+ * `GET /api/private/stem/project_group_membership_invitation/{id}/cancel/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function cancelProjectGroupMembershipInvitationUnderscored(client: BrainstemBase, input: CancelProjectGroupMembershipInvitationUnderscoredInput): Promise<CancelProjectGroupMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, cancelProjectGroupMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link listSuperProjectGroupMembershipInvitations}, for core.
+ */
+export const listSuperProjectGroupMembershipInvitationsOperation: OperationMeta = {
+  id: "listSuperProjectGroupMembershipInvitations",
+  method: "GET",
+  path: "/api/super/stem/projectgroupmembershipinvitation/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "invitee",
+          "-invitee",
+          "project",
+          "-project",
+          "can_change",
+          "-can_change",
+          "manage_project",
+          "-manage_project",
+          "own_project",
+          "-own_project",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["invitee", "invitee.*", "project", "project.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "project_group_membership_invitations",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperProjectGroupMembershipInvitations} takes.
+ */
+export type ListSuperProjectGroupMembershipInvitationsInput = OperationInput<operations["listSuperProjectGroupMembershipInvitations"]>;
+
+/**
+ * What {@link listSuperProjectGroupMembershipInvitations} resolves to.
+ */
+export type ListSuperProjectGroupMembershipInvitationsOutput = OperationOutput<operations["listSuperProjectGroupMembershipInvitations"]>;
+
+/**
+ * One item of {@link listSuperProjectGroupMembershipInvitations}'s pages.
+ */
+export type ListSuperProjectGroupMembershipInvitationsItem = NonNullable<NonNullable<ListSuperProjectGroupMembershipInvitationsOutput>["project_group_membership_invitations"]>[number];
+
+/**
+ * List super project group membership invitations
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ project_group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Invitations are created by changing a project's `groups` map.
+ *
+ * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+ *
+ * `GET /api/super/stem/projectgroupmembershipinvitation/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperProjectGroupMembershipInvitations", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperProjectGroupMembershipInvitations(client: BrainstemBase, input?: ListSuperProjectGroupMembershipInvitationsInput): Promise<ListSuperProjectGroupMembershipInvitationsOutput> {
+  return callOperation(client, listSuperProjectGroupMembershipInvitationsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperProjectGroupMembershipInvitation}, for core.
+ */
+export const getSuperProjectGroupMembershipInvitationOperation: OperationMeta = {
+  id: "getSuperProjectGroupMembershipInvitation",
+  method: "GET",
+  path: "/api/super/stem/projectgroupmembershipinvitation/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["invitee", "invitee.*", "project", "project.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperProjectGroupMembershipInvitation} takes.
+ */
+export type GetSuperProjectGroupMembershipInvitationInput = OperationInput<operations["getSuperProjectGroupMembershipInvitation"]>;
+
+/**
+ * What {@link getSuperProjectGroupMembershipInvitation} resolves to.
+ */
+export type GetSuperProjectGroupMembershipInvitationOutput = OperationOutput<operations["getSuperProjectGroupMembershipInvitation"]>;
+
+/**
+ * Get a super project group membership invitation
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ project_group_membership_invitation: {...} }`.
+ *
+ * Invitations are created by changing a project's `groups` map.
+ *
+ * Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+ *
+ * `GET /api/super/stem/projectgroupmembershipinvitation/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperProjectGroupMembershipInvitation(client: BrainstemBase, input: GetSuperProjectGroupMembershipInvitationInput): Promise<GetSuperProjectGroupMembershipInvitationOutput> {
+  return callOperation(client, getSuperProjectGroupMembershipInvitationOperation, input);
+}
+
+/**
  * Metadata of {@link listSessionDataStorages}, for core.
  */
 export const listSessionDataStoragesOperation: OperationMeta = {
   id: "listSessionDataStorages",
   method: "GET",
   path: "/api/private/stem/sessiondatastorage/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -3740,7 +5481,7 @@ export const createSessionDataStorageOperation: OperationMeta = {
   id: "createSessionDataStorage",
   method: "POST",
   path: "/api/private/stem/sessiondatastorage/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "session",
@@ -3792,7 +5533,7 @@ export const getSessionDataStorageOperation: OperationMeta = {
   id: "getSessionDataStorage",
   method: "GET",
   path: "/api/private/stem/sessiondatastorage/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -3845,7 +5586,7 @@ export const replaceSessionDataStorageOperation: OperationMeta = {
   id: "replaceSessionDataStorage",
   method: "PUT",
   path: "/api/private/stem/sessiondatastorage/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -3904,7 +5645,7 @@ export const deleteSessionDataStorageOperation: OperationMeta = {
   id: "deleteSessionDataStorage",
   method: "DELETE",
   path: "/api/private/stem/sessiondatastorage/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -3950,7 +5691,7 @@ export const updateSessionDataStorageOperation: OperationMeta = {
   id: "updateSessionDataStorage",
   method: "PATCH",
   path: "/api/private/stem/sessiondatastorage/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -4003,13 +5744,134 @@ export function updateSessionDataStorage(client: BrainstemBase, input: UpdateSes
 }
 
 /**
+ * Metadata of {@link listSuperSessionDataStorages}, for core.
+ */
+export const listSuperSessionDataStoragesOperation: OperationMeta = {
+  id: "listSuperSessionDataStorages",
+  method: "GET",
+  path: "/api/super/stem/sessiondatastorage/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["id", "-id", "session", "-session", "datastorage", "-datastorage", "order", "-order"],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["session", "session.*", "datastorage", "datastorage.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "sessiondatastorages", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSessionDataStorages} takes.
+ */
+export type ListSuperSessionDataStoragesInput = OperationInput<operations["listSuperSessionDataStorages"]>;
+
+/**
+ * What {@link listSuperSessionDataStorages} resolves to.
+ */
+export type ListSuperSessionDataStoragesOutput = OperationOutput<operations["listSuperSessionDataStorages"]>;
+
+/**
+ * One item of {@link listSuperSessionDataStorages}'s pages.
+ */
+export type ListSuperSessionDataStoragesItem = NonNullable<NonNullable<ListSuperSessionDataStoragesOutput>["sessiondatastorages"]>[number];
+
+/**
+ * List super session data storage links
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ sessiondatastorages: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Orders a session's data storages. Only the URL is documented (docs/api/stem/session.md); the rest is a guess.
+ *
+ * Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+ *
+ * `GET /api/super/stem/sessiondatastorage/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSessionDataStorages", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSessionDataStorages(client: BrainstemBase, input?: ListSuperSessionDataStoragesInput): Promise<ListSuperSessionDataStoragesOutput> {
+  return callOperation(client, listSuperSessionDataStoragesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSessionDataStorage}, for core.
+ */
+export const getSuperSessionDataStorageOperation: OperationMeta = {
+  id: "getSuperSessionDataStorage",
+  method: "GET",
+  path: "/api/super/stem/sessiondatastorage/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["session", "session.*", "datastorage", "datastorage.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSessionDataStorage} takes.
+ */
+export type GetSuperSessionDataStorageInput = OperationInput<operations["getSuperSessionDataStorage"]>;
+
+/**
+ * What {@link getSuperSessionDataStorage} resolves to.
+ */
+export type GetSuperSessionDataStorageOutput = OperationOutput<operations["getSuperSessionDataStorage"]>;
+
+/**
+ * Get a super session data storage link
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ sessiondatastorage: {...} }`.
+ *
+ * Orders a session's data storages. Only the URL is documented (docs/api/stem/session.md); the rest is a guess.
+ *
+ * Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+ *
+ * `GET /api/super/stem/sessiondatastorage/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSessionDataStorage(client: BrainstemBase, input: GetSuperSessionDataStorageInput): Promise<GetSuperSessionDataStorageOutput> {
+  return callOperation(client, getSuperSessionDataStorageOperation, input);
+}
+
+/**
  * Metadata of {@link listProcedures}, for core.
  */
 export const listProceduresOperation: OperationMeta = {
   id: "listProcedures",
   method: "GET",
   path: "/api/private/modules/procedure/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -4112,7 +5974,7 @@ export const createProcedureOperation: OperationMeta = {
   id: "createProcedure",
   method: "POST",
   path: "/api/private/modules/procedure/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "notes", in: "body", type: "string", maxLength: 500 },
     {
@@ -4174,7 +6036,7 @@ export const getProcedureOperation: OperationMeta = {
   id: "getProcedure",
   method: "GET",
   path: "/api/private/modules/procedure/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -4239,7 +6101,7 @@ export const replaceProcedureOperation: OperationMeta = {
   id: "replaceProcedure",
   method: "PUT",
   path: "/api/private/modules/procedure/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -4308,7 +6170,7 @@ export const deleteProcedureOperation: OperationMeta = {
   id: "deleteProcedure",
   method: "DELETE",
   path: "/api/private/modules/procedure/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -4352,7 +6214,7 @@ export const updateProcedureOperation: OperationMeta = {
   id: "updateProcedure",
   method: "PATCH",
   path: "/api/private/modules/procedure/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -4583,13 +6445,183 @@ export function getPublicProcedure(client: BrainstemBase, input: GetPublicProced
 }
 
 /**
+ * Metadata of {@link listSuperProcedures}, for core.
+ */
+export const listSuperProceduresOperation: OperationMeta = {
+  id: "listSuperProcedures",
+  method: "GET",
+  path: "/api/super/modules/procedure/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "type",
+          "-type",
+          "notes",
+          "-notes",
+          "subject",
+          "-subject",
+          "date_time",
+          "-date_time",
+          "consumablestock",
+          "-consumablestock",
+          "brain_region",
+          "-brain_region",
+          "type_schema_version",
+          "-type_schema_version",
+          "coordinates_system",
+          "-coordinates_system",
+          "coordinates_schema_version",
+          "-coordinates_schema_version",
+          "created_at",
+          "-created_at",
+          "updated_at",
+          "-updated_at",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "subject",
+          "subject.*",
+          "consumablestock",
+          "consumablestock.*",
+          "equipment",
+          "equipment.*",
+          "brain_region",
+          "brain_region.*",
+          "licenses",
+          "licenses.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "procedures", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperProcedures} takes.
+ */
+export type ListSuperProceduresInput = OperationInput<operations["listSuperProcedures"]>;
+
+/**
+ * What {@link listSuperProcedures} resolves to.
+ */
+export type ListSuperProceduresOutput = OperationOutput<operations["listSuperProcedures"]>;
+
+/**
+ * One item of {@link listSuperProcedures}'s pages.
+ */
+export type ListSuperProceduresItem = NonNullable<NonNullable<ListSuperProceduresOutput>["procedures"]>[number];
+
+/**
+ * List super procedures
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ procedures: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/modules/procedure.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedure.md).
+ *
+ * `GET /api/super/modules/procedure/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperProcedures", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperProcedures(client: BrainstemBase, input?: ListSuperProceduresInput): Promise<ListSuperProceduresOutput> {
+  return callOperation(client, listSuperProceduresOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperProcedure}, for core.
+ */
+export const getSuperProcedureOperation: OperationMeta = {
+  id: "getSuperProcedure",
+  method: "GET",
+  path: "/api/super/modules/procedure/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "subject",
+          "subject.*",
+          "consumablestock",
+          "consumablestock.*",
+          "equipment",
+          "equipment.*",
+          "brain_region",
+          "brain_region.*",
+          "licenses",
+          "licenses.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperProcedure} takes.
+ */
+export type GetSuperProcedureInput = OperationInput<operations["getSuperProcedure"]>;
+
+/**
+ * What {@link getSuperProcedure} resolves to.
+ */
+export type GetSuperProcedureOutput = OperationOutput<operations["getSuperProcedure"]>;
+
+/**
+ * Get a super procedure
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ procedure: {...} }`.
+ *
+ * Source: [docs/api/modules/procedure.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedure.md).
+ *
+ * `GET /api/super/modules/procedure/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperProcedure(client: BrainstemBase, input: GetSuperProcedureInput): Promise<GetSuperProcedureOutput> {
+  return callOperation(client, getSuperProcedureOperation, input);
+}
+
+/**
  * Metadata of {@link listBehaviors}, for core.
  */
 export const listBehaviorsOperation: OperationMeta = {
   id: "listBehaviors",
   method: "GET",
   path: "/api/private/modules/behavior/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -4678,7 +6710,7 @@ export const createBehaviorOperation: OperationMeta = {
   id: "createBehavior",
   method: "POST",
   path: "/api/private/modules/behavior/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "session",
@@ -4744,7 +6776,7 @@ export const getBehaviorOperation: OperationMeta = {
   id: "getBehavior",
   method: "GET",
   path: "/api/private/modules/behavior/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -4807,7 +6839,7 @@ export const replaceBehaviorOperation: OperationMeta = {
   id: "replaceBehavior",
   method: "PUT",
   path: "/api/private/modules/behavior/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -4880,7 +6912,7 @@ export const deleteBehaviorOperation: OperationMeta = {
   id: "deleteBehavior",
   method: "DELETE",
   path: "/api/private/modules/behavior/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -4924,7 +6956,7 @@ export const updateBehaviorOperation: OperationMeta = {
   id: "updateBehavior",
   method: "PATCH",
   path: "/api/private/modules/behavior/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -5143,13 +7175,167 @@ export function getPublicBehavior(client: BrainstemBase, input: GetPublicBehavio
 }
 
 /**
+ * Metadata of {@link listSuperBehaviors}, for core.
+ */
+export const listSuperBehaviorsOperation: OperationMeta = {
+  id: "listSuperBehaviors",
+  method: "GET",
+  path: "/api/super/modules/behavior/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "session",
+          "-session",
+          "setup",
+          "-setup",
+          "behavioralassay",
+          "-behavioralassay",
+          "notes",
+          "-notes",
+          "order",
+          "-order",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "session",
+          "session.*",
+          "subjects",
+          "subjects.*",
+          "setup",
+          "setup.*",
+          "behavioralassay",
+          "behavioralassay.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "behaviors", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperBehaviors} takes.
+ */
+export type ListSuperBehaviorsInput = OperationInput<operations["listSuperBehaviors"]>;
+
+/**
+ * What {@link listSuperBehaviors} resolves to.
+ */
+export type ListSuperBehaviorsOutput = OperationOutput<operations["listSuperBehaviors"]>;
+
+/**
+ * One item of {@link listSuperBehaviors}'s pages.
+ */
+export type ListSuperBehaviorsItem = NonNullable<NonNullable<ListSuperBehaviorsOutput>["behaviors"]>[number];
+
+/**
+ * List super behaviors
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behaviors: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/modules/behavior.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/behavior.md).
+ *
+ * `GET /api/super/modules/behavior/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperBehaviors", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperBehaviors(client: BrainstemBase, input?: ListSuperBehaviorsInput): Promise<ListSuperBehaviorsOutput> {
+  return callOperation(client, listSuperBehaviorsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperBehavior}, for core.
+ */
+export const getSuperBehaviorOperation: OperationMeta = {
+  id: "getSuperBehavior",
+  method: "GET",
+  path: "/api/super/modules/behavior/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "session",
+          "session.*",
+          "subjects",
+          "subjects.*",
+          "setup",
+          "setup.*",
+          "behavioralassay",
+          "behavioralassay.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperBehavior} takes.
+ */
+export type GetSuperBehaviorInput = OperationInput<operations["getSuperBehavior"]>;
+
+/**
+ * What {@link getSuperBehavior} resolves to.
+ */
+export type GetSuperBehaviorOutput = OperationOutput<operations["getSuperBehavior"]>;
+
+/**
+ * Get a super behavior
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ behavior: {...} }`.
+ *
+ * Source: [docs/api/modules/behavior.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/behavior.md).
+ *
+ * `GET /api/super/modules/behavior/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperBehavior(client: BrainstemBase, input: GetSuperBehaviorInput): Promise<GetSuperBehaviorOutput> {
+  return callOperation(client, getSuperBehaviorOperation, input);
+}
+
+/**
  * Metadata of {@link listDataAcquisitions}, for core.
  */
 export const listDataAcquisitionsOperation: OperationMeta = {
   id: "listDataAcquisitions",
   method: "GET",
   path: "/api/private/modules/dataacquisition/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -5231,7 +7417,7 @@ export const createDataAcquisitionOperation: OperationMeta = {
   id: "createDataAcquisition",
   method: "POST",
   path: "/api/private/modules/dataacquisition/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "notes", in: "body", type: "string", maxLength: 500 },
     {
@@ -5294,7 +7480,7 @@ export const getDataAcquisitionOperation: OperationMeta = {
   id: "getDataAcquisition",
   method: "GET",
   path: "/api/private/modules/dataacquisition/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -5348,7 +7534,7 @@ export const replaceDataAcquisitionOperation: OperationMeta = {
   id: "replaceDataAcquisition",
   method: "PUT",
   path: "/api/private/modules/dataacquisition/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -5418,7 +7604,7 @@ export const deleteDataAcquisitionOperation: OperationMeta = {
   id: "deleteDataAcquisition",
   method: "DELETE",
   path: "/api/private/modules/dataacquisition/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -5464,7 +7650,7 @@ export const updateDataAcquisitionOperation: OperationMeta = {
   id: "updateDataAcquisition",
   method: "PATCH",
   path: "/api/private/modules/dataacquisition/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -5664,13 +7850,151 @@ export function getPublicDataAcquisition(client: BrainstemBase, input: GetPublic
 }
 
 /**
+ * Metadata of {@link listSuperDataAcquisitions}, for core.
+ */
+export const listSuperDataAcquisitionsOperation: OperationMeta = {
+  id: "listSuperDataAcquisitions",
+  method: "GET",
+  path: "/api/super/modules/dataacquisition/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "type",
+          "-type",
+          "notes",
+          "-notes",
+          "session",
+          "-session",
+          "type_schema_version",
+          "-type_schema_version",
+          "image",
+          "-image",
+          "order",
+          "-order",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["session", "session.*", "procedures", "procedures.*", "equipment", "equipment.*"],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "data_acquisitions", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperDataAcquisitions} takes.
+ */
+export type ListSuperDataAcquisitionsInput = OperationInput<operations["listSuperDataAcquisitions"]>;
+
+/**
+ * What {@link listSuperDataAcquisitions} resolves to.
+ */
+export type ListSuperDataAcquisitionsOutput = OperationOutput<operations["listSuperDataAcquisitions"]>;
+
+/**
+ * One item of {@link listSuperDataAcquisitions}'s pages.
+ */
+export type ListSuperDataAcquisitionsItem = NonNullable<NonNullable<ListSuperDataAcquisitionsOutput>["data_acquisitions"]>[number];
+
+/**
+ * List super data acquisitions
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ data_acquisitions: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/modules/dataacquisition.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/dataacquisition.md).
+ *
+ * `GET /api/super/modules/dataacquisition/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperDataAcquisitions", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperDataAcquisitions(client: BrainstemBase, input?: ListSuperDataAcquisitionsInput): Promise<ListSuperDataAcquisitionsOutput> {
+  return callOperation(client, listSuperDataAcquisitionsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperDataAcquisition}, for core.
+ */
+export const getSuperDataAcquisitionOperation: OperationMeta = {
+  id: "getSuperDataAcquisition",
+  method: "GET",
+  path: "/api/super/modules/dataacquisition/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["session", "session.*", "procedures", "procedures.*", "equipment", "equipment.*"],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperDataAcquisition} takes.
+ */
+export type GetSuperDataAcquisitionInput = OperationInput<operations["getSuperDataAcquisition"]>;
+
+/**
+ * What {@link getSuperDataAcquisition} resolves to.
+ */
+export type GetSuperDataAcquisitionOutput = OperationOutput<operations["getSuperDataAcquisition"]>;
+
+/**
+ * Get a super data acquisition
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ data_acquisition: {...} }`.
+ *
+ * Source: [docs/api/modules/dataacquisition.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/dataacquisition.md).
+ *
+ * `GET /api/super/modules/dataacquisition/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperDataAcquisition(client: BrainstemBase, input: GetSuperDataAcquisitionInput): Promise<GetSuperDataAcquisitionOutput> {
+  return callOperation(client, getSuperDataAcquisitionOperation, input);
+}
+
+/**
  * Metadata of {@link listManipulations}, for core.
  */
 export const listManipulationsOperation: OperationMeta = {
   id: "listManipulations",
   method: "GET",
   path: "/api/private/modules/manipulation/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -5750,7 +8074,7 @@ export const createManipulationOperation: OperationMeta = {
   id: "createManipulation",
   method: "POST",
   path: "/api/private/modules/manipulation/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "notes", in: "body", type: "string", maxLength: 500 },
     {
@@ -5813,7 +8137,7 @@ export const getManipulationOperation: OperationMeta = {
   id: "getManipulation",
   method: "GET",
   path: "/api/private/modules/manipulation/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -5867,7 +8191,7 @@ export const replaceManipulationOperation: OperationMeta = {
   id: "replaceManipulation",
   method: "PUT",
   path: "/api/private/modules/manipulation/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -5937,7 +8261,7 @@ export const deleteManipulationOperation: OperationMeta = {
   id: "deleteManipulation",
   method: "DELETE",
   path: "/api/private/modules/manipulation/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -5983,7 +8307,7 @@ export const updateManipulationOperation: OperationMeta = {
   id: "updateManipulation",
   method: "PATCH",
   path: "/api/private/modules/manipulation/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -6181,13 +8505,149 @@ export function getPublicManipulation(client: BrainstemBase, input: GetPublicMan
 }
 
 /**
+ * Metadata of {@link listSuperManipulations}, for core.
+ */
+export const listSuperManipulationsOperation: OperationMeta = {
+  id: "listSuperManipulations",
+  method: "GET",
+  path: "/api/super/modules/manipulation/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "type",
+          "-type",
+          "notes",
+          "-notes",
+          "session",
+          "-session",
+          "type_schema_version",
+          "-type_schema_version",
+          "order",
+          "-order",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["procedures", "procedures.*", "session", "session.*", "equipment", "equipment.*"],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "manipulations", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperManipulations} takes.
+ */
+export type ListSuperManipulationsInput = OperationInput<operations["listSuperManipulations"]>;
+
+/**
+ * What {@link listSuperManipulations} resolves to.
+ */
+export type ListSuperManipulationsOutput = OperationOutput<operations["listSuperManipulations"]>;
+
+/**
+ * One item of {@link listSuperManipulations}'s pages.
+ */
+export type ListSuperManipulationsItem = NonNullable<NonNullable<ListSuperManipulationsOutput>["manipulations"]>[number];
+
+/**
+ * List super manipulations
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ manipulations: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/modules/manipulation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/manipulation.md).
+ *
+ * `GET /api/super/modules/manipulation/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperManipulations", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperManipulations(client: BrainstemBase, input?: ListSuperManipulationsInput): Promise<ListSuperManipulationsOutput> {
+  return callOperation(client, listSuperManipulationsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperManipulation}, for core.
+ */
+export const getSuperManipulationOperation: OperationMeta = {
+  id: "getSuperManipulation",
+  method: "GET",
+  path: "/api/super/modules/manipulation/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["procedures", "procedures.*", "session", "session.*", "equipment", "equipment.*"],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperManipulation} takes.
+ */
+export type GetSuperManipulationInput = OperationInput<operations["getSuperManipulation"]>;
+
+/**
+ * What {@link getSuperManipulation} resolves to.
+ */
+export type GetSuperManipulationOutput = OperationOutput<operations["getSuperManipulation"]>;
+
+/**
+ * Get a super manipulation
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ manipulation: {...} }`.
+ *
+ * Source: [docs/api/modules/manipulation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/manipulation.md).
+ *
+ * `GET /api/super/modules/manipulation/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperManipulation(client: BrainstemBase, input: GetSuperManipulationInput): Promise<GetSuperManipulationOutput> {
+  return callOperation(client, getSuperManipulationOperation, input);
+}
+
+/**
  * Metadata of {@link listEquipment}, for core.
  */
 export const listEquipmentOperation: OperationMeta = {
   id: "listEquipment",
   method: "GET",
   path: "/api/private/modules/equipment/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -6277,7 +8737,7 @@ export const createEquipmentOperation: OperationMeta = {
   id: "createEquipment",
   method: "POST",
   path: "/api/private/modules/equipment/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "notes", in: "body", type: "string", maxLength: 500 },
     {
@@ -6321,7 +8781,7 @@ export const getEquipmentOperation: OperationMeta = {
   id: "getEquipment",
   method: "GET",
   path: "/api/private/modules/equipment/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -6375,7 +8835,7 @@ export const replaceEquipmentOperation: OperationMeta = {
   id: "replaceEquipment",
   method: "PUT",
   path: "/api/private/modules/equipment/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -6426,7 +8886,7 @@ export const deleteEquipmentOperation: OperationMeta = {
   id: "deleteEquipment",
   method: "DELETE",
   path: "/api/private/modules/equipment/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -6470,7 +8930,7 @@ export const updateEquipmentOperation: OperationMeta = {
   id: "updateEquipment",
   method: "PATCH",
   path: "/api/private/modules/equipment/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -6659,13 +9119,159 @@ export function getPublicEquipment(client: BrainstemBase, input: GetPublicEquipm
 }
 
 /**
+ * Metadata of {@link listSuperEquipment}, for core.
+ */
+export const listSuperEquipmentOperation: OperationMeta = {
+  id: "listSuperEquipment",
+  method: "GET",
+  path: "/api/super/modules/equipment/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "type",
+          "-type",
+          "notes",
+          "-notes",
+          "setup",
+          "-setup",
+          "date_time",
+          "-date_time",
+          "consumable",
+          "-consumable",
+          "hardwaredevice",
+          "-hardwaredevice",
+          "type_schema_version",
+          "-type_schema_version",
+          "coordinates_system",
+          "-coordinates_system",
+          "coordinates_schema_version",
+          "-coordinates_schema_version",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["setup", "setup.*", "consumable", "consumable.*", "hardwaredevice", "hardwaredevice.*"],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "equipment", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperEquipment} takes.
+ */
+export type ListSuperEquipmentInput = OperationInput<operations["listSuperEquipment"]>;
+
+/**
+ * What {@link listSuperEquipment} resolves to.
+ */
+export type ListSuperEquipmentOutput = OperationOutput<operations["listSuperEquipment"]>;
+
+/**
+ * One item of {@link listSuperEquipment}'s pages.
+ */
+export type ListSuperEquipmentItem = NonNullable<NonNullable<ListSuperEquipmentOutput>["equipment"]>[number];
+
+/**
+ * List super equipment
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ equipment: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/modules/equipment.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/equipment.md).
+ *
+ * `GET /api/super/modules/equipment/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperEquipment", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperEquipment(client: BrainstemBase, input?: ListSuperEquipmentInput): Promise<ListSuperEquipmentOutput> {
+  return callOperation(client, listSuperEquipmentOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperEquipment}, for core.
+ */
+export const getSuperEquipmentOperation: OperationMeta = {
+  id: "getSuperEquipment",
+  method: "GET",
+  path: "/api/super/modules/equipment/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["setup", "setup.*", "consumable", "consumable.*", "hardwaredevice", "hardwaredevice.*"],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperEquipment} takes.
+ */
+export type GetSuperEquipmentInput = OperationInput<operations["getSuperEquipment"]>;
+
+/**
+ * What {@link getSuperEquipment} resolves to.
+ */
+export type GetSuperEquipmentOutput = OperationOutput<operations["getSuperEquipment"]>;
+
+/**
+ * Get a super equipment item
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ equipment: {...} }`.
+ *
+ * Source: [docs/api/modules/equipment.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/equipment.md).
+ *
+ * `GET /api/super/modules/equipment/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperEquipment(client: BrainstemBase, input: GetSuperEquipmentInput): Promise<GetSuperEquipmentOutput> {
+  return callOperation(client, getSuperEquipmentOperation, input);
+}
+
+/**
  * Metadata of {@link listConsumableStocks}, for core.
  */
 export const listConsumableStocksOperation: OperationMeta = {
   id: "listConsumableStocks",
   method: "GET",
   path: "/api/private/modules/consumablestock/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -6756,7 +9362,7 @@ export const createConsumableStockOperation: OperationMeta = {
   id: "createConsumableStock",
   method: "POST",
   path: "/api/private/modules/consumablestock/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "notes", in: "body", type: "string", maxLength: 500 },
     {
@@ -6804,7 +9410,7 @@ export const getConsumableStockOperation: OperationMeta = {
   id: "getConsumableStock",
   method: "GET",
   path: "/api/private/modules/consumablestock/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -6855,7 +9461,7 @@ export const replaceConsumableStockOperation: OperationMeta = {
   id: "replaceConsumableStock",
   method: "PUT",
   path: "/api/private/modules/consumablestock/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -6910,7 +9516,7 @@ export const deleteConsumableStockOperation: OperationMeta = {
   id: "deleteConsumableStock",
   method: "DELETE",
   path: "/api/private/modules/consumablestock/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -6954,7 +9560,7 @@ export const updateConsumableStockOperation: OperationMeta = {
   id: "updateConsumableStock",
   method: "PATCH",
   path: "/api/private/modules/consumablestock/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7145,13 +9751,157 @@ export function getPublicConsumableStock(client: BrainstemBase, input: GetPublic
 }
 
 /**
+ * Metadata of {@link listSuperConsumableStocks}, for core.
+ */
+export const listSuperConsumableStocksOperation: OperationMeta = {
+  id: "listSuperConsumableStocks",
+  method: "GET",
+  path: "/api/super/modules/consumablestock/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "type",
+          "-type",
+          "status",
+          "-status",
+          "notes",
+          "-notes",
+          "inventory",
+          "-inventory",
+          "acquisition_date",
+          "-acquisition_date",
+          "expiration_date",
+          "-expiration_date",
+          "storage_location",
+          "-storage_location",
+          "storage_conditions",
+          "-storage_conditions",
+          "intended_use",
+          "-intended_use",
+          "cost",
+          "-cost",
+          "consumable",
+          "-consumable",
+          "type_schema_version",
+          "-type_schema_version",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["inventory", "inventory.*", "consumable", "consumable.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "consumable stocks", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperConsumableStocks} takes.
+ */
+export type ListSuperConsumableStocksInput = OperationInput<operations["listSuperConsumableStocks"]>;
+
+/**
+ * What {@link listSuperConsumableStocks} resolves to.
+ */
+export type ListSuperConsumableStocksOutput = OperationOutput<operations["listSuperConsumableStocks"]>;
+
+/**
+ * One item of {@link listSuperConsumableStocks}'s pages.
+ */
+export type ListSuperConsumableStocksItem = NonNullable<NonNullable<ListSuperConsumableStocksOutput>["consumable stocks"]>[number];
+
+/**
+ * List super consumable stocks
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumable stocks: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/modules/consumablestock.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/consumablestock.md).
+ *
+ * `GET /api/super/modules/consumablestock/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperConsumableStocks", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperConsumableStocks(client: BrainstemBase, input?: ListSuperConsumableStocksInput): Promise<ListSuperConsumableStocksOutput> {
+  return callOperation(client, listSuperConsumableStocksOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperConsumableStock}, for core.
+ */
+export const getSuperConsumableStockOperation: OperationMeta = {
+  id: "getSuperConsumableStock",
+  method: "GET",
+  path: "/api/super/modules/consumablestock/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["inventory", "inventory.*", "consumable", "consumable.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperConsumableStock} takes.
+ */
+export type GetSuperConsumableStockInput = OperationInput<operations["getSuperConsumableStock"]>;
+
+/**
+ * What {@link getSuperConsumableStock} resolves to.
+ */
+export type GetSuperConsumableStockOutput = OperationOutput<operations["getSuperConsumableStock"]>;
+
+/**
+ * Get a super consumable stock
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ consumable stock: {...} }`.
+ *
+ * Source: [docs/api/modules/consumablestock.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/consumablestock.md).
+ *
+ * `GET /api/super/modules/consumablestock/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperConsumableStock(client: BrainstemBase, input: GetSuperConsumableStockInput): Promise<GetSuperConsumableStockOutput> {
+  return callOperation(client, getSuperConsumableStockOperation, input);
+}
+
+/**
  * Metadata of {@link listProcedureLogs}, for core.
  */
 export const listProcedureLogsOperation: OperationMeta = {
   id: "listProcedureLogs",
   method: "GET",
   path: "/api/private/modules/procedurelog/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -7215,7 +9965,7 @@ export const createProcedureLogOperation: OperationMeta = {
   id: "createProcedureLog",
   method: "POST",
   path: "/api/private/modules/procedurelog/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "description", in: "body", type: "string", maxLength: 500 },
     {
@@ -7259,7 +10009,7 @@ export const getProcedureLogOperation: OperationMeta = {
   id: "getProcedureLog",
   method: "GET",
   path: "/api/private/modules/procedurelog/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7310,7 +10060,7 @@ export const replaceProcedureLogOperation: OperationMeta = {
   id: "replaceProcedureLog",
   method: "PUT",
   path: "/api/private/modules/procedurelog/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7361,7 +10111,7 @@ export const deleteProcedureLogOperation: OperationMeta = {
   id: "deleteProcedureLog",
   method: "DELETE",
   path: "/api/private/modules/procedurelog/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7405,7 +10155,7 @@ export const updateProcedureLogOperation: OperationMeta = {
   id: "updateProcedureLog",
   method: "PATCH",
   path: "/api/private/modules/procedurelog/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7456,7 +10206,7 @@ export const addProcedureLogEntryOperation: OperationMeta = {
   id: "addProcedureLogEntry",
   method: "PATCH",
   path: "/api/private/modules/procedurelog/{id}/add_entry/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7500,7 +10250,7 @@ export const changeProcedureLogEntryOperation: OperationMeta = {
   id: "changeProcedureLogEntry",
   method: "PATCH",
   path: "/api/private/modules/procedurelog/{id}/change_entry/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7546,7 +10296,7 @@ export const removeProcedureLogEntryOperation: OperationMeta = {
   id: "removeProcedureLogEntry",
   method: "PATCH",
   path: "/api/private/modules/procedurelog/{id}/remove_entry/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7701,13 +10451,130 @@ export function getPublicProcedureLog(client: BrainstemBase, input: GetPublicPro
 }
 
 /**
+ * Metadata of {@link listSuperProcedureLogs}, for core.
+ */
+export const listSuperProcedureLogsOperation: OperationMeta = {
+  id: "listSuperProcedureLogs",
+  method: "GET",
+  path: "/api/super/modules/procedurelog/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["id", "-id", "type", "-type", "description", "-description", "procedure", "-procedure"],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["procedure", "procedure.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "procedure_logs", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperProcedureLogs} takes.
+ */
+export type ListSuperProcedureLogsInput = OperationInput<operations["listSuperProcedureLogs"]>;
+
+/**
+ * What {@link listSuperProcedureLogs} resolves to.
+ */
+export type ListSuperProcedureLogsOutput = OperationOutput<operations["listSuperProcedureLogs"]>;
+
+/**
+ * One item of {@link listSuperProcedureLogs}'s pages.
+ */
+export type ListSuperProcedureLogsItem = NonNullable<NonNullable<ListSuperProcedureLogsOutput>["procedure_logs"]>[number];
+
+/**
+ * List super procedure logs
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ procedure_logs: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/modules/procedurelog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedurelog.md).
+ *
+ * `GET /api/super/modules/procedurelog/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperProcedureLogs", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperProcedureLogs(client: BrainstemBase, input?: ListSuperProcedureLogsInput): Promise<ListSuperProcedureLogsOutput> {
+  return callOperation(client, listSuperProcedureLogsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperProcedureLog}, for core.
+ */
+export const getSuperProcedureLogOperation: OperationMeta = {
+  id: "getSuperProcedureLog",
+  method: "GET",
+  path: "/api/super/modules/procedurelog/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["procedure", "procedure.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperProcedureLog} takes.
+ */
+export type GetSuperProcedureLogInput = OperationInput<operations["getSuperProcedureLog"]>;
+
+/**
+ * What {@link getSuperProcedureLog} resolves to.
+ */
+export type GetSuperProcedureLogOutput = OperationOutput<operations["getSuperProcedureLog"]>;
+
+/**
+ * Get a super procedure log
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ procedure_log: {...} }`.
+ *
+ * Source: [docs/api/modules/procedurelog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedurelog.md).
+ *
+ * `GET /api/super/modules/procedurelog/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperProcedureLog(client: BrainstemBase, input: GetSuperProcedureLogInput): Promise<GetSuperProcedureLogOutput> {
+  return callOperation(client, getSuperProcedureLogOperation, input);
+}
+
+/**
  * Metadata of {@link listSubjectLogs}, for core.
  */
 export const listSubjectLogsOperation: OperationMeta = {
   id: "listSubjectLogs",
   method: "GET",
   path: "/api/private/modules/subjectlog/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -7782,7 +10649,7 @@ export const createSubjectLogOperation: OperationMeta = {
   id: "createSubjectLog",
   method: "POST",
   path: "/api/private/modules/subjectlog/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "description", in: "body", type: "string", maxLength: 500 },
     {
@@ -7828,7 +10695,7 @@ export const getSubjectLogOperation: OperationMeta = {
   id: "getSubjectLog",
   method: "GET",
   path: "/api/private/modules/subjectlog/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7879,7 +10746,7 @@ export const replaceSubjectLogOperation: OperationMeta = {
   id: "replaceSubjectLog",
   method: "PUT",
   path: "/api/private/modules/subjectlog/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7930,7 +10797,7 @@ export const deleteSubjectLogOperation: OperationMeta = {
   id: "deleteSubjectLog",
   method: "DELETE",
   path: "/api/private/modules/subjectlog/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -7974,7 +10841,7 @@ export const updateSubjectLogOperation: OperationMeta = {
   id: "updateSubjectLog",
   method: "PATCH",
   path: "/api/private/modules/subjectlog/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8025,7 +10892,7 @@ export const addSubjectLogEntryOperation: OperationMeta = {
   id: "addSubjectLogEntry",
   method: "PATCH",
   path: "/api/private/modules/subjectlog/{id}/add_entry/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8069,7 +10936,7 @@ export const changeSubjectLogEntryOperation: OperationMeta = {
   id: "changeSubjectLogEntry",
   method: "PATCH",
   path: "/api/private/modules/subjectlog/{id}/change_entry/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8115,7 +10982,7 @@ export const removeSubjectLogEntryOperation: OperationMeta = {
   id: "removeSubjectLogEntry",
   method: "PATCH",
   path: "/api/private/modules/subjectlog/{id}/remove_entry/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8281,13 +11148,141 @@ export function getPublicSubjectLog(client: BrainstemBase, input: GetPublicSubje
 }
 
 /**
+ * Metadata of {@link listSuperSubjectLogs}, for core.
+ */
+export const listSuperSubjectLogsOperation: OperationMeta = {
+  id: "listSuperSubjectLogs",
+  method: "GET",
+  path: "/api/super/modules/subjectlog/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "type",
+          "-type",
+          "description",
+          "-description",
+          "subject",
+          "-subject",
+          "user",
+          "-user",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["subject", "subject.*", "user", "user.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "subject_logs", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSubjectLogs} takes.
+ */
+export type ListSuperSubjectLogsInput = OperationInput<operations["listSuperSubjectLogs"]>;
+
+/**
+ * What {@link listSuperSubjectLogs} resolves to.
+ */
+export type ListSuperSubjectLogsOutput = OperationOutput<operations["listSuperSubjectLogs"]>;
+
+/**
+ * One item of {@link listSuperSubjectLogs}'s pages.
+ */
+export type ListSuperSubjectLogsItem = NonNullable<NonNullable<ListSuperSubjectLogsOutput>["subject_logs"]>[number];
+
+/**
+ * List super subject logs
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ subject_logs: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/modules/subjectlog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/subjectlog.md).
+ *
+ * `GET /api/super/modules/subjectlog/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSubjectLogs", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSubjectLogs(client: BrainstemBase, input?: ListSuperSubjectLogsInput): Promise<ListSuperSubjectLogsOutput> {
+  return callOperation(client, listSuperSubjectLogsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSubjectLog}, for core.
+ */
+export const getSuperSubjectLogOperation: OperationMeta = {
+  id: "getSuperSubjectLog",
+  method: "GET",
+  path: "/api/super/modules/subjectlog/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["subject", "subject.*", "user", "user.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSubjectLog} takes.
+ */
+export type GetSuperSubjectLogInput = OperationInput<operations["getSuperSubjectLog"]>;
+
+/**
+ * What {@link getSuperSubjectLog} resolves to.
+ */
+export type GetSuperSubjectLogOutput = OperationOutput<operations["getSuperSubjectLog"]>;
+
+/**
+ * Get a super subject log
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ subject_log: {...} }`.
+ *
+ * Source: [docs/api/modules/subjectlog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/subjectlog.md).
+ *
+ * `GET /api/super/modules/subjectlog/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSubjectLog(client: BrainstemBase, input: GetSuperSubjectLogInput): Promise<GetSuperSubjectLogOutput> {
+  return callOperation(client, getSuperSubjectLogOperation, input);
+}
+
+/**
  * Metadata of {@link listBehavioralAssays}, for core.
  */
 export const listBehavioralAssaysOperation: OperationMeta = {
   id: "listBehavioralAssays",
   method: "GET",
   path: "/api/private/personal_attributes/behavioralassay/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -8374,7 +11369,7 @@ export const createBehavioralAssayOperation: OperationMeta = {
   id: "createBehavioralAssay",
   method: "POST",
   path: "/api/private/personal_attributes/behavioralassay/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 50 },
     { name: "description", in: "body", type: "string", maxLength: 500 },
@@ -8434,7 +11429,7 @@ export const getBehavioralAssayOperation: OperationMeta = {
   id: "getBehavioralAssay",
   method: "GET",
   path: "/api/private/personal_attributes/behavioralassay/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8495,7 +11490,7 @@ export const replaceBehavioralAssayOperation: OperationMeta = {
   id: "replaceBehavioralAssay",
   method: "PUT",
   path: "/api/private/personal_attributes/behavioralassay/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8562,7 +11557,7 @@ export const deleteBehavioralAssayOperation: OperationMeta = {
   id: "deleteBehavioralAssay",
   method: "DELETE",
   path: "/api/private/personal_attributes/behavioralassay/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8606,7 +11601,7 @@ export const updateBehavioralAssayOperation: OperationMeta = {
   id: "updateBehavioralAssay",
   method: "PATCH",
   path: "/api/private/personal_attributes/behavioralassay/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8815,13 +11810,163 @@ export function getPublicBehavioralAssay(client: BrainstemBase, input: GetPublic
 }
 
 /**
+ * Metadata of {@link listSuperBehavioralAssays}, for core.
+ */
+export const listSuperBehavioralAssaysOperation: OperationMeta = {
+  id: "listSuperBehavioralAssays",
+  method: "GET",
+  path: "/api/super/personal_attributes/behavioralassay/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "setup_type",
+          "-setup_type",
+          "behavioral_paradigm",
+          "-behavioral_paradigm",
+          "is_public",
+          "-is_public",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "setup_type",
+          "setup_type.*",
+          "behavioral_paradigm",
+          "behavioral_paradigm.*",
+          "licenses",
+          "licenses.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "behavioralassays", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperBehavioralAssays} takes.
+ */
+export type ListSuperBehavioralAssaysInput = OperationInput<operations["listSuperBehavioralAssays"]>;
+
+/**
+ * What {@link listSuperBehavioralAssays} resolves to.
+ */
+export type ListSuperBehavioralAssaysOutput = OperationOutput<operations["listSuperBehavioralAssays"]>;
+
+/**
+ * One item of {@link listSuperBehavioralAssays}'s pages.
+ */
+export type ListSuperBehavioralAssaysItem = NonNullable<NonNullable<ListSuperBehavioralAssaysOutput>["behavioralassays"]>[number];
+
+/**
+ * List super behavioral assays
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioralassays: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/personal_attributes/behavioralassay.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/behavioralassay.md).
+ *
+ * `GET /api/super/personal_attributes/behavioralassay/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperBehavioralAssays", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperBehavioralAssays(client: BrainstemBase, input?: ListSuperBehavioralAssaysInput): Promise<ListSuperBehavioralAssaysOutput> {
+  return callOperation(client, listSuperBehavioralAssaysOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperBehavioralAssay}, for core.
+ */
+export const getSuperBehavioralAssayOperation: OperationMeta = {
+  id: "getSuperBehavioralAssay",
+  method: "GET",
+  path: "/api/super/personal_attributes/behavioralassay/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "setup_type",
+          "setup_type.*",
+          "behavioral_paradigm",
+          "behavioral_paradigm.*",
+          "licenses",
+          "licenses.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperBehavioralAssay} takes.
+ */
+export type GetSuperBehavioralAssayInput = OperationInput<operations["getSuperBehavioralAssay"]>;
+
+/**
+ * What {@link getSuperBehavioralAssay} resolves to.
+ */
+export type GetSuperBehavioralAssayOutput = OperationOutput<operations["getSuperBehavioralAssay"]>;
+
+/**
+ * Get a super behavioral assay
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ behavioralassay: {...} }`.
+ *
+ * Source: [docs/api/personal_attributes/behavioralassay.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/behavioralassay.md).
+ *
+ * `GET /api/super/personal_attributes/behavioralassay/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperBehavioralAssay(client: BrainstemBase, input: GetSuperBehavioralAssayInput): Promise<GetSuperBehavioralAssayOutput> {
+  return callOperation(client, getSuperBehavioralAssayOperation, input);
+}
+
+/**
  * Metadata of {@link listDataStorages}, for core.
  */
 export const listDataStoragesOperation: OperationMeta = {
   id: "listDataStorages",
   method: "GET",
   path: "/api/private/personal_attributes/datastorage/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -8896,7 +12041,7 @@ export const createDataStorageOperation: OperationMeta = {
   id: "createDataStorage",
   method: "POST",
   path: "/api/private/personal_attributes/datastorage/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     { name: "description", in: "body", type: "string", maxLength: 500 },
@@ -8935,7 +12080,7 @@ export const getDataStorageOperation: OperationMeta = {
   id: "getDataStorage",
   method: "GET",
   path: "/api/private/personal_attributes/datastorage/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -8986,7 +12131,7 @@ export const replaceDataStorageOperation: OperationMeta = {
   id: "replaceDataStorage",
   method: "PUT",
   path: "/api/private/personal_attributes/datastorage/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -9032,7 +12177,7 @@ export const deleteDataStorageOperation: OperationMeta = {
   id: "deleteDataStorage",
   method: "DELETE",
   path: "/api/private/personal_attributes/datastorage/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -9076,7 +12221,7 @@ export const updateDataStorageOperation: OperationMeta = {
   id: "updateDataStorage",
   method: "PATCH",
   path: "/api/private/personal_attributes/datastorage/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -9242,13 +12387,141 @@ export function getPublicDataStorage(client: BrainstemBase, input: GetPublicData
 }
 
 /**
+ * Metadata of {@link listSuperDataStorages}, for core.
+ */
+export const listSuperDataStoragesOperation: OperationMeta = {
+  id: "listSuperDataStorages",
+  method: "GET",
+  path: "/api/super/personal_attributes/datastorage/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "location",
+          "-location",
+          "description",
+          "-description",
+          "is_public",
+          "-is_public",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "datastorages", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperDataStorages} takes.
+ */
+export type ListSuperDataStoragesInput = OperationInput<operations["listSuperDataStorages"]>;
+
+/**
+ * What {@link listSuperDataStorages} resolves to.
+ */
+export type ListSuperDataStoragesOutput = OperationOutput<operations["listSuperDataStorages"]>;
+
+/**
+ * One item of {@link listSuperDataStorages}'s pages.
+ */
+export type ListSuperDataStoragesItem = NonNullable<NonNullable<ListSuperDataStoragesOutput>["datastorages"]>[number];
+
+/**
+ * List super data storages
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ datastorages: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/personal_attributes/datastorage.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/datastorage.md).
+ *
+ * `GET /api/super/personal_attributes/datastorage/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperDataStorages", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperDataStorages(client: BrainstemBase, input?: ListSuperDataStoragesInput): Promise<ListSuperDataStoragesOutput> {
+  return callOperation(client, listSuperDataStoragesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperDataStorage}, for core.
+ */
+export const getSuperDataStorageOperation: OperationMeta = {
+  id: "getSuperDataStorage",
+  method: "GET",
+  path: "/api/super/personal_attributes/datastorage/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperDataStorage} takes.
+ */
+export type GetSuperDataStorageInput = OperationInput<operations["getSuperDataStorage"]>;
+
+/**
+ * What {@link getSuperDataStorage} resolves to.
+ */
+export type GetSuperDataStorageOutput = OperationOutput<operations["getSuperDataStorage"]>;
+
+/**
+ * Get a super data storage
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ datastorage: {...} }`.
+ *
+ * Source: [docs/api/personal_attributes/datastorage.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/datastorage.md).
+ *
+ * `GET /api/super/personal_attributes/datastorage/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperDataStorage(client: BrainstemBase, input: GetSuperDataStorageInput): Promise<GetSuperDataStorageOutput> {
+  return callOperation(client, getSuperDataStorageOperation, input);
+}
+
+/**
  * Metadata of {@link listInventories}, for core.
  */
 export const listInventoriesOperation: OperationMeta = {
   id: "listInventories",
   method: "GET",
   path: "/api/private/personal_attributes/inventory/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -9323,7 +12596,7 @@ export const createInventoryOperation: OperationMeta = {
   id: "createInventory",
   method: "POST",
   path: "/api/private/personal_attributes/inventory/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 50 },
     { name: "description", in: "body", type: "string", maxLength: 500 },
@@ -9362,7 +12635,7 @@ export const getInventoryOperation: OperationMeta = {
   id: "getInventory",
   method: "GET",
   path: "/api/private/personal_attributes/inventory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -9413,7 +12686,7 @@ export const replaceInventoryOperation: OperationMeta = {
   id: "replaceInventory",
   method: "PUT",
   path: "/api/private/personal_attributes/inventory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -9459,7 +12732,7 @@ export const deleteInventoryOperation: OperationMeta = {
   id: "deleteInventory",
   method: "DELETE",
   path: "/api/private/personal_attributes/inventory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -9503,7 +12776,7 @@ export const updateInventoryOperation: OperationMeta = {
   id: "updateInventory",
   method: "PATCH",
   path: "/api/private/personal_attributes/inventory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -9669,13 +12942,141 @@ export function getPublicInventory(client: BrainstemBase, input: GetPublicInvent
 }
 
 /**
+ * Metadata of {@link listSuperInventories}, for core.
+ */
+export const listSuperInventoriesOperation: OperationMeta = {
+  id: "listSuperInventories",
+  method: "GET",
+  path: "/api/super/personal_attributes/inventory/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "location",
+          "-location",
+          "description",
+          "-description",
+          "is_public",
+          "-is_public",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "inventories", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperInventories} takes.
+ */
+export type ListSuperInventoriesInput = OperationInput<operations["listSuperInventories"]>;
+
+/**
+ * What {@link listSuperInventories} resolves to.
+ */
+export type ListSuperInventoriesOutput = OperationOutput<operations["listSuperInventories"]>;
+
+/**
+ * One item of {@link listSuperInventories}'s pages.
+ */
+export type ListSuperInventoriesItem = NonNullable<NonNullable<ListSuperInventoriesOutput>["inventories"]>[number];
+
+/**
+ * List super inventories
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ inventories: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/personal_attributes/inventory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/inventory.md).
+ *
+ * `GET /api/super/personal_attributes/inventory/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperInventories", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperInventories(client: BrainstemBase, input?: ListSuperInventoriesInput): Promise<ListSuperInventoriesOutput> {
+  return callOperation(client, listSuperInventoriesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperInventory}, for core.
+ */
+export const getSuperInventoryOperation: OperationMeta = {
+  id: "getSuperInventory",
+  method: "GET",
+  path: "/api/super/personal_attributes/inventory/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperInventory} takes.
+ */
+export type GetSuperInventoryInput = OperationInput<operations["getSuperInventory"]>;
+
+/**
+ * What {@link getSuperInventory} resolves to.
+ */
+export type GetSuperInventoryOutput = OperationOutput<operations["getSuperInventory"]>;
+
+/**
+ * Get a super inventory
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ inventory: {...} }`.
+ *
+ * Source: [docs/api/personal_attributes/inventory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/inventory.md).
+ *
+ * `GET /api/super/personal_attributes/inventory/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperInventory(client: BrainstemBase, input: GetSuperInventoryInput): Promise<GetSuperInventoryOutput> {
+  return callOperation(client, getSuperInventoryOperation, input);
+}
+
+/**
  * Metadata of {@link listLicenses}, for core.
  */
 export const listLicensesOperation: OperationMeta = {
   id: "listLicenses",
   method: "GET",
   path: "/api/private/personal_attributes/license/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -9778,7 +13179,7 @@ export const createLicenseOperation: OperationMeta = {
   id: "createLicense",
   method: "POST",
   path: "/api/private/personal_attributes/license/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 255 },
     {
@@ -9867,7 +13268,7 @@ export const getLicenseOperation: OperationMeta = {
   id: "getLicense",
   method: "GET",
   path: "/api/private/personal_attributes/license/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -9932,7 +13333,7 @@ export const replaceLicenseOperation: OperationMeta = {
   id: "replaceLicense",
   method: "PUT",
   path: "/api/private/personal_attributes/license/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10028,7 +13429,7 @@ export const deleteLicenseOperation: OperationMeta = {
   id: "deleteLicense",
   method: "DELETE",
   path: "/api/private/personal_attributes/license/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10072,7 +13473,7 @@ export const updateLicenseOperation: OperationMeta = {
   id: "updateLicense",
   method: "PATCH",
   path: "/api/private/personal_attributes/license/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10330,13 +13731,183 @@ export function getPublicLicense(client: BrainstemBase, input: GetPublicLicenseI
 }
 
 /**
+ * Metadata of {@link listSuperLicenses}, for core.
+ */
+export const listSuperLicensesOperation: OperationMeta = {
+  id: "listSuperLicenses",
+  method: "GET",
+  path: "/api/super/personal_attributes/license/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "type",
+          "-type",
+          "status",
+          "-status",
+          "description",
+          "-description",
+          "country",
+          "-country",
+          "regulatory_authority",
+          "-regulatory_authority",
+          "license_number",
+          "-license_number",
+          "license_document",
+          "-license_document",
+          "valid_from",
+          "-valid_from",
+          "valid_until",
+          "-valid_until",
+          "is_public",
+          "-is_public",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "regulatory_authority",
+          "regulatory_authority.*",
+          "license_holders",
+          "license_holders.*",
+          "behavioralassays",
+          "behavioralassays.*",
+          "subjects",
+          "subjects.*",
+          "procedures",
+          "procedures.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "licenses", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperLicenses} takes.
+ */
+export type ListSuperLicensesInput = OperationInput<operations["listSuperLicenses"]>;
+
+/**
+ * What {@link listSuperLicenses} resolves to.
+ */
+export type ListSuperLicensesOutput = OperationOutput<operations["listSuperLicenses"]>;
+
+/**
+ * One item of {@link listSuperLicenses}'s pages.
+ */
+export type ListSuperLicensesItem = NonNullable<NonNullable<ListSuperLicensesOutput>["licenses"]>[number];
+
+/**
+ * List super licenses
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ licenses: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/personal_attributes/license.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/license.md).
+ *
+ * `GET /api/super/personal_attributes/license/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperLicenses", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperLicenses(client: BrainstemBase, input?: ListSuperLicensesInput): Promise<ListSuperLicensesOutput> {
+  return callOperation(client, listSuperLicensesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperLicense}, for core.
+ */
+export const getSuperLicenseOperation: OperationMeta = {
+  id: "getSuperLicense",
+  method: "GET",
+  path: "/api/super/personal_attributes/license/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "regulatory_authority",
+          "regulatory_authority.*",
+          "license_holders",
+          "license_holders.*",
+          "behavioralassays",
+          "behavioralassays.*",
+          "subjects",
+          "subjects.*",
+          "procedures",
+          "procedures.*",
+        ],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperLicense} takes.
+ */
+export type GetSuperLicenseInput = OperationInput<operations["getSuperLicense"]>;
+
+/**
+ * What {@link getSuperLicense} resolves to.
+ */
+export type GetSuperLicenseOutput = OperationOutput<operations["getSuperLicense"]>;
+
+/**
+ * Get a super license
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ license: {...} }`.
+ *
+ * Source: [docs/api/personal_attributes/license.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/license.md).
+ *
+ * `GET /api/super/personal_attributes/license/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperLicense(client: BrainstemBase, input: GetSuperLicenseInput): Promise<GetSuperLicenseOutput> {
+  return callOperation(client, getSuperLicenseOperation, input);
+}
+
+/**
  * Metadata of {@link listSetups}, for core.
  */
 export const listSetupsOperation: OperationMeta = {
   id: "listSetups",
   method: "GET",
   path: "/api/private/personal_attributes/setup/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -10415,7 +13986,7 @@ export const createSetupOperation: OperationMeta = {
   id: "createSetup",
   method: "POST",
   path: "/api/private/personal_attributes/setup/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 50 },
     { name: "description", in: "body", type: "string", maxLength: 500 },
@@ -10460,7 +14031,7 @@ export const getSetupOperation: OperationMeta = {
   id: "getSetup",
   method: "GET",
   path: "/api/private/personal_attributes/setup/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10511,7 +14082,7 @@ export const replaceSetupOperation: OperationMeta = {
   id: "replaceSetup",
   method: "PUT",
   path: "/api/private/personal_attributes/setup/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10563,7 +14134,7 @@ export const deleteSetupOperation: OperationMeta = {
   id: "deleteSetup",
   method: "DELETE",
   path: "/api/private/personal_attributes/setup/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10607,7 +14178,7 @@ export const updateSetupOperation: OperationMeta = {
   id: "updateSetup",
   method: "PATCH",
   path: "/api/private/personal_attributes/setup/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10783,13 +14354,145 @@ export function getPublicSetup(client: BrainstemBase, input: GetPublicSetupInput
 }
 
 /**
+ * Metadata of {@link listSuperSetups}, for core.
+ */
+export const listSuperSetupsOperation: OperationMeta = {
+  id: "listSuperSetups",
+  method: "GET",
+  path: "/api/super/personal_attributes/setup/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "location",
+          "-location",
+          "description",
+          "-description",
+          "setup_type",
+          "-setup_type",
+          "is_public",
+          "-is_public",
+          "image",
+          "-image",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["setup_type", "setup_type.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "setups", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSetups} takes.
+ */
+export type ListSuperSetupsInput = OperationInput<operations["listSuperSetups"]>;
+
+/**
+ * What {@link listSuperSetups} resolves to.
+ */
+export type ListSuperSetupsOutput = OperationOutput<operations["listSuperSetups"]>;
+
+/**
+ * One item of {@link listSuperSetups}'s pages.
+ */
+export type ListSuperSetupsItem = NonNullable<NonNullable<ListSuperSetupsOutput>["setups"]>[number];
+
+/**
+ * List super setups
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setups: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/personal_attributes/setup.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/setup.md).
+ *
+ * `GET /api/super/personal_attributes/setup/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSetups", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSetups(client: BrainstemBase, input?: ListSuperSetupsInput): Promise<ListSuperSetupsOutput> {
+  return callOperation(client, listSuperSetupsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSetup}, for core.
+ */
+export const getSuperSetupOperation: OperationMeta = {
+  id: "getSuperSetup",
+  method: "GET",
+  path: "/api/super/personal_attributes/setup/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["setup_type", "setup_type.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSetup} takes.
+ */
+export type GetSuperSetupInput = OperationInput<operations["getSuperSetup"]>;
+
+/**
+ * What {@link getSuperSetup} resolves to.
+ */
+export type GetSuperSetupOutput = OperationOutput<operations["getSuperSetup"]>;
+
+/**
+ * Get a super setup
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ setup: {...} }`.
+ *
+ * Source: [docs/api/personal_attributes/setup.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/setup.md).
+ *
+ * `GET /api/super/personal_attributes/setup/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSetup(client: BrainstemBase, input: GetSuperSetupInput): Promise<GetSuperSetupOutput> {
+  return callOperation(client, getSuperSetupOperation, input);
+}
+
+/**
  * Metadata of {@link listProtocols}, for core.
  */
 export const listProtocolsOperation: OperationMeta = {
   id: "listProtocols",
   method: "GET",
   path: "/api/private/personal_attributes/protocol/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -10855,7 +14558,7 @@ export const createProtocolOperation: OperationMeta = {
   id: "createProtocol",
   method: "POST",
   path: "/api/private/personal_attributes/protocol/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
 };
 
 /**
@@ -10892,7 +14595,7 @@ export const getProtocolOperation: OperationMeta = {
   id: "getProtocol",
   method: "GET",
   path: "/api/private/personal_attributes/protocol/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10945,7 +14648,7 @@ export const replaceProtocolOperation: OperationMeta = {
   id: "replaceProtocol",
   method: "PUT",
   path: "/api/private/personal_attributes/protocol/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -10991,7 +14694,7 @@ export const deleteProtocolOperation: OperationMeta = {
   id: "deleteProtocol",
   method: "DELETE",
   path: "/api/private/personal_attributes/protocol/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11037,7 +14740,7 @@ export const updateProtocolOperation: OperationMeta = {
   id: "updateProtocol",
   method: "PATCH",
   path: "/api/private/personal_attributes/protocol/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11196,13 +14899,134 @@ export function getPublicProtocol(client: BrainstemBase, input: GetPublicProtoco
 }
 
 /**
+ * Metadata of {@link listSuperProtocols}, for core.
+ */
+export const listSuperProtocolsOperation: OperationMeta = {
+  id: "listSuperProtocols",
+  method: "GET",
+  path: "/api/super/personal_attributes/protocol/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["id", "-id", "name", "-name", "description", "-description", "is_public", "-is_public"],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "protocols", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperProtocols} takes.
+ */
+export type ListSuperProtocolsInput = OperationInput<operations["listSuperProtocols"]>;
+
+/**
+ * What {@link listSuperProtocols} resolves to.
+ */
+export type ListSuperProtocolsOutput = OperationOutput<operations["listSuperProtocols"]>;
+
+/**
+ * One item of {@link listSuperProtocols}'s pages.
+ */
+export type ListSuperProtocolsItem = NonNullable<NonNullable<ListSuperProtocolsOutput>["protocols"]>[number];
+
+/**
+ * List super protocols
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ protocols: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Listed only in the Python and MATLAB clients' model tables; no documentation page exists, so the fields are a guess.
+ *
+ * Source: the model tables of the official Python and MATLAB clients (no documentation page).
+ *
+ * `GET /api/super/personal_attributes/protocol/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperProtocols", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperProtocols(client: BrainstemBase, input?: ListSuperProtocolsInput): Promise<ListSuperProtocolsOutput> {
+  return callOperation(client, listSuperProtocolsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperProtocol}, for core.
+ */
+export const getSuperProtocolOperation: OperationMeta = {
+  id: "getSuperProtocol",
+  method: "GET",
+  path: "/api/super/personal_attributes/protocol/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperProtocol} takes.
+ */
+export type GetSuperProtocolInput = OperationInput<operations["getSuperProtocol"]>;
+
+/**
+ * What {@link getSuperProtocol} resolves to.
+ */
+export type GetSuperProtocolOutput = OperationOutput<operations["getSuperProtocol"]>;
+
+/**
+ * Get a super protocol
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ protocol: {...} }`.
+ *
+ * Listed only in the Python and MATLAB clients' model tables; no documentation page exists, so the fields are a guess.
+ *
+ * Source: the model tables of the official Python and MATLAB clients (no documentation page).
+ *
+ * `GET /api/super/personal_attributes/protocol/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperProtocol(client: BrainstemBase, input: GetSuperProtocolInput): Promise<GetSuperProtocolOutput> {
+  return callOperation(client, getSuperProtocolOperation, input);
+}
+
+/**
  * Metadata of {@link listConsumables}, for core.
  */
 export const listConsumablesOperation: OperationMeta = {
   id: "listConsumables",
   method: "GET",
   path: "/api/private/resources/consumable/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -11283,7 +15107,7 @@ export const createConsumableOperation: OperationMeta = {
   id: "createConsumable",
   method: "POST",
   path: "/api/private/resources/consumable/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     { name: "description", in: "body", type: "string", maxLength: 500 },
@@ -11328,7 +15152,7 @@ export const getConsumableOperation: OperationMeta = {
   id: "getConsumable",
   method: "GET",
   path: "/api/private/resources/consumable/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11379,7 +15203,7 @@ export const replaceConsumableOperation: OperationMeta = {
   id: "replaceConsumable",
   method: "PUT",
   path: "/api/private/resources/consumable/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11433,7 +15257,7 @@ export const deleteConsumableOperation: OperationMeta = {
   id: "deleteConsumable",
   method: "DELETE",
   path: "/api/private/resources/consumable/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11479,7 +15303,7 @@ export const updateConsumableOperation: OperationMeta = {
   id: "updateConsumable",
   method: "PATCH",
   path: "/api/private/resources/consumable/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11657,13 +15481,147 @@ export function getPublicConsumable(client: BrainstemBase, input: GetPublicConsu
 }
 
 /**
+ * Metadata of {@link listSuperConsumables}, for core.
+ */
+export const listSuperConsumablesOperation: OperationMeta = {
+  id: "listSuperConsumables",
+  method: "GET",
+  path: "/api/super/resources/consumable/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "supplier",
+          "-supplier",
+          "type",
+          "-type",
+          "rrid",
+          "-rrid",
+          "rrid_url",
+          "-rrid_url",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["supplier", "supplier.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "consumables", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperConsumables} takes.
+ */
+export type ListSuperConsumablesInput = OperationInput<operations["listSuperConsumables"]>;
+
+/**
+ * What {@link listSuperConsumables} resolves to.
+ */
+export type ListSuperConsumablesOutput = OperationOutput<operations["listSuperConsumables"]>;
+
+/**
+ * One item of {@link listSuperConsumables}'s pages.
+ */
+export type ListSuperConsumablesItem = NonNullable<NonNullable<ListSuperConsumablesOutput>["consumables"]>[number];
+
+/**
+ * List super consumables
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumables: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+ *
+ * `GET /api/super/resources/consumable/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperConsumables", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperConsumables(client: BrainstemBase, input?: ListSuperConsumablesInput): Promise<ListSuperConsumablesOutput> {
+  return callOperation(client, listSuperConsumablesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperConsumable}, for core.
+ */
+export const getSuperConsumableOperation: OperationMeta = {
+  id: "getSuperConsumable",
+  method: "GET",
+  path: "/api/super/resources/consumable/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["supplier", "supplier.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperConsumable} takes.
+ */
+export type GetSuperConsumableInput = OperationInput<operations["getSuperConsumable"]>;
+
+/**
+ * What {@link getSuperConsumable} resolves to.
+ */
+export type GetSuperConsumableOutput = OperationOutput<operations["getSuperConsumable"]>;
+
+/**
+ * Get a super consumable
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ consumable: {...} }`.
+ *
+ * Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+ *
+ * `GET /api/super/resources/consumable/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperConsumable(client: BrainstemBase, input: GetSuperConsumableInput): Promise<GetSuperConsumableOutput> {
+  return callOperation(client, getSuperConsumableOperation, input);
+}
+
+/**
  * Metadata of {@link listConsumableApprovals}, for core.
  */
 export const listConsumableApprovalsOperation: OperationMeta = {
   id: "listConsumableApprovals",
   method: "GET",
   path: "/api/private/resources/consumableapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -11754,7 +15712,7 @@ export const getConsumableApprovalOperation: OperationMeta = {
   id: "getConsumableApproval",
   method: "GET",
   path: "/api/private/resources/consumableapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11807,7 +15765,7 @@ export const acceptConsumableApprovalOperation: OperationMeta = {
   id: "acceptConsumableApproval",
   method: "PATCH",
   path: "/api/private/resources/consumableapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11853,7 +15811,7 @@ export const rejectConsumableApprovalOperation: OperationMeta = {
   id: "rejectConsumableApproval",
   method: "PATCH",
   path: "/api/private/resources/consumableapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -11893,13 +15851,159 @@ export function rejectConsumableApproval(client: BrainstemBase, input: RejectCon
 }
 
 /**
+ * Metadata of {@link listSuperConsumableApprovals}, for core.
+ */
+export const listSuperConsumableApprovalsOperation: OperationMeta = {
+  id: "listSuperConsumableApprovals",
+  method: "GET",
+  path: "/api/super/resources/consumableapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "supplier",
+          "-supplier",
+          "type",
+          "-type",
+          "rrid",
+          "-rrid",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["supplier", "supplier.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "consumable_approvals",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperConsumableApprovals} takes.
+ */
+export type ListSuperConsumableApprovalsInput = OperationInput<operations["listSuperConsumableApprovals"]>;
+
+/**
+ * What {@link listSuperConsumableApprovals} resolves to.
+ */
+export type ListSuperConsumableApprovalsOutput = OperationOutput<operations["listSuperConsumableApprovals"]>;
+
+/**
+ * One item of {@link listSuperConsumableApprovals}'s pages.
+ */
+export type ListSuperConsumableApprovalsItem = NonNullable<NonNullable<ListSuperConsumableApprovalsOutput>["consumable_approvals"]>[number];
+
+/**
+ * List super consumable approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumable_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a consumable, waiting for review.
+ *
+ * Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+ *
+ * `GET /api/super/resources/consumableapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperConsumableApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperConsumableApprovals(client: BrainstemBase, input?: ListSuperConsumableApprovalsInput): Promise<ListSuperConsumableApprovalsOutput> {
+  return callOperation(client, listSuperConsumableApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperConsumableApproval}, for core.
+ */
+export const getSuperConsumableApprovalOperation: OperationMeta = {
+  id: "getSuperConsumableApproval",
+  method: "GET",
+  path: "/api/super/resources/consumableapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["supplier", "supplier.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperConsumableApproval} takes.
+ */
+export type GetSuperConsumableApprovalInput = OperationInput<operations["getSuperConsumableApproval"]>;
+
+/**
+ * What {@link getSuperConsumableApproval} resolves to.
+ */
+export type GetSuperConsumableApprovalOutput = OperationOutput<operations["getSuperConsumableApproval"]>;
+
+/**
+ * Get a super consumable approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ consumable_approval: {...} }`.
+ *
+ * A proposed addition or change of a consumable, waiting for review.
+ *
+ * Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+ *
+ * `GET /api/super/resources/consumableapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperConsumableApproval(client: BrainstemBase, input: GetSuperConsumableApprovalInput): Promise<GetSuperConsumableApprovalOutput> {
+  return callOperation(client, getSuperConsumableApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listHardwareDevices}, for core.
  */
 export const listHardwareDevicesOperation: OperationMeta = {
   id: "listHardwareDevices",
   method: "GET",
   path: "/api/private/resources/hardwaredevice/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -11978,7 +16082,7 @@ export const createHardwareDeviceOperation: OperationMeta = {
   id: "createHardwareDevice",
   method: "POST",
   path: "/api/private/resources/hardwaredevice/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     { name: "description", in: "body", type: "string", maxLength: 500 },
@@ -12023,7 +16127,7 @@ export const getHardwareDeviceOperation: OperationMeta = {
   id: "getHardwareDevice",
   method: "GET",
   path: "/api/private/resources/hardwaredevice/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12074,7 +16178,7 @@ export const replaceHardwareDeviceOperation: OperationMeta = {
   id: "replaceHardwareDevice",
   method: "PUT",
   path: "/api/private/resources/hardwaredevice/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12128,7 +16232,7 @@ export const deleteHardwareDeviceOperation: OperationMeta = {
   id: "deleteHardwareDevice",
   method: "DELETE",
   path: "/api/private/resources/hardwaredevice/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12172,7 +16276,7 @@ export const updateHardwareDeviceOperation: OperationMeta = {
   id: "updateHardwareDevice",
   method: "PATCH",
   path: "/api/private/resources/hardwaredevice/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12348,13 +16452,145 @@ export function getPublicHardwareDevice(client: BrainstemBase, input: GetPublicH
 }
 
 /**
+ * Metadata of {@link listSuperHardwareDevices}, for core.
+ */
+export const listSuperHardwareDevicesOperation: OperationMeta = {
+  id: "listSuperHardwareDevices",
+  method: "GET",
+  path: "/api/super/resources/hardwaredevice/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "supplier",
+          "-supplier",
+          "rrid",
+          "-rrid",
+          "rrid_url",
+          "-rrid_url",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["supplier", "supplier.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "hardwaredevices", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperHardwareDevices} takes.
+ */
+export type ListSuperHardwareDevicesInput = OperationInput<operations["listSuperHardwareDevices"]>;
+
+/**
+ * What {@link listSuperHardwareDevices} resolves to.
+ */
+export type ListSuperHardwareDevicesOutput = OperationOutput<operations["listSuperHardwareDevices"]>;
+
+/**
+ * One item of {@link listSuperHardwareDevices}'s pages.
+ */
+export type ListSuperHardwareDevicesItem = NonNullable<NonNullable<ListSuperHardwareDevicesOutput>["hardwaredevices"]>[number];
+
+/**
+ * List super hardware devices
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ hardwaredevices: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+ *
+ * `GET /api/super/resources/hardwaredevice/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperHardwareDevices", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperHardwareDevices(client: BrainstemBase, input?: ListSuperHardwareDevicesInput): Promise<ListSuperHardwareDevicesOutput> {
+  return callOperation(client, listSuperHardwareDevicesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperHardwareDevice}, for core.
+ */
+export const getSuperHardwareDeviceOperation: OperationMeta = {
+  id: "getSuperHardwareDevice",
+  method: "GET",
+  path: "/api/super/resources/hardwaredevice/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["supplier", "supplier.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperHardwareDevice} takes.
+ */
+export type GetSuperHardwareDeviceInput = OperationInput<operations["getSuperHardwareDevice"]>;
+
+/**
+ * What {@link getSuperHardwareDevice} resolves to.
+ */
+export type GetSuperHardwareDeviceOutput = OperationOutput<operations["getSuperHardwareDevice"]>;
+
+/**
+ * Get a super hardware device
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ hardwaredevice: {...} }`.
+ *
+ * Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+ *
+ * `GET /api/super/resources/hardwaredevice/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperHardwareDevice(client: BrainstemBase, input: GetSuperHardwareDeviceInput): Promise<GetSuperHardwareDeviceOutput> {
+  return callOperation(client, getSuperHardwareDeviceOperation, input);
+}
+
+/**
  * Metadata of {@link listHardwareDeviceApprovals}, for core.
  */
 export const listHardwareDeviceApprovalsOperation: OperationMeta = {
   id: "listHardwareDeviceApprovals",
   method: "GET",
   path: "/api/private/resources/hardwaredeviceapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -12443,7 +16679,7 @@ export const getHardwareDeviceApprovalOperation: OperationMeta = {
   id: "getHardwareDeviceApproval",
   method: "GET",
   path: "/api/private/resources/hardwaredeviceapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12496,7 +16732,7 @@ export const acceptHardwareDeviceApprovalOperation: OperationMeta = {
   id: "acceptHardwareDeviceApproval",
   method: "PATCH",
   path: "/api/private/resources/hardwaredeviceapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12542,7 +16778,7 @@ export const rejectHardwareDeviceApprovalOperation: OperationMeta = {
   id: "rejectHardwareDeviceApproval",
   method: "PATCH",
   path: "/api/private/resources/hardwaredeviceapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12582,13 +16818,157 @@ export function rejectHardwareDeviceApproval(client: BrainstemBase, input: Rejec
 }
 
 /**
+ * Metadata of {@link listSuperHardwareDeviceApprovals}, for core.
+ */
+export const listSuperHardwareDeviceApprovalsOperation: OperationMeta = {
+  id: "listSuperHardwareDeviceApprovals",
+  method: "GET",
+  path: "/api/super/resources/hardwaredeviceapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "supplier",
+          "-supplier",
+          "rrid",
+          "-rrid",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["supplier", "supplier.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "hardwaredevice_approvals",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperHardwareDeviceApprovals} takes.
+ */
+export type ListSuperHardwareDeviceApprovalsInput = OperationInput<operations["listSuperHardwareDeviceApprovals"]>;
+
+/**
+ * What {@link listSuperHardwareDeviceApprovals} resolves to.
+ */
+export type ListSuperHardwareDeviceApprovalsOutput = OperationOutput<operations["listSuperHardwareDeviceApprovals"]>;
+
+/**
+ * One item of {@link listSuperHardwareDeviceApprovals}'s pages.
+ */
+export type ListSuperHardwareDeviceApprovalsItem = NonNullable<NonNullable<ListSuperHardwareDeviceApprovalsOutput>["hardwaredevice_approvals"]>[number];
+
+/**
+ * List super hardware device approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ hardwaredevice_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a hardware device, waiting for review.
+ *
+ * Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+ *
+ * `GET /api/super/resources/hardwaredeviceapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperHardwareDeviceApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperHardwareDeviceApprovals(client: BrainstemBase, input?: ListSuperHardwareDeviceApprovalsInput): Promise<ListSuperHardwareDeviceApprovalsOutput> {
+  return callOperation(client, listSuperHardwareDeviceApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperHardwareDeviceApproval}, for core.
+ */
+export const getSuperHardwareDeviceApprovalOperation: OperationMeta = {
+  id: "getSuperHardwareDeviceApproval",
+  method: "GET",
+  path: "/api/super/resources/hardwaredeviceapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["supplier", "supplier.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperHardwareDeviceApproval} takes.
+ */
+export type GetSuperHardwareDeviceApprovalInput = OperationInput<operations["getSuperHardwareDeviceApproval"]>;
+
+/**
+ * What {@link getSuperHardwareDeviceApproval} resolves to.
+ */
+export type GetSuperHardwareDeviceApprovalOutput = OperationOutput<operations["getSuperHardwareDeviceApproval"]>;
+
+/**
+ * Get a super hardware device approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ hardwaredevice_approval: {...} }`.
+ *
+ * A proposed addition or change of a hardware device, waiting for review.
+ *
+ * Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+ *
+ * `GET /api/super/resources/hardwaredeviceapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperHardwareDeviceApproval(client: BrainstemBase, input: GetSuperHardwareDeviceApprovalInput): Promise<GetSuperHardwareDeviceApprovalOutput> {
+  return callOperation(client, getSuperHardwareDeviceApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listSuppliers}, for core.
  */
 export const listSuppliersOperation: OperationMeta = {
   id: "listSuppliers",
   method: "GET",
   path: "/api/private/resources/supplier/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -12663,7 +17043,7 @@ export const createSupplierOperation: OperationMeta = {
   id: "createSupplier",
   method: "POST",
   path: "/api/private/resources/supplier/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     { name: "website", in: "body", type: "string", maxLength: 200 },
@@ -12702,7 +17082,7 @@ export const getSupplierOperation: OperationMeta = {
   id: "getSupplier",
   method: "GET",
   path: "/api/private/resources/supplier/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12753,7 +17133,7 @@ export const replaceSupplierOperation: OperationMeta = {
   id: "replaceSupplier",
   method: "PUT",
   path: "/api/private/resources/supplier/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12801,7 +17181,7 @@ export const deleteSupplierOperation: OperationMeta = {
   id: "deleteSupplier",
   method: "DELETE",
   path: "/api/private/resources/supplier/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -12847,7 +17227,7 @@ export const updateSupplierOperation: OperationMeta = {
   id: "updateSupplier",
   method: "PATCH",
   path: "/api/private/resources/supplier/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13013,13 +17393,141 @@ export function getPublicSupplier(client: BrainstemBase, input: GetPublicSupplie
 }
 
 /**
+ * Metadata of {@link listSuperSuppliers}, for core.
+ */
+export const listSuperSuppliersOperation: OperationMeta = {
+  id: "listSuperSuppliers",
+  method: "GET",
+  path: "/api/super/resources/supplier/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "website",
+          "-website",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "suppliers", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSuppliers} takes.
+ */
+export type ListSuperSuppliersInput = OperationInput<operations["listSuperSuppliers"]>;
+
+/**
+ * What {@link listSuperSuppliers} resolves to.
+ */
+export type ListSuperSuppliersOutput = OperationOutput<operations["listSuperSuppliers"]>;
+
+/**
+ * One item of {@link listSuperSuppliers}'s pages.
+ */
+export type ListSuperSuppliersItem = NonNullable<NonNullable<ListSuperSuppliersOutput>["suppliers"]>[number];
+
+/**
+ * List super suppliers
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ suppliers: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+ *
+ * `GET /api/super/resources/supplier/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSuppliers", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSuppliers(client: BrainstemBase, input?: ListSuperSuppliersInput): Promise<ListSuperSuppliersOutput> {
+  return callOperation(client, listSuperSuppliersOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSupplier}, for core.
+ */
+export const getSuperSupplierOperation: OperationMeta = {
+  id: "getSuperSupplier",
+  method: "GET",
+  path: "/api/super/resources/supplier/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSupplier} takes.
+ */
+export type GetSuperSupplierInput = OperationInput<operations["getSuperSupplier"]>;
+
+/**
+ * What {@link getSuperSupplier} resolves to.
+ */
+export type GetSuperSupplierOutput = OperationOutput<operations["getSuperSupplier"]>;
+
+/**
+ * Get a super supplier
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ supplier: {...} }`.
+ *
+ * Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+ *
+ * `GET /api/super/resources/supplier/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSupplier(client: BrainstemBase, input: GetSuperSupplierInput): Promise<GetSuperSupplierOutput> {
+  return callOperation(client, getSuperSupplierOperation, input);
+}
+
+/**
  * Metadata of {@link listSupplierApprovals}, for core.
  */
 export const listSupplierApprovalsOperation: OperationMeta = {
   id: "listSupplierApprovals",
   method: "GET",
   path: "/api/private/resources/supplierapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -13100,7 +17608,7 @@ export const getSupplierApprovalOperation: OperationMeta = {
   id: "getSupplierApproval",
   method: "GET",
   path: "/api/private/resources/supplierapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13153,7 +17661,7 @@ export const acceptSupplierApprovalOperation: OperationMeta = {
   id: "acceptSupplierApproval",
   method: "PATCH",
   path: "/api/private/resources/supplierapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13199,7 +17707,7 @@ export const rejectSupplierApprovalOperation: OperationMeta = {
   id: "rejectSupplierApproval",
   method: "PATCH",
   path: "/api/private/resources/supplierapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13239,13 +17747,149 @@ export function rejectSupplierApproval(client: BrainstemBase, input: RejectSuppl
 }
 
 /**
+ * Metadata of {@link listSuperSupplierApprovals}, for core.
+ */
+export const listSuperSupplierApprovalsOperation: OperationMeta = {
+  id: "listSuperSupplierApprovals",
+  method: "GET",
+  path: "/api/super/resources/supplierapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "website",
+          "-website",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "supplier_approvals", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSupplierApprovals} takes.
+ */
+export type ListSuperSupplierApprovalsInput = OperationInput<operations["listSuperSupplierApprovals"]>;
+
+/**
+ * What {@link listSuperSupplierApprovals} resolves to.
+ */
+export type ListSuperSupplierApprovalsOutput = OperationOutput<operations["listSuperSupplierApprovals"]>;
+
+/**
+ * One item of {@link listSuperSupplierApprovals}'s pages.
+ */
+export type ListSuperSupplierApprovalsItem = NonNullable<NonNullable<ListSuperSupplierApprovalsOutput>["supplier_approvals"]>[number];
+
+/**
+ * List super supplier approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ supplier_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a supplier, waiting for review.
+ *
+ * Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+ *
+ * `GET /api/super/resources/supplierapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSupplierApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSupplierApprovals(client: BrainstemBase, input?: ListSuperSupplierApprovalsInput): Promise<ListSuperSupplierApprovalsOutput> {
+  return callOperation(client, listSuperSupplierApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSupplierApproval}, for core.
+ */
+export const getSuperSupplierApprovalOperation: OperationMeta = {
+  id: "getSuperSupplierApproval",
+  method: "GET",
+  path: "/api/super/resources/supplierapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSupplierApproval} takes.
+ */
+export type GetSuperSupplierApprovalInput = OperationInput<operations["getSuperSupplierApproval"]>;
+
+/**
+ * What {@link getSuperSupplierApproval} resolves to.
+ */
+export type GetSuperSupplierApprovalOutput = OperationOutput<operations["getSuperSupplierApproval"]>;
+
+/**
+ * Get a super supplier approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ supplier_approval: {...} }`.
+ *
+ * A proposed addition or change of a supplier, waiting for review.
+ *
+ * Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+ *
+ * `GET /api/super/resources/supplierapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSupplierApproval(client: BrainstemBase, input: GetSuperSupplierApprovalInput): Promise<GetSuperSupplierApprovalOutput> {
+  return callOperation(client, getSuperSupplierApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listBehavioralCategories}, for core.
  */
 export const listBehavioralCategoriesOperation: OperationMeta = {
   id: "listBehavioralCategories",
   method: "GET",
   path: "/api/private/taxonomies/behavioralcategory/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -13326,7 +17970,7 @@ export const createBehavioralCategoryOperation: OperationMeta = {
   id: "createBehavioralCategory",
   method: "POST",
   path: "/api/private/taxonomies/behavioralcategory/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
 };
 
 /**
@@ -13361,7 +18005,7 @@ export const getBehavioralCategoryOperation: OperationMeta = {
   id: "getBehavioralCategory",
   method: "GET",
   path: "/api/private/taxonomies/behavioralcategory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13412,7 +18056,7 @@ export const replaceBehavioralCategoryOperation: OperationMeta = {
   id: "replaceBehavioralCategory",
   method: "PUT",
   path: "/api/private/taxonomies/behavioralcategory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13458,7 +18102,7 @@ export const deleteBehavioralCategoryOperation: OperationMeta = {
   id: "deleteBehavioralCategory",
   method: "DELETE",
   path: "/api/private/taxonomies/behavioralcategory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13502,7 +18146,7 @@ export const updateBehavioralCategoryOperation: OperationMeta = {
   id: "updateBehavioralCategory",
   method: "PATCH",
   path: "/api/private/taxonomies/behavioralcategory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13672,13 +18316,147 @@ export function getPublicBehavioralCategory(client: BrainstemBase, input: GetPub
 }
 
 /**
+ * Metadata of {@link listSuperBehavioralCategories}, for core.
+ */
+export const listSuperBehavioralCategoriesOperation: OperationMeta = {
+  id: "listSuperBehavioralCategories",
+  method: "GET",
+  path: "/api/super/taxonomies/behavioralcategory/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "parent",
+          "-parent",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["parent", "parent.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "behavioral_categories",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperBehavioralCategories} takes.
+ */
+export type ListSuperBehavioralCategoriesInput = OperationInput<operations["listSuperBehavioralCategories"]>;
+
+/**
+ * What {@link listSuperBehavioralCategories} resolves to.
+ */
+export type ListSuperBehavioralCategoriesOutput = OperationOutput<operations["listSuperBehavioralCategories"]>;
+
+/**
+ * One item of {@link listSuperBehavioralCategories}'s pages.
+ */
+export type ListSuperBehavioralCategoriesItem = NonNullable<NonNullable<ListSuperBehavioralCategoriesOutput>["behavioral_categories"]>[number];
+
+/**
+ * List super behavioral categories
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_categories: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+ *
+ * `GET /api/super/taxonomies/behavioralcategory/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperBehavioralCategories", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperBehavioralCategories(client: BrainstemBase, input?: ListSuperBehavioralCategoriesInput): Promise<ListSuperBehavioralCategoriesOutput> {
+  return callOperation(client, listSuperBehavioralCategoriesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperBehavioralCategory}, for core.
+ */
+export const getSuperBehavioralCategoryOperation: OperationMeta = {
+  id: "getSuperBehavioralCategory",
+  method: "GET",
+  path: "/api/super/taxonomies/behavioralcategory/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["parent", "parent.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperBehavioralCategory} takes.
+ */
+export type GetSuperBehavioralCategoryInput = OperationInput<operations["getSuperBehavioralCategory"]>;
+
+/**
+ * What {@link getSuperBehavioralCategory} resolves to.
+ */
+export type GetSuperBehavioralCategoryOutput = OperationOutput<operations["getSuperBehavioralCategory"]>;
+
+/**
+ * Get a super behavioral category
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ behavioral_category: {...} }`.
+ *
+ * Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+ *
+ * `GET /api/super/taxonomies/behavioralcategory/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperBehavioralCategory(client: BrainstemBase, input: GetSuperBehavioralCategoryInput): Promise<GetSuperBehavioralCategoryOutput> {
+  return callOperation(client, getSuperBehavioralCategoryOperation, input);
+}
+
+/**
  * Metadata of {@link listBehavioralCategoryApprovals}, for core.
  */
 export const listBehavioralCategoryApprovalsOperation: OperationMeta = {
   id: "listBehavioralCategoryApprovals",
   method: "GET",
   path: "/api/private/taxonomies/behavioralcategoryapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -13765,7 +18543,7 @@ export const getBehavioralCategoryApprovalOperation: OperationMeta = {
   id: "getBehavioralCategoryApproval",
   method: "GET",
   path: "/api/private/taxonomies/behavioralcategoryapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13818,7 +18596,7 @@ export const acceptBehavioralCategoryApprovalOperation: OperationMeta = {
   id: "acceptBehavioralCategoryApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/behavioralcategoryapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13864,7 +18642,7 @@ export const rejectBehavioralCategoryApprovalOperation: OperationMeta = {
   id: "rejectBehavioralCategoryApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/behavioralcategoryapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -13904,13 +18682,155 @@ export function rejectBehavioralCategoryApproval(client: BrainstemBase, input: R
 }
 
 /**
+ * Metadata of {@link listSuperBehavioralCategoryApprovals}, for core.
+ */
+export const listSuperBehavioralCategoryApprovalsOperation: OperationMeta = {
+  id: "listSuperBehavioralCategoryApprovals",
+  method: "GET",
+  path: "/api/super/taxonomies/behavioralcategoryapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "parent",
+          "-parent",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["parent", "parent.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "behavioral_category_approvals",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperBehavioralCategoryApprovals} takes.
+ */
+export type ListSuperBehavioralCategoryApprovalsInput = OperationInput<operations["listSuperBehavioralCategoryApprovals"]>;
+
+/**
+ * What {@link listSuperBehavioralCategoryApprovals} resolves to.
+ */
+export type ListSuperBehavioralCategoryApprovalsOutput = OperationOutput<operations["listSuperBehavioralCategoryApprovals"]>;
+
+/**
+ * One item of {@link listSuperBehavioralCategoryApprovals}'s pages.
+ */
+export type ListSuperBehavioralCategoryApprovalsItem = NonNullable<NonNullable<ListSuperBehavioralCategoryApprovalsOutput>["behavioral_category_approvals"]>[number];
+
+/**
+ * List super behavioral category approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_category_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a behavioral category, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+ *
+ * `GET /api/super/taxonomies/behavioralcategoryapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperBehavioralCategoryApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperBehavioralCategoryApprovals(client: BrainstemBase, input?: ListSuperBehavioralCategoryApprovalsInput): Promise<ListSuperBehavioralCategoryApprovalsOutput> {
+  return callOperation(client, listSuperBehavioralCategoryApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperBehavioralCategoryApproval}, for core.
+ */
+export const getSuperBehavioralCategoryApprovalOperation: OperationMeta = {
+  id: "getSuperBehavioralCategoryApproval",
+  method: "GET",
+  path: "/api/super/taxonomies/behavioralcategoryapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["parent", "parent.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperBehavioralCategoryApproval} takes.
+ */
+export type GetSuperBehavioralCategoryApprovalInput = OperationInput<operations["getSuperBehavioralCategoryApproval"]>;
+
+/**
+ * What {@link getSuperBehavioralCategoryApproval} resolves to.
+ */
+export type GetSuperBehavioralCategoryApprovalOutput = OperationOutput<operations["getSuperBehavioralCategoryApproval"]>;
+
+/**
+ * Get a super behavioral category approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ behavioral_category_approval: {...} }`.
+ *
+ * A proposed addition or change of a behavioral category, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+ *
+ * `GET /api/super/taxonomies/behavioralcategoryapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperBehavioralCategoryApproval(client: BrainstemBase, input: GetSuperBehavioralCategoryApprovalInput): Promise<GetSuperBehavioralCategoryApprovalOutput> {
+  return callOperation(client, getSuperBehavioralCategoryApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listBehavioralParadigms}, for core.
  */
 export const listBehavioralParadigmsOperation: OperationMeta = {
   id: "listBehavioralParadigms",
   method: "GET",
   path: "/api/private/taxonomies/behavioralparadigm/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -13997,7 +18917,7 @@ export const createBehavioralParadigmOperation: OperationMeta = {
   id: "createBehavioralParadigm",
   method: "POST",
   path: "/api/private/taxonomies/behavioralparadigm/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "species",
@@ -14043,7 +18963,7 @@ export const getBehavioralParadigmOperation: OperationMeta = {
   id: "getBehavioralParadigm",
   method: "GET",
   path: "/api/private/taxonomies/behavioralparadigm/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14094,7 +19014,7 @@ export const replaceBehavioralParadigmOperation: OperationMeta = {
   id: "replaceBehavioralParadigm",
   method: "PUT",
   path: "/api/private/taxonomies/behavioralparadigm/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14149,7 +19069,7 @@ export const deleteBehavioralParadigmOperation: OperationMeta = {
   id: "deleteBehavioralParadigm",
   method: "DELETE",
   path: "/api/private/taxonomies/behavioralparadigm/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14195,7 +19115,7 @@ export const updateBehavioralParadigmOperation: OperationMeta = {
   id: "updateBehavioralParadigm",
   method: "PATCH",
   path: "/api/private/taxonomies/behavioralparadigm/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14380,13 +19300,153 @@ export function getPublicBehavioralParadigm(client: BrainstemBase, input: GetPub
 }
 
 /**
+ * Metadata of {@link listSuperBehavioralParadigms}, for core.
+ */
+export const listSuperBehavioralParadigmsOperation: OperationMeta = {
+  id: "listSuperBehavioralParadigms",
+  method: "GET",
+  path: "/api/super/taxonomies/behavioralparadigm/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "category",
+          "-category",
+          "original_publication",
+          "-original_publication",
+          "reference_url",
+          "-reference_url",
+          "rrid",
+          "-rrid",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["category", "category.*", "species", "species.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "behavioral_paradigms",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperBehavioralParadigms} takes.
+ */
+export type ListSuperBehavioralParadigmsInput = OperationInput<operations["listSuperBehavioralParadigms"]>;
+
+/**
+ * What {@link listSuperBehavioralParadigms} resolves to.
+ */
+export type ListSuperBehavioralParadigmsOutput = OperationOutput<operations["listSuperBehavioralParadigms"]>;
+
+/**
+ * One item of {@link listSuperBehavioralParadigms}'s pages.
+ */
+export type ListSuperBehavioralParadigmsItem = NonNullable<NonNullable<ListSuperBehavioralParadigmsOutput>["behavioral_paradigms"]>[number];
+
+/**
+ * List super behavioral paradigms
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_paradigms: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+ *
+ * `GET /api/super/taxonomies/behavioralparadigm/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperBehavioralParadigms", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperBehavioralParadigms(client: BrainstemBase, input?: ListSuperBehavioralParadigmsInput): Promise<ListSuperBehavioralParadigmsOutput> {
+  return callOperation(client, listSuperBehavioralParadigmsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperBehavioralParadigm}, for core.
+ */
+export const getSuperBehavioralParadigmOperation: OperationMeta = {
+  id: "getSuperBehavioralParadigm",
+  method: "GET",
+  path: "/api/super/taxonomies/behavioralparadigm/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["category", "category.*", "species", "species.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperBehavioralParadigm} takes.
+ */
+export type GetSuperBehavioralParadigmInput = OperationInput<operations["getSuperBehavioralParadigm"]>;
+
+/**
+ * What {@link getSuperBehavioralParadigm} resolves to.
+ */
+export type GetSuperBehavioralParadigmOutput = OperationOutput<operations["getSuperBehavioralParadigm"]>;
+
+/**
+ * Get a super behavioral paradigm
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ behavioral_paradigm: {...} }`.
+ *
+ * Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+ *
+ * `GET /api/super/taxonomies/behavioralparadigm/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperBehavioralParadigm(client: BrainstemBase, input: GetSuperBehavioralParadigmInput): Promise<GetSuperBehavioralParadigmOutput> {
+  return callOperation(client, getSuperBehavioralParadigmOperation, input);
+}
+
+/**
  * Metadata of {@link listBehavioralParadigmApprovals}, for core.
  */
 export const listBehavioralParadigmApprovalsOperation: OperationMeta = {
   id: "listBehavioralParadigmApprovals",
   method: "GET",
   path: "/api/private/taxonomies/behavioralparadigmapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -14479,7 +19539,7 @@ export const getBehavioralParadigmApprovalOperation: OperationMeta = {
   id: "getBehavioralParadigmApproval",
   method: "GET",
   path: "/api/private/taxonomies/behavioralparadigmapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14532,7 +19592,7 @@ export const acceptBehavioralParadigmApprovalOperation: OperationMeta = {
   id: "acceptBehavioralParadigmApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/behavioralparadigmapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14578,7 +19638,7 @@ export const rejectBehavioralParadigmApprovalOperation: OperationMeta = {
   id: "rejectBehavioralParadigmApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/behavioralparadigmapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14618,13 +19678,161 @@ export function rejectBehavioralParadigmApproval(client: BrainstemBase, input: R
 }
 
 /**
+ * Metadata of {@link listSuperBehavioralParadigmApprovals}, for core.
+ */
+export const listSuperBehavioralParadigmApprovalsOperation: OperationMeta = {
+  id: "listSuperBehavioralParadigmApprovals",
+  method: "GET",
+  path: "/api/super/taxonomies/behavioralparadigmapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "category",
+          "-category",
+          "original_publication",
+          "-original_publication",
+          "reference_url",
+          "-reference_url",
+          "rrid",
+          "-rrid",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["category", "category.*", "species", "species.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "behavioral_paradigm_approvals",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperBehavioralParadigmApprovals} takes.
+ */
+export type ListSuperBehavioralParadigmApprovalsInput = OperationInput<operations["listSuperBehavioralParadigmApprovals"]>;
+
+/**
+ * What {@link listSuperBehavioralParadigmApprovals} resolves to.
+ */
+export type ListSuperBehavioralParadigmApprovalsOutput = OperationOutput<operations["listSuperBehavioralParadigmApprovals"]>;
+
+/**
+ * One item of {@link listSuperBehavioralParadigmApprovals}'s pages.
+ */
+export type ListSuperBehavioralParadigmApprovalsItem = NonNullable<NonNullable<ListSuperBehavioralParadigmApprovalsOutput>["behavioral_paradigm_approvals"]>[number];
+
+/**
+ * List super behavioral paradigm approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_paradigm_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a behavioral paradigm, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+ *
+ * `GET /api/super/taxonomies/behavioralparadigmapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperBehavioralParadigmApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperBehavioralParadigmApprovals(client: BrainstemBase, input?: ListSuperBehavioralParadigmApprovalsInput): Promise<ListSuperBehavioralParadigmApprovalsOutput> {
+  return callOperation(client, listSuperBehavioralParadigmApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperBehavioralParadigmApproval}, for core.
+ */
+export const getSuperBehavioralParadigmApprovalOperation: OperationMeta = {
+  id: "getSuperBehavioralParadigmApproval",
+  method: "GET",
+  path: "/api/super/taxonomies/behavioralparadigmapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["category", "category.*", "species", "species.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperBehavioralParadigmApproval} takes.
+ */
+export type GetSuperBehavioralParadigmApprovalInput = OperationInput<operations["getSuperBehavioralParadigmApproval"]>;
+
+/**
+ * What {@link getSuperBehavioralParadigmApproval} resolves to.
+ */
+export type GetSuperBehavioralParadigmApprovalOutput = OperationOutput<operations["getSuperBehavioralParadigmApproval"]>;
+
+/**
+ * Get a super behavioral paradigm approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ behavioral_paradigm_approval: {...} }`.
+ *
+ * A proposed addition or change of a behavioral paradigm, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+ *
+ * `GET /api/super/taxonomies/behavioralparadigmapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperBehavioralParadigmApproval(client: BrainstemBase, input: GetSuperBehavioralParadigmApprovalInput): Promise<GetSuperBehavioralParadigmApprovalOutput> {
+  return callOperation(client, getSuperBehavioralParadigmApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listBrainRegions}, for core.
  */
 export const listBrainRegionsOperation: OperationMeta = {
   id: "listBrainRegions",
   method: "GET",
   path: "/api/private/taxonomies/brainregion/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -14699,7 +19907,7 @@ export const createBrainRegionOperation: OperationMeta = {
   id: "createBrainRegion",
   method: "POST",
   path: "/api/private/taxonomies/brainregion/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 200 },
     { name: "description", in: "body", type: "string", maxLength: 2000 },
@@ -14747,7 +19955,7 @@ export const getBrainRegionOperation: OperationMeta = {
   id: "getBrainRegion",
   method: "GET",
   path: "/api/private/taxonomies/brainregion/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14798,7 +20006,7 @@ export const replaceBrainRegionOperation: OperationMeta = {
   id: "replaceBrainRegion",
   method: "PUT",
   path: "/api/private/taxonomies/brainregion/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14853,7 +20061,7 @@ export const deleteBrainRegionOperation: OperationMeta = {
   id: "deleteBrainRegion",
   method: "DELETE",
   path: "/api/private/taxonomies/brainregion/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -14899,7 +20107,7 @@ export const updateBrainRegionOperation: OperationMeta = {
   id: "updateBrainRegion",
   method: "PATCH",
   path: "/api/private/taxonomies/brainregion/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15074,13 +20282,141 @@ export function getPublicBrainRegion(client: BrainstemBase, input: GetPublicBrai
 }
 
 /**
+ * Metadata of {@link listSuperBrainRegions}, for core.
+ */
+export const listSuperBrainRegionsOperation: OperationMeta = {
+  id: "listSuperBrainRegions",
+  method: "GET",
+  path: "/api/super/taxonomies/brainregion/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "acronym",
+          "-acronym",
+          "atlas",
+          "-atlas",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "brain_regions", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperBrainRegions} takes.
+ */
+export type ListSuperBrainRegionsInput = OperationInput<operations["listSuperBrainRegions"]>;
+
+/**
+ * What {@link listSuperBrainRegions} resolves to.
+ */
+export type ListSuperBrainRegionsOutput = OperationOutput<operations["listSuperBrainRegions"]>;
+
+/**
+ * One item of {@link listSuperBrainRegions}'s pages.
+ */
+export type ListSuperBrainRegionsItem = NonNullable<NonNullable<ListSuperBrainRegionsOutput>["brain_regions"]>[number];
+
+/**
+ * List super brain regions
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ brain_regions: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/taxonomies/brainregion.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/brainregion.md).
+ *
+ * `GET /api/super/taxonomies/brainregion/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperBrainRegions", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperBrainRegions(client: BrainstemBase, input?: ListSuperBrainRegionsInput): Promise<ListSuperBrainRegionsOutput> {
+  return callOperation(client, listSuperBrainRegionsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperBrainRegion}, for core.
+ */
+export const getSuperBrainRegionOperation: OperationMeta = {
+  id: "getSuperBrainRegion",
+  method: "GET",
+  path: "/api/super/taxonomies/brainregion/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperBrainRegion} takes.
+ */
+export type GetSuperBrainRegionInput = OperationInput<operations["getSuperBrainRegion"]>;
+
+/**
+ * What {@link getSuperBrainRegion} resolves to.
+ */
+export type GetSuperBrainRegionOutput = OperationOutput<operations["getSuperBrainRegion"]>;
+
+/**
+ * Get a super brain region
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ brain_region: {...} }`.
+ *
+ * Source: [docs/api/taxonomies/brainregion.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/brainregion.md).
+ *
+ * `GET /api/super/taxonomies/brainregion/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperBrainRegion(client: BrainstemBase, input: GetSuperBrainRegionInput): Promise<GetSuperBrainRegionOutput> {
+  return callOperation(client, getSuperBrainRegionOperation, input);
+}
+
+/**
  * Metadata of {@link listRegulatoryAuthorities}, for core.
  */
 export const listRegulatoryAuthoritiesOperation: OperationMeta = {
   id: "listRegulatoryAuthorities",
   method: "GET",
   path: "/api/private/taxonomies/regulatoryauthority/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -15167,7 +20503,7 @@ export const createRegulatoryAuthorityOperation: OperationMeta = {
   id: "createRegulatoryAuthority",
   method: "POST",
   path: "/api/private/taxonomies/regulatoryauthority/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 255 },
     { name: "abbreviation", in: "body", type: "string", maxLength: 32 },
@@ -15214,7 +20550,7 @@ export const getRegulatoryAuthorityOperation: OperationMeta = {
   id: "getRegulatoryAuthority",
   method: "GET",
   path: "/api/private/taxonomies/regulatoryauthority/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15265,7 +20601,7 @@ export const replaceRegulatoryAuthorityOperation: OperationMeta = {
   id: "replaceRegulatoryAuthority",
   method: "PUT",
   path: "/api/private/taxonomies/regulatoryauthority/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15321,7 +20657,7 @@ export const deleteRegulatoryAuthorityOperation: OperationMeta = {
   id: "deleteRegulatoryAuthority",
   method: "DELETE",
   path: "/api/private/taxonomies/regulatoryauthority/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15365,7 +20701,7 @@ export const updateRegulatoryAuthorityOperation: OperationMeta = {
   id: "updateRegulatoryAuthority",
   method: "PATCH",
   path: "/api/private/taxonomies/regulatoryauthority/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15551,13 +20887,153 @@ export function getPublicRegulatoryAuthority(client: BrainstemBase, input: GetPu
 }
 
 /**
+ * Metadata of {@link listSuperRegulatoryAuthorities}, for core.
+ */
+export const listSuperRegulatoryAuthoritiesOperation: OperationMeta = {
+  id: "listSuperRegulatoryAuthorities",
+  method: "GET",
+  path: "/api/super/taxonomies/regulatoryauthority/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "abbreviation",
+          "-abbreviation",
+          "country",
+          "-country",
+          "authority_type",
+          "-authority_type",
+          "website",
+          "-website",
+          "description",
+          "-description",
+          "is_active",
+          "-is_active",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "regulatoryauthorities",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperRegulatoryAuthorities} takes.
+ */
+export type ListSuperRegulatoryAuthoritiesInput = OperationInput<operations["listSuperRegulatoryAuthorities"]>;
+
+/**
+ * What {@link listSuperRegulatoryAuthorities} resolves to.
+ */
+export type ListSuperRegulatoryAuthoritiesOutput = OperationOutput<operations["listSuperRegulatoryAuthorities"]>;
+
+/**
+ * One item of {@link listSuperRegulatoryAuthorities}'s pages.
+ */
+export type ListSuperRegulatoryAuthoritiesItem = NonNullable<NonNullable<ListSuperRegulatoryAuthoritiesOutput>["regulatoryauthorities"]>[number];
+
+/**
+ * List super regulatory authorities
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ regulatoryauthorities: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+ *
+ * `GET /api/super/taxonomies/regulatoryauthority/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperRegulatoryAuthorities", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperRegulatoryAuthorities(client: BrainstemBase, input?: ListSuperRegulatoryAuthoritiesInput): Promise<ListSuperRegulatoryAuthoritiesOutput> {
+  return callOperation(client, listSuperRegulatoryAuthoritiesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperRegulatoryAuthority}, for core.
+ */
+export const getSuperRegulatoryAuthorityOperation: OperationMeta = {
+  id: "getSuperRegulatoryAuthority",
+  method: "GET",
+  path: "/api/super/taxonomies/regulatoryauthority/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperRegulatoryAuthority} takes.
+ */
+export type GetSuperRegulatoryAuthorityInput = OperationInput<operations["getSuperRegulatoryAuthority"]>;
+
+/**
+ * What {@link getSuperRegulatoryAuthority} resolves to.
+ */
+export type GetSuperRegulatoryAuthorityOutput = OperationOutput<operations["getSuperRegulatoryAuthority"]>;
+
+/**
+ * Get a super regulatory authority
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ regulatoryauthority: {...} }`.
+ *
+ * Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+ *
+ * `GET /api/super/taxonomies/regulatoryauthority/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperRegulatoryAuthority(client: BrainstemBase, input: GetSuperRegulatoryAuthorityInput): Promise<GetSuperRegulatoryAuthorityOutput> {
+  return callOperation(client, getSuperRegulatoryAuthorityOperation, input);
+}
+
+/**
  * Metadata of {@link listRegulatoryAuthorityApprovals}, for core.
  */
 export const listRegulatoryAuthorityApprovalsOperation: OperationMeta = {
   id: "listRegulatoryAuthorityApprovals",
   method: "GET",
   path: "/api/private/taxonomies/regulatoryauthorityapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -15650,7 +21126,7 @@ export const getRegulatoryAuthorityApprovalOperation: OperationMeta = {
   id: "getRegulatoryAuthorityApproval",
   method: "GET",
   path: "/api/private/taxonomies/regulatoryauthorityapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15703,7 +21179,7 @@ export const acceptRegulatoryAuthorityApprovalOperation: OperationMeta = {
   id: "acceptRegulatoryAuthorityApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/regulatoryauthorityapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15749,7 +21225,7 @@ export const rejectRegulatoryAuthorityApprovalOperation: OperationMeta = {
   id: "rejectRegulatoryAuthorityApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/regulatoryauthorityapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15789,13 +21265,161 @@ export function rejectRegulatoryAuthorityApproval(client: BrainstemBase, input: 
 }
 
 /**
+ * Metadata of {@link listSuperRegulatoryAuthorityApprovals}, for core.
+ */
+export const listSuperRegulatoryAuthorityApprovalsOperation: OperationMeta = {
+  id: "listSuperRegulatoryAuthorityApprovals",
+  method: "GET",
+  path: "/api/super/taxonomies/regulatoryauthorityapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "abbreviation",
+          "-abbreviation",
+          "country",
+          "-country",
+          "authority_type",
+          "-authority_type",
+          "website",
+          "-website",
+          "description",
+          "-description",
+          "is_active",
+          "-is_active",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "regulatoryauthority_approvals",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperRegulatoryAuthorityApprovals} takes.
+ */
+export type ListSuperRegulatoryAuthorityApprovalsInput = OperationInput<operations["listSuperRegulatoryAuthorityApprovals"]>;
+
+/**
+ * What {@link listSuperRegulatoryAuthorityApprovals} resolves to.
+ */
+export type ListSuperRegulatoryAuthorityApprovalsOutput = OperationOutput<operations["listSuperRegulatoryAuthorityApprovals"]>;
+
+/**
+ * One item of {@link listSuperRegulatoryAuthorityApprovals}'s pages.
+ */
+export type ListSuperRegulatoryAuthorityApprovalsItem = NonNullable<NonNullable<ListSuperRegulatoryAuthorityApprovalsOutput>["regulatoryauthority_approvals"]>[number];
+
+/**
+ * List super regulatory authority approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ regulatoryauthority_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a regulatory authority, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+ *
+ * `GET /api/super/taxonomies/regulatoryauthorityapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperRegulatoryAuthorityApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperRegulatoryAuthorityApprovals(client: BrainstemBase, input?: ListSuperRegulatoryAuthorityApprovalsInput): Promise<ListSuperRegulatoryAuthorityApprovalsOutput> {
+  return callOperation(client, listSuperRegulatoryAuthorityApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperRegulatoryAuthorityApproval}, for core.
+ */
+export const getSuperRegulatoryAuthorityApprovalOperation: OperationMeta = {
+  id: "getSuperRegulatoryAuthorityApproval",
+  method: "GET",
+  path: "/api/super/taxonomies/regulatoryauthorityapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperRegulatoryAuthorityApproval} takes.
+ */
+export type GetSuperRegulatoryAuthorityApprovalInput = OperationInput<operations["getSuperRegulatoryAuthorityApproval"]>;
+
+/**
+ * What {@link getSuperRegulatoryAuthorityApproval} resolves to.
+ */
+export type GetSuperRegulatoryAuthorityApprovalOutput = OperationOutput<operations["getSuperRegulatoryAuthorityApproval"]>;
+
+/**
+ * Get a super regulatory authority approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ regulatoryauthority_approval: {...} }`.
+ *
+ * A proposed addition or change of a regulatory authority, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+ *
+ * `GET /api/super/taxonomies/regulatoryauthorityapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperRegulatoryAuthorityApproval(client: BrainstemBase, input: GetSuperRegulatoryAuthorityApprovalInput): Promise<GetSuperRegulatoryAuthorityApprovalOutput> {
+  return callOperation(client, getSuperRegulatoryAuthorityApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listSetupTypes}, for core.
  */
 export const listSetupTypesOperation: OperationMeta = {
   id: "listSetupTypes",
   method: "GET",
   path: "/api/private/taxonomies/setuptype/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -15870,7 +21494,7 @@ export const createSetupTypeOperation: OperationMeta = {
   id: "createSetupType",
   method: "POST",
   path: "/api/private/taxonomies/setuptype/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 200 },
     { name: "description", in: "body", type: "string", maxLength: 2000 },
@@ -15912,7 +21536,7 @@ export const getSetupTypeOperation: OperationMeta = {
   id: "getSetupType",
   method: "GET",
   path: "/api/private/taxonomies/setuptype/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -15963,7 +21587,7 @@ export const replaceSetupTypeOperation: OperationMeta = {
   id: "replaceSetupType",
   method: "PUT",
   path: "/api/private/taxonomies/setuptype/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16014,7 +21638,7 @@ export const deleteSetupTypeOperation: OperationMeta = {
   id: "deleteSetupType",
   method: "DELETE",
   path: "/api/private/taxonomies/setuptype/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16060,7 +21684,7 @@ export const updateSetupTypeOperation: OperationMeta = {
   id: "updateSetupType",
   method: "PATCH",
   path: "/api/private/taxonomies/setuptype/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16229,13 +21853,141 @@ export function getPublicSetupType(client: BrainstemBase, input: GetPublicSetupT
 }
 
 /**
+ * Metadata of {@link listSuperSetupTypes}, for core.
+ */
+export const listSuperSetupTypesOperation: OperationMeta = {
+  id: "listSuperSetupTypes",
+  method: "GET",
+  path: "/api/super/taxonomies/setuptype/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "category",
+          "-category",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "setup_types", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSetupTypes} takes.
+ */
+export type ListSuperSetupTypesInput = OperationInput<operations["listSuperSetupTypes"]>;
+
+/**
+ * What {@link listSuperSetupTypes} resolves to.
+ */
+export type ListSuperSetupTypesOutput = OperationOutput<operations["listSuperSetupTypes"]>;
+
+/**
+ * One item of {@link listSuperSetupTypes}'s pages.
+ */
+export type ListSuperSetupTypesItem = NonNullable<NonNullable<ListSuperSetupTypesOutput>["setup_types"]>[number];
+
+/**
+ * List super setup types
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setup_types: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+ *
+ * `GET /api/super/taxonomies/setuptype/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSetupTypes", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSetupTypes(client: BrainstemBase, input?: ListSuperSetupTypesInput): Promise<ListSuperSetupTypesOutput> {
+  return callOperation(client, listSuperSetupTypesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSetupType}, for core.
+ */
+export const getSuperSetupTypeOperation: OperationMeta = {
+  id: "getSuperSetupType",
+  method: "GET",
+  path: "/api/super/taxonomies/setuptype/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSetupType} takes.
+ */
+export type GetSuperSetupTypeInput = OperationInput<operations["getSuperSetupType"]>;
+
+/**
+ * What {@link getSuperSetupType} resolves to.
+ */
+export type GetSuperSetupTypeOutput = OperationOutput<operations["getSuperSetupType"]>;
+
+/**
+ * Get a super setup type
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ setup_type: {...} }`.
+ *
+ * Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+ *
+ * `GET /api/super/taxonomies/setuptype/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSetupType(client: BrainstemBase, input: GetSuperSetupTypeInput): Promise<GetSuperSetupTypeOutput> {
+  return callOperation(client, getSuperSetupTypeOperation, input);
+}
+
+/**
  * Metadata of {@link listSetupTypeApprovals}, for core.
  */
 export const listSetupTypeApprovalsOperation: OperationMeta = {
   id: "listSetupTypeApprovals",
   method: "GET",
   path: "/api/private/taxonomies/setuptypeapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -16322,7 +22074,7 @@ export const getSetupTypeApprovalOperation: OperationMeta = {
   id: "getSetupTypeApproval",
   method: "GET",
   path: "/api/private/taxonomies/setuptypeapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16375,7 +22127,7 @@ export const acceptSetupTypeApprovalOperation: OperationMeta = {
   id: "acceptSetupTypeApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/setuptypeapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16421,7 +22173,7 @@ export const rejectSetupTypeApprovalOperation: OperationMeta = {
   id: "rejectSetupTypeApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/setuptypeapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16461,13 +22213,155 @@ export function rejectSetupTypeApproval(client: BrainstemBase, input: RejectSetu
 }
 
 /**
+ * Metadata of {@link listSuperSetupTypeApprovals}, for core.
+ */
+export const listSuperSetupTypeApprovalsOperation: OperationMeta = {
+  id: "listSuperSetupTypeApprovals",
+  method: "GET",
+  path: "/api/super/taxonomies/setuptypeapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "category",
+          "-category",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "setup_type_approvals",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperSetupTypeApprovals} takes.
+ */
+export type ListSuperSetupTypeApprovalsInput = OperationInput<operations["listSuperSetupTypeApprovals"]>;
+
+/**
+ * What {@link listSuperSetupTypeApprovals} resolves to.
+ */
+export type ListSuperSetupTypeApprovalsOutput = OperationOutput<operations["listSuperSetupTypeApprovals"]>;
+
+/**
+ * One item of {@link listSuperSetupTypeApprovals}'s pages.
+ */
+export type ListSuperSetupTypeApprovalsItem = NonNullable<NonNullable<ListSuperSetupTypeApprovalsOutput>["setup_type_approvals"]>[number];
+
+/**
+ * List super setup type approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setup_type_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a setup type, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+ *
+ * `GET /api/super/taxonomies/setuptypeapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSetupTypeApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSetupTypeApprovals(client: BrainstemBase, input?: ListSuperSetupTypeApprovalsInput): Promise<ListSuperSetupTypeApprovalsOutput> {
+  return callOperation(client, listSuperSetupTypeApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSetupTypeApproval}, for core.
+ */
+export const getSuperSetupTypeApprovalOperation: OperationMeta = {
+  id: "getSuperSetupTypeApproval",
+  method: "GET",
+  path: "/api/super/taxonomies/setuptypeapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSetupTypeApproval} takes.
+ */
+export type GetSuperSetupTypeApprovalInput = OperationInput<operations["getSuperSetupTypeApproval"]>;
+
+/**
+ * What {@link getSuperSetupTypeApproval} resolves to.
+ */
+export type GetSuperSetupTypeApprovalOutput = OperationOutput<operations["getSuperSetupTypeApproval"]>;
+
+/**
+ * Get a super setup type approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ setup_type_approval: {...} }`.
+ *
+ * A proposed addition or change of a setup type, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+ *
+ * `GET /api/super/taxonomies/setuptypeapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSetupTypeApproval(client: BrainstemBase, input: GetSuperSetupTypeApprovalInput): Promise<GetSuperSetupTypeApprovalOutput> {
+  return callOperation(client, getSuperSetupTypeApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listSpecies}, for core.
  */
 export const listSpeciesOperation: OperationMeta = {
   id: "listSpecies",
   method: "GET",
   path: "/api/private/taxonomies/species/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -16544,7 +22438,7 @@ export const createSpeciesOperation: OperationMeta = {
   id: "createSpecies",
   method: "POST",
   path: "/api/private/taxonomies/species/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     { name: "description", in: "body", type: "string", maxLength: 2000 },
@@ -16583,7 +22477,7 @@ export const getSpeciesOperation: OperationMeta = {
   id: "getSpecies",
   method: "GET",
   path: "/api/private/taxonomies/species/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16634,7 +22528,7 @@ export const replaceSpeciesOperation: OperationMeta = {
   id: "replaceSpecies",
   method: "PUT",
   path: "/api/private/taxonomies/species/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16682,7 +22576,7 @@ export const deleteSpeciesOperation: OperationMeta = {
   id: "deleteSpecies",
   method: "DELETE",
   path: "/api/private/taxonomies/species/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16728,7 +22622,7 @@ export const updateSpeciesOperation: OperationMeta = {
   id: "updateSpecies",
   method: "PATCH",
   path: "/api/private/taxonomies/species/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -16896,13 +22790,143 @@ export function getPublicSpecies(client: BrainstemBase, input: GetPublicSpeciesI
 }
 
 /**
+ * Metadata of {@link listSuperSpecies}, for core.
+ */
+export const listSuperSpeciesOperation: OperationMeta = {
+  id: "listSuperSpecies",
+  method: "GET",
+  path: "/api/super/taxonomies/species/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "rrid",
+          "-rrid",
+          "rrid_url",
+          "-rrid_url",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "species", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSpecies} takes.
+ */
+export type ListSuperSpeciesInput = OperationInput<operations["listSuperSpecies"]>;
+
+/**
+ * What {@link listSuperSpecies} resolves to.
+ */
+export type ListSuperSpeciesOutput = OperationOutput<operations["listSuperSpecies"]>;
+
+/**
+ * One item of {@link listSuperSpecies}'s pages.
+ */
+export type ListSuperSpeciesItem = NonNullable<NonNullable<ListSuperSpeciesOutput>["species"]>[number];
+
+/**
+ * List super species
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ species: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+ *
+ * `GET /api/super/taxonomies/species/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSpecies", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSpecies(client: BrainstemBase, input?: ListSuperSpeciesInput): Promise<ListSuperSpeciesOutput> {
+  return callOperation(client, listSuperSpeciesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSpecies}, for core.
+ */
+export const getSuperSpeciesOperation: OperationMeta = {
+  id: "getSuperSpecies",
+  method: "GET",
+  path: "/api/super/taxonomies/species/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSpecies} takes.
+ */
+export type GetSuperSpeciesInput = OperationInput<operations["getSuperSpecies"]>;
+
+/**
+ * What {@link getSuperSpecies} resolves to.
+ */
+export type GetSuperSpeciesOutput = OperationOutput<operations["getSuperSpecies"]>;
+
+/**
+ * Get a super species
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ species: {...} }`.
+ *
+ * Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+ *
+ * `GET /api/super/taxonomies/species/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSpecies(client: BrainstemBase, input: GetSuperSpeciesInput): Promise<GetSuperSpeciesOutput> {
+  return callOperation(client, getSuperSpeciesOperation, input);
+}
+
+/**
  * Metadata of {@link listSpeciesApprovals}, for core.
  */
 export const listSpeciesApprovalsOperation: OperationMeta = {
   id: "listSpeciesApprovals",
   method: "GET",
   path: "/api/private/taxonomies/speciesapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -16983,7 +23007,7 @@ export const getSpeciesApprovalOperation: OperationMeta = {
   id: "getSpeciesApproval",
   method: "GET",
   path: "/api/private/taxonomies/speciesapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17036,7 +23060,7 @@ export const acceptSpeciesApprovalOperation: OperationMeta = {
   id: "acceptSpeciesApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/speciesapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17082,7 +23106,7 @@ export const rejectSpeciesApprovalOperation: OperationMeta = {
   id: "rejectSpeciesApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/speciesapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17122,13 +23146,149 @@ export function rejectSpeciesApproval(client: BrainstemBase, input: RejectSpecie
 }
 
 /**
+ * Metadata of {@link listSuperSpeciesApprovals}, for core.
+ */
+export const listSuperSpeciesApprovalsOperation: OperationMeta = {
+  id: "listSuperSpeciesApprovals",
+  method: "GET",
+  path: "/api/super/taxonomies/speciesapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "rrid",
+          "-rrid",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "species_approvals", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperSpeciesApprovals} takes.
+ */
+export type ListSuperSpeciesApprovalsInput = OperationInput<operations["listSuperSpeciesApprovals"]>;
+
+/**
+ * What {@link listSuperSpeciesApprovals} resolves to.
+ */
+export type ListSuperSpeciesApprovalsOutput = OperationOutput<operations["listSuperSpeciesApprovals"]>;
+
+/**
+ * One item of {@link listSuperSpeciesApprovals}'s pages.
+ */
+export type ListSuperSpeciesApprovalsItem = NonNullable<NonNullable<ListSuperSpeciesApprovalsOutput>["species_approvals"]>[number];
+
+/**
+ * List super species approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ species_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a species, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+ *
+ * `GET /api/super/taxonomies/speciesapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperSpeciesApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperSpeciesApprovals(client: BrainstemBase, input?: ListSuperSpeciesApprovalsInput): Promise<ListSuperSpeciesApprovalsOutput> {
+  return callOperation(client, listSuperSpeciesApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperSpeciesApproval}, for core.
+ */
+export const getSuperSpeciesApprovalOperation: OperationMeta = {
+  id: "getSuperSpeciesApproval",
+  method: "GET",
+  path: "/api/super/taxonomies/speciesapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperSpeciesApproval} takes.
+ */
+export type GetSuperSpeciesApprovalInput = OperationInput<operations["getSuperSpeciesApproval"]>;
+
+/**
+ * What {@link getSuperSpeciesApproval} resolves to.
+ */
+export type GetSuperSpeciesApprovalOutput = OperationOutput<operations["getSuperSpeciesApproval"]>;
+
+/**
+ * Get a super species approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ species_approval: {...} }`.
+ *
+ * A proposed addition or change of a species, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+ *
+ * `GET /api/super/taxonomies/speciesapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperSpeciesApproval(client: BrainstemBase, input: GetSuperSpeciesApprovalInput): Promise<GetSuperSpeciesApprovalOutput> {
+  return callOperation(client, getSuperSpeciesApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listStrains}, for core.
  */
 export const listStrainsOperation: OperationMeta = {
   id: "listStrains",
   method: "GET",
   path: "/api/private/taxonomies/strain/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -17207,7 +23367,7 @@ export const createStrainOperation: OperationMeta = {
   id: "createStrain",
   method: "POST",
   path: "/api/private/taxonomies/strain/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 100 },
     { name: "description", in: "body", type: "string", maxLength: 2000 },
@@ -17252,7 +23412,7 @@ export const getStrainOperation: OperationMeta = {
   id: "getStrain",
   method: "GET",
   path: "/api/private/taxonomies/strain/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17303,7 +23463,7 @@ export const replaceStrainOperation: OperationMeta = {
   id: "replaceStrain",
   method: "PUT",
   path: "/api/private/taxonomies/strain/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17357,7 +23517,7 @@ export const deleteStrainOperation: OperationMeta = {
   id: "deleteStrain",
   method: "DELETE",
   path: "/api/private/taxonomies/strain/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17401,7 +23561,7 @@ export const updateStrainOperation: OperationMeta = {
   id: "updateStrain",
   method: "PATCH",
   path: "/api/private/taxonomies/strain/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17577,13 +23737,145 @@ export function getPublicStrain(client: BrainstemBase, input: GetPublicStrainInp
 }
 
 /**
+ * Metadata of {@link listSuperStrains}, for core.
+ */
+export const listSuperStrainsOperation: OperationMeta = {
+  id: "listSuperStrains",
+  method: "GET",
+  path: "/api/super/taxonomies/strain/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "species",
+          "-species",
+          "rrid",
+          "-rrid",
+          "rrid_url",
+          "-rrid_url",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["species", "species.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "strains", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperStrains} takes.
+ */
+export type ListSuperStrainsInput = OperationInput<operations["listSuperStrains"]>;
+
+/**
+ * What {@link listSuperStrains} resolves to.
+ */
+export type ListSuperStrainsOutput = OperationOutput<operations["listSuperStrains"]>;
+
+/**
+ * One item of {@link listSuperStrains}'s pages.
+ */
+export type ListSuperStrainsItem = NonNullable<NonNullable<ListSuperStrainsOutput>["strains"]>[number];
+
+/**
+ * List super strains
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ strains: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+ *
+ * `GET /api/super/taxonomies/strain/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperStrains", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperStrains(client: BrainstemBase, input?: ListSuperStrainsInput): Promise<ListSuperStrainsOutput> {
+  return callOperation(client, listSuperStrainsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperStrain}, for core.
+ */
+export const getSuperStrainOperation: OperationMeta = {
+  id: "getSuperStrain",
+  method: "GET",
+  path: "/api/super/taxonomies/strain/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["species", "species.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperStrain} takes.
+ */
+export type GetSuperStrainInput = OperationInput<operations["getSuperStrain"]>;
+
+/**
+ * What {@link getSuperStrain} resolves to.
+ */
+export type GetSuperStrainOutput = OperationOutput<operations["getSuperStrain"]>;
+
+/**
+ * Get a super strain
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ strain: {...} }`.
+ *
+ * Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+ *
+ * `GET /api/super/taxonomies/strain/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperStrain(client: BrainstemBase, input: GetSuperStrainInput): Promise<GetSuperStrainOutput> {
+  return callOperation(client, getSuperStrainOperation, input);
+}
+
+/**
  * Metadata of {@link listStrainApprovals}, for core.
  */
 export const listStrainApprovalsOperation: OperationMeta = {
   id: "listStrainApprovals",
   method: "GET",
   path: "/api/private/taxonomies/strainapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -17666,7 +23958,7 @@ export const getStrainApprovalOperation: OperationMeta = {
   id: "getStrainApproval",
   method: "GET",
   path: "/api/private/taxonomies/strainapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17719,7 +24011,7 @@ export const acceptStrainApprovalOperation: OperationMeta = {
   id: "acceptStrainApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/strainapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17765,7 +24057,7 @@ export const rejectStrainApprovalOperation: OperationMeta = {
   id: "rejectStrainApproval",
   method: "PATCH",
   path: "/api/private/taxonomies/strainapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17805,13 +24097,151 @@ export function rejectStrainApproval(client: BrainstemBase, input: RejectStrainA
 }
 
 /**
+ * Metadata of {@link listSuperStrainApprovals}, for core.
+ */
+export const listSuperStrainApprovalsOperation: OperationMeta = {
+  id: "listSuperStrainApprovals",
+  method: "GET",
+  path: "/api/super/taxonomies/strainapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "species",
+          "-species",
+          "rrid",
+          "-rrid",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["species", "species.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "strain_approvals", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperStrainApprovals} takes.
+ */
+export type ListSuperStrainApprovalsInput = OperationInput<operations["listSuperStrainApprovals"]>;
+
+/**
+ * What {@link listSuperStrainApprovals} resolves to.
+ */
+export type ListSuperStrainApprovalsOutput = OperationOutput<operations["listSuperStrainApprovals"]>;
+
+/**
+ * One item of {@link listSuperStrainApprovals}'s pages.
+ */
+export type ListSuperStrainApprovalsItem = NonNullable<NonNullable<ListSuperStrainApprovalsOutput>["strain_approvals"]>[number];
+
+/**
+ * List super strain approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ strain_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a strain, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+ *
+ * `GET /api/super/taxonomies/strainapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperStrainApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperStrainApprovals(client: BrainstemBase, input?: ListSuperStrainApprovalsInput): Promise<ListSuperStrainApprovalsOutput> {
+  return callOperation(client, listSuperStrainApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperStrainApproval}, for core.
+ */
+export const getSuperStrainApprovalOperation: OperationMeta = {
+  id: "getSuperStrainApproval",
+  method: "GET",
+  path: "/api/super/taxonomies/strainapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["species", "species.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperStrainApproval} takes.
+ */
+export type GetSuperStrainApprovalInput = OperationInput<operations["getSuperStrainApproval"]>;
+
+/**
+ * What {@link getSuperStrainApproval} resolves to.
+ */
+export type GetSuperStrainApprovalOutput = OperationOutput<operations["getSuperStrainApproval"]>;
+
+/**
+ * Get a super strain approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ strain_approval: {...} }`.
+ *
+ * A proposed addition or change of a strain, waiting for review.
+ *
+ * Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+ *
+ * `GET /api/super/taxonomies/strainapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperStrainApproval(client: BrainstemBase, input: GetSuperStrainApprovalInput): Promise<GetSuperStrainApprovalOutput> {
+  return callOperation(client, getSuperStrainApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listJournals}, for core.
  */
 export const listJournalsOperation: OperationMeta = {
   id: "listJournals",
   method: "GET",
   path: "/api/private/dissemination/journal/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -17886,7 +24316,7 @@ export const createJournalOperation: OperationMeta = {
   id: "createJournal",
   method: "POST",
   path: "/api/private/dissemination/journal/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "name", in: "body", type: "string", maxLength: 500 },
     { name: "description", in: "body", type: "string", maxLength: 2000 },
@@ -17926,7 +24356,7 @@ export const getJournalOperation: OperationMeta = {
   id: "getJournal",
   method: "GET",
   path: "/api/private/dissemination/journal/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -17977,7 +24407,7 @@ export const replaceJournalOperation: OperationMeta = {
   id: "replaceJournal",
   method: "PUT",
   path: "/api/private/dissemination/journal/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18026,7 +24456,7 @@ export const deleteJournalOperation: OperationMeta = {
   id: "deleteJournal",
   method: "DELETE",
   path: "/api/private/dissemination/journal/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18070,7 +24500,7 @@ export const updateJournalOperation: OperationMeta = {
   id: "updateJournal",
   method: "PATCH",
   path: "/api/private/dissemination/journal/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18237,13 +24667,141 @@ export function getPublicJournal(client: BrainstemBase, input: GetPublicJournalI
 }
 
 /**
+ * Metadata of {@link listSuperJournals}, for core.
+ */
+export const listSuperJournalsOperation: OperationMeta = {
+  id: "listSuperJournals",
+  method: "GET",
+  path: "/api/super/dissemination/journal/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "website",
+          "-website",
+          "comments",
+          "-comments",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "journals", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperJournals} takes.
+ */
+export type ListSuperJournalsInput = OperationInput<operations["listSuperJournals"]>;
+
+/**
+ * What {@link listSuperJournals} resolves to.
+ */
+export type ListSuperJournalsOutput = OperationOutput<operations["listSuperJournals"]>;
+
+/**
+ * One item of {@link listSuperJournals}'s pages.
+ */
+export type ListSuperJournalsItem = NonNullable<NonNullable<ListSuperJournalsOutput>["journals"]>[number];
+
+/**
+ * List super journals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ journals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+ *
+ * `GET /api/super/dissemination/journal/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperJournals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperJournals(client: BrainstemBase, input?: ListSuperJournalsInput): Promise<ListSuperJournalsOutput> {
+  return callOperation(client, listSuperJournalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperJournal}, for core.
+ */
+export const getSuperJournalOperation: OperationMeta = {
+  id: "getSuperJournal",
+  method: "GET",
+  path: "/api/super/dissemination/journal/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperJournal} takes.
+ */
+export type GetSuperJournalInput = OperationInput<operations["getSuperJournal"]>;
+
+/**
+ * What {@link getSuperJournal} resolves to.
+ */
+export type GetSuperJournalOutput = OperationOutput<operations["getSuperJournal"]>;
+
+/**
+ * Get a super journal
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ journal: {...} }`.
+ *
+ * Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+ *
+ * `GET /api/super/dissemination/journal/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperJournal(client: BrainstemBase, input: GetSuperJournalInput): Promise<GetSuperJournalOutput> {
+  return callOperation(client, getSuperJournalOperation, input);
+}
+
+/**
  * Metadata of {@link listJournalApprovals}, for core.
  */
 export const listJournalApprovalsOperation: OperationMeta = {
   id: "listJournalApprovals",
   method: "GET",
   path: "/api/private/dissemination/journalapproval/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -18324,7 +24882,7 @@ export const getJournalApprovalOperation: OperationMeta = {
   id: "getJournalApproval",
   method: "GET",
   path: "/api/private/dissemination/journalapproval/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18377,7 +24935,7 @@ export const acceptJournalApprovalOperation: OperationMeta = {
   id: "acceptJournalApproval",
   method: "PATCH",
   path: "/api/private/dissemination/journalapproval/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18423,7 +24981,7 @@ export const rejectJournalApprovalOperation: OperationMeta = {
   id: "rejectJournalApproval",
   method: "PATCH",
   path: "/api/private/dissemination/journalapproval/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18463,13 +25021,149 @@ export function rejectJournalApproval(client: BrainstemBase, input: RejectJourna
 }
 
 /**
+ * Metadata of {@link listSuperJournalApprovals}, for core.
+ */
+export const listSuperJournalApprovalsOperation: OperationMeta = {
+  id: "listSuperJournalApprovals",
+  method: "GET",
+  path: "/api/super/dissemination/journalapproval/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "name",
+          "-name",
+          "description",
+          "-description",
+          "website",
+          "-website",
+          "comments",
+          "-comments",
+          "status",
+          "-status",
+          "action",
+          "-action",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "journal_approvals", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperJournalApprovals} takes.
+ */
+export type ListSuperJournalApprovalsInput = OperationInput<operations["listSuperJournalApprovals"]>;
+
+/**
+ * What {@link listSuperJournalApprovals} resolves to.
+ */
+export type ListSuperJournalApprovalsOutput = OperationOutput<operations["listSuperJournalApprovals"]>;
+
+/**
+ * One item of {@link listSuperJournalApprovals}'s pages.
+ */
+export type ListSuperJournalApprovalsItem = NonNullable<NonNullable<ListSuperJournalApprovalsOutput>["journal_approvals"]>[number];
+
+/**
+ * List super journal approvals
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ journal_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * A proposed addition or change of a journal, waiting for review.
+ *
+ * Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+ *
+ * `GET /api/super/dissemination/journalapproval/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperJournalApprovals", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperJournalApprovals(client: BrainstemBase, input?: ListSuperJournalApprovalsInput): Promise<ListSuperJournalApprovalsOutput> {
+  return callOperation(client, listSuperJournalApprovalsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperJournalApproval}, for core.
+ */
+export const getSuperJournalApprovalOperation: OperationMeta = {
+  id: "getSuperJournalApproval",
+  method: "GET",
+  path: "/api/super/dissemination/journalapproval/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperJournalApproval} takes.
+ */
+export type GetSuperJournalApprovalInput = OperationInput<operations["getSuperJournalApproval"]>;
+
+/**
+ * What {@link getSuperJournalApproval} resolves to.
+ */
+export type GetSuperJournalApprovalOutput = OperationOutput<operations["getSuperJournalApproval"]>;
+
+/**
+ * Get a super journal approval
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ journal_approval: {...} }`.
+ *
+ * A proposed addition or change of a journal, waiting for review.
+ *
+ * Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+ *
+ * `GET /api/super/dissemination/journalapproval/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperJournalApproval(client: BrainstemBase, input: GetSuperJournalApprovalInput): Promise<GetSuperJournalApprovalOutput> {
+  return callOperation(client, getSuperJournalApprovalOperation, input);
+}
+
+/**
  * Metadata of {@link listPublications}, for core.
  */
 export const listPublicationsOperation: OperationMeta = {
   id: "listPublications",
   method: "GET",
   path: "/api/private/dissemination/publication/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -18552,7 +25246,7 @@ export const createPublicationOperation: OperationMeta = {
   id: "createPublication",
   method: "POST",
   path: "/api/private/dissemination/publication/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "title", in: "body", type: "string", maxLength: 200 },
     { name: "authors", in: "body", type: "string", maxLength: 500 },
@@ -18600,7 +25294,7 @@ export const getPublicationOperation: OperationMeta = {
   id: "getPublication",
   method: "GET",
   path: "/api/private/dissemination/publication/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18651,7 +25345,7 @@ export const replacePublicationOperation: OperationMeta = {
   id: "replacePublication",
   method: "PUT",
   path: "/api/private/dissemination/publication/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18706,7 +25400,7 @@ export const deletePublicationOperation: OperationMeta = {
   id: "deletePublication",
   method: "DELETE",
   path: "/api/private/dissemination/publication/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18750,7 +25444,7 @@ export const updatePublicationOperation: OperationMeta = {
   id: "updatePublication",
   method: "PATCH",
   path: "/api/private/dissemination/publication/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -18933,13 +25627,149 @@ export function getPublicPublication(client: BrainstemBase, input: GetPublicPubl
 }
 
 /**
+ * Metadata of {@link listSuperPublications}, for core.
+ */
+export const listSuperPublicationsOperation: OperationMeta = {
+  id: "listSuperPublications",
+  method: "GET",
+  path: "/api/super/dissemination/publication/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "title",
+          "-title",
+          "authors",
+          "-authors",
+          "journal",
+          "-journal",
+          "abstract",
+          "-abstract",
+          "doi",
+          "-doi",
+          "publication_url",
+          "-publication_url",
+          "pdf_url",
+          "-pdf_url",
+          "publication_date",
+          "-publication_date",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["journal", "journal.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "publications", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperPublications} takes.
+ */
+export type ListSuperPublicationsInput = OperationInput<operations["listSuperPublications"]>;
+
+/**
+ * What {@link listSuperPublications} resolves to.
+ */
+export type ListSuperPublicationsOutput = OperationOutput<operations["listSuperPublications"]>;
+
+/**
+ * One item of {@link listSuperPublications}'s pages.
+ */
+export type ListSuperPublicationsItem = NonNullable<NonNullable<ListSuperPublicationsOutput>["publications"]>[number];
+
+/**
+ * List super publications
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ publications: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/dissemination/publication.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/publication.md).
+ *
+ * `GET /api/super/dissemination/publication/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperPublications", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperPublications(client: BrainstemBase, input?: ListSuperPublicationsInput): Promise<ListSuperPublicationsOutput> {
+  return callOperation(client, listSuperPublicationsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperPublication}, for core.
+ */
+export const getSuperPublicationOperation: OperationMeta = {
+  id: "getSuperPublication",
+  method: "GET",
+  path: "/api/super/dissemination/publication/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["journal", "journal.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperPublication} takes.
+ */
+export type GetSuperPublicationInput = OperationInput<operations["getSuperPublication"]>;
+
+/**
+ * What {@link getSuperPublication} resolves to.
+ */
+export type GetSuperPublicationOutput = OperationOutput<operations["getSuperPublication"]>;
+
+/**
+ * Get a super publication
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ publication: {...} }`.
+ *
+ * Source: [docs/api/dissemination/publication.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/publication.md).
+ *
+ * `GET /api/super/dissemination/publication/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperPublication(client: BrainstemBase, input: GetSuperPublicationInput): Promise<GetSuperPublicationOutput> {
+  return callOperation(client, getSuperPublicationOperation, input);
+}
+
+/**
  * Metadata of {@link listUsers}, for core.
  */
 export const listUsersOperation: OperationMeta = {
   id: "listUsers",
   method: "GET",
   path: "/api/private/users/user/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -19022,7 +25852,7 @@ export const getUserOperation: OperationMeta = {
   id: "getUser",
   method: "GET",
   path: "/api/private/users/user/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "integer", minimum: 1 },
     {
@@ -19069,7 +25899,7 @@ export const replaceUserOperation: OperationMeta = {
   id: "replaceUser",
   method: "PUT",
   path: "/api/private/users/user/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "integer", minimum: 1 },
     { name: "website", in: "body", type: "string", maxLength: 200 },
@@ -19115,7 +25945,7 @@ export const deleteUserOperation: OperationMeta = {
   id: "deleteUser",
   method: "DELETE",
   path: "/api/private/users/user/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [{ name: "id", in: "path", required: true, type: "integer", minimum: 1 }],
 };
 
@@ -19155,7 +25985,7 @@ export const updateUserOperation: OperationMeta = {
   id: "updateUser",
   method: "PATCH",
   path: "/api/private/users/user/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "integer", minimum: 1 },
     { name: "website", in: "body", type: "string", maxLength: 200 },
@@ -19325,13 +26155,145 @@ export function getPublicUser(client: BrainstemBase, input: GetPublicUserInput):
 }
 
 /**
+ * Metadata of {@link listSuperUsers}, for core.
+ */
+export const listSuperUsersOperation: OperationMeta = {
+  id: "listSuperUsers",
+  method: "GET",
+  path: "/api/super/users/user/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "email",
+          "-email",
+          "first_name",
+          "-first_name",
+          "last_name",
+          "-last_name",
+          "website",
+          "-website",
+          "google_scholar",
+          "-google_scholar",
+          "orcid_id",
+          "-orcid_id",
+          "atlas_preference",
+          "-atlas_preference",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["active_projects", "active_projects.*"] },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "users", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperUsers} takes.
+ */
+export type ListSuperUsersInput = OperationInput<operations["listSuperUsers"]>;
+
+/**
+ * What {@link listSuperUsers} resolves to.
+ */
+export type ListSuperUsersOutput = OperationOutput<operations["listSuperUsers"]>;
+
+/**
+ * One item of {@link listSuperUsers}'s pages.
+ */
+export type ListSuperUsersItem = NonNullable<NonNullable<ListSuperUsersOutput>["users"]>[number];
+
+/**
+ * List super users
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ users: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Users register on the website; there is no create endpoint.
+ *
+ * Source: [docs/api/users/user.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/user.md).
+ *
+ * `GET /api/super/users/user/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperUsers", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperUsers(client: BrainstemBase, input?: ListSuperUsersInput): Promise<ListSuperUsersOutput> {
+  return callOperation(client, listSuperUsersOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperUser}, for core.
+ */
+export const getSuperUserOperation: OperationMeta = {
+  id: "getSuperUser",
+  method: "GET",
+  path: "/api/super/users/user/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "id", in: "path", required: true, type: "integer", minimum: 1 },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["active_projects", "active_projects.*"] },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperUser} takes.
+ */
+export type GetSuperUserInput = OperationInput<operations["getSuperUser"]>;
+
+/**
+ * What {@link getSuperUser} resolves to.
+ */
+export type GetSuperUserOutput = OperationOutput<operations["getSuperUser"]>;
+
+/**
+ * Get a super user
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ user: {...} }`.
+ *
+ * Users register on the website; there is no create endpoint.
+ *
+ * Source: [docs/api/users/user.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/user.md).
+ *
+ * `GET /api/super/users/user/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperUser(client: BrainstemBase, input: GetSuperUserInput): Promise<GetSuperUserOutput> {
+  return callOperation(client, getSuperUserOperation, input);
+}
+
+/**
  * Metadata of {@link listGroups}, for core.
  */
 export const listGroupsOperation: OperationMeta = {
   id: "listGroups",
   method: "GET",
   path: "/api/private/users/group/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -19394,7 +26356,7 @@ export const createGroupOperation: OperationMeta = {
   id: "createGroup",
   method: "POST",
   path: "/api/private/users/group/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
 };
 
 /**
@@ -19433,7 +26395,7 @@ export const getGroupOperation: OperationMeta = {
   id: "getGroup",
   method: "GET",
   path: "/api/private/users/group/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "id", in: "path", required: true, type: "integer", minimum: 1 },
     {
@@ -19480,7 +26442,7 @@ export const replaceGroupOperation: OperationMeta = {
   id: "replaceGroup",
   method: "PUT",
   path: "/api/private/users/group/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [{ name: "id", in: "path", required: true, type: "integer", minimum: 1 }],
 };
 
@@ -19518,7 +26480,7 @@ export const deleteGroupOperation: OperationMeta = {
   id: "deleteGroup",
   method: "DELETE",
   path: "/api/private/users/group/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [{ name: "id", in: "path", required: true, type: "integer", minimum: 1 }],
 };
 
@@ -19556,7 +26518,7 @@ export const updateGroupOperation: OperationMeta = {
   id: "updateGroup",
   method: "PATCH",
   path: "/api/private/users/group/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [{ name: "id", in: "path", required: true, type: "integer", minimum: 1 }],
 };
 
@@ -19594,7 +26556,7 @@ export const joinGroupOperation: OperationMeta = {
   id: "joinGroup",
   method: "GET",
   path: "/api/private/users/group/{id}/join/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [{ name: "id", in: "path", required: true, type: "integer", minimum: 1 }],
 };
@@ -19635,7 +26597,7 @@ export const leaveGroupOperation: OperationMeta = {
   id: "leaveGroup",
   method: "GET",
   path: "/api/private/users/group/{id}/leave/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [{ name: "id", in: "path", required: true, type: "integer", minimum: 1 }],
 };
@@ -19778,13 +26740,125 @@ export function getPublicGroup(client: BrainstemBase, input: GetPublicGroupInput
 }
 
 /**
+ * Metadata of {@link listSuperGroups}, for core.
+ */
+export const listSuperGroupsOperation: OperationMeta = {
+  id: "listSuperGroups",
+  method: "GET",
+  path: "/api/super/users/group/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: { type: "string", enum: ["id", "-id", "name", "-name"] },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "groups", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperGroups} takes.
+ */
+export type ListSuperGroupsInput = OperationInput<operations["listSuperGroups"]>;
+
+/**
+ * What {@link listSuperGroups} resolves to.
+ */
+export type ListSuperGroupsOutput = OperationOutput<operations["listSuperGroups"]>;
+
+/**
+ * One item of {@link listSuperGroups}'s pages.
+ */
+export type ListSuperGroupsItem = NonNullable<NonNullable<ListSuperGroupsOutput>["groups"]>[number];
+
+/**
+ * List super groups
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ groups: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * The MATLAB client routes this model to app `auth`; the docs and the Python client use `users`.
+ *
+ * Source: [docs/api/users/group.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group.md).
+ *
+ * `GET /api/super/users/group/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperGroups", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperGroups(client: BrainstemBase, input?: ListSuperGroupsInput): Promise<ListSuperGroupsOutput> {
+  return callOperation(client, listSuperGroupsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperGroup}, for core.
+ */
+export const getSuperGroupOperation: OperationMeta = {
+  id: "getSuperGroup",
+  method: "GET",
+  path: "/api/super/users/group/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "id", in: "path", required: true, type: "integer", minimum: 1 },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: { type: "string" },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperGroup} takes.
+ */
+export type GetSuperGroupInput = OperationInput<operations["getSuperGroup"]>;
+
+/**
+ * What {@link getSuperGroup} resolves to.
+ */
+export type GetSuperGroupOutput = OperationOutput<operations["getSuperGroup"]>;
+
+/**
+ * Get a super group
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ group: {...} }`.
+ *
+ * The MATLAB client routes this model to app `auth`; the docs and the Python client use `users`.
+ *
+ * Source: [docs/api/users/group.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group.md).
+ *
+ * `GET /api/super/users/group/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperGroup(client: BrainstemBase, input: GetSuperGroupInput): Promise<GetSuperGroupOutput> {
+  return callOperation(client, getSuperGroupOperation, input);
+}
+
+/**
  * Metadata of {@link listLaboratories}, for core.
  */
 export const listLaboratoriesOperation: OperationMeta = {
   id: "listLaboratories",
   method: "GET",
   path: "/api/private/users/laboratory/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -19868,7 +26942,7 @@ export const createLaboratoryOperation: OperationMeta = {
   id: "createLaboratory",
   method: "POST",
   path: "/api/private/users/laboratory/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "group", in: "body", type: "integer", minimum: 1 },
     {
@@ -19918,7 +26992,7 @@ export const getLaboratoryOperation: OperationMeta = {
   id: "getLaboratory",
   method: "GET",
   path: "/api/private/users/laboratory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -19972,7 +27046,7 @@ export const replaceLaboratoryOperation: OperationMeta = {
   id: "replaceLaboratory",
   method: "PUT",
   path: "/api/private/users/laboratory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -20029,7 +27103,7 @@ export const deleteLaboratoryOperation: OperationMeta = {
   id: "deleteLaboratory",
   method: "DELETE",
   path: "/api/private/users/laboratory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -20073,7 +27147,7 @@ export const updateLaboratoryOperation: OperationMeta = {
   id: "updateLaboratory",
   method: "PATCH",
   path: "/api/private/users/laboratory/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -20262,13 +27336,153 @@ export function getPublicLaboratory(client: BrainstemBase, input: GetPublicLabor
 }
 
 /**
+ * Metadata of {@link listSuperLaboratories}, for core.
+ */
+export const listSuperLaboratoriesOperation: OperationMeta = {
+  id: "listSuperLaboratories",
+  method: "GET",
+  path: "/api/super/users/laboratory/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "group",
+          "-group",
+          "description",
+          "-description",
+          "website",
+          "-website",
+          "department",
+          "-department",
+          "institution",
+          "-institution",
+          "city",
+          "-city",
+          "country",
+          "-country",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["group", "group.*", "principal_investigators", "principal_investigators.*"],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: { style: "offset", items: "laboratories", offset: "offset", size: "limit", total: "count" },
+};
+
+/**
+ * What {@link listSuperLaboratories} takes.
+ */
+export type ListSuperLaboratoriesInput = OperationInput<operations["listSuperLaboratories"]>;
+
+/**
+ * What {@link listSuperLaboratories} resolves to.
+ */
+export type ListSuperLaboratoriesOutput = OperationOutput<operations["listSuperLaboratories"]>;
+
+/**
+ * One item of {@link listSuperLaboratories}'s pages.
+ */
+export type ListSuperLaboratoriesItem = NonNullable<NonNullable<ListSuperLaboratoriesOutput>["laboratories"]>[number];
+
+/**
+ * List super laboratories
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ laboratories: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Source: [docs/api/users/laboratory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/laboratory.md).
+ *
+ * `GET /api/super/users/laboratory/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperLaboratories", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperLaboratories(client: BrainstemBase, input?: ListSuperLaboratoriesInput): Promise<ListSuperLaboratoriesOutput> {
+  return callOperation(client, listSuperLaboratoriesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperLaboratory}, for core.
+ */
+export const getSuperLaboratoryOperation: OperationMeta = {
+  id: "getSuperLaboratory",
+  method: "GET",
+  path: "/api/super/users/laboratory/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["group", "group.*", "principal_investigators", "principal_investigators.*"],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperLaboratory} takes.
+ */
+export type GetSuperLaboratoryInput = OperationInput<operations["getSuperLaboratory"]>;
+
+/**
+ * What {@link getSuperLaboratory} resolves to.
+ */
+export type GetSuperLaboratoryOutput = OperationOutput<operations["getSuperLaboratory"]>;
+
+/**
+ * Get a super laboratory
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ laboratory: {...} }`.
+ *
+ * Source: [docs/api/users/laboratory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/laboratory.md).
+ *
+ * `GET /api/super/users/laboratory/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperLaboratory(client: BrainstemBase, input: GetSuperLaboratoryInput): Promise<GetSuperLaboratoryOutput> {
+  return callOperation(client, getSuperLaboratoryOperation, input);
+}
+
+/**
  * Metadata of {@link listGroupMembershipInvitations}, for core.
  */
 export const listGroupMembershipInvitationsOperation: OperationMeta = {
   id: "listGroupMembershipInvitations",
   method: "GET",
   path: "/api/private/users/groupmembershipinvitation/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -20354,7 +27568,7 @@ export const getGroupMembershipInvitationOperation: OperationMeta = {
   id: "getGroupMembershipInvitation",
   method: "GET",
   path: "/api/private/users/groupmembershipinvitation/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -20410,7 +27624,7 @@ export const acceptGroupMembershipInvitationOperation: OperationMeta = {
   id: "acceptGroupMembershipInvitation",
   method: "GET",
   path: "/api/private/users/groupmembershipinvitation/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -20457,7 +27671,7 @@ export const rejectGroupMembershipInvitationOperation: OperationMeta = {
   id: "rejectGroupMembershipInvitation",
   method: "GET",
   path: "/api/private/users/groupmembershipinvitation/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -20504,7 +27718,7 @@ export const cancelGroupMembershipInvitationOperation: OperationMeta = {
   id: "cancelGroupMembershipInvitation",
   method: "GET",
   path: "/api/private/users/groupmembershipinvitation/{id}/cancel/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -20545,13 +27759,460 @@ export function cancelGroupMembershipInvitation(client: BrainstemBase, input: Ca
 }
 
 /**
+ * Metadata of {@link listGroupMembershipInvitationsUnderscored}, for core.
+ */
+export const listGroupMembershipInvitationsUnderscoredOperation: OperationMeta = {
+  id: "listGroupMembershipInvitationsUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_invitation/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "user_account_invitation",
+          "-user_account_invitation",
+          "authgroup",
+          "-authgroup",
+          "new_manager",
+          "-new_manager",
+          "new_owner",
+          "-new_owner",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["user_account_invitation", "user_account_invitation.*", "authgroup", "authgroup.*"],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "group_membership_invitations",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listGroupMembershipInvitationsUnderscored} takes.
+ */
+export type ListGroupMembershipInvitationsUnderscoredInput = OperationInput<operations["listGroupMembershipInvitationsUnderscored"]>;
+
+/**
+ * What {@link listGroupMembershipInvitationsUnderscored} resolves to.
+ */
+export type ListGroupMembershipInvitationsUnderscoredOutput = OperationOutput<operations["listGroupMembershipInvitationsUnderscored"]>;
+
+/**
+ * One item of {@link listGroupMembershipInvitationsUnderscored}'s pages.
+ */
+export type ListGroupMembershipInvitationsUnderscoredItem = NonNullable<NonNullable<ListGroupMembershipInvitationsUnderscoredOutput>["group_membership_invitations"]>[number];
+
+/**
+ * List group membership invitations (alias: the Python client's URL)
+ *
+ * Alias of listGroupMembershipInvitations at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use listGroupMembershipInvitations.
+ *
+ * Records the caller may see. Returns `{ group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Invitations are created by changing a group's `users` map.
+ *
+ * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+ *
+ * `GET /api/private/users/group_membership_invitation/` (provenance: public)
+ * Paginated: iterate every item with `client.paginate("listGroupMembershipInvitationsUnderscored", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function listGroupMembershipInvitationsUnderscored(client: BrainstemBase, input?: ListGroupMembershipInvitationsUnderscoredInput): Promise<ListGroupMembershipInvitationsUnderscoredOutput> {
+  return callOperation(client, listGroupMembershipInvitationsUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link getGroupMembershipInvitationUnderscored}, for core.
+ */
+export const getGroupMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "getGroupMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_invitation/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["user_account_invitation", "user_account_invitation.*", "authgroup", "authgroup.*"],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getGroupMembershipInvitationUnderscored} takes.
+ */
+export type GetGroupMembershipInvitationUnderscoredInput = OperationInput<operations["getGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link getGroupMembershipInvitationUnderscored} resolves to.
+ */
+export type GetGroupMembershipInvitationUnderscoredOutput = OperationOutput<operations["getGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * Get a group membership invitation (alias: the Python client's URL)
+ *
+ * Alias of getGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use getGroupMembershipInvitation.
+ *
+ * Returns `{ group_membership_invitation: {...} }`.
+ *
+ * Invitations are created by changing a group's `users` map.
+ *
+ * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+ *
+ * `GET /api/private/users/group_membership_invitation/{id}/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function getGroupMembershipInvitationUnderscored(client: BrainstemBase, input: GetGroupMembershipInvitationUnderscoredInput): Promise<GetGroupMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, getGroupMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link acceptGroupMembershipInvitationUnderscored}, for core.
+ */
+export const acceptGroupMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "acceptGroupMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_invitation/{id}/accept/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link acceptGroupMembershipInvitationUnderscored} takes.
+ */
+export type AcceptGroupMembershipInvitationUnderscoredInput = OperationInput<operations["acceptGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link acceptGroupMembershipInvitationUnderscored} resolves to.
+ */
+export type AcceptGroupMembershipInvitationUnderscoredOutput = OperationOutput<operations["acceptGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * Accept a group membership invitation (alias: the Python client's URL)
+ *
+ * Alias of acceptGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptGroupMembershipInvitation.
+ *
+ * The docs give GET for `accept/` (Python: `client.load("groupmembershipinvitation", id=..., options="accept")`).
+ *
+ * Invitations are created by changing a group's `users` map.
+ *
+ * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+ *
+ * `GET /api/private/users/group_membership_invitation/{id}/accept/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function acceptGroupMembershipInvitationUnderscored(client: BrainstemBase, input: AcceptGroupMembershipInvitationUnderscoredInput): Promise<AcceptGroupMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, acceptGroupMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link rejectGroupMembershipInvitationUnderscored}, for core.
+ */
+export const rejectGroupMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "rejectGroupMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_invitation/{id}/reject/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link rejectGroupMembershipInvitationUnderscored} takes.
+ */
+export type RejectGroupMembershipInvitationUnderscoredInput = OperationInput<operations["rejectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link rejectGroupMembershipInvitationUnderscored} resolves to.
+ */
+export type RejectGroupMembershipInvitationUnderscoredOutput = OperationOutput<operations["rejectGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * Reject a group membership invitation (alias: the Python client's URL)
+ *
+ * Alias of rejectGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectGroupMembershipInvitation.
+ *
+ * The docs give GET for `reject/` (Python: `client.load("groupmembershipinvitation", id=..., options="reject")`).
+ *
+ * Invitations are created by changing a group's `users` map.
+ *
+ * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+ *
+ * `GET /api/private/users/group_membership_invitation/{id}/reject/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function rejectGroupMembershipInvitationUnderscored(client: BrainstemBase, input: RejectGroupMembershipInvitationUnderscoredInput): Promise<RejectGroupMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, rejectGroupMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link cancelGroupMembershipInvitationUnderscored}, for core.
+ */
+export const cancelGroupMembershipInvitationUnderscoredOperation: OperationMeta = {
+  id: "cancelGroupMembershipInvitationUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_invitation/{id}/cancel/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link cancelGroupMembershipInvitationUnderscored} takes.
+ */
+export type CancelGroupMembershipInvitationUnderscoredInput = OperationInput<operations["cancelGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * What {@link cancelGroupMembershipInvitationUnderscored} resolves to.
+ */
+export type CancelGroupMembershipInvitationUnderscoredOutput = OperationOutput<operations["cancelGroupMembershipInvitationUnderscored"]>;
+
+/**
+ * Cancel a group membership invitation (alias: the Python client's URL)
+ *
+ * Alias of cancelGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelGroupMembershipInvitation.
+ *
+ * The docs give GET for `cancel/` (Python: `client.load("groupmembershipinvitation", id=..., options="cancel")`).
+ *
+ * Invitations are created by changing a group's `users` map.
+ *
+ * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+ *
+ * `GET /api/private/users/group_membership_invitation/{id}/cancel/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function cancelGroupMembershipInvitationUnderscored(client: BrainstemBase, input: CancelGroupMembershipInvitationUnderscoredInput): Promise<CancelGroupMembershipInvitationUnderscoredOutput> {
+  return callOperation(client, cancelGroupMembershipInvitationUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link listSuperGroupMembershipInvitations}, for core.
+ */
+export const listSuperGroupMembershipInvitationsOperation: OperationMeta = {
+  id: "listSuperGroupMembershipInvitations",
+  method: "GET",
+  path: "/api/super/users/groupmembershipinvitation/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: [
+          "id",
+          "-id",
+          "user_account_invitation",
+          "-user_account_invitation",
+          "authgroup",
+          "-authgroup",
+          "new_manager",
+          "-new_manager",
+          "new_owner",
+          "-new_owner",
+        ],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["user_account_invitation", "user_account_invitation.*", "authgroup", "authgroup.*"],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "group_membership_invitations",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperGroupMembershipInvitations} takes.
+ */
+export type ListSuperGroupMembershipInvitationsInput = OperationInput<operations["listSuperGroupMembershipInvitations"]>;
+
+/**
+ * What {@link listSuperGroupMembershipInvitations} resolves to.
+ */
+export type ListSuperGroupMembershipInvitationsOutput = OperationOutput<operations["listSuperGroupMembershipInvitations"]>;
+
+/**
+ * One item of {@link listSuperGroupMembershipInvitations}'s pages.
+ */
+export type ListSuperGroupMembershipInvitationsItem = NonNullable<NonNullable<ListSuperGroupMembershipInvitationsOutput>["group_membership_invitations"]>[number];
+
+/**
+ * List super group membership invitations
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Invitations are created by changing a group's `users` map.
+ *
+ * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+ *
+ * `GET /api/super/users/groupmembershipinvitation/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperGroupMembershipInvitations", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperGroupMembershipInvitations(client: BrainstemBase, input?: ListSuperGroupMembershipInvitationsInput): Promise<ListSuperGroupMembershipInvitationsOutput> {
+  return callOperation(client, listSuperGroupMembershipInvitationsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperGroupMembershipInvitation}, for core.
+ */
+export const getSuperGroupMembershipInvitationOperation: OperationMeta = {
+  id: "getSuperGroupMembershipInvitation",
+  method: "GET",
+  path: "/api/super/users/groupmembershipinvitation/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["user_account_invitation", "user_account_invitation.*", "authgroup", "authgroup.*"],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperGroupMembershipInvitation} takes.
+ */
+export type GetSuperGroupMembershipInvitationInput = OperationInput<operations["getSuperGroupMembershipInvitation"]>;
+
+/**
+ * What {@link getSuperGroupMembershipInvitation} resolves to.
+ */
+export type GetSuperGroupMembershipInvitationOutput = OperationOutput<operations["getSuperGroupMembershipInvitation"]>;
+
+/**
+ * Get a super group membership invitation
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ group_membership_invitation: {...} }`.
+ *
+ * Invitations are created by changing a group's `users` map.
+ *
+ * Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+ *
+ * `GET /api/super/users/groupmembershipinvitation/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperGroupMembershipInvitation(client: BrainstemBase, input: GetSuperGroupMembershipInvitationInput): Promise<GetSuperGroupMembershipInvitationOutput> {
+  return callOperation(client, getSuperGroupMembershipInvitationOperation, input);
+}
+
+/**
  * Metadata of {@link listGroupMembershipRequests}, for core.
  */
 export const listGroupMembershipRequestsOperation: OperationMeta = {
   id: "listGroupMembershipRequests",
   method: "GET",
   path: "/api/private/users/groupmembershiprequest/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     { name: "filter", in: "query", type: "object", serialize: "braces" },
     {
@@ -20626,7 +28287,7 @@ export const getGroupMembershipRequestOperation: OperationMeta = {
   id: "getGroupMembershipRequest",
   method: "GET",
   path: "/api/private/users/groupmembershiprequest/{id}/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   params: [
     {
       name: "id",
@@ -20682,7 +28343,7 @@ export const acceptGroupMembershipRequestOperation: OperationMeta = {
   id: "acceptGroupMembershipRequest",
   method: "GET",
   path: "/api/private/users/groupmembershiprequest/{id}/accept/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -20729,7 +28390,7 @@ export const rejectGroupMembershipRequestOperation: OperationMeta = {
   id: "rejectGroupMembershipRequest",
   method: "GET",
   path: "/api/private/users/groupmembershiprequest/{id}/reject/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -20776,7 +28437,7 @@ export const cancelGroupMembershipRequestOperation: OperationMeta = {
   id: "cancelGroupMembershipRequest",
   method: "GET",
   path: "/api/private/users/groupmembershiprequest/{id}/cancel/",
-  security: [["PersonalAccessToken"], ["JwtAccessToken"]],
+  security: [["PersonalAccessToken"]],
   idempotent: false,
   params: [
     {
@@ -20814,6 +28475,431 @@ export type CancelGroupMembershipRequestOutput = OperationOutput<operations["can
  */
 export function cancelGroupMembershipRequest(client: BrainstemBase, input: CancelGroupMembershipRequestInput): Promise<CancelGroupMembershipRequestOutput> {
   return callOperation(client, cancelGroupMembershipRequestOperation, input);
+}
+
+/**
+ * Metadata of {@link listGroupMembershipRequestsUnderscored}, for core.
+ */
+export const listGroupMembershipRequestsUnderscoredOperation: OperationMeta = {
+  id: "listGroupMembershipRequestsUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_request/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["id", "-id", "user_account_request", "-user_account_request", "authgroup", "-authgroup"],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["user_account_request", "user_account_request.*", "authgroup", "authgroup.*"],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "group_membership_requests",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listGroupMembershipRequestsUnderscored} takes.
+ */
+export type ListGroupMembershipRequestsUnderscoredInput = OperationInput<operations["listGroupMembershipRequestsUnderscored"]>;
+
+/**
+ * What {@link listGroupMembershipRequestsUnderscored} resolves to.
+ */
+export type ListGroupMembershipRequestsUnderscoredOutput = OperationOutput<operations["listGroupMembershipRequestsUnderscored"]>;
+
+/**
+ * One item of {@link listGroupMembershipRequestsUnderscored}'s pages.
+ */
+export type ListGroupMembershipRequestsUnderscoredItem = NonNullable<NonNullable<ListGroupMembershipRequestsUnderscoredOutput>["group_membership_requests"]>[number];
+
+/**
+ * List group membership requests (alias: the Python client's URL)
+ *
+ * Alias of listGroupMembershipRequests at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use listGroupMembershipRequests.
+ *
+ * Records the caller may see. Returns `{ group_membership_requests: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Requests are created with joinGroup.
+ *
+ * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+ *
+ * `GET /api/private/users/group_membership_request/` (provenance: public)
+ * Paginated: iterate every item with `client.paginate("listGroupMembershipRequestsUnderscored", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function listGroupMembershipRequestsUnderscored(client: BrainstemBase, input?: ListGroupMembershipRequestsUnderscoredInput): Promise<ListGroupMembershipRequestsUnderscoredOutput> {
+  return callOperation(client, listGroupMembershipRequestsUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link getGroupMembershipRequestUnderscored}, for core.
+ */
+export const getGroupMembershipRequestUnderscoredOperation: OperationMeta = {
+  id: "getGroupMembershipRequestUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_request/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["user_account_request", "user_account_request.*", "authgroup", "authgroup.*"],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getGroupMembershipRequestUnderscored} takes.
+ */
+export type GetGroupMembershipRequestUnderscoredInput = OperationInput<operations["getGroupMembershipRequestUnderscored"]>;
+
+/**
+ * What {@link getGroupMembershipRequestUnderscored} resolves to.
+ */
+export type GetGroupMembershipRequestUnderscoredOutput = OperationOutput<operations["getGroupMembershipRequestUnderscored"]>;
+
+/**
+ * Get a group membership request (alias: the Python client's URL)
+ *
+ * Alias of getGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use getGroupMembershipRequest.
+ *
+ * Returns `{ group_membership_request: {...} }`.
+ *
+ * Requests are created with joinGroup.
+ *
+ * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+ *
+ * `GET /api/private/users/group_membership_request/{id}/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function getGroupMembershipRequestUnderscored(client: BrainstemBase, input: GetGroupMembershipRequestUnderscoredInput): Promise<GetGroupMembershipRequestUnderscoredOutput> {
+  return callOperation(client, getGroupMembershipRequestUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link acceptGroupMembershipRequestUnderscored}, for core.
+ */
+export const acceptGroupMembershipRequestUnderscoredOperation: OperationMeta = {
+  id: "acceptGroupMembershipRequestUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_request/{id}/accept/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link acceptGroupMembershipRequestUnderscored} takes.
+ */
+export type AcceptGroupMembershipRequestUnderscoredInput = OperationInput<operations["acceptGroupMembershipRequestUnderscored"]>;
+
+/**
+ * What {@link acceptGroupMembershipRequestUnderscored} resolves to.
+ */
+export type AcceptGroupMembershipRequestUnderscoredOutput = OperationOutput<operations["acceptGroupMembershipRequestUnderscored"]>;
+
+/**
+ * Accept a group membership request (alias: the Python client's URL)
+ *
+ * Alias of acceptGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use acceptGroupMembershipRequest.
+ *
+ * The docs give GET for `accept/` (Python: `client.load("groupmembershiprequest", id=..., options="accept")`).
+ *
+ * Requests are created with joinGroup.
+ *
+ * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+ *
+ * `GET /api/private/users/group_membership_request/{id}/accept/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function acceptGroupMembershipRequestUnderscored(client: BrainstemBase, input: AcceptGroupMembershipRequestUnderscoredInput): Promise<AcceptGroupMembershipRequestUnderscoredOutput> {
+  return callOperation(client, acceptGroupMembershipRequestUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link rejectGroupMembershipRequestUnderscored}, for core.
+ */
+export const rejectGroupMembershipRequestUnderscoredOperation: OperationMeta = {
+  id: "rejectGroupMembershipRequestUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_request/{id}/reject/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link rejectGroupMembershipRequestUnderscored} takes.
+ */
+export type RejectGroupMembershipRequestUnderscoredInput = OperationInput<operations["rejectGroupMembershipRequestUnderscored"]>;
+
+/**
+ * What {@link rejectGroupMembershipRequestUnderscored} resolves to.
+ */
+export type RejectGroupMembershipRequestUnderscoredOutput = OperationOutput<operations["rejectGroupMembershipRequestUnderscored"]>;
+
+/**
+ * Reject a group membership request (alias: the Python client's URL)
+ *
+ * Alias of rejectGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use rejectGroupMembershipRequest.
+ *
+ * The docs give GET for `reject/` (Python: `client.load("groupmembershiprequest", id=..., options="reject")`).
+ *
+ * Requests are created with joinGroup.
+ *
+ * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+ *
+ * `GET /api/private/users/group_membership_request/{id}/reject/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function rejectGroupMembershipRequestUnderscored(client: BrainstemBase, input: RejectGroupMembershipRequestUnderscoredInput): Promise<RejectGroupMembershipRequestUnderscoredOutput> {
+  return callOperation(client, rejectGroupMembershipRequestUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link cancelGroupMembershipRequestUnderscored}, for core.
+ */
+export const cancelGroupMembershipRequestUnderscoredOperation: OperationMeta = {
+  id: "cancelGroupMembershipRequestUnderscored",
+  method: "GET",
+  path: "/api/private/users/group_membership_request/{id}/cancel/",
+  security: [["PersonalAccessToken"]],
+  idempotent: false,
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+};
+
+/**
+ * What {@link cancelGroupMembershipRequestUnderscored} takes.
+ */
+export type CancelGroupMembershipRequestUnderscoredInput = OperationInput<operations["cancelGroupMembershipRequestUnderscored"]>;
+
+/**
+ * What {@link cancelGroupMembershipRequestUnderscored} resolves to.
+ */
+export type CancelGroupMembershipRequestUnderscoredOutput = OperationOutput<operations["cancelGroupMembershipRequestUnderscored"]>;
+
+/**
+ * Cancel a group membership request (alias: the Python client's URL)
+ *
+ * Alias of cancelGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use cancelGroupMembershipRequest.
+ *
+ * The docs give GET for `cancel/` (Python: `client.load("groupmembershiprequest", id=..., options="cancel")`).
+ *
+ * Requests are created with joinGroup.
+ *
+ * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+ *
+ * `GET /api/private/users/group_membership_request/{id}/cancel/` (provenance: public)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ *
+ * @deprecated The portal marks this operation deprecated.
+ */
+export function cancelGroupMembershipRequestUnderscored(client: BrainstemBase, input: CancelGroupMembershipRequestUnderscoredInput): Promise<CancelGroupMembershipRequestUnderscoredOutput> {
+  return callOperation(client, cancelGroupMembershipRequestUnderscoredOperation, input);
+}
+
+/**
+ * Metadata of {@link listSuperGroupMembershipRequests}, for core.
+ */
+export const listSuperGroupMembershipRequestsOperation: OperationMeta = {
+  id: "listSuperGroupMembershipRequests",
+  method: "GET",
+  path: "/api/super/users/groupmembershiprequest/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    { name: "filter", in: "query", type: "object", serialize: "braces" },
+    {
+      name: "sort",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["id", "-id", "user_account_request", "-user_account_request", "authgroup", "-authgroup"],
+      },
+      serialize: "brackets",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["user_account_request", "user_account_request.*", "authgroup", "authgroup.*"],
+      },
+      serialize: "brackets",
+    },
+    { name: "limit", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "offset", in: "query", type: "integer", minimum: 0 },
+  ],
+  pagination: {
+    style: "offset",
+    items: "group_membership_requests",
+    offset: "offset",
+    size: "limit",
+    total: "count",
+  },
+};
+
+/**
+ * What {@link listSuperGroupMembershipRequests} takes.
+ */
+export type ListSuperGroupMembershipRequestsInput = OperationInput<operations["listSuperGroupMembershipRequests"]>;
+
+/**
+ * What {@link listSuperGroupMembershipRequests} resolves to.
+ */
+export type ListSuperGroupMembershipRequestsOutput = OperationOutput<operations["listSuperGroupMembershipRequests"]>;
+
+/**
+ * One item of {@link listSuperGroupMembershipRequests}'s pages.
+ */
+export type ListSuperGroupMembershipRequestsItem = NonNullable<NonNullable<ListSuperGroupMembershipRequestsOutput>["group_membership_requests"]>[number];
+
+/**
+ * List super group membership requests
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ group_membership_requests: [...] }`, 20 records per page by default (`limit` up to 100).
+ *
+ * Requests are created with joinGroup.
+ *
+ * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+ *
+ * `GET /api/super/users/groupmembershiprequest/` (provenance: unverified)
+ * Paginated: iterate every item with `client.paginate("listSuperGroupMembershipRequests", …)`.
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function listSuperGroupMembershipRequests(client: BrainstemBase, input?: ListSuperGroupMembershipRequestsInput): Promise<ListSuperGroupMembershipRequestsOutput> {
+  return callOperation(client, listSuperGroupMembershipRequestsOperation, input);
+}
+
+/**
+ * Metadata of {@link getSuperGroupMembershipRequest}, for core.
+ */
+export const getSuperGroupMembershipRequestOperation: OperationMeta = {
+  id: "getSuperGroupMembershipRequest",
+  method: "GET",
+  path: "/api/super/users/groupmembershiprequest/{id}/",
+  security: [["PersonalAccessToken"]],
+  params: [
+    {
+      name: "id",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+    {
+      name: "include",
+      in: "query",
+      type: "array",
+      items: {
+        type: "string",
+        enum: ["user_account_request", "user_account_request.*", "authgroup", "authgroup.*"],
+      },
+      serialize: "brackets",
+    },
+  ],
+};
+
+/**
+ * What {@link getSuperGroupMembershipRequest} takes.
+ */
+export type GetSuperGroupMembershipRequestInput = OperationInput<operations["getSuperGroupMembershipRequest"]>;
+
+/**
+ * What {@link getSuperGroupMembershipRequest} resolves to.
+ */
+export type GetSuperGroupMembershipRequestOutput = OperationOutput<operations["getSuperGroupMembershipRequest"]>;
+
+/**
+ * Get a super group membership request
+ *
+ * The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+ *
+ * Returns `{ group_membership_request: {...} }`.
+ *
+ * Requests are created with joinGroup.
+ *
+ * Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+ *
+ * `GET /api/super/users/groupmembershiprequest/{id}/` (provenance: unverified)
+ *
+ * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
+ */
+export function getSuperGroupMembershipRequest(client: BrainstemBase, input: GetSuperGroupMembershipRequestInput): Promise<GetSuperGroupMembershipRequestOutput> {
+  return callOperation(client, getSuperGroupMembershipRequestOperation, input);
 }
 
 /**
@@ -20873,96 +28959,6 @@ export function pollDeviceAuthorization(client: BrainstemBase, input: PollDevice
 }
 
 /**
- * Metadata of {@link login}, for core.
- */
-export const loginOperation: OperationMeta = { id: "login", method: "POST", path: "/api/auth/token/", security: [] };
-
-/**
- * What {@link login} takes.
- */
-export type LoginInput = OperationInput<operations["login"]>;
-
-/**
- * What {@link login} resolves to.
- */
-export type LoginOutput = OperationOutput<operations["login"]>;
-
-/**
- * Get an access and refresh token pair
- *
- * Email and password for a 1-hour access token and a 30-day refresh token. Documented only in the seed (docs/api.md before 2026-03-30); removed from the current docs when 2FA made the device flow mandatory, so it may be gone.
- *
- * `POST /api/auth/token/` (provenance: seed)
- *
- * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
- *
- * @deprecated The portal marks this operation deprecated.
- */
-export function login(client: BrainstemBase, input: LoginInput): Promise<LoginOutput> {
-  return callOperation(client, loginOperation, input);
-}
-
-/**
- * Metadata of {@link refreshToken}, for core.
- */
-export const refreshTokenOperation: OperationMeta = { id: "refreshToken", method: "POST", path: "/api/auth/token/refresh/", security: [] };
-
-/**
- * What {@link refreshToken} takes.
- */
-export type RefreshTokenInput = OperationInput<operations["refreshToken"]>;
-
-/**
- * What {@link refreshToken} resolves to.
- */
-export type RefreshTokenOutput = OperationOutput<operations["refreshToken"]>;
-
-/**
- * Refresh an access token
- *
- * Returns a new access token and a new refresh token; the refresh token sent becomes invalid (rotation). Seed only; deprecated upstream.
- *
- * `POST /api/auth/token/refresh/` (provenance: seed)
- *
- * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
- *
- * @deprecated The portal marks this operation deprecated.
- */
-export function refreshToken(client: BrainstemBase, input: RefreshTokenInput): Promise<RefreshTokenOutput> {
-  return callOperation(client, refreshTokenOperation, input);
-}
-
-/**
- * Metadata of {@link obtainLegacyToken}, for core.
- */
-export const obtainLegacyTokenOperation: OperationMeta = { id: "obtainLegacyToken", method: "POST", path: "/api/token/", security: [] };
-
-/**
- * What {@link obtainLegacyToken} takes.
- */
-export type ObtainLegacyTokenInput = OperationInput<operations["obtainLegacyToken"]>;
-
-/**
- * What {@link obtainLegacyToken} resolves to.
- */
-export type ObtainLegacyTokenOutput = OperationOutput<operations["obtainLegacyToken"]>;
-
-/**
- * Get a long-lived token (legacy)
- *
- * Username (email) and password for a sliding token equivalent to a personal access token; it shows up on the token management page. The seed shows `{access, token_id, message}`; the pre-v2 clients read `token`. Seed only; deprecated upstream.
- *
- * `POST /api/token/` (provenance: seed)
- *
- * @param client - A client from `createBrainstemBase()` or `createBrainstemClient()`.
- *
- * @deprecated The portal marks this operation deprecated.
- */
-export function obtainLegacyToken(client: BrainstemBase, input: ObtainLegacyTokenInput): Promise<ObtainLegacyTokenOutput> {
-  return callOperation(client, obtainLegacyTokenOperation, input);
-}
-
-/**
  * The types of every BrainSTEM operation, by operationId.
  */
 export interface BrainstemOperations {
@@ -20974,6 +28970,8 @@ export interface BrainstemOperations {
   updateProject: { input: UpdateProjectInput; output: UpdateProjectOutput };
   listPublicProjects: { input: ListPublicProjectsInput; output: ListPublicProjectsOutput; item: ListPublicProjectsItem };
   getPublicProject: { input: GetPublicProjectInput; output: GetPublicProjectOutput };
+  listSuperProjects: { input: ListSuperProjectsInput; output: ListSuperProjectsOutput; item: ListSuperProjectsItem };
+  getSuperProject: { input: GetSuperProjectInput; output: GetSuperProjectOutput };
   listSubjects: { input: ListSubjectsInput; output: ListSubjectsOutput; item: ListSubjectsItem };
   createSubject: { input: CreateSubjectInput; output: CreateSubjectOutput };
   getSubject: { input: GetSubjectInput; output: GetSubjectOutput };
@@ -20982,6 +28980,8 @@ export interface BrainstemOperations {
   updateSubject: { input: UpdateSubjectInput; output: UpdateSubjectOutput };
   listPublicSubjects: { input: ListPublicSubjectsInput; output: ListPublicSubjectsOutput; item: ListPublicSubjectsItem };
   getPublicSubject: { input: GetPublicSubjectInput; output: GetPublicSubjectOutput };
+  listSuperSubjects: { input: ListSuperSubjectsInput; output: ListSuperSubjectsOutput; item: ListSuperSubjectsItem };
+  getSuperSubject: { input: GetSuperSubjectInput; output: GetSuperSubjectOutput };
   listSessions: { input: ListSessionsInput; output: ListSessionsOutput; item: ListSessionsItem };
   createSession: { input: CreateSessionInput; output: CreateSessionOutput };
   getSession: { input: GetSessionInput; output: GetSessionOutput };
@@ -20990,6 +28990,8 @@ export interface BrainstemOperations {
   updateSession: { input: UpdateSessionInput; output: UpdateSessionOutput };
   listPublicSessions: { input: ListPublicSessionsInput; output: ListPublicSessionsOutput; item: ListPublicSessionsItem };
   getPublicSession: { input: GetPublicSessionInput; output: GetPublicSessionOutput };
+  listSuperSessions: { input: ListSuperSessionsInput; output: ListSuperSessionsOutput; item: ListSuperSessionsItem };
+  getSuperSession: { input: GetSuperSessionInput; output: GetSuperSessionOutput };
   listCollections: { input: ListCollectionsInput; output: ListCollectionsOutput; item: ListCollectionsItem };
   createCollection: { input: CreateCollectionInput; output: CreateCollectionOutput };
   getCollection: { input: GetCollectionInput; output: GetCollectionOutput };
@@ -20998,6 +29000,8 @@ export interface BrainstemOperations {
   updateCollection: { input: UpdateCollectionInput; output: UpdateCollectionOutput };
   listPublicCollections: { input: ListPublicCollectionsInput; output: ListPublicCollectionsOutput; item: ListPublicCollectionsItem };
   getPublicCollection: { input: GetPublicCollectionInput; output: GetPublicCollectionOutput };
+  listSuperCollections: { input: ListSuperCollectionsInput; output: ListSuperCollectionsOutput; item: ListSuperCollectionsItem };
+  getSuperCollection: { input: GetSuperCollectionInput; output: GetSuperCollectionOutput };
   listCohorts: { input: ListCohortsInput; output: ListCohortsOutput; item: ListCohortsItem };
   createCohort: { input: CreateCohortInput; output: CreateCohortOutput };
   getCohort: { input: GetCohortInput; output: GetCohortOutput };
@@ -21006,6 +29010,8 @@ export interface BrainstemOperations {
   updateCohort: { input: UpdateCohortInput; output: UpdateCohortOutput };
   listPublicCohorts: { input: ListPublicCohortsInput; output: ListPublicCohortsOutput; item: ListPublicCohortsItem };
   getPublicCohort: { input: GetPublicCohortInput; output: GetPublicCohortOutput };
+  listSuperCohorts: { input: ListSuperCohortsInput; output: ListSuperCohortsOutput; item: ListSuperCohortsItem };
+  getSuperCohort: { input: GetSuperCohortInput; output: GetSuperCohortOutput };
   listBreedings: { input: ListBreedingsInput; output: ListBreedingsOutput; item: ListBreedingsItem };
   createBreeding: { input: CreateBreedingInput; output: CreateBreedingOutput };
   getBreeding: { input: GetBreedingInput; output: GetBreedingOutput };
@@ -21014,22 +29020,40 @@ export interface BrainstemOperations {
   updateBreeding: { input: UpdateBreedingInput; output: UpdateBreedingOutput };
   listPublicBreedings: { input: ListPublicBreedingsInput; output: ListPublicBreedingsOutput; item: ListPublicBreedingsItem };
   getPublicBreeding: { input: GetPublicBreedingInput; output: GetPublicBreedingOutput };
+  listSuperBreedings: { input: ListSuperBreedingsInput; output: ListSuperBreedingsOutput; item: ListSuperBreedingsItem };
+  getSuperBreeding: { input: GetSuperBreedingInput; output: GetSuperBreedingOutput };
   listProjectMembershipInvitations: { input: ListProjectMembershipInvitationsInput; output: ListProjectMembershipInvitationsOutput; item: ListProjectMembershipInvitationsItem };
   getProjectMembershipInvitation: { input: GetProjectMembershipInvitationInput; output: GetProjectMembershipInvitationOutput };
   acceptProjectMembershipInvitation: { input: AcceptProjectMembershipInvitationInput; output: AcceptProjectMembershipInvitationOutput };
   rejectProjectMembershipInvitation: { input: RejectProjectMembershipInvitationInput; output: RejectProjectMembershipInvitationOutput };
   cancelProjectMembershipInvitation: { input: CancelProjectMembershipInvitationInput; output: CancelProjectMembershipInvitationOutput };
+  listProjectMembershipInvitationsUnderscored: { input: ListProjectMembershipInvitationsUnderscoredInput; output: ListProjectMembershipInvitationsUnderscoredOutput; item: ListProjectMembershipInvitationsUnderscoredItem };
+  getProjectMembershipInvitationUnderscored: { input: GetProjectMembershipInvitationUnderscoredInput; output: GetProjectMembershipInvitationUnderscoredOutput };
+  acceptProjectMembershipInvitationUnderscored: { input: AcceptProjectMembershipInvitationUnderscoredInput; output: AcceptProjectMembershipInvitationUnderscoredOutput };
+  rejectProjectMembershipInvitationUnderscored: { input: RejectProjectMembershipInvitationUnderscoredInput; output: RejectProjectMembershipInvitationUnderscoredOutput };
+  cancelProjectMembershipInvitationUnderscored: { input: CancelProjectMembershipInvitationUnderscoredInput; output: CancelProjectMembershipInvitationUnderscoredOutput };
+  listSuperProjectMembershipInvitations: { input: ListSuperProjectMembershipInvitationsInput; output: ListSuperProjectMembershipInvitationsOutput; item: ListSuperProjectMembershipInvitationsItem };
+  getSuperProjectMembershipInvitation: { input: GetSuperProjectMembershipInvitationInput; output: GetSuperProjectMembershipInvitationOutput };
   listProjectGroupMembershipInvitations: { input: ListProjectGroupMembershipInvitationsInput; output: ListProjectGroupMembershipInvitationsOutput; item: ListProjectGroupMembershipInvitationsItem };
   getProjectGroupMembershipInvitation: { input: GetProjectGroupMembershipInvitationInput; output: GetProjectGroupMembershipInvitationOutput };
   acceptProjectGroupMembershipInvitation: { input: AcceptProjectGroupMembershipInvitationInput; output: AcceptProjectGroupMembershipInvitationOutput };
   rejectProjectGroupMembershipInvitation: { input: RejectProjectGroupMembershipInvitationInput; output: RejectProjectGroupMembershipInvitationOutput };
   cancelProjectGroupMembershipInvitation: { input: CancelProjectGroupMembershipInvitationInput; output: CancelProjectGroupMembershipInvitationOutput };
+  listProjectGroupMembershipInvitationsUnderscored: { input: ListProjectGroupMembershipInvitationsUnderscoredInput; output: ListProjectGroupMembershipInvitationsUnderscoredOutput; item: ListProjectGroupMembershipInvitationsUnderscoredItem };
+  getProjectGroupMembershipInvitationUnderscored: { input: GetProjectGroupMembershipInvitationUnderscoredInput; output: GetProjectGroupMembershipInvitationUnderscoredOutput };
+  acceptProjectGroupMembershipInvitationUnderscored: { input: AcceptProjectGroupMembershipInvitationUnderscoredInput; output: AcceptProjectGroupMembershipInvitationUnderscoredOutput };
+  rejectProjectGroupMembershipInvitationUnderscored: { input: RejectProjectGroupMembershipInvitationUnderscoredInput; output: RejectProjectGroupMembershipInvitationUnderscoredOutput };
+  cancelProjectGroupMembershipInvitationUnderscored: { input: CancelProjectGroupMembershipInvitationUnderscoredInput; output: CancelProjectGroupMembershipInvitationUnderscoredOutput };
+  listSuperProjectGroupMembershipInvitations: { input: ListSuperProjectGroupMembershipInvitationsInput; output: ListSuperProjectGroupMembershipInvitationsOutput; item: ListSuperProjectGroupMembershipInvitationsItem };
+  getSuperProjectGroupMembershipInvitation: { input: GetSuperProjectGroupMembershipInvitationInput; output: GetSuperProjectGroupMembershipInvitationOutput };
   listSessionDataStorages: { input: ListSessionDataStoragesInput; output: ListSessionDataStoragesOutput; item: ListSessionDataStoragesItem };
   createSessionDataStorage: { input: CreateSessionDataStorageInput; output: CreateSessionDataStorageOutput };
   getSessionDataStorage: { input: GetSessionDataStorageInput; output: GetSessionDataStorageOutput };
   replaceSessionDataStorage: { input: ReplaceSessionDataStorageInput; output: ReplaceSessionDataStorageOutput };
   deleteSessionDataStorage: { input: DeleteSessionDataStorageInput; output: DeleteSessionDataStorageOutput };
   updateSessionDataStorage: { input: UpdateSessionDataStorageInput; output: UpdateSessionDataStorageOutput };
+  listSuperSessionDataStorages: { input: ListSuperSessionDataStoragesInput; output: ListSuperSessionDataStoragesOutput; item: ListSuperSessionDataStoragesItem };
+  getSuperSessionDataStorage: { input: GetSuperSessionDataStorageInput; output: GetSuperSessionDataStorageOutput };
   listProcedures: { input: ListProceduresInput; output: ListProceduresOutput; item: ListProceduresItem };
   createProcedure: { input: CreateProcedureInput; output: CreateProcedureOutput };
   getProcedure: { input: GetProcedureInput; output: GetProcedureOutput };
@@ -21038,6 +29062,8 @@ export interface BrainstemOperations {
   updateProcedure: { input: UpdateProcedureInput; output: UpdateProcedureOutput };
   listPublicProcedures: { input: ListPublicProceduresInput; output: ListPublicProceduresOutput; item: ListPublicProceduresItem };
   getPublicProcedure: { input: GetPublicProcedureInput; output: GetPublicProcedureOutput };
+  listSuperProcedures: { input: ListSuperProceduresInput; output: ListSuperProceduresOutput; item: ListSuperProceduresItem };
+  getSuperProcedure: { input: GetSuperProcedureInput; output: GetSuperProcedureOutput };
   listBehaviors: { input: ListBehaviorsInput; output: ListBehaviorsOutput; item: ListBehaviorsItem };
   createBehavior: { input: CreateBehaviorInput; output: CreateBehaviorOutput };
   getBehavior: { input: GetBehaviorInput; output: GetBehaviorOutput };
@@ -21046,6 +29072,8 @@ export interface BrainstemOperations {
   updateBehavior: { input: UpdateBehaviorInput; output: UpdateBehaviorOutput };
   listPublicBehaviors: { input: ListPublicBehaviorsInput; output: ListPublicBehaviorsOutput; item: ListPublicBehaviorsItem };
   getPublicBehavior: { input: GetPublicBehaviorInput; output: GetPublicBehaviorOutput };
+  listSuperBehaviors: { input: ListSuperBehaviorsInput; output: ListSuperBehaviorsOutput; item: ListSuperBehaviorsItem };
+  getSuperBehavior: { input: GetSuperBehaviorInput; output: GetSuperBehaviorOutput };
   listDataAcquisitions: { input: ListDataAcquisitionsInput; output: ListDataAcquisitionsOutput; item: ListDataAcquisitionsItem };
   createDataAcquisition: { input: CreateDataAcquisitionInput; output: CreateDataAcquisitionOutput };
   getDataAcquisition: { input: GetDataAcquisitionInput; output: GetDataAcquisitionOutput };
@@ -21054,6 +29082,8 @@ export interface BrainstemOperations {
   updateDataAcquisition: { input: UpdateDataAcquisitionInput; output: UpdateDataAcquisitionOutput };
   listPublicDataAcquisitions: { input: ListPublicDataAcquisitionsInput; output: ListPublicDataAcquisitionsOutput; item: ListPublicDataAcquisitionsItem };
   getPublicDataAcquisition: { input: GetPublicDataAcquisitionInput; output: GetPublicDataAcquisitionOutput };
+  listSuperDataAcquisitions: { input: ListSuperDataAcquisitionsInput; output: ListSuperDataAcquisitionsOutput; item: ListSuperDataAcquisitionsItem };
+  getSuperDataAcquisition: { input: GetSuperDataAcquisitionInput; output: GetSuperDataAcquisitionOutput };
   listManipulations: { input: ListManipulationsInput; output: ListManipulationsOutput; item: ListManipulationsItem };
   createManipulation: { input: CreateManipulationInput; output: CreateManipulationOutput };
   getManipulation: { input: GetManipulationInput; output: GetManipulationOutput };
@@ -21062,6 +29092,8 @@ export interface BrainstemOperations {
   updateManipulation: { input: UpdateManipulationInput; output: UpdateManipulationOutput };
   listPublicManipulations: { input: ListPublicManipulationsInput; output: ListPublicManipulationsOutput; item: ListPublicManipulationsItem };
   getPublicManipulation: { input: GetPublicManipulationInput; output: GetPublicManipulationOutput };
+  listSuperManipulations: { input: ListSuperManipulationsInput; output: ListSuperManipulationsOutput; item: ListSuperManipulationsItem };
+  getSuperManipulation: { input: GetSuperManipulationInput; output: GetSuperManipulationOutput };
   listEquipment: { input: ListEquipmentInput; output: ListEquipmentOutput; item: ListEquipmentItem };
   createEquipment: { input: CreateEquipmentInput; output: CreateEquipmentOutput };
   getEquipment: { input: GetEquipmentInput; output: GetEquipmentOutput };
@@ -21070,6 +29102,8 @@ export interface BrainstemOperations {
   updateEquipment: { input: UpdateEquipmentInput; output: UpdateEquipmentOutput };
   listPublicEquipment: { input: ListPublicEquipmentInput; output: ListPublicEquipmentOutput; item: ListPublicEquipmentItem };
   getPublicEquipment: { input: GetPublicEquipmentInput; output: GetPublicEquipmentOutput };
+  listSuperEquipment: { input: ListSuperEquipmentInput; output: ListSuperEquipmentOutput; item: ListSuperEquipmentItem };
+  getSuperEquipment: { input: GetSuperEquipmentInput; output: GetSuperEquipmentOutput };
   listConsumableStocks: { input: ListConsumableStocksInput; output: ListConsumableStocksOutput; item: ListConsumableStocksItem };
   createConsumableStock: { input: CreateConsumableStockInput; output: CreateConsumableStockOutput };
   getConsumableStock: { input: GetConsumableStockInput; output: GetConsumableStockOutput };
@@ -21078,6 +29112,8 @@ export interface BrainstemOperations {
   updateConsumableStock: { input: UpdateConsumableStockInput; output: UpdateConsumableStockOutput };
   listPublicConsumableStocks: { input: ListPublicConsumableStocksInput; output: ListPublicConsumableStocksOutput; item: ListPublicConsumableStocksItem };
   getPublicConsumableStock: { input: GetPublicConsumableStockInput; output: GetPublicConsumableStockOutput };
+  listSuperConsumableStocks: { input: ListSuperConsumableStocksInput; output: ListSuperConsumableStocksOutput; item: ListSuperConsumableStocksItem };
+  getSuperConsumableStock: { input: GetSuperConsumableStockInput; output: GetSuperConsumableStockOutput };
   listProcedureLogs: { input: ListProcedureLogsInput; output: ListProcedureLogsOutput; item: ListProcedureLogsItem };
   createProcedureLog: { input: CreateProcedureLogInput; output: CreateProcedureLogOutput };
   getProcedureLog: { input: GetProcedureLogInput; output: GetProcedureLogOutput };
@@ -21089,6 +29125,8 @@ export interface BrainstemOperations {
   removeProcedureLogEntry: { input: RemoveProcedureLogEntryInput; output: RemoveProcedureLogEntryOutput };
   listPublicProcedureLogs: { input: ListPublicProcedureLogsInput; output: ListPublicProcedureLogsOutput; item: ListPublicProcedureLogsItem };
   getPublicProcedureLog: { input: GetPublicProcedureLogInput; output: GetPublicProcedureLogOutput };
+  listSuperProcedureLogs: { input: ListSuperProcedureLogsInput; output: ListSuperProcedureLogsOutput; item: ListSuperProcedureLogsItem };
+  getSuperProcedureLog: { input: GetSuperProcedureLogInput; output: GetSuperProcedureLogOutput };
   listSubjectLogs: { input: ListSubjectLogsInput; output: ListSubjectLogsOutput; item: ListSubjectLogsItem };
   createSubjectLog: { input: CreateSubjectLogInput; output: CreateSubjectLogOutput };
   getSubjectLog: { input: GetSubjectLogInput; output: GetSubjectLogOutput };
@@ -21100,6 +29138,8 @@ export interface BrainstemOperations {
   removeSubjectLogEntry: { input: RemoveSubjectLogEntryInput; output: RemoveSubjectLogEntryOutput };
   listPublicSubjectLogs: { input: ListPublicSubjectLogsInput; output: ListPublicSubjectLogsOutput; item: ListPublicSubjectLogsItem };
   getPublicSubjectLog: { input: GetPublicSubjectLogInput; output: GetPublicSubjectLogOutput };
+  listSuperSubjectLogs: { input: ListSuperSubjectLogsInput; output: ListSuperSubjectLogsOutput; item: ListSuperSubjectLogsItem };
+  getSuperSubjectLog: { input: GetSuperSubjectLogInput; output: GetSuperSubjectLogOutput };
   listBehavioralAssays: { input: ListBehavioralAssaysInput; output: ListBehavioralAssaysOutput; item: ListBehavioralAssaysItem };
   createBehavioralAssay: { input: CreateBehavioralAssayInput; output: CreateBehavioralAssayOutput };
   getBehavioralAssay: { input: GetBehavioralAssayInput; output: GetBehavioralAssayOutput };
@@ -21108,6 +29148,8 @@ export interface BrainstemOperations {
   updateBehavioralAssay: { input: UpdateBehavioralAssayInput; output: UpdateBehavioralAssayOutput };
   listPublicBehavioralAssays: { input: ListPublicBehavioralAssaysInput; output: ListPublicBehavioralAssaysOutput; item: ListPublicBehavioralAssaysItem };
   getPublicBehavioralAssay: { input: GetPublicBehavioralAssayInput; output: GetPublicBehavioralAssayOutput };
+  listSuperBehavioralAssays: { input: ListSuperBehavioralAssaysInput; output: ListSuperBehavioralAssaysOutput; item: ListSuperBehavioralAssaysItem };
+  getSuperBehavioralAssay: { input: GetSuperBehavioralAssayInput; output: GetSuperBehavioralAssayOutput };
   listDataStorages: { input: ListDataStoragesInput; output: ListDataStoragesOutput; item: ListDataStoragesItem };
   createDataStorage: { input: CreateDataStorageInput; output: CreateDataStorageOutput };
   getDataStorage: { input: GetDataStorageInput; output: GetDataStorageOutput };
@@ -21116,6 +29158,8 @@ export interface BrainstemOperations {
   updateDataStorage: { input: UpdateDataStorageInput; output: UpdateDataStorageOutput };
   listPublicDataStorages: { input: ListPublicDataStoragesInput; output: ListPublicDataStoragesOutput; item: ListPublicDataStoragesItem };
   getPublicDataStorage: { input: GetPublicDataStorageInput; output: GetPublicDataStorageOutput };
+  listSuperDataStorages: { input: ListSuperDataStoragesInput; output: ListSuperDataStoragesOutput; item: ListSuperDataStoragesItem };
+  getSuperDataStorage: { input: GetSuperDataStorageInput; output: GetSuperDataStorageOutput };
   listInventories: { input: ListInventoriesInput; output: ListInventoriesOutput; item: ListInventoriesItem };
   createInventory: { input: CreateInventoryInput; output: CreateInventoryOutput };
   getInventory: { input: GetInventoryInput; output: GetInventoryOutput };
@@ -21124,6 +29168,8 @@ export interface BrainstemOperations {
   updateInventory: { input: UpdateInventoryInput; output: UpdateInventoryOutput };
   listPublicInventories: { input: ListPublicInventoriesInput; output: ListPublicInventoriesOutput; item: ListPublicInventoriesItem };
   getPublicInventory: { input: GetPublicInventoryInput; output: GetPublicInventoryOutput };
+  listSuperInventories: { input: ListSuperInventoriesInput; output: ListSuperInventoriesOutput; item: ListSuperInventoriesItem };
+  getSuperInventory: { input: GetSuperInventoryInput; output: GetSuperInventoryOutput };
   listLicenses: { input: ListLicensesInput; output: ListLicensesOutput; item: ListLicensesItem };
   createLicense: { input: CreateLicenseInput; output: CreateLicenseOutput };
   getLicense: { input: GetLicenseInput; output: GetLicenseOutput };
@@ -21132,6 +29178,8 @@ export interface BrainstemOperations {
   updateLicense: { input: UpdateLicenseInput; output: UpdateLicenseOutput };
   listPublicLicenses: { input: ListPublicLicensesInput; output: ListPublicLicensesOutput; item: ListPublicLicensesItem };
   getPublicLicense: { input: GetPublicLicenseInput; output: GetPublicLicenseOutput };
+  listSuperLicenses: { input: ListSuperLicensesInput; output: ListSuperLicensesOutput; item: ListSuperLicensesItem };
+  getSuperLicense: { input: GetSuperLicenseInput; output: GetSuperLicenseOutput };
   listSetups: { input: ListSetupsInput; output: ListSetupsOutput; item: ListSetupsItem };
   createSetup: { input: CreateSetupInput; output: CreateSetupOutput };
   getSetup: { input: GetSetupInput; output: GetSetupOutput };
@@ -21140,6 +29188,8 @@ export interface BrainstemOperations {
   updateSetup: { input: UpdateSetupInput; output: UpdateSetupOutput };
   listPublicSetups: { input: ListPublicSetupsInput; output: ListPublicSetupsOutput; item: ListPublicSetupsItem };
   getPublicSetup: { input: GetPublicSetupInput; output: GetPublicSetupOutput };
+  listSuperSetups: { input: ListSuperSetupsInput; output: ListSuperSetupsOutput; item: ListSuperSetupsItem };
+  getSuperSetup: { input: GetSuperSetupInput; output: GetSuperSetupOutput };
   listProtocols: { input: ListProtocolsInput; output: ListProtocolsOutput; item: ListProtocolsItem };
   createProtocol: { input: CreateProtocolInput; output: CreateProtocolOutput };
   getProtocol: { input: GetProtocolInput; output: GetProtocolOutput };
@@ -21148,6 +29198,8 @@ export interface BrainstemOperations {
   updateProtocol: { input: UpdateProtocolInput; output: UpdateProtocolOutput };
   listPublicProtocols: { input: ListPublicProtocolsInput; output: ListPublicProtocolsOutput; item: ListPublicProtocolsItem };
   getPublicProtocol: { input: GetPublicProtocolInput; output: GetPublicProtocolOutput };
+  listSuperProtocols: { input: ListSuperProtocolsInput; output: ListSuperProtocolsOutput; item: ListSuperProtocolsItem };
+  getSuperProtocol: { input: GetSuperProtocolInput; output: GetSuperProtocolOutput };
   listConsumables: { input: ListConsumablesInput; output: ListConsumablesOutput; item: ListConsumablesItem };
   createConsumable: { input: CreateConsumableInput; output: CreateConsumableOutput };
   getConsumable: { input: GetConsumableInput; output: GetConsumableOutput };
@@ -21156,10 +29208,14 @@ export interface BrainstemOperations {
   updateConsumable: { input: UpdateConsumableInput; output: UpdateConsumableOutput };
   listPublicConsumables: { input: ListPublicConsumablesInput; output: ListPublicConsumablesOutput; item: ListPublicConsumablesItem };
   getPublicConsumable: { input: GetPublicConsumableInput; output: GetPublicConsumableOutput };
+  listSuperConsumables: { input: ListSuperConsumablesInput; output: ListSuperConsumablesOutput; item: ListSuperConsumablesItem };
+  getSuperConsumable: { input: GetSuperConsumableInput; output: GetSuperConsumableOutput };
   listConsumableApprovals: { input: ListConsumableApprovalsInput; output: ListConsumableApprovalsOutput; item: ListConsumableApprovalsItem };
   getConsumableApproval: { input: GetConsumableApprovalInput; output: GetConsumableApprovalOutput };
   acceptConsumableApproval: { input: AcceptConsumableApprovalInput; output: AcceptConsumableApprovalOutput };
   rejectConsumableApproval: { input: RejectConsumableApprovalInput; output: RejectConsumableApprovalOutput };
+  listSuperConsumableApprovals: { input: ListSuperConsumableApprovalsInput; output: ListSuperConsumableApprovalsOutput; item: ListSuperConsumableApprovalsItem };
+  getSuperConsumableApproval: { input: GetSuperConsumableApprovalInput; output: GetSuperConsumableApprovalOutput };
   listHardwareDevices: { input: ListHardwareDevicesInput; output: ListHardwareDevicesOutput; item: ListHardwareDevicesItem };
   createHardwareDevice: { input: CreateHardwareDeviceInput; output: CreateHardwareDeviceOutput };
   getHardwareDevice: { input: GetHardwareDeviceInput; output: GetHardwareDeviceOutput };
@@ -21168,10 +29224,14 @@ export interface BrainstemOperations {
   updateHardwareDevice: { input: UpdateHardwareDeviceInput; output: UpdateHardwareDeviceOutput };
   listPublicHardwareDevices: { input: ListPublicHardwareDevicesInput; output: ListPublicHardwareDevicesOutput; item: ListPublicHardwareDevicesItem };
   getPublicHardwareDevice: { input: GetPublicHardwareDeviceInput; output: GetPublicHardwareDeviceOutput };
+  listSuperHardwareDevices: { input: ListSuperHardwareDevicesInput; output: ListSuperHardwareDevicesOutput; item: ListSuperHardwareDevicesItem };
+  getSuperHardwareDevice: { input: GetSuperHardwareDeviceInput; output: GetSuperHardwareDeviceOutput };
   listHardwareDeviceApprovals: { input: ListHardwareDeviceApprovalsInput; output: ListHardwareDeviceApprovalsOutput; item: ListHardwareDeviceApprovalsItem };
   getHardwareDeviceApproval: { input: GetHardwareDeviceApprovalInput; output: GetHardwareDeviceApprovalOutput };
   acceptHardwareDeviceApproval: { input: AcceptHardwareDeviceApprovalInput; output: AcceptHardwareDeviceApprovalOutput };
   rejectHardwareDeviceApproval: { input: RejectHardwareDeviceApprovalInput; output: RejectHardwareDeviceApprovalOutput };
+  listSuperHardwareDeviceApprovals: { input: ListSuperHardwareDeviceApprovalsInput; output: ListSuperHardwareDeviceApprovalsOutput; item: ListSuperHardwareDeviceApprovalsItem };
+  getSuperHardwareDeviceApproval: { input: GetSuperHardwareDeviceApprovalInput; output: GetSuperHardwareDeviceApprovalOutput };
   listSuppliers: { input: ListSuppliersInput; output: ListSuppliersOutput; item: ListSuppliersItem };
   createSupplier: { input: CreateSupplierInput; output: CreateSupplierOutput };
   getSupplier: { input: GetSupplierInput; output: GetSupplierOutput };
@@ -21180,10 +29240,14 @@ export interface BrainstemOperations {
   updateSupplier: { input: UpdateSupplierInput; output: UpdateSupplierOutput };
   listPublicSuppliers: { input: ListPublicSuppliersInput; output: ListPublicSuppliersOutput; item: ListPublicSuppliersItem };
   getPublicSupplier: { input: GetPublicSupplierInput; output: GetPublicSupplierOutput };
+  listSuperSuppliers: { input: ListSuperSuppliersInput; output: ListSuperSuppliersOutput; item: ListSuperSuppliersItem };
+  getSuperSupplier: { input: GetSuperSupplierInput; output: GetSuperSupplierOutput };
   listSupplierApprovals: { input: ListSupplierApprovalsInput; output: ListSupplierApprovalsOutput; item: ListSupplierApprovalsItem };
   getSupplierApproval: { input: GetSupplierApprovalInput; output: GetSupplierApprovalOutput };
   acceptSupplierApproval: { input: AcceptSupplierApprovalInput; output: AcceptSupplierApprovalOutput };
   rejectSupplierApproval: { input: RejectSupplierApprovalInput; output: RejectSupplierApprovalOutput };
+  listSuperSupplierApprovals: { input: ListSuperSupplierApprovalsInput; output: ListSuperSupplierApprovalsOutput; item: ListSuperSupplierApprovalsItem };
+  getSuperSupplierApproval: { input: GetSuperSupplierApprovalInput; output: GetSuperSupplierApprovalOutput };
   listBehavioralCategories: { input: ListBehavioralCategoriesInput; output: ListBehavioralCategoriesOutput; item: ListBehavioralCategoriesItem };
   createBehavioralCategory: { input: CreateBehavioralCategoryInput; output: CreateBehavioralCategoryOutput };
   getBehavioralCategory: { input: GetBehavioralCategoryInput; output: GetBehavioralCategoryOutput };
@@ -21192,10 +29256,14 @@ export interface BrainstemOperations {
   updateBehavioralCategory: { input: UpdateBehavioralCategoryInput; output: UpdateBehavioralCategoryOutput };
   listPublicBehavioralCategories: { input: ListPublicBehavioralCategoriesInput; output: ListPublicBehavioralCategoriesOutput; item: ListPublicBehavioralCategoriesItem };
   getPublicBehavioralCategory: { input: GetPublicBehavioralCategoryInput; output: GetPublicBehavioralCategoryOutput };
+  listSuperBehavioralCategories: { input: ListSuperBehavioralCategoriesInput; output: ListSuperBehavioralCategoriesOutput; item: ListSuperBehavioralCategoriesItem };
+  getSuperBehavioralCategory: { input: GetSuperBehavioralCategoryInput; output: GetSuperBehavioralCategoryOutput };
   listBehavioralCategoryApprovals: { input: ListBehavioralCategoryApprovalsInput; output: ListBehavioralCategoryApprovalsOutput; item: ListBehavioralCategoryApprovalsItem };
   getBehavioralCategoryApproval: { input: GetBehavioralCategoryApprovalInput; output: GetBehavioralCategoryApprovalOutput };
   acceptBehavioralCategoryApproval: { input: AcceptBehavioralCategoryApprovalInput; output: AcceptBehavioralCategoryApprovalOutput };
   rejectBehavioralCategoryApproval: { input: RejectBehavioralCategoryApprovalInput; output: RejectBehavioralCategoryApprovalOutput };
+  listSuperBehavioralCategoryApprovals: { input: ListSuperBehavioralCategoryApprovalsInput; output: ListSuperBehavioralCategoryApprovalsOutput; item: ListSuperBehavioralCategoryApprovalsItem };
+  getSuperBehavioralCategoryApproval: { input: GetSuperBehavioralCategoryApprovalInput; output: GetSuperBehavioralCategoryApprovalOutput };
   listBehavioralParadigms: { input: ListBehavioralParadigmsInput; output: ListBehavioralParadigmsOutput; item: ListBehavioralParadigmsItem };
   createBehavioralParadigm: { input: CreateBehavioralParadigmInput; output: CreateBehavioralParadigmOutput };
   getBehavioralParadigm: { input: GetBehavioralParadigmInput; output: GetBehavioralParadigmOutput };
@@ -21204,10 +29272,14 @@ export interface BrainstemOperations {
   updateBehavioralParadigm: { input: UpdateBehavioralParadigmInput; output: UpdateBehavioralParadigmOutput };
   listPublicBehavioralParadigms: { input: ListPublicBehavioralParadigmsInput; output: ListPublicBehavioralParadigmsOutput; item: ListPublicBehavioralParadigmsItem };
   getPublicBehavioralParadigm: { input: GetPublicBehavioralParadigmInput; output: GetPublicBehavioralParadigmOutput };
+  listSuperBehavioralParadigms: { input: ListSuperBehavioralParadigmsInput; output: ListSuperBehavioralParadigmsOutput; item: ListSuperBehavioralParadigmsItem };
+  getSuperBehavioralParadigm: { input: GetSuperBehavioralParadigmInput; output: GetSuperBehavioralParadigmOutput };
   listBehavioralParadigmApprovals: { input: ListBehavioralParadigmApprovalsInput; output: ListBehavioralParadigmApprovalsOutput; item: ListBehavioralParadigmApprovalsItem };
   getBehavioralParadigmApproval: { input: GetBehavioralParadigmApprovalInput; output: GetBehavioralParadigmApprovalOutput };
   acceptBehavioralParadigmApproval: { input: AcceptBehavioralParadigmApprovalInput; output: AcceptBehavioralParadigmApprovalOutput };
   rejectBehavioralParadigmApproval: { input: RejectBehavioralParadigmApprovalInput; output: RejectBehavioralParadigmApprovalOutput };
+  listSuperBehavioralParadigmApprovals: { input: ListSuperBehavioralParadigmApprovalsInput; output: ListSuperBehavioralParadigmApprovalsOutput; item: ListSuperBehavioralParadigmApprovalsItem };
+  getSuperBehavioralParadigmApproval: { input: GetSuperBehavioralParadigmApprovalInput; output: GetSuperBehavioralParadigmApprovalOutput };
   listBrainRegions: { input: ListBrainRegionsInput; output: ListBrainRegionsOutput; item: ListBrainRegionsItem };
   createBrainRegion: { input: CreateBrainRegionInput; output: CreateBrainRegionOutput };
   getBrainRegion: { input: GetBrainRegionInput; output: GetBrainRegionOutput };
@@ -21216,6 +29288,8 @@ export interface BrainstemOperations {
   updateBrainRegion: { input: UpdateBrainRegionInput; output: UpdateBrainRegionOutput };
   listPublicBrainRegions: { input: ListPublicBrainRegionsInput; output: ListPublicBrainRegionsOutput; item: ListPublicBrainRegionsItem };
   getPublicBrainRegion: { input: GetPublicBrainRegionInput; output: GetPublicBrainRegionOutput };
+  listSuperBrainRegions: { input: ListSuperBrainRegionsInput; output: ListSuperBrainRegionsOutput; item: ListSuperBrainRegionsItem };
+  getSuperBrainRegion: { input: GetSuperBrainRegionInput; output: GetSuperBrainRegionOutput };
   listRegulatoryAuthorities: { input: ListRegulatoryAuthoritiesInput; output: ListRegulatoryAuthoritiesOutput; item: ListRegulatoryAuthoritiesItem };
   createRegulatoryAuthority: { input: CreateRegulatoryAuthorityInput; output: CreateRegulatoryAuthorityOutput };
   getRegulatoryAuthority: { input: GetRegulatoryAuthorityInput; output: GetRegulatoryAuthorityOutput };
@@ -21224,10 +29298,14 @@ export interface BrainstemOperations {
   updateRegulatoryAuthority: { input: UpdateRegulatoryAuthorityInput; output: UpdateRegulatoryAuthorityOutput };
   listPublicRegulatoryAuthorities: { input: ListPublicRegulatoryAuthoritiesInput; output: ListPublicRegulatoryAuthoritiesOutput; item: ListPublicRegulatoryAuthoritiesItem };
   getPublicRegulatoryAuthority: { input: GetPublicRegulatoryAuthorityInput; output: GetPublicRegulatoryAuthorityOutput };
+  listSuperRegulatoryAuthorities: { input: ListSuperRegulatoryAuthoritiesInput; output: ListSuperRegulatoryAuthoritiesOutput; item: ListSuperRegulatoryAuthoritiesItem };
+  getSuperRegulatoryAuthority: { input: GetSuperRegulatoryAuthorityInput; output: GetSuperRegulatoryAuthorityOutput };
   listRegulatoryAuthorityApprovals: { input: ListRegulatoryAuthorityApprovalsInput; output: ListRegulatoryAuthorityApprovalsOutput; item: ListRegulatoryAuthorityApprovalsItem };
   getRegulatoryAuthorityApproval: { input: GetRegulatoryAuthorityApprovalInput; output: GetRegulatoryAuthorityApprovalOutput };
   acceptRegulatoryAuthorityApproval: { input: AcceptRegulatoryAuthorityApprovalInput; output: AcceptRegulatoryAuthorityApprovalOutput };
   rejectRegulatoryAuthorityApproval: { input: RejectRegulatoryAuthorityApprovalInput; output: RejectRegulatoryAuthorityApprovalOutput };
+  listSuperRegulatoryAuthorityApprovals: { input: ListSuperRegulatoryAuthorityApprovalsInput; output: ListSuperRegulatoryAuthorityApprovalsOutput; item: ListSuperRegulatoryAuthorityApprovalsItem };
+  getSuperRegulatoryAuthorityApproval: { input: GetSuperRegulatoryAuthorityApprovalInput; output: GetSuperRegulatoryAuthorityApprovalOutput };
   listSetupTypes: { input: ListSetupTypesInput; output: ListSetupTypesOutput; item: ListSetupTypesItem };
   createSetupType: { input: CreateSetupTypeInput; output: CreateSetupTypeOutput };
   getSetupType: { input: GetSetupTypeInput; output: GetSetupTypeOutput };
@@ -21236,10 +29314,14 @@ export interface BrainstemOperations {
   updateSetupType: { input: UpdateSetupTypeInput; output: UpdateSetupTypeOutput };
   listPublicSetupTypes: { input: ListPublicSetupTypesInput; output: ListPublicSetupTypesOutput; item: ListPublicSetupTypesItem };
   getPublicSetupType: { input: GetPublicSetupTypeInput; output: GetPublicSetupTypeOutput };
+  listSuperSetupTypes: { input: ListSuperSetupTypesInput; output: ListSuperSetupTypesOutput; item: ListSuperSetupTypesItem };
+  getSuperSetupType: { input: GetSuperSetupTypeInput; output: GetSuperSetupTypeOutput };
   listSetupTypeApprovals: { input: ListSetupTypeApprovalsInput; output: ListSetupTypeApprovalsOutput; item: ListSetupTypeApprovalsItem };
   getSetupTypeApproval: { input: GetSetupTypeApprovalInput; output: GetSetupTypeApprovalOutput };
   acceptSetupTypeApproval: { input: AcceptSetupTypeApprovalInput; output: AcceptSetupTypeApprovalOutput };
   rejectSetupTypeApproval: { input: RejectSetupTypeApprovalInput; output: RejectSetupTypeApprovalOutput };
+  listSuperSetupTypeApprovals: { input: ListSuperSetupTypeApprovalsInput; output: ListSuperSetupTypeApprovalsOutput; item: ListSuperSetupTypeApprovalsItem };
+  getSuperSetupTypeApproval: { input: GetSuperSetupTypeApprovalInput; output: GetSuperSetupTypeApprovalOutput };
   listSpecies: { input: ListSpeciesInput; output: ListSpeciesOutput; item: ListSpeciesItem };
   createSpecies: { input: CreateSpeciesInput; output: CreateSpeciesOutput };
   getSpecies: { input: GetSpeciesInput; output: GetSpeciesOutput };
@@ -21248,10 +29330,14 @@ export interface BrainstemOperations {
   updateSpecies: { input: UpdateSpeciesInput; output: UpdateSpeciesOutput };
   listPublicSpecies: { input: ListPublicSpeciesInput; output: ListPublicSpeciesOutput; item: ListPublicSpeciesItem };
   getPublicSpecies: { input: GetPublicSpeciesInput; output: GetPublicSpeciesOutput };
+  listSuperSpecies: { input: ListSuperSpeciesInput; output: ListSuperSpeciesOutput; item: ListSuperSpeciesItem };
+  getSuperSpecies: { input: GetSuperSpeciesInput; output: GetSuperSpeciesOutput };
   listSpeciesApprovals: { input: ListSpeciesApprovalsInput; output: ListSpeciesApprovalsOutput; item: ListSpeciesApprovalsItem };
   getSpeciesApproval: { input: GetSpeciesApprovalInput; output: GetSpeciesApprovalOutput };
   acceptSpeciesApproval: { input: AcceptSpeciesApprovalInput; output: AcceptSpeciesApprovalOutput };
   rejectSpeciesApproval: { input: RejectSpeciesApprovalInput; output: RejectSpeciesApprovalOutput };
+  listSuperSpeciesApprovals: { input: ListSuperSpeciesApprovalsInput; output: ListSuperSpeciesApprovalsOutput; item: ListSuperSpeciesApprovalsItem };
+  getSuperSpeciesApproval: { input: GetSuperSpeciesApprovalInput; output: GetSuperSpeciesApprovalOutput };
   listStrains: { input: ListStrainsInput; output: ListStrainsOutput; item: ListStrainsItem };
   createStrain: { input: CreateStrainInput; output: CreateStrainOutput };
   getStrain: { input: GetStrainInput; output: GetStrainOutput };
@@ -21260,10 +29346,14 @@ export interface BrainstemOperations {
   updateStrain: { input: UpdateStrainInput; output: UpdateStrainOutput };
   listPublicStrains: { input: ListPublicStrainsInput; output: ListPublicStrainsOutput; item: ListPublicStrainsItem };
   getPublicStrain: { input: GetPublicStrainInput; output: GetPublicStrainOutput };
+  listSuperStrains: { input: ListSuperStrainsInput; output: ListSuperStrainsOutput; item: ListSuperStrainsItem };
+  getSuperStrain: { input: GetSuperStrainInput; output: GetSuperStrainOutput };
   listStrainApprovals: { input: ListStrainApprovalsInput; output: ListStrainApprovalsOutput; item: ListStrainApprovalsItem };
   getStrainApproval: { input: GetStrainApprovalInput; output: GetStrainApprovalOutput };
   acceptStrainApproval: { input: AcceptStrainApprovalInput; output: AcceptStrainApprovalOutput };
   rejectStrainApproval: { input: RejectStrainApprovalInput; output: RejectStrainApprovalOutput };
+  listSuperStrainApprovals: { input: ListSuperStrainApprovalsInput; output: ListSuperStrainApprovalsOutput; item: ListSuperStrainApprovalsItem };
+  getSuperStrainApproval: { input: GetSuperStrainApprovalInput; output: GetSuperStrainApprovalOutput };
   listJournals: { input: ListJournalsInput; output: ListJournalsOutput; item: ListJournalsItem };
   createJournal: { input: CreateJournalInput; output: CreateJournalOutput };
   getJournal: { input: GetJournalInput; output: GetJournalOutput };
@@ -21272,10 +29362,14 @@ export interface BrainstemOperations {
   updateJournal: { input: UpdateJournalInput; output: UpdateJournalOutput };
   listPublicJournals: { input: ListPublicJournalsInput; output: ListPublicJournalsOutput; item: ListPublicJournalsItem };
   getPublicJournal: { input: GetPublicJournalInput; output: GetPublicJournalOutput };
+  listSuperJournals: { input: ListSuperJournalsInput; output: ListSuperJournalsOutput; item: ListSuperJournalsItem };
+  getSuperJournal: { input: GetSuperJournalInput; output: GetSuperJournalOutput };
   listJournalApprovals: { input: ListJournalApprovalsInput; output: ListJournalApprovalsOutput; item: ListJournalApprovalsItem };
   getJournalApproval: { input: GetJournalApprovalInput; output: GetJournalApprovalOutput };
   acceptJournalApproval: { input: AcceptJournalApprovalInput; output: AcceptJournalApprovalOutput };
   rejectJournalApproval: { input: RejectJournalApprovalInput; output: RejectJournalApprovalOutput };
+  listSuperJournalApprovals: { input: ListSuperJournalApprovalsInput; output: ListSuperJournalApprovalsOutput; item: ListSuperJournalApprovalsItem };
+  getSuperJournalApproval: { input: GetSuperJournalApprovalInput; output: GetSuperJournalApprovalOutput };
   listPublications: { input: ListPublicationsInput; output: ListPublicationsOutput; item: ListPublicationsItem };
   createPublication: { input: CreatePublicationInput; output: CreatePublicationOutput };
   getPublication: { input: GetPublicationInput; output: GetPublicationOutput };
@@ -21284,6 +29378,8 @@ export interface BrainstemOperations {
   updatePublication: { input: UpdatePublicationInput; output: UpdatePublicationOutput };
   listPublicPublications: { input: ListPublicPublicationsInput; output: ListPublicPublicationsOutput; item: ListPublicPublicationsItem };
   getPublicPublication: { input: GetPublicPublicationInput; output: GetPublicPublicationOutput };
+  listSuperPublications: { input: ListSuperPublicationsInput; output: ListSuperPublicationsOutput; item: ListSuperPublicationsItem };
+  getSuperPublication: { input: GetSuperPublicationInput; output: GetSuperPublicationOutput };
   listUsers: { input: ListUsersInput; output: ListUsersOutput; item: ListUsersItem };
   getUser: { input: GetUserInput; output: GetUserOutput };
   replaceUser: { input: ReplaceUserInput; output: ReplaceUserOutput };
@@ -21291,6 +29387,8 @@ export interface BrainstemOperations {
   updateUser: { input: UpdateUserInput; output: UpdateUserOutput };
   listPublicUsers: { input: ListPublicUsersInput; output: ListPublicUsersOutput; item: ListPublicUsersItem };
   getPublicUser: { input: GetPublicUserInput; output: GetPublicUserOutput };
+  listSuperUsers: { input: ListSuperUsersInput; output: ListSuperUsersOutput; item: ListSuperUsersItem };
+  getSuperUser: { input: GetSuperUserInput; output: GetSuperUserOutput };
   listGroups: { input: ListGroupsInput; output: ListGroupsOutput; item: ListGroupsItem };
   createGroup: { input: CreateGroupInput; output: CreateGroupOutput };
   getGroup: { input: GetGroupInput; output: GetGroupOutput };
@@ -21301,6 +29399,8 @@ export interface BrainstemOperations {
   leaveGroup: { input: LeaveGroupInput; output: LeaveGroupOutput };
   listPublicGroups: { input: ListPublicGroupsInput; output: ListPublicGroupsOutput; item: ListPublicGroupsItem };
   getPublicGroup: { input: GetPublicGroupInput; output: GetPublicGroupOutput };
+  listSuperGroups: { input: ListSuperGroupsInput; output: ListSuperGroupsOutput; item: ListSuperGroupsItem };
+  getSuperGroup: { input: GetSuperGroupInput; output: GetSuperGroupOutput };
   listLaboratories: { input: ListLaboratoriesInput; output: ListLaboratoriesOutput; item: ListLaboratoriesItem };
   createLaboratory: { input: CreateLaboratoryInput; output: CreateLaboratoryOutput };
   getLaboratory: { input: GetLaboratoryInput; output: GetLaboratoryOutput };
@@ -21309,19 +29409,32 @@ export interface BrainstemOperations {
   updateLaboratory: { input: UpdateLaboratoryInput; output: UpdateLaboratoryOutput };
   listPublicLaboratories: { input: ListPublicLaboratoriesInput; output: ListPublicLaboratoriesOutput; item: ListPublicLaboratoriesItem };
   getPublicLaboratory: { input: GetPublicLaboratoryInput; output: GetPublicLaboratoryOutput };
+  listSuperLaboratories: { input: ListSuperLaboratoriesInput; output: ListSuperLaboratoriesOutput; item: ListSuperLaboratoriesItem };
+  getSuperLaboratory: { input: GetSuperLaboratoryInput; output: GetSuperLaboratoryOutput };
   listGroupMembershipInvitations: { input: ListGroupMembershipInvitationsInput; output: ListGroupMembershipInvitationsOutput; item: ListGroupMembershipInvitationsItem };
   getGroupMembershipInvitation: { input: GetGroupMembershipInvitationInput; output: GetGroupMembershipInvitationOutput };
   acceptGroupMembershipInvitation: { input: AcceptGroupMembershipInvitationInput; output: AcceptGroupMembershipInvitationOutput };
   rejectGroupMembershipInvitation: { input: RejectGroupMembershipInvitationInput; output: RejectGroupMembershipInvitationOutput };
   cancelGroupMembershipInvitation: { input: CancelGroupMembershipInvitationInput; output: CancelGroupMembershipInvitationOutput };
+  listGroupMembershipInvitationsUnderscored: { input: ListGroupMembershipInvitationsUnderscoredInput; output: ListGroupMembershipInvitationsUnderscoredOutput; item: ListGroupMembershipInvitationsUnderscoredItem };
+  getGroupMembershipInvitationUnderscored: { input: GetGroupMembershipInvitationUnderscoredInput; output: GetGroupMembershipInvitationUnderscoredOutput };
+  acceptGroupMembershipInvitationUnderscored: { input: AcceptGroupMembershipInvitationUnderscoredInput; output: AcceptGroupMembershipInvitationUnderscoredOutput };
+  rejectGroupMembershipInvitationUnderscored: { input: RejectGroupMembershipInvitationUnderscoredInput; output: RejectGroupMembershipInvitationUnderscoredOutput };
+  cancelGroupMembershipInvitationUnderscored: { input: CancelGroupMembershipInvitationUnderscoredInput; output: CancelGroupMembershipInvitationUnderscoredOutput };
+  listSuperGroupMembershipInvitations: { input: ListSuperGroupMembershipInvitationsInput; output: ListSuperGroupMembershipInvitationsOutput; item: ListSuperGroupMembershipInvitationsItem };
+  getSuperGroupMembershipInvitation: { input: GetSuperGroupMembershipInvitationInput; output: GetSuperGroupMembershipInvitationOutput };
   listGroupMembershipRequests: { input: ListGroupMembershipRequestsInput; output: ListGroupMembershipRequestsOutput; item: ListGroupMembershipRequestsItem };
   getGroupMembershipRequest: { input: GetGroupMembershipRequestInput; output: GetGroupMembershipRequestOutput };
   acceptGroupMembershipRequest: { input: AcceptGroupMembershipRequestInput; output: AcceptGroupMembershipRequestOutput };
   rejectGroupMembershipRequest: { input: RejectGroupMembershipRequestInput; output: RejectGroupMembershipRequestOutput };
   cancelGroupMembershipRequest: { input: CancelGroupMembershipRequestInput; output: CancelGroupMembershipRequestOutput };
+  listGroupMembershipRequestsUnderscored: { input: ListGroupMembershipRequestsUnderscoredInput; output: ListGroupMembershipRequestsUnderscoredOutput; item: ListGroupMembershipRequestsUnderscoredItem };
+  getGroupMembershipRequestUnderscored: { input: GetGroupMembershipRequestUnderscoredInput; output: GetGroupMembershipRequestUnderscoredOutput };
+  acceptGroupMembershipRequestUnderscored: { input: AcceptGroupMembershipRequestUnderscoredInput; output: AcceptGroupMembershipRequestUnderscoredOutput };
+  rejectGroupMembershipRequestUnderscored: { input: RejectGroupMembershipRequestUnderscoredInput; output: RejectGroupMembershipRequestUnderscoredOutput };
+  cancelGroupMembershipRequestUnderscored: { input: CancelGroupMembershipRequestUnderscoredInput; output: CancelGroupMembershipRequestUnderscoredOutput };
+  listSuperGroupMembershipRequests: { input: ListSuperGroupMembershipRequestsInput; output: ListSuperGroupMembershipRequestsOutput; item: ListSuperGroupMembershipRequestsItem };
+  getSuperGroupMembershipRequest: { input: GetSuperGroupMembershipRequestInput; output: GetSuperGroupMembershipRequestOutput };
   startDeviceAuthorization: { input: StartDeviceAuthorizationInput; output: StartDeviceAuthorizationOutput };
   pollDeviceAuthorization: { input: PollDeviceAuthorizationInput; output: PollDeviceAuthorizationOutput };
-  login: { input: LoginInput; output: LoginOutput };
-  refreshToken: { input: RefreshTokenInput; output: RefreshTokenOutput };
-  obtainLegacyToken: { input: ObtainLegacyTokenInput; output: ObtainLegacyTokenOutput };
 }

@@ -122,6 +122,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/stem/project/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super projects
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ projects: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/stem/project.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project.md).
+         */
+        get: operations["listSuperProjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/project/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super project
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ project: {...} }`.
+         *
+         *     Source: [docs/api/stem/project.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project.md).
+         */
+        get: operations["getSuperProject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/stem/subject/": {
         parameters: {
             query?: never;
@@ -232,6 +281,55 @@ export interface paths {
          *     Source: [docs/api/stem/subject.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/subject.md).
          */
         get: operations["getPublicSubject"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/subject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super subjects
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ subjects: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/stem/subject.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/subject.md).
+         */
+        get: operations["listSuperSubjects"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/subject/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super subject
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ subject: {...} }`.
+         *
+         *     Source: [docs/api/stem/subject.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/subject.md).
+         */
+        get: operations["getSuperSubject"];
         put?: never;
         post?: never;
         delete?: never;
@@ -364,6 +462,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/stem/session/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super sessions
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ sessions: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+         */
+        get: operations["listSuperSessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/session/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super session
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ session: {...} }`.
+         *
+         *     Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+         */
+        get: operations["getSuperSession"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/stem/collection/": {
         parameters: {
             query?: never;
@@ -474,6 +621,55 @@ export interface paths {
          *     Source: [docs/api/stem/collection.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/collection.md).
          */
         get: operations["getPublicCollection"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/collection/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super collections
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ collections: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/stem/collection.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/collection.md).
+         */
+        get: operations["listSuperCollections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/collection/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super collection
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ collection: {...} }`.
+         *
+         *     Source: [docs/api/stem/collection.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/collection.md).
+         */
+        get: operations["getSuperCollection"];
         put?: never;
         post?: never;
         delete?: never;
@@ -606,6 +802,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/stem/cohort/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super cohorts
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ cohorts: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/stem/cohort.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/cohort.md).
+         */
+        get: operations["listSuperCohorts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/cohort/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super cohort
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ cohort: {...} }`.
+         *
+         *     Source: [docs/api/stem/cohort.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/cohort.md).
+         */
+        get: operations["getSuperCohort"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/stem/breeding/": {
         parameters: {
             query?: never;
@@ -722,6 +967,55 @@ export interface paths {
          *     Source: [docs/api/stem/breeding.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/breeding.md).
          */
         get: operations["getPublicBreeding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/breeding/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super breedings
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ breedings: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/stem/breeding.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/breeding.md).
+         */
+        get: operations["listSuperBreedings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/breeding/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super breeding
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ breeding: {...} }`.
+         *
+         *     Source: [docs/api/stem/breeding.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/breeding.md).
+         */
+        get: operations["getSuperBreeding"];
         put?: never;
         post?: never;
         delete?: never;
@@ -862,6 +1156,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/private/stem/project_membership_invitation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List project membership invitations (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of listProjectMembershipInvitations at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use listProjectMembershipInvitations.
+         *
+         *     Records the caller may see. Returns `{ project_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Invitations are created by changing a project's `users` map.
+         *
+         *     Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+         */
+        get: operations["listProjectMembershipInvitationsUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/stem/project_membership_invitation/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a project membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of getProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use getProjectMembershipInvitation.
+         *
+         *     Returns `{ project_membership_invitation: {...} }`.
+         *
+         *     Invitations are created by changing a project's `users` map.
+         *
+         *     Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+         */
+        get: operations["getProjectMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/stem/project_membership_invitation/{id}/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Accept a project membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of acceptProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptProjectMembershipInvitation.
+         *
+         *     The docs give GET for `accept/` (Python: `client.load("projectmembershipinvitation", id=..., options="accept")`).
+         *
+         *     Invitations are created by changing a project's `users` map.
+         *
+         *     Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+         */
+        get: operations["acceptProjectMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/stem/project_membership_invitation/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Reject a project membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of rejectProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectProjectMembershipInvitation.
+         *
+         *     The docs give GET for `reject/` (Python: `client.load("projectmembershipinvitation", id=..., options="reject")`).
+         *
+         *     Invitations are created by changing a project's `users` map.
+         *
+         *     Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+         */
+        get: operations["rejectProjectMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/stem/project_membership_invitation/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Cancel a project membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of cancelProjectMembershipInvitation at `project_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelProjectMembershipInvitation.
+         *
+         *     The docs give GET for `cancel/` (Python: `client.load("projectmembershipinvitation", id=..., options="cancel")`).
+         *
+         *     Invitations are created by changing a project's `users` map.
+         *
+         *     Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+         */
+        get: operations["cancelProjectMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/projectmembershipinvitation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super project membership invitations
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ project_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Invitations are created by changing a project's `users` map.
+         *
+         *     Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+         */
+        get: operations["listSuperProjectMembershipInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/projectmembershipinvitation/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super project membership invitation
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ project_membership_invitation: {...} }`.
+         *
+         *     Invitations are created by changing a project's `users` map.
+         *
+         *     Source: [docs/api/stem/project_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_membership_invitation.md).
+         */
+        get: operations["getSuperProjectMembershipInvitation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/stem/projectgroupmembershipinvitation/": {
         parameters: {
             query?: never;
@@ -994,6 +1488,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/private/stem/project_group_membership_invitation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List project group membership invitations (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of listProjectGroupMembershipInvitations at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use listProjectGroupMembershipInvitations.
+         *
+         *     Records the caller may see. Returns `{ project_group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Invitations are created by changing a project's `groups` map.
+         *
+         *     Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+         */
+        get: operations["listProjectGroupMembershipInvitationsUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/stem/project_group_membership_invitation/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a project group membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of getProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use getProjectGroupMembershipInvitation.
+         *
+         *     Returns `{ project_group_membership_invitation: {...} }`.
+         *
+         *     Invitations are created by changing a project's `groups` map.
+         *
+         *     Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+         */
+        get: operations["getProjectGroupMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/stem/project_group_membership_invitation/{id}/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Accept a project group membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of acceptProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptProjectGroupMembershipInvitation.
+         *
+         *     The docs give GET for `accept/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="accept")`).
+         *
+         *     Invitations are created by changing a project's `groups` map.
+         *
+         *     Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+         */
+        get: operations["acceptProjectGroupMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/stem/project_group_membership_invitation/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Reject a project group membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of rejectProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectProjectGroupMembershipInvitation.
+         *
+         *     The docs give GET for `reject/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="reject")`).
+         *
+         *     Invitations are created by changing a project's `groups` map.
+         *
+         *     Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+         */
+        get: operations["rejectProjectGroupMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/stem/project_group_membership_invitation/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Cancel a project group membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of cancelProjectGroupMembershipInvitation at `project_group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `projectgroupmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelProjectGroupMembershipInvitation.
+         *
+         *     The docs give GET for `cancel/` (Python: `client.load("projectgroupmembershipinvitation", id=..., options="cancel")`).
+         *
+         *     Invitations are created by changing a project's `groups` map.
+         *
+         *     Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+         */
+        get: operations["cancelProjectGroupMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/projectgroupmembershipinvitation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super project group membership invitations
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ project_group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Invitations are created by changing a project's `groups` map.
+         *
+         *     Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+         */
+        get: operations["listSuperProjectGroupMembershipInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/projectgroupmembershipinvitation/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super project group membership invitation
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ project_group_membership_invitation: {...} }`.
+         *
+         *     Invitations are created by changing a project's `groups` map.
+         *
+         *     Source: [docs/api/stem/project_group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/project_group_membership_invitation.md).
+         */
+        get: operations["getSuperProjectGroupMembershipInvitation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/stem/sessiondatastorage/": {
         parameters: {
             query?: never;
@@ -1075,6 +1769,59 @@ export interface paths {
          *     Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
          */
         patch: operations["updateSessionDataStorage"];
+        trace?: never;
+    };
+    "/api/super/stem/sessiondatastorage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super session data storage links
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ sessiondatastorages: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Orders a session's data storages. Only the URL is documented (docs/api/stem/session.md); the rest is a guess.
+         *
+         *     Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+         */
+        get: operations["listSuperSessionDataStorages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/stem/sessiondatastorage/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super session data storage link
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ sessiondatastorage: {...} }`.
+         *
+         *     Orders a session's data storages. Only the URL is documented (docs/api/stem/session.md); the rest is a guess.
+         *
+         *     Source: [docs/api/stem/session.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/stem/session.md).
+         */
+        get: operations["getSuperSessionDataStorage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/modules/procedure/": {
@@ -1195,6 +1942,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/modules/procedure/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super procedures
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ procedures: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/modules/procedure.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedure.md).
+         */
+        get: operations["listSuperProcedures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/procedure/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super procedure
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ procedure: {...} }`.
+         *
+         *     Source: [docs/api/modules/procedure.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedure.md).
+         */
+        get: operations["getSuperProcedure"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/modules/behavior/": {
         parameters: {
             query?: never;
@@ -1305,6 +2101,55 @@ export interface paths {
          *     Source: [docs/api/modules/behavior.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/behavior.md).
          */
         get: operations["getPublicBehavior"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/behavior/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super behaviors
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behaviors: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/modules/behavior.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/behavior.md).
+         */
+        get: operations["listSuperBehaviors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/behavior/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super behavior
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ behavior: {...} }`.
+         *
+         *     Source: [docs/api/modules/behavior.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/behavior.md).
+         */
+        get: operations["getSuperBehavior"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1433,6 +2278,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/modules/dataacquisition/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super data acquisitions
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ data_acquisitions: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/modules/dataacquisition.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/dataacquisition.md).
+         */
+        get: operations["listSuperDataAcquisitions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/dataacquisition/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super data acquisition
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ data_acquisition: {...} }`.
+         *
+         *     Source: [docs/api/modules/dataacquisition.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/dataacquisition.md).
+         */
+        get: operations["getSuperDataAcquisition"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/modules/manipulation/": {
         parameters: {
             query?: never;
@@ -1545,6 +2439,55 @@ export interface paths {
          *     Source: [docs/api/modules/manipulation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/manipulation.md).
          */
         get: operations["getPublicManipulation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/manipulation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super manipulations
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ manipulations: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/modules/manipulation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/manipulation.md).
+         */
+        get: operations["listSuperManipulations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/manipulation/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super manipulation
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ manipulation: {...} }`.
+         *
+         *     Source: [docs/api/modules/manipulation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/manipulation.md).
+         */
+        get: operations["getSuperManipulation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1671,6 +2614,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/modules/equipment/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super equipment
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ equipment: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/modules/equipment.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/equipment.md).
+         */
+        get: operations["listSuperEquipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/equipment/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super equipment item
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ equipment: {...} }`.
+         *
+         *     Source: [docs/api/modules/equipment.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/equipment.md).
+         */
+        get: operations["getSuperEquipment"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/modules/consumablestock/": {
         parameters: {
             query?: never;
@@ -1781,6 +2773,55 @@ export interface paths {
          *     Source: [docs/api/modules/consumablestock.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/consumablestock.md).
          */
         get: operations["getPublicConsumableStock"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/consumablestock/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super consumable stocks
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumable stocks: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/modules/consumablestock.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/consumablestock.md).
+         */
+        get: operations["listSuperConsumableStocks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/consumablestock/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super consumable stock
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ consumable stock: {...} }`.
+         *
+         *     Source: [docs/api/modules/consumablestock.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/consumablestock.md).
+         */
+        get: operations["getSuperConsumableStock"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1978,6 +3019,55 @@ export interface paths {
          *     Source: [docs/api/modules/procedurelog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedurelog.md).
          */
         get: operations["getPublicProcedureLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/procedurelog/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super procedure logs
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ procedure_logs: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/modules/procedurelog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedurelog.md).
+         */
+        get: operations["listSuperProcedureLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/procedurelog/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super procedure log
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ procedure_log: {...} }`.
+         *
+         *     Source: [docs/api/modules/procedurelog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/procedurelog.md).
+         */
+        get: operations["getSuperProcedureLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2185,6 +3275,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/modules/subjectlog/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super subject logs
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ subject_logs: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/modules/subjectlog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/subjectlog.md).
+         */
+        get: operations["listSuperSubjectLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/modules/subjectlog/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super subject log
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ subject_log: {...} }`.
+         *
+         *     Source: [docs/api/modules/subjectlog.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/modules/subjectlog.md).
+         */
+        get: operations["getSuperSubjectLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/personal_attributes/behavioralassay/": {
         parameters: {
             query?: never;
@@ -2295,6 +3434,55 @@ export interface paths {
          *     Source: [docs/api/personal_attributes/behavioralassay.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/behavioralassay.md).
          */
         get: operations["getPublicBehavioralAssay"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/behavioralassay/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super behavioral assays
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioralassays: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/personal_attributes/behavioralassay.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/behavioralassay.md).
+         */
+        get: operations["listSuperBehavioralAssays"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/behavioralassay/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super behavioral assay
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ behavioralassay: {...} }`.
+         *
+         *     Source: [docs/api/personal_attributes/behavioralassay.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/behavioralassay.md).
+         */
+        get: operations["getSuperBehavioralAssay"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2421,6 +3609,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/personal_attributes/datastorage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super data storages
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ datastorages: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/personal_attributes/datastorage.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/datastorage.md).
+         */
+        get: operations["listSuperDataStorages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/datastorage/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super data storage
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ datastorage: {...} }`.
+         *
+         *     Source: [docs/api/personal_attributes/datastorage.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/datastorage.md).
+         */
+        get: operations["getSuperDataStorage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/personal_attributes/inventory/": {
         parameters: {
             query?: never;
@@ -2531,6 +3768,55 @@ export interface paths {
          *     Source: [docs/api/personal_attributes/inventory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/inventory.md).
          */
         get: operations["getPublicInventory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/inventory/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super inventories
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ inventories: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/personal_attributes/inventory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/inventory.md).
+         */
+        get: operations["listSuperInventories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/inventory/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super inventory
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ inventory: {...} }`.
+         *
+         *     Source: [docs/api/personal_attributes/inventory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/inventory.md).
+         */
+        get: operations["getSuperInventory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2663,6 +3949,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/personal_attributes/license/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super licenses
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ licenses: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/personal_attributes/license.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/license.md).
+         */
+        get: operations["listSuperLicenses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/license/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super license
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ license: {...} }`.
+         *
+         *     Source: [docs/api/personal_attributes/license.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/license.md).
+         */
+        get: operations["getSuperLicense"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/personal_attributes/setup/": {
         parameters: {
             query?: never;
@@ -2773,6 +4108,55 @@ export interface paths {
          *     Source: [docs/api/personal_attributes/setup.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/setup.md).
          */
         get: operations["getPublicSetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/setup/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super setups
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setups: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/personal_attributes/setup.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/setup.md).
+         */
+        get: operations["listSuperSetups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/setup/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super setup
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ setup: {...} }`.
+         *
+         *     Source: [docs/api/personal_attributes/setup.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/personal_attributes/setup.md).
+         */
+        get: operations["getSuperSetup"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2915,6 +4299,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/personal_attributes/protocol/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super protocols
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ protocols: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Listed only in the Python and MATLAB clients' model tables; no documentation page exists, so the fields are a guess.
+         *
+         *     Source: the model tables of the official Python and MATLAB clients (no documentation page).
+         */
+        get: operations["listSuperProtocols"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/personal_attributes/protocol/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super protocol
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ protocol: {...} }`.
+         *
+         *     Listed only in the Python and MATLAB clients' model tables; no documentation page exists, so the fields are a guess.
+         *
+         *     Source: the model tables of the official Python and MATLAB clients (no documentation page).
+         */
+        get: operations["getSuperProtocol"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/resources/consumable/": {
         parameters: {
             query?: never;
@@ -3037,6 +4474,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/resources/consumable/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super consumables
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumables: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+         */
+        get: operations["listSuperConsumables"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/resources/consumable/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super consumable
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ consumable: {...} }`.
+         *
+         *     Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+         */
+        get: operations["getSuperConsumable"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/resources/consumableapproval/": {
         parameters: {
             query?: never;
@@ -3140,6 +4626,59 @@ export interface paths {
          *     Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
          */
         patch: operations["rejectConsumableApproval"];
+        trace?: never;
+    };
+    "/api/super/resources/consumableapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super consumable approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ consumable_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a consumable, waiting for review.
+         *
+         *     Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+         */
+        get: operations["listSuperConsumableApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/resources/consumableapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super consumable approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ consumable_approval: {...} }`.
+         *
+         *     A proposed addition or change of a consumable, waiting for review.
+         *
+         *     Source: [docs/api/resources/consumable.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/consumable.md).
+         */
+        get: operations["getSuperConsumableApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/resources/hardwaredevice/": {
@@ -3262,6 +4801,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/resources/hardwaredevice/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super hardware devices
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ hardwaredevices: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+         */
+        get: operations["listSuperHardwareDevices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/resources/hardwaredevice/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super hardware device
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ hardwaredevice: {...} }`.
+         *
+         *     Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+         */
+        get: operations["getSuperHardwareDevice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/resources/hardwaredeviceapproval/": {
         parameters: {
             query?: never;
@@ -3365,6 +4953,59 @@ export interface paths {
          *     Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
          */
         patch: operations["rejectHardwareDeviceApproval"];
+        trace?: never;
+    };
+    "/api/super/resources/hardwaredeviceapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super hardware device approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ hardwaredevice_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a hardware device, waiting for review.
+         *
+         *     Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+         */
+        get: operations["listSuperHardwareDeviceApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/resources/hardwaredeviceapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super hardware device approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ hardwaredevice_approval: {...} }`.
+         *
+         *     A proposed addition or change of a hardware device, waiting for review.
+         *
+         *     Source: [docs/api/resources/hardwaredevice.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/hardwaredevice.md).
+         */
+        get: operations["getSuperHardwareDeviceApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/resources/supplier/": {
@@ -3489,6 +5130,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/resources/supplier/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super suppliers
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ suppliers: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+         */
+        get: operations["listSuperSuppliers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/resources/supplier/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super supplier
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ supplier: {...} }`.
+         *
+         *     Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+         */
+        get: operations["getSuperSupplier"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/resources/supplierapproval/": {
         parameters: {
             query?: never;
@@ -3592,6 +5282,59 @@ export interface paths {
          *     Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
          */
         patch: operations["rejectSupplierApproval"];
+        trace?: never;
+    };
+    "/api/super/resources/supplierapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super supplier approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ supplier_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a supplier, waiting for review.
+         *
+         *     Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+         */
+        get: operations["listSuperSupplierApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/resources/supplierapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super supplier approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ supplier_approval: {...} }`.
+         *
+         *     A proposed addition or change of a supplier, waiting for review.
+         *
+         *     Source: [docs/api/resources/supplier.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/resources/supplier.md).
+         */
+        get: operations["getSuperSupplierApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/taxonomies/behavioralcategory/": {
@@ -3714,6 +5457,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/taxonomies/behavioralcategory/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super behavioral categories
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_categories: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+         */
+        get: operations["listSuperBehavioralCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/behavioralcategory/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super behavioral category
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ behavioral_category: {...} }`.
+         *
+         *     Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+         */
+        get: operations["getSuperBehavioralCategory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/taxonomies/behavioralcategoryapproval/": {
         parameters: {
             query?: never;
@@ -3817,6 +5609,59 @@ export interface paths {
          *     Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
          */
         patch: operations["rejectBehavioralCategoryApproval"];
+        trace?: never;
+    };
+    "/api/super/taxonomies/behavioralcategoryapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super behavioral category approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_category_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a behavioral category, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+         */
+        get: operations["listSuperBehavioralCategoryApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/behavioralcategoryapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super behavioral category approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ behavioral_category_approval: {...} }`.
+         *
+         *     A proposed addition or change of a behavioral category, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/behavioralcategory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralcategory.md).
+         */
+        get: operations["getSuperBehavioralCategoryApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/taxonomies/behavioralparadigm/": {
@@ -3941,6 +5786,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/taxonomies/behavioralparadigm/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super behavioral paradigms
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_paradigms: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+         */
+        get: operations["listSuperBehavioralParadigms"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/behavioralparadigm/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super behavioral paradigm
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ behavioral_paradigm: {...} }`.
+         *
+         *     Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+         */
+        get: operations["getSuperBehavioralParadigm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/taxonomies/behavioralparadigmapproval/": {
         parameters: {
             query?: never;
@@ -4044,6 +5938,59 @@ export interface paths {
          *     Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
          */
         patch: operations["rejectBehavioralParadigmApproval"];
+        trace?: never;
+    };
+    "/api/super/taxonomies/behavioralparadigmapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super behavioral paradigm approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ behavioral_paradigm_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a behavioral paradigm, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+         */
+        get: operations["listSuperBehavioralParadigmApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/behavioralparadigmapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super behavioral paradigm approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ behavioral_paradigm_approval: {...} }`.
+         *
+         *     A proposed addition or change of a behavioral paradigm, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/behavioralparadigm.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/behavioralparadigm.md).
+         */
+        get: operations["getSuperBehavioralParadigmApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/taxonomies/brainregion/": {
@@ -4172,6 +6119,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/taxonomies/brainregion/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super brain regions
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ brain_regions: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/taxonomies/brainregion.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/brainregion.md).
+         */
+        get: operations["listSuperBrainRegions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/brainregion/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super brain region
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ brain_region: {...} }`.
+         *
+         *     Source: [docs/api/taxonomies/brainregion.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/brainregion.md).
+         */
+        get: operations["getSuperBrainRegion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/taxonomies/regulatoryauthority/": {
         parameters: {
             query?: never;
@@ -4292,6 +6288,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/taxonomies/regulatoryauthority/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super regulatory authorities
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ regulatoryauthorities: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+         */
+        get: operations["listSuperRegulatoryAuthorities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/regulatoryauthority/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super regulatory authority
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ regulatoryauthority: {...} }`.
+         *
+         *     Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+         */
+        get: operations["getSuperRegulatoryAuthority"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/taxonomies/regulatoryauthorityapproval/": {
         parameters: {
             query?: never;
@@ -4395,6 +6440,59 @@ export interface paths {
          *     Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
          */
         patch: operations["rejectRegulatoryAuthorityApproval"];
+        trace?: never;
+    };
+    "/api/super/taxonomies/regulatoryauthorityapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super regulatory authority approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ regulatoryauthority_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a regulatory authority, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+         */
+        get: operations["listSuperRegulatoryAuthorityApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/regulatoryauthorityapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super regulatory authority approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ regulatoryauthority_approval: {...} }`.
+         *
+         *     A proposed addition or change of a regulatory authority, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/regulatoryauthority.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/regulatoryauthority.md).
+         */
+        get: operations["getSuperRegulatoryAuthorityApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/taxonomies/setuptype/": {
@@ -4525,6 +6623,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/taxonomies/setuptype/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super setup types
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setup_types: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+         */
+        get: operations["listSuperSetupTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/setuptype/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super setup type
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ setup_type: {...} }`.
+         *
+         *     Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+         */
+        get: operations["getSuperSetupType"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/taxonomies/setuptypeapproval/": {
         parameters: {
             query?: never;
@@ -4628,6 +6775,59 @@ export interface paths {
          *     Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
          */
         patch: operations["rejectSetupTypeApproval"];
+        trace?: never;
+    };
+    "/api/super/taxonomies/setuptypeapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super setup type approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ setup_type_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a setup type, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+         */
+        get: operations["listSuperSetupTypeApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/setuptypeapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super setup type approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ setup_type_approval: {...} }`.
+         *
+         *     A proposed addition or change of a setup type, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/setuptype.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/setuptype.md).
+         */
+        get: operations["getSuperSetupTypeApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/taxonomies/species/": {
@@ -4752,6 +6952,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/taxonomies/species/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super species
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ species: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+         */
+        get: operations["listSuperSpecies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/species/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super species
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ species: {...} }`.
+         *
+         *     Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+         */
+        get: operations["getSuperSpecies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/taxonomies/speciesapproval/": {
         parameters: {
             query?: never;
@@ -4855,6 +7104,59 @@ export interface paths {
          *     Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
          */
         patch: operations["rejectSpeciesApproval"];
+        trace?: never;
+    };
+    "/api/super/taxonomies/speciesapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super species approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ species_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a species, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+         */
+        get: operations["listSuperSpeciesApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/speciesapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super species approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ species_approval: {...} }`.
+         *
+         *     A proposed addition or change of a species, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/species.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/species.md).
+         */
+        get: operations["getSuperSpeciesApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/taxonomies/strain/": {
@@ -4977,6 +7279,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/taxonomies/strain/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super strains
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ strains: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+         */
+        get: operations["listSuperStrains"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/strain/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super strain
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ strain: {...} }`.
+         *
+         *     Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+         */
+        get: operations["getSuperStrain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/taxonomies/strainapproval/": {
         parameters: {
             query?: never;
@@ -5080,6 +7431,59 @@ export interface paths {
          *     Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
          */
         patch: operations["rejectStrainApproval"];
+        trace?: never;
+    };
+    "/api/super/taxonomies/strainapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super strain approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ strain_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a strain, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+         */
+        get: operations["listSuperStrainApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/taxonomies/strainapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super strain approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ strain_approval: {...} }`.
+         *
+         *     A proposed addition or change of a strain, waiting for review.
+         *
+         *     Source: [docs/api/taxonomies/strain.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/taxonomies/strain.md).
+         */
+        get: operations["getSuperStrainApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/dissemination/journal/": {
@@ -5202,6 +7606,55 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/dissemination/journal/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super journals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ journals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+         */
+        get: operations["listSuperJournals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/dissemination/journal/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super journal
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ journal: {...} }`.
+         *
+         *     Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+         */
+        get: operations["getSuperJournal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/dissemination/journalapproval/": {
         parameters: {
             query?: never;
@@ -5305,6 +7758,59 @@ export interface paths {
          *     Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
          */
         patch: operations["rejectJournalApproval"];
+        trace?: never;
+    };
+    "/api/super/dissemination/journalapproval/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super journal approvals
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ journal_approvals: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     A proposed addition or change of a journal, waiting for review.
+         *
+         *     Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+         */
+        get: operations["listSuperJournalApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/dissemination/journalapproval/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super journal approval
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ journal_approval: {...} }`.
+         *
+         *     A proposed addition or change of a journal, waiting for review.
+         *
+         *     Source: [docs/api/dissemination/journal.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/journal.md).
+         */
+        get: operations["getSuperJournalApproval"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/private/dissemination/publication/": {
@@ -5417,6 +7923,55 @@ export interface paths {
          *     Source: [docs/api/dissemination/publication.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/publication.md).
          */
         get: operations["getPublicPublication"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/dissemination/publication/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super publications
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ publications: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/dissemination/publication.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/publication.md).
+         */
+        get: operations["listSuperPublications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/dissemination/publication/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super publication
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ publication: {...} }`.
+         *
+         *     Source: [docs/api/dissemination/publication.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/dissemination/publication.md).
+         */
+        get: operations["getSuperPublication"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5549,6 +8104,59 @@ export interface paths {
          *     Source: [docs/api/users/user.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/user.md).
          */
         get: operations["getPublicUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/user/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super users
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ users: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Users register on the website; there is no create endpoint.
+         *
+         *     Source: [docs/api/users/user.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/user.md).
+         */
+        get: operations["listSuperUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/user/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's integer id (users and groups). */
+                id: components["parameters"]["IntegerId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super user
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ user: {...} }`.
+         *
+         *     Users register on the website; there is no create endpoint.
+         *
+         *     Source: [docs/api/users/user.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/user.md).
+         */
+        get: operations["getSuperUser"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5749,6 +8357,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/super/users/group/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super groups
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ groups: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     The MATLAB client routes this model to app `auth`; the docs and the Python client use `users`.
+         *
+         *     Source: [docs/api/users/group.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group.md).
+         */
+        get: operations["listSuperGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/group/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's integer id (users and groups). */
+                id: components["parameters"]["IntegerId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super group
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ group: {...} }`.
+         *
+         *     The MATLAB client routes this model to app `auth`; the docs and the Python client use `users`.
+         *
+         *     Source: [docs/api/users/group.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group.md).
+         */
+        get: operations["getSuperGroup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/users/laboratory/": {
         parameters: {
             query?: never;
@@ -5859,6 +8520,55 @@ export interface paths {
          *     Source: [docs/api/users/laboratory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/laboratory.md).
          */
         get: operations["getPublicLaboratory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/laboratory/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super laboratories
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ laboratories: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Source: [docs/api/users/laboratory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/laboratory.md).
+         */
+        get: operations["listSuperLaboratories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/laboratory/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super laboratory
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ laboratory: {...} }`.
+         *
+         *     Source: [docs/api/users/laboratory.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/laboratory.md).
+         */
+        get: operations["getSuperLaboratory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5999,6 +8709,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/private/users/group_membership_invitation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List group membership invitations (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of listGroupMembershipInvitations at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use listGroupMembershipInvitations.
+         *
+         *     Records the caller may see. Returns `{ group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Invitations are created by changing a group's `users` map.
+         *
+         *     Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+         */
+        get: operations["listGroupMembershipInvitationsUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/users/group_membership_invitation/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a group membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of getGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use getGroupMembershipInvitation.
+         *
+         *     Returns `{ group_membership_invitation: {...} }`.
+         *
+         *     Invitations are created by changing a group's `users` map.
+         *
+         *     Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+         */
+        get: operations["getGroupMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/users/group_membership_invitation/{id}/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Accept a group membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of acceptGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use acceptGroupMembershipInvitation.
+         *
+         *     The docs give GET for `accept/` (Python: `client.load("groupmembershipinvitation", id=..., options="accept")`).
+         *
+         *     Invitations are created by changing a group's `users` map.
+         *
+         *     Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+         */
+        get: operations["acceptGroupMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/users/group_membership_invitation/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Reject a group membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of rejectGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use rejectGroupMembershipInvitation.
+         *
+         *     The docs give GET for `reject/` (Python: `client.load("groupmembershipinvitation", id=..., options="reject")`).
+         *
+         *     Invitations are created by changing a group's `users` map.
+         *
+         *     Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+         */
+        get: operations["rejectGroupMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/users/group_membership_invitation/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Cancel a group membership invitation (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of cancelGroupMembershipInvitation at `group_membership_invitation`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershipinvitation`, and the real server's form cannot be checked offline. Use cancelGroupMembershipInvitation.
+         *
+         *     The docs give GET for `cancel/` (Python: `client.load("groupmembershipinvitation", id=..., options="cancel")`).
+         *
+         *     Invitations are created by changing a group's `users` map.
+         *
+         *     Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+         */
+        get: operations["cancelGroupMembershipInvitationUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/groupmembershipinvitation/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super group membership invitations
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ group_membership_invitations: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Invitations are created by changing a group's `users` map.
+         *
+         *     Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+         */
+        get: operations["listSuperGroupMembershipInvitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/groupmembershipinvitation/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super group membership invitation
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ group_membership_invitation: {...} }`.
+         *
+         *     Invitations are created by changing a group's `users` map.
+         *
+         *     Source: [docs/api/users/group_membership_invitation.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_invitation.md).
+         */
+        get: operations["getSuperGroupMembershipInvitation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/private/users/groupmembershiprequest/": {
         parameters: {
             query?: never;
@@ -6131,6 +9041,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/private/users/group_membership_request/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List group membership requests (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of listGroupMembershipRequests at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use listGroupMembershipRequests.
+         *
+         *     Records the caller may see. Returns `{ group_membership_requests: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Requests are created with joinGroup.
+         *
+         *     Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+         */
+        get: operations["listGroupMembershipRequestsUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/users/group_membership_request/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a group membership request (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of getGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use getGroupMembershipRequest.
+         *
+         *     Returns `{ group_membership_request: {...} }`.
+         *
+         *     Requests are created with joinGroup.
+         *
+         *     Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+         */
+        get: operations["getGroupMembershipRequestUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/users/group_membership_request/{id}/accept/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Accept a group membership request (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of acceptGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use acceptGroupMembershipRequest.
+         *
+         *     The docs give GET for `accept/` (Python: `client.load("groupmembershiprequest", id=..., options="accept")`).
+         *
+         *     Requests are created with joinGroup.
+         *
+         *     Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+         */
+        get: operations["acceptGroupMembershipRequestUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/users/group_membership_request/{id}/reject/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Reject a group membership request (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of rejectGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use rejectGroupMembershipRequest.
+         *
+         *     The docs give GET for `reject/` (Python: `client.load("groupmembershiprequest", id=..., options="reject")`).
+         *
+         *     Requests are created with joinGroup.
+         *
+         *     Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+         */
+        get: operations["rejectGroupMembershipRequestUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/private/users/group_membership_request/{id}/cancel/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Cancel a group membership request (alias: the Python client's URL)
+         * @deprecated
+         * @description Alias of cancelGroupMembershipRequest at `group_membership_request`, the URL name the Python client (v2.0.0, `_MODEL_TO_APP`) uses; the docs and the MATLAB client use `groupmembershiprequest`, and the real server's form cannot be checked offline. Use cancelGroupMembershipRequest.
+         *
+         *     The docs give GET for `cancel/` (Python: `client.load("groupmembershiprequest", id=..., options="cancel")`).
+         *
+         *     Requests are created with joinGroup.
+         *
+         *     Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+         */
+        get: operations["cancelGroupMembershipRequestUnderscored"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/groupmembershiprequest/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List super group membership requests
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified. Returns `{ group_membership_requests: [...] }`, 20 records per page by default (`limit` up to 100).
+         *
+         *     Requests are created with joinGroup.
+         *
+         *     Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+         */
+        get: operations["listSuperGroupMembershipRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/super/users/groupmembershiprequest/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Get a super group membership request
+         * @description The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.
+         *
+         *     Returns `{ group_membership_request: {...} }`.
+         *
+         *     Requests are created with joinGroup.
+         *
+         *     Source: [docs/api/users/group_membership_request.md](https://github.com/brainstem-org/brainstem_support/blob/28345af/docs/api/users/group_membership_request.md).
+         */
+        get: operations["getSuperGroupMembershipRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/device/": {
         parameters: {
             query?: never;
@@ -6165,69 +9275,6 @@ export interface paths {
          * @description Always answers HTTP 200; the body says what happened (pending, success with the personal access token, or an error). Source: docs/api.md.
          */
         post: operations["pollDeviceAuthorization"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/auth/token/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Get an access and refresh token pair
-         * @deprecated
-         * @description Email and password for a 1-hour access token and a 30-day refresh token. Documented only in the seed (docs/api.md before 2026-03-30); removed from the current docs when 2FA made the device flow mandatory, so it may be gone.
-         */
-        post: operations["login"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/auth/token/refresh/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Refresh an access token
-         * @deprecated
-         * @description Returns a new access token and a new refresh token; the refresh token sent becomes invalid (rotation). Seed only; deprecated upstream.
-         */
-        post: operations["refreshToken"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/token/": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Get a long-lived token (legacy)
-         * @deprecated
-         * @description Username (email) and password for a sliding token equivalent to a personal access token; it shows up on the token management page. The seed shows `{access, token_id, message}`; the pre-v2 clients read `token`. Seed only; deprecated upstream.
-         */
-        post: operations["obtainLegacyToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6411,44 +9458,6 @@ export interface components {
             /** @description `access_denied`, `expired_token` or `already_used`: stop polling. */
             error?: string;
         };
-        LoginRequest: {
-            email: string;
-            /** Format: password */
-            password: string;
-        };
-        TokenPair: {
-            /** @description Access token (1 hour). */
-            access: string;
-            /** @description Refresh token (30 days). */
-            refresh: string;
-            /** @description `bearer`. */
-            token_type?: string;
-            /** @description Seconds until the access token expires (3600). */
-            expires_in?: number;
-        };
-        RefreshRequest: {
-            refresh: string;
-        };
-        /** @description A new access token and a new refresh token; the old refresh token stops working. */
-        RefreshedTokens: {
-            access: string;
-            refresh?: string;
-            token_type?: string;
-            expires_in?: number;
-        };
-        LegacyTokenRequest: {
-            /** @description The account email. */
-            username: string;
-            /** Format: password */
-            password: string;
-        };
-        /** @description The seed shows `access`; the pre-v2 clients read `token`. Either may carry the long-lived token. */
-        LegacyToken: {
-            access?: string;
-            token?: string;
-            token_id?: number;
-            message?: string;
-        };
         /** @description A BrainSTEM project (`stem/project`). Relations hold ids, or the full related record when named in `include`. */
         Project: {
             readonly id: components["schemas"]["Uuid"];
@@ -6506,7 +9515,7 @@ export interface components {
         ProjectDetail: {
             project: components["schemas"]["Project"];
         };
-        /** @description Filters for projects, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for projects, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ProjectFilter: {
             /** Format: uuid */
             id?: string;
@@ -6547,6 +9556,8 @@ export interface components {
             /** @enum {string} */
             is_public?: "true" | "false";
             tags?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort projects by; prefix `-` for descending order.
@@ -6649,7 +9660,7 @@ export interface components {
         SubjectDetail: {
             subject: components["schemas"]["Subject"];
         };
-        /** @description Filters for subjects, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for subjects, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SubjectFilter: {
             /** Format: uuid */
             id?: string;
@@ -6753,6 +9764,8 @@ export interface components {
             "name_used_in_storage.startswith"?: string;
             "name_used_in_storage.endswith"?: string;
             tags?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort subjects by; prefix `-` for descending order.
@@ -6825,7 +9838,7 @@ export interface components {
         SessionDetail: {
             session: components["schemas"]["Session"];
         };
-        /** @description Filters for sessions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for sessions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SessionFilter: {
             /** Format: uuid */
             id?: string;
@@ -6885,6 +9898,8 @@ export interface components {
             "name_used_in_storage.startswith"?: string;
             "name_used_in_storage.endswith"?: string;
             tags?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort sessions by; prefix `-` for descending order.
@@ -6936,7 +9951,7 @@ export interface components {
         CollectionDetail: {
             collection: components["schemas"]["Collection"];
         };
-        /** @description Filters for collections, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for collections, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         CollectionFilter: {
             /** Format: uuid */
             id?: string;
@@ -6963,6 +9978,8 @@ export interface components {
             /** Format: uuid */
             "sessions.id"?: string;
             tags?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort collections by; prefix `-` for descending order.
@@ -7014,7 +10031,7 @@ export interface components {
         CohortDetail: {
             cohort: components["schemas"]["Cohort"];
         };
-        /** @description Filters for cohorts, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for cohorts, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         CohortFilter: {
             /** Format: uuid */
             id?: string;
@@ -7041,6 +10058,8 @@ export interface components {
             /** Format: uuid */
             "subjects.id"?: string;
             tags?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort cohorts by; prefix `-` for descending order.
@@ -7125,7 +10144,7 @@ export interface components {
         BreedingDetail: {
             breeding: components["schemas"]["Breeding"];
         };
-        /** @description Filters for breedings, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for breedings, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         BreedingFilter: {
             /** Format: uuid */
             id?: string;
@@ -7208,6 +10227,8 @@ export interface components {
             "expected_genotype.iendswith"?: string;
             "expected_genotype.startswith"?: string;
             "expected_genotype.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort breedings by; prefix `-` for descending order.
@@ -7243,7 +10264,7 @@ export interface components {
         ProjectMembershipInvitationDetail: {
             project_membership_invitation: components["schemas"]["ProjectMembershipInvitation"];
         };
-        /** @description Filters for project membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for project membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ProjectMembershipInvitationFilter: {
             /** Format: uuid */
             id?: string;
@@ -7259,6 +10280,8 @@ export interface components {
             manage_project?: "true" | "false";
             /** @enum {string} */
             own_project?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort project membership invitations by; prefix `-` for descending order.
@@ -7294,7 +10317,7 @@ export interface components {
         ProjectGroupMembershipInvitationDetail: {
             project_group_membership_invitation: components["schemas"]["ProjectGroupMembershipInvitation"];
         };
-        /** @description Filters for project group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for project group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ProjectGroupMembershipInvitationFilter: {
             /** Format: uuid */
             id?: string;
@@ -7310,6 +10333,8 @@ export interface components {
             manage_project?: "true" | "false";
             /** @enum {string} */
             own_project?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort project group membership invitations by; prefix `-` for descending order.
@@ -7355,7 +10380,7 @@ export interface components {
         SessionDataStorageDetail: {
             sessiondatastorage: components["schemas"]["SessionDataStorage"];
         };
-        /** @description Filters for session data storage links, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for session data storage links, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SessionDataStorageFilter: {
             /** Format: uuid */
             id?: string;
@@ -7372,6 +10397,8 @@ export interface components {
             "order.gte"?: string;
             "order.lt"?: string;
             "order.lte"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort session data storage links by; prefix `-` for descending order.
@@ -7460,7 +10487,7 @@ export interface components {
         ProcedureDetail: {
             procedure: components["schemas"]["Procedure"];
         };
-        /** @description Filters for procedures, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for procedures, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ProcedureFilter: {
             /** Format: uuid */
             id?: string;
@@ -7549,6 +10576,8 @@ export interface components {
             "updated_at.lt"?: string;
             /** Format: date-time */
             "updated_at.lte"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort procedures by; prefix `-` for descending order.
@@ -7603,7 +10632,7 @@ export interface components {
         BehaviorDetail: {
             behavior: components["schemas"]["Behavior"];
         };
-        /** @description Filters for behaviors, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for behaviors, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         BehaviorFilter: {
             /** Format: uuid */
             id?: string;
@@ -7635,6 +10664,8 @@ export interface components {
             "order.gte"?: string;
             "order.lt"?: string;
             "order.lte"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort behaviors by; prefix `-` for descending order.
@@ -7699,7 +10730,7 @@ export interface components {
         DataAcquisitionDetail: {
             data_acquisition: components["schemas"]["DataAcquisition"];
         };
-        /** @description Filters for data acquisitions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for data acquisitions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         DataAcquisitionFilter: {
             /** Format: uuid */
             id?: string;
@@ -7748,6 +10779,8 @@ export interface components {
             "order.gte"?: string;
             "order.lt"?: string;
             "order.lte"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort data acquisitions by; prefix `-` for descending order.
@@ -7811,7 +10844,7 @@ export interface components {
         ManipulationDetail: {
             manipulation: components["schemas"]["Manipulation"];
         };
-        /** @description Filters for manipulations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for manipulations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ManipulationFilter: {
             /** Format: uuid */
             id?: string;
@@ -7853,6 +10886,8 @@ export interface components {
             "order.gte"?: string;
             "order.lt"?: string;
             "order.lte"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort manipulations by; prefix `-` for descending order.
@@ -7934,7 +10969,7 @@ export interface components {
         EquipmentDetail: {
             equipment: components["schemas"]["Equipment"];
         };
-        /** @description Filters for equipment, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for equipment, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         EquipmentFilter: {
             /** Format: uuid */
             id?: string;
@@ -8002,6 +11037,8 @@ export interface components {
             "coordinates_schema_version.iendswith"?: string;
             "coordinates_schema_version.startswith"?: string;
             "coordinates_schema_version.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort equipment by; prefix `-` for descending order.
@@ -8086,7 +11123,7 @@ export interface components {
         ConsumableStockDetail: {
             "consumable stock": components["schemas"]["ConsumableStock"];
         };
-        /** @description Filters for consumable stocks, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for consumable stocks, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ConsumableStockFilter: {
             /** Format: uuid */
             id?: string;
@@ -8174,6 +11211,8 @@ export interface components {
             "type_schema_version.iendswith"?: string;
             "type_schema_version.startswith"?: string;
             "type_schema_version.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort consumable stocks by; prefix `-` for descending order.
@@ -8221,7 +11260,7 @@ export interface components {
         ProcedureLogDetail: {
             procedure_log: components["schemas"]["ProcedureLog"];
         };
-        /** @description Filters for procedure logs, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for procedure logs, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ProcedureLogFilter: {
             /** Format: uuid */
             id?: string;
@@ -8243,6 +11282,8 @@ export interface components {
             procedure?: string;
             /** Format: uuid */
             "procedure.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort procedure logs by; prefix `-` for descending order.
@@ -8291,7 +11332,7 @@ export interface components {
         SubjectLogDetail: {
             subject_log: components["schemas"]["SubjectLog"];
         };
-        /** @description Filters for subject logs, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for subject logs, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SubjectLogFilter: {
             /** Format: uuid */
             id?: string;
@@ -8315,6 +11356,8 @@ export interface components {
             "subject.id"?: string;
             user?: string;
             "user.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort subject logs by; prefix `-` for descending order.
@@ -8369,7 +11412,7 @@ export interface components {
         BehavioralAssayDetail: {
             behavioralassay: components["schemas"]["BehavioralAssay"];
         };
-        /** @description Filters for behavioral assays, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for behavioral assays, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         BehavioralAssayFilter: {
             /** Format: uuid */
             id?: string;
@@ -8401,6 +11444,8 @@ export interface components {
             "licenses.id"?: string;
             /** @enum {string} */
             is_public?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort behavioral assays by; prefix `-` for descending order.
@@ -8461,7 +11506,7 @@ export interface components {
         DataStorageDetail: {
             datastorage: components["schemas"]["DataStorage"];
         };
-        /** @description Filters for data storages, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for data storages, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         DataStorageFilter: {
             /** Format: uuid */
             id?: string;
@@ -8488,6 +11533,8 @@ export interface components {
             "description.endswith"?: string;
             /** @enum {string} */
             is_public?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort data storages by; prefix `-` for descending order.
@@ -8531,7 +11578,7 @@ export interface components {
         InventoryDetail: {
             inventory: components["schemas"]["Inventory"];
         };
-        /** @description Filters for inventories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for inventories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         InventoryFilter: {
             /** Format: uuid */
             id?: string;
@@ -8558,6 +11605,8 @@ export interface components {
             "description.endswith"?: string;
             /** @enum {string} */
             is_public?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort inventories by; prefix `-` for descending order.
@@ -8647,7 +11696,7 @@ export interface components {
         LicenseDetail: {
             license: components["schemas"]["License"];
         };
-        /** @description Filters for licenses, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for licenses, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         LicenseFilter: {
             /** Format: uuid */
             id?: string;
@@ -8730,6 +11779,8 @@ export interface components {
             "procedures.id"?: string;
             /** @enum {string} */
             is_public?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort licenses by; prefix `-` for descending order.
@@ -8788,7 +11839,7 @@ export interface components {
         SetupDetail: {
             setup: components["schemas"]["Setup"];
         };
-        /** @description Filters for setups, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for setups, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SetupFilter: {
             /** Format: uuid */
             id?: string;
@@ -8826,6 +11877,8 @@ export interface components {
             "image.iendswith"?: string;
             "image.startswith"?: string;
             "image.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort setups by; prefix `-` for descending order.
@@ -8871,7 +11924,7 @@ export interface components {
         ProtocolDetail: {
             protocol: components["schemas"]["Protocol"];
         };
-        /** @description Filters for protocols, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for protocols, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ProtocolFilter: {
             /** Format: uuid */
             id?: string;
@@ -8891,6 +11944,8 @@ export interface components {
             "description.endswith"?: string;
             /** @enum {string} */
             is_public?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort protocols by; prefix `-` for descending order.
@@ -8961,7 +12016,7 @@ export interface components {
             consumable_approval?: components["schemas"]["ConsumableApproval"];
             consumable?: components["schemas"]["Consumable"];
         };
-        /** @description Filters for consumables, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for consumables, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ConsumableFilter: {
             /** Format: uuid */
             id?: string;
@@ -9011,6 +12066,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort consumables by; prefix `-` for descending order.
@@ -9060,7 +12117,7 @@ export interface components {
         ConsumableApprovalDetail: {
             consumable_approval: components["schemas"]["ConsumableApproval"];
         };
-        /** @description Filters for consumable approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for consumable approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         ConsumableApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -9121,6 +12178,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort consumable approvals by; prefix `-` for descending order.
@@ -9187,7 +12246,7 @@ export interface components {
             hardwaredevice_approval?: components["schemas"]["HardwareDeviceApproval"];
             hardwaredevice?: components["schemas"]["HardwareDevice"];
         };
-        /** @description Filters for hardware devices, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for hardware devices, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         HardwareDeviceFilter: {
             /** Format: uuid */
             id?: string;
@@ -9230,6 +12289,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort hardware devices by; prefix `-` for descending order.
@@ -9276,7 +12337,7 @@ export interface components {
         HardwareDeviceApprovalDetail: {
             hardwaredevice_approval: components["schemas"]["HardwareDeviceApproval"];
         };
-        /** @description Filters for hardware device approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for hardware device approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         HardwareDeviceApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -9330,6 +12391,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort hardware device approvals by; prefix `-` for descending order.
@@ -9386,7 +12449,7 @@ export interface components {
             supplier_approval?: components["schemas"]["SupplierApproval"];
             supplier?: components["schemas"]["Supplier"];
         };
-        /** @description Filters for suppliers, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for suppliers, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SupplierFilter: {
             /** Format: uuid */
             id?: string;
@@ -9418,6 +12481,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort suppliers by; prefix `-` for descending order.
@@ -9456,7 +12521,7 @@ export interface components {
         SupplierApprovalDetail: {
             supplier_approval: components["schemas"]["SupplierApproval"];
         };
-        /** @description Filters for supplier approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for supplier approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SupplierApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -9506,6 +12571,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort supplier approvals by; prefix `-` for descending order.
@@ -9557,7 +12624,7 @@ export interface components {
             behavioral_category_approval?: components["schemas"]["BehavioralCategoryApproval"];
             behavioral_category?: components["schemas"]["BehavioralCategory"];
         };
-        /** @description Filters for behavioral categories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for behavioral categories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         BehavioralCategoryFilter: {
             /** Format: uuid */
             id?: string;
@@ -9586,6 +12653,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort behavioral categories by; prefix `-` for descending order.
@@ -9629,7 +12698,7 @@ export interface components {
         BehavioralCategoryApprovalDetail: {
             behavioral_category_approval: components["schemas"]["BehavioralCategoryApproval"];
         };
-        /** @description Filters for behavioral category approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for behavioral category approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         BehavioralCategoryApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -9676,6 +12745,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort behavioral category approvals by; prefix `-` for descending order.
@@ -9750,7 +12821,7 @@ export interface components {
             behavioral_paradigm_approval?: components["schemas"]["BehavioralParadigmApproval"];
             behavioral_paradigm?: components["schemas"]["BehavioralParadigm"];
         };
-        /** @description Filters for behavioral paradigms, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for behavioral paradigms, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         BehavioralParadigmFilter: {
             /** Format: uuid */
             id?: string;
@@ -9804,6 +12875,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort behavioral paradigms by; prefix `-` for descending order.
@@ -9853,7 +12926,7 @@ export interface components {
         BehavioralParadigmApprovalDetail: {
             behavioral_paradigm_approval: components["schemas"]["BehavioralParadigmApproval"];
         };
-        /** @description Filters for behavioral paradigm approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for behavioral paradigm approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         BehavioralParadigmApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -9925,6 +12998,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort behavioral paradigm approvals by; prefix `-` for descending order.
@@ -9976,7 +13051,7 @@ export interface components {
         BrainRegionDetail: {
             brain_region: components["schemas"]["BrainRegion"];
         };
-        /** @description Filters for brain regions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for brain regions, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         BrainRegionFilter: {
             /** Format: uuid */
             id?: string;
@@ -10003,6 +13078,8 @@ export interface components {
             "acronym.endswith"?: string;
             /** @enum {string} */
             atlas?: "AIA" | "AIA_dM" | "AIA_HB" | "AIA_dHB" | "AIA_P" | "AIA_S" | "BM4" | "PF2001" | "PW1997" | "S2004";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort brain regions by; prefix `-` for descending order.
@@ -10066,7 +13143,7 @@ export interface components {
             regulatoryauthority_approval?: components["schemas"]["RegulatoryAuthorityApproval"];
             regulatoryauthority?: components["schemas"]["RegulatoryAuthority"];
         };
-        /** @description Filters for regulatory authorities, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for regulatory authorities, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         RegulatoryAuthorityFilter: {
             /** Format: uuid */
             id?: string;
@@ -10109,6 +13186,8 @@ export interface components {
             "description.endswith"?: string;
             /** @enum {string} */
             is_active?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort regulatory authorities by; prefix `-` for descending order.
@@ -10151,7 +13230,7 @@ export interface components {
         RegulatoryAuthorityApprovalDetail: {
             regulatoryauthority_approval: components["schemas"]["RegulatoryAuthorityApproval"];
         };
-        /** @description Filters for regulatory authority approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for regulatory authority approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         RegulatoryAuthorityApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -10212,6 +13291,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort regulatory authority approvals by; prefix `-` for descending order.
@@ -10263,7 +13344,7 @@ export interface components {
             setup_type_approval?: components["schemas"]["SetupTypeApproval"];
             setup_type?: components["schemas"]["SetupType"];
         };
-        /** @description Filters for setup types, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for setup types, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SetupTypeFilter: {
             /** Format: uuid */
             id?: string;
@@ -10290,6 +13371,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort setup types by; prefix `-` for descending order.
@@ -10328,7 +13411,7 @@ export interface components {
         SetupTypeApprovalDetail: {
             setup_type_approval: components["schemas"]["SetupTypeApproval"];
         };
-        /** @description Filters for setup type approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for setup type approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SetupTypeApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -10373,6 +13456,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort setup type approvals by; prefix `-` for descending order.
@@ -10431,7 +13516,7 @@ export interface components {
             species_approval?: components["schemas"]["SpeciesApproval"];
             species?: components["schemas"]["Species"];
         };
-        /** @description Filters for species, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for species, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SpeciesFilter: {
             /** Format: uuid */
             id?: string;
@@ -10470,6 +13555,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort species by; prefix `-` for descending order.
@@ -10510,7 +13597,7 @@ export interface components {
         SpeciesApprovalDetail: {
             species_approval: components["schemas"]["SpeciesApproval"];
         };
-        /** @description Filters for species approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for species approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         SpeciesApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -10560,6 +13647,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort species approvals by; prefix `-` for descending order.
@@ -10621,7 +13710,7 @@ export interface components {
             strain_approval?: components["schemas"]["StrainApproval"];
             strain?: components["schemas"]["Strain"];
         };
-        /** @description Filters for strains, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for strains, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         StrainFilter: {
             /** Format: uuid */
             id?: string;
@@ -10664,6 +13753,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort strains by; prefix `-` for descending order.
@@ -10710,7 +13801,7 @@ export interface components {
         StrainApprovalDetail: {
             strain_approval: components["schemas"]["StrainApproval"];
         };
-        /** @description Filters for strain approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for strain approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         StrainApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -10764,6 +13855,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort strain approvals by; prefix `-` for descending order.
@@ -10817,7 +13910,7 @@ export interface components {
             journal_approval?: components["schemas"]["JournalApproval"];
             journal?: components["schemas"]["Journal"];
         };
-        /** @description Filters for journals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for journals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         JournalFilter: {
             /** Format: uuid */
             id?: string;
@@ -10849,6 +13942,8 @@ export interface components {
             "comments.iendswith"?: string;
             "comments.startswith"?: string;
             "comments.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort journals by; prefix `-` for descending order.
@@ -10886,7 +13981,7 @@ export interface components {
         JournalApprovalDetail: {
             journal_approval: components["schemas"]["JournalApproval"];
         };
-        /** @description Filters for journal approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for journal approvals, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         JournalApprovalFilter: {
             /** Format: uuid */
             id?: string;
@@ -10936,6 +14031,8 @@ export interface components {
             instance_id?: string;
             /** Format: uuid */
             "instance_id.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort journal approvals by; prefix `-` for descending order.
@@ -10994,7 +14091,7 @@ export interface components {
         PublicationDetail: {
             publication: components["schemas"]["Publication"];
         };
-        /** @description Filters for publications, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for publications, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         PublicationFilter: {
             /** Format: uuid */
             id?: string;
@@ -11054,6 +14151,8 @@ export interface components {
             "publication_date.lt"?: string;
             /** Format: date */
             "publication_date.lte"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort publications by; prefix `-` for descending order.
@@ -11116,7 +14215,7 @@ export interface components {
         UserDetail: {
             user: components["schemas"]["User"];
         };
-        /** @description Filters for users, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for users, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         UserFilter: {
             id?: string;
             email?: string;
@@ -11172,6 +14271,8 @@ export interface components {
             active_projects?: string;
             /** Format: uuid */
             "active_projects.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort users by; prefix `-` for descending order.
@@ -11214,7 +14315,7 @@ export interface components {
         GroupDetail: {
             group: components["schemas"]["Group"];
         };
-        /** @description Filters for groups, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for groups, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         GroupFilter: {
             id?: string;
             name?: string;
@@ -11224,6 +14325,8 @@ export interface components {
             "name.iendswith"?: string;
             "name.startswith"?: string;
             "name.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort groups by; prefix `-` for descending order.
@@ -11279,7 +14382,7 @@ export interface components {
         LaboratoryDetail: {
             laboratory: components["schemas"]["Laboratory"];
         };
-        /** @description Filters for laboratories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for laboratories, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         LaboratoryFilter: {
             /** Format: uuid */
             id?: string;
@@ -11329,6 +14432,8 @@ export interface components {
             "country.iendswith"?: string;
             "country.startswith"?: string;
             "country.endswith"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort laboratories by; prefix `-` for descending order.
@@ -11363,7 +14468,7 @@ export interface components {
         GroupMembershipInvitationDetail: {
             group_membership_invitation: components["schemas"]["GroupMembershipInvitation"];
         };
-        /** @description Filters for group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for group membership invitations, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         GroupMembershipInvitationFilter: {
             /** Format: uuid */
             id?: string;
@@ -11375,6 +14480,8 @@ export interface components {
             new_manager?: "true" | "false";
             /** @enum {string} */
             new_owner?: "true" | "false";
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort group membership invitations by; prefix `-` for descending order.
@@ -11407,7 +14514,7 @@ export interface components {
         GroupMembershipRequestDetail: {
             group_membership_request: components["schemas"]["GroupMembershipRequest"];
         };
-        /** @description Filters for group membership requests, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods. */
+        /** @description Filters for group membership requests, sent as `filter{field}=value` or `filter{field.op}=value` (ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes. */
         GroupMembershipRequestFilter: {
             /** Format: uuid */
             id?: string;
@@ -11415,6 +14522,8 @@ export interface components {
             "user_account_request.id"?: string;
             authgroup?: string;
             "authgroup.id"?: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * @description A field to sort group membership requests by; prefix `-` for descending order.
@@ -12014,6 +15123,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperProjects: {
+        parameters: {
+            query?: {
+                /** @description Filters for projects, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ProjectFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ProjectSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of projects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperProject: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listSubjects: {
         parameters: {
             query?: {
@@ -12260,6 +15436,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperSubjects: {
+        parameters: {
+            query?: {
+                /** @description Filters for subjects, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SubjectFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SubjectSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SubjectIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subjects. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSubject: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SubjectIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subject. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -12516,6 +15759,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperSessions: {
+        parameters: {
+            query?: {
+                /** @description Filters for sessions, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SessionFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SessionSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SessionIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of sessions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSession: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SessionIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listCollections: {
         parameters: {
             query?: {
@@ -12762,6 +16072,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperCollections: {
+        parameters: {
+            query?: {
+                /** @description Filters for collections, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["CollectionFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["CollectionSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["CollectionIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of collections. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperCollection: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["CollectionIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The collection. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollectionDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -13018,6 +16395,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperCohorts: {
+        parameters: {
+            query?: {
+                /** @description Filters for cohorts, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["CohortFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["CohortSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["CohortIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of cohorts. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CohortList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperCohort: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["CohortIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cohort. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CohortDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listBreedings: {
         parameters: {
             query?: {
@@ -13269,6 +16713,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperBreedings: {
+        parameters: {
+            query?: {
+                /** @description Filters for breedings, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["BreedingFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["BreedingSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BreedingIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of breedings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BreedingList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperBreeding: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BreedingIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The breeding. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BreedingDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listProjectMembershipInvitations: {
         parameters: {
             query?: {
@@ -13420,6 +16931,224 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listProjectMembershipInvitationsUnderscored: {
+        parameters: {
+            query?: {
+                /** @description Filters for project membership invitations, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ProjectMembershipInvitationFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ProjectMembershipInvitationSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectMembershipInvitationIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of project membership invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMembershipInvitationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getProjectMembershipInvitationUnderscored: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectMembershipInvitationIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project membership invitation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMembershipInvitationDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    acceptProjectMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    rejectProjectMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    cancelProjectMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperProjectMembershipInvitations: {
+        parameters: {
+            query?: {
+                /** @description Filters for project membership invitations, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ProjectMembershipInvitationFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ProjectMembershipInvitationSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectMembershipInvitationIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of project membership invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMembershipInvitationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperProjectMembershipInvitation: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectMembershipInvitationIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project membership invitation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectMembershipInvitationDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listProjectGroupMembershipInvitations: {
         parameters: {
             query?: {
@@ -13562,6 +17291,224 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listProjectGroupMembershipInvitationsUnderscored: {
+        parameters: {
+            query?: {
+                /** @description Filters for project group membership invitations, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ProjectGroupMembershipInvitationFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ProjectGroupMembershipInvitationSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectGroupMembershipInvitationIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of project group membership invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectGroupMembershipInvitationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getProjectGroupMembershipInvitationUnderscored: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectGroupMembershipInvitationIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project group membership invitation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectGroupMembershipInvitationDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    acceptProjectGroupMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    rejectProjectGroupMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    cancelProjectGroupMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperProjectGroupMembershipInvitations: {
+        parameters: {
+            query?: {
+                /** @description Filters for project group membership invitations, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ProjectGroupMembershipInvitationFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ProjectGroupMembershipInvitationSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectGroupMembershipInvitationIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of project group membership invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectGroupMembershipInvitationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperProjectGroupMembershipInvitation: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProjectGroupMembershipInvitationIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The project group membership invitation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectGroupMembershipInvitationDetail"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -13742,6 +17689,73 @@ export interface operations {
         };
         responses: {
             /** @description The updated session data storage link. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDataStorageDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperSessionDataStorages: {
+        parameters: {
+            query?: {
+                /** @description Filters for session data storage links, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SessionDataStorageFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SessionDataStorageSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SessionDataStorageIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of session data storage links. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionDataStorageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSessionDataStorage: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SessionDataStorageIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session data storage link. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -14008,6 +18022,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperProcedures: {
+        parameters: {
+            query?: {
+                /** @description Filters for procedures, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ProcedureFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ProcedureSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProcedureIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of procedures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperProcedure: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProcedureIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The procedure. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listBehaviors: {
         parameters: {
             query?: {
@@ -14254,6 +18335,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperBehaviors: {
+        parameters: {
+            query?: {
+                /** @description Filters for behaviors, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["BehaviorFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["BehaviorSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehaviorIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of behaviors. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehaviorList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperBehavior: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehaviorIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The behavior. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehaviorDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -14510,6 +18658,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperDataAcquisitions: {
+        parameters: {
+            query?: {
+                /** @description Filters for data acquisitions, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["DataAcquisitionFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["DataAcquisitionSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["DataAcquisitionIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of data acquisitions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAcquisitionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperDataAcquisition: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["DataAcquisitionIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The data acquisition. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataAcquisitionDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listManipulations: {
         parameters: {
             query?: {
@@ -14756,6 +18971,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperManipulations: {
+        parameters: {
+            query?: {
+                /** @description Filters for manipulations, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ManipulationFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ManipulationSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ManipulationIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of manipulations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManipulationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperManipulation: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ManipulationIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The manipulation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ManipulationDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -15012,6 +19294,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperEquipment: {
+        parameters: {
+            query?: {
+                /** @description Filters for equipment, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["EquipmentFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["EquipmentSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["EquipmentIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of equipment. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperEquipment: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["EquipmentIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The equipment item. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EquipmentDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listConsumableStocks: {
         parameters: {
             query?: {
@@ -15258,6 +19607,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperConsumableStocks: {
+        parameters: {
+            query?: {
+                /** @description Filters for consumable stocks, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ConsumableStockFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ConsumableStockSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ConsumableStockIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of consumable stocks. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumableStockList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperConsumableStock: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ConsumableStockIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consumable stock. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumableStockDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -15610,6 +20026,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperProcedureLogs: {
+        parameters: {
+            query?: {
+                /** @description Filters for procedure logs, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ProcedureLogFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ProcedureLogSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProcedureLogIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of procedure logs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureLogList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperProcedureLog: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ProcedureLogIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The procedure log. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcedureLogDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listSubjectLogs: {
         parameters: {
             query?: {
@@ -15957,6 +20440,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperSubjectLogs: {
+        parameters: {
+            query?: {
+                /** @description Filters for subject logs, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SubjectLogFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SubjectLogSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SubjectLogIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of subject logs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectLogList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSubjectLog: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SubjectLogIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subject log. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SubjectLogDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listBehavioralAssays: {
         parameters: {
             query?: {
@@ -16203,6 +20753,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperBehavioralAssays: {
+        parameters: {
+            query?: {
+                /** @description Filters for behavioral assays, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["BehavioralAssayFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["BehavioralAssaySortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralAssayIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of behavioral assays. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralAssayList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperBehavioralAssay: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralAssayIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The behavioral assay. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralAssayDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -16459,6 +21076,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperDataStorages: {
+        parameters: {
+            query?: {
+                /** @description Filters for data storages, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["DataStorageFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["DataStorageSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of data storages. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataStorageList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperDataStorage: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The data storage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataStorageDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listInventories: {
         parameters: {
             query?: {
@@ -16705,6 +21389,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperInventories: {
+        parameters: {
+            query?: {
+                /** @description Filters for inventories, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["InventoryFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["InventorySortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of inventories. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperInventory: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The inventory. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InventoryDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -16961,6 +21712,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperLicenses: {
+        parameters: {
+            query?: {
+                /** @description Filters for licenses, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["LicenseFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["LicenseSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["LicenseIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of licenses. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LicenseList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperLicense: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["LicenseIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The license. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LicenseDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listSetups: {
         parameters: {
             query?: {
@@ -17207,6 +22025,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperSetups: {
+        parameters: {
+            query?: {
+                /** @description Filters for setups, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SetupFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SetupSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SetupIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of setups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSetup: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["SetupIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setup. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -17463,6 +22348,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperProtocols: {
+        parameters: {
+            query?: {
+                /** @description Filters for protocols, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ProtocolFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ProtocolSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of protocols. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtocolList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperProtocol: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The protocol. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProtocolDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listConsumables: {
         parameters: {
             query?: {
@@ -17714,6 +22666,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperConsumables: {
+        parameters: {
+            query?: {
+                /** @description Filters for consumables, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ConsumableFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ConsumableSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ConsumableIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of consumables. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumableList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperConsumable: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ConsumableIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consumable. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumableDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listConsumableApprovals: {
         parameters: {
             query?: {
@@ -17829,6 +22848,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperConsumableApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for consumable approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["ConsumableApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["ConsumableApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ConsumableApprovalIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of consumable approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumableApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperConsumableApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["ConsumableApprovalIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The consumable approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumableApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -18086,6 +23172,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperHardwareDevices: {
+        parameters: {
+            query?: {
+                /** @description Filters for hardware devices, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["HardwareDeviceFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["HardwareDeviceSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["HardwareDeviceIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of hardware devices. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HardwareDeviceList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperHardwareDevice: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["HardwareDeviceIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hardware device. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HardwareDeviceDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listHardwareDeviceApprovals: {
         parameters: {
             query?: {
@@ -18201,6 +23354,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperHardwareDeviceApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for hardware device approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["HardwareDeviceApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["HardwareDeviceApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["HardwareDeviceApprovalIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of hardware device approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HardwareDeviceApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperHardwareDeviceApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["HardwareDeviceApprovalIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The hardware device approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HardwareDeviceApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -18458,6 +23678,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperSuppliers: {
+        parameters: {
+            query?: {
+                /** @description Filters for suppliers, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SupplierFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SupplierSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of suppliers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSupplier: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The supplier. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listSupplierApprovals: {
         parameters: {
             query?: {
@@ -18573,6 +23860,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperSupplierApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for supplier approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SupplierApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SupplierApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of supplier approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSupplierApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The supplier approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupplierApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -18830,6 +24184,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperBehavioralCategories: {
+        parameters: {
+            query?: {
+                /** @description Filters for behavioral categories, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["BehavioralCategoryFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["BehavioralCategorySortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralCategoryIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of behavioral categories. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralCategoryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperBehavioralCategory: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralCategoryIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The behavioral category. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralCategoryDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listBehavioralCategoryApprovals: {
         parameters: {
             query?: {
@@ -18945,6 +24366,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperBehavioralCategoryApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for behavioral category approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["BehavioralCategoryApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["BehavioralCategoryApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralCategoryApprovalIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of behavioral category approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralCategoryApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperBehavioralCategoryApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralCategoryApprovalIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The behavioral category approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralCategoryApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -19202,6 +24690,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperBehavioralParadigms: {
+        parameters: {
+            query?: {
+                /** @description Filters for behavioral paradigms, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["BehavioralParadigmFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["BehavioralParadigmSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralParadigmIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of behavioral paradigms. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralParadigmList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperBehavioralParadigm: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralParadigmIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The behavioral paradigm. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralParadigmDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listBehavioralParadigmApprovals: {
         parameters: {
             query?: {
@@ -19317,6 +24872,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperBehavioralParadigmApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for behavioral paradigm approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["BehavioralParadigmApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["BehavioralParadigmApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralParadigmApprovalIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of behavioral paradigm approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralParadigmApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperBehavioralParadigmApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["BehavioralParadigmApprovalIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The behavioral paradigm approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BehavioralParadigmApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -19574,6 +25196,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperBrainRegions: {
+        parameters: {
+            query?: {
+                /** @description Filters for brain regions, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["BrainRegionFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["BrainRegionSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of brain regions. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrainRegionList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperBrainRegion: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The brain region. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BrainRegionDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listRegulatoryAuthorities: {
         parameters: {
             query?: {
@@ -19825,6 +25514,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperRegulatoryAuthorities: {
+        parameters: {
+            query?: {
+                /** @description Filters for regulatory authorities, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["RegulatoryAuthorityFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["RegulatoryAuthoritySortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of regulatory authorities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatoryAuthorityList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperRegulatoryAuthority: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The regulatory authority. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatoryAuthorityDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listRegulatoryAuthorityApprovals: {
         parameters: {
             query?: {
@@ -19940,6 +25696,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperRegulatoryAuthorityApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for regulatory authority approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["RegulatoryAuthorityApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["RegulatoryAuthorityApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of regulatory authority approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatoryAuthorityApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperRegulatoryAuthorityApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The regulatory authority approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegulatoryAuthorityApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -20197,6 +26020,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperSetupTypes: {
+        parameters: {
+            query?: {
+                /** @description Filters for setup types, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SetupTypeFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SetupTypeSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of setup types. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupTypeList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSetupType: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setup type. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupTypeDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listSetupTypeApprovals: {
         parameters: {
             query?: {
@@ -20312,6 +26202,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperSetupTypeApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for setup type approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SetupTypeApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SetupTypeApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of setup type approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupTypeApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSetupTypeApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setup type approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SetupTypeApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -20569,6 +26526,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperSpecies: {
+        parameters: {
+            query?: {
+                /** @description Filters for species, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SpeciesFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SpeciesSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of species. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeciesList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSpecies: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The species. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeciesDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listSpeciesApprovals: {
         parameters: {
             query?: {
@@ -20684,6 +26708,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperSpeciesApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for species approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["SpeciesApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["SpeciesApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of species approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeciesApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperSpeciesApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The species approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeciesApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -20941,6 +27032,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperStrains: {
+        parameters: {
+            query?: {
+                /** @description Filters for strains, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["StrainFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["StrainSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["StrainIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of strains. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrainList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperStrain: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["StrainIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The strain. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrainDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listStrainApprovals: {
         parameters: {
             query?: {
@@ -21056,6 +27214,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperStrainApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for strain approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["StrainApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["StrainApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["StrainApprovalIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of strain approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrainApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperStrainApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["StrainApprovalIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The strain approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StrainApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -21313,6 +27538,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperJournals: {
+        parameters: {
+            query?: {
+                /** @description Filters for journals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["JournalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["JournalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of journals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperJournal: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The journal. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listJournalApprovals: {
         parameters: {
             query?: {
@@ -21428,6 +27720,73 @@ export interface operations {
                     "application/json": components["schemas"]["ActionResult"];
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperJournalApprovals: {
+        parameters: {
+            query?: {
+                /** @description Filters for journal approvals, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["JournalApprovalFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["JournalApprovalSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of journal approvals. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalApprovalList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperJournalApproval: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The journal approval. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JournalApprovalDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -21685,6 +28044,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperPublications: {
+        parameters: {
+            query?: {
+                /** @description Filters for publications, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["PublicationFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["PublicationSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["PublicationIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of publications. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperPublication: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["PublicationIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The publication. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicationDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listUsers: {
         parameters: {
             query?: {
@@ -21902,6 +28328,73 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperUsers: {
+        parameters: {
+            query?: {
+                /** @description Filters for users, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["UserFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["UserSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["UserIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperUser: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["UserIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's integer id (users and groups). */
+                id: components["parameters"]["IntegerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["ServerError"];
@@ -22214,6 +28707,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperGroups: {
+        parameters: {
+            query?: {
+                /** @description Filters for groups, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["GroupFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["GroupSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of groups. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperGroup: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["IncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's integer id (users and groups). */
+                id: components["parameters"]["IntegerId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listLaboratories: {
         parameters: {
             query?: {
@@ -22465,6 +29025,73 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listSuperLaboratories: {
+        parameters: {
+            query?: {
+                /** @description Filters for laboratories, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["LaboratoryFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["LaboratorySortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["LaboratoryIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of laboratories. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaboratoryList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperLaboratory: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["LaboratoryIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The laboratory. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LaboratoryDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     listGroupMembershipInvitations: {
         parameters: {
             query?: {
@@ -22607,6 +29234,224 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listGroupMembershipInvitationsUnderscored: {
+        parameters: {
+            query?: {
+                /** @description Filters for group membership invitations, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["GroupMembershipInvitationFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["GroupMembershipInvitationSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["GroupMembershipInvitationIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of group membership invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMembershipInvitationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getGroupMembershipInvitationUnderscored: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["GroupMembershipInvitationIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group membership invitation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMembershipInvitationDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    acceptGroupMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    rejectGroupMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    cancelGroupMembershipInvitationUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperGroupMembershipInvitations: {
+        parameters: {
+            query?: {
+                /** @description Filters for group membership invitations, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["GroupMembershipInvitationFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["GroupMembershipInvitationSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["GroupMembershipInvitationIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of group membership invitations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMembershipInvitationList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperGroupMembershipInvitation: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["GroupMembershipInvitationIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group membership invitation. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMembershipInvitationDetail"];
                 };
             };
             400: components["responses"]["BadRequest"];
@@ -22767,6 +29612,224 @@ export interface operations {
             500: components["responses"]["ServerError"];
         };
     };
+    listGroupMembershipRequestsUnderscored: {
+        parameters: {
+            query?: {
+                /** @description Filters for group membership requests, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["GroupMembershipRequestFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["GroupMembershipRequestSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["GroupMembershipRequestIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of group membership requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMembershipRequestList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getGroupMembershipRequestUnderscored: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["GroupMembershipRequestIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group membership request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMembershipRequestDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    acceptGroupMembershipRequestUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    rejectGroupMembershipRequestUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    cancelGroupMembershipRequestUnderscored: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done. The docs do not show the response body. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    listSuperGroupMembershipRequests: {
+        parameters: {
+            query?: {
+                /** @description Filters for group membership requests, serialized as `filter{key}=value` pairs. */
+                filter?: components["parameters"]["GroupMembershipRequestFilterQuery"];
+                /** @description Sort fields, serialized as repeated `sort[]=`; prefix `-` for descending. */
+                sort?: components["parameters"]["GroupMembershipRequestSortQuery"];
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["GroupMembershipRequestIncludeQuery"];
+                /** @description Records per page (default 20, maximum 100). */
+                limit?: components["parameters"]["Limit"];
+                /** @description Records to skip. */
+                offset?: components["parameters"]["Offset"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of group membership requests. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMembershipRequestList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
+    getSuperGroupMembershipRequest: {
+        parameters: {
+            query?: {
+                /** @description Relations to expand into full records, serialized as repeated `include[]=`. */
+                include?: components["parameters"]["GroupMembershipRequestIncludeQuery"];
+            };
+            header?: never;
+            path: {
+                /** @description The record's UUID. */
+                id: components["parameters"]["Id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The group membership request. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupMembershipRequestDetail"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["ServerError"];
+        };
+    };
     startDeviceAuthorization: {
         parameters: {
             query?: never;
@@ -22816,87 +29879,6 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            500: components["responses"]["ServerError"];
-        };
-    };
-    login: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LoginRequest"];
-            };
-        };
-        responses: {
-            /** @description A token pair. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["TokenPair"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            500: components["responses"]["ServerError"];
-        };
-    };
-    refreshToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["RefreshRequest"];
-            };
-        };
-        responses: {
-            /** @description New tokens. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["RefreshedTokens"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
-            500: components["responses"]["ServerError"];
-        };
-    };
-    obtainLegacyToken: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["LegacyTokenRequest"];
-            };
-        };
-        responses: {
-            /** @description A long-lived token. */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["LegacyToken"];
-                };
-            };
-            400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
             500: components["responses"]["ServerError"];
         };
     };

@@ -1,6 +1,6 @@
 /**
- * Authentication: the device flow (current), the deprecated password endpoints (seed only),
- * their schemas and the two security schemes.
+ * Authentication as BrainSTEM has it since 2FA (docs commit 9e93dec): personal access tokens and
+ * the device flow that issues them.
  * @module
  */
 import type { JsonObject } from "@sciportals/codegen/spec";
@@ -57,56 +57,6 @@ export function authSchemas(): JsonObject {
         },
       },
     },
-    LoginRequest: {
-      type: "object",
-      required: ["email", "password"],
-      properties: { email: { type: "string" }, password: { type: "string", format: "password" } },
-    },
-    TokenPair: {
-      type: "object",
-      required: ["access", "refresh"],
-      properties: {
-        access: { type: "string", description: "Access token (1 hour)." },
-        refresh: { type: "string", description: "Refresh token (30 days)." },
-        token_type: { type: "string", description: "`bearer`." },
-        expires_in: { type: "integer", description: "Seconds until the access token expires (3600)." },
-      },
-    },
-    RefreshRequest: {
-      type: "object",
-      required: ["refresh"],
-      properties: { refresh: { type: "string" } },
-    },
-    RefreshedTokens: {
-      type: "object",
-      required: ["access"],
-      description: "A new access token and a new refresh token; the old refresh token stops working.",
-      properties: {
-        access: { type: "string" },
-        refresh: { type: "string" },
-        token_type: { type: "string" },
-        expires_in: { type: "integer" },
-      },
-    },
-    LegacyTokenRequest: {
-      type: "object",
-      required: ["username", "password"],
-      properties: {
-        username: { type: "string", description: "The account email." },
-        password: { type: "string", format: "password" },
-      },
-    },
-    LegacyToken: {
-      type: "object",
-      description:
-        "The seed shows `access`; the pre-v2 clients read `token`. Either may carry the long-lived token.",
-      properties: {
-        access: { type: "string" },
-        token: { type: "string" },
-        token_id: { type: "integer" },
-        message: { type: "string" },
-      },
-    },
   };
 }
 
@@ -155,74 +105,13 @@ export function authPaths(): Record<string, PathItem> {
         "x-sciportals-provenance": "public",
       }),
     },
-    "/api/auth/token/": {
-      post: op({
-        operationId: "login",
-        summary: "Get an access and refresh token pair",
-        description:
-          "Email and password for a 1-hour access token and a 30-day refresh token. Documented only in the seed (docs/api.md before 2026-03-30); " +
-          "removed from the current docs when 2FA made the device flow mandatory, so it may be gone.",
-        tags,
-        deprecated: true,
-        security: [],
-        requestBody: { required: true, content: { "application/json": { schema: ref("LoginRequest") } } },
-        responses: {
-          200: json(ref("TokenPair"), "A token pair."),
-          400: resp("BadRequest"),
-          401: resp("Unauthorized"),
-          500: resp("ServerError"),
-        },
-        "x-sciportals-provenance": "seed",
-      }),
-    },
-    "/api/auth/token/refresh/": {
-      post: op({
-        operationId: "refreshToken",
-        summary: "Refresh an access token",
-        description:
-          "Returns a new access token and a new refresh token; the refresh token sent becomes invalid (rotation). Seed only; deprecated upstream.",
-        tags,
-        deprecated: true,
-        security: [],
-        requestBody: { required: true, content: { "application/json": { schema: ref("RefreshRequest") } } },
-        responses: {
-          200: json(ref("RefreshedTokens"), "New tokens."),
-          400: resp("BadRequest"),
-          401: resp("Unauthorized"),
-          500: resp("ServerError"),
-        },
-        "x-sciportals-provenance": "seed",
-      }),
-    },
-    "/api/token/": {
-      post: op({
-        operationId: "obtainLegacyToken",
-        summary: "Get a long-lived token (legacy)",
-        description:
-          "Username (email) and password for a sliding token equivalent to a personal access token; it shows up on the token management page. " +
-          "The seed shows `{access, token_id, message}`; the pre-v2 clients read `token`. Seed only; deprecated upstream.",
-        tags,
-        deprecated: true,
-        security: [],
-        requestBody: {
-          required: true,
-          content: { "application/json": { schema: ref("LegacyTokenRequest") } },
-        },
-        responses: {
-          200: json(ref("LegacyToken"), "A long-lived token."),
-          400: resp("BadRequest"),
-          401: resp("Unauthorized"),
-          500: resp("ServerError"),
-        },
-        "x-sciportals-provenance": "seed",
-      }),
-    },
   };
 }
 
 /**
- * The two bearer schemes. The personal access token is current and carries the device flow; the
- * JWT session comes from the seed only (its refresh token goes in the body and rotates).
+ * The one scheme: a personal access token, obtained in the web UI or with the device flow. Since
+ * docs commit 9e93dec (2026-03-30) there is no password login ("your password is never sent to a
+ * script or CLI tool"), so the seed's JWT endpoints are not in the spec (PROVENANCE.md says why).
  */
 export function securitySchemes(): JsonObject {
   return {
@@ -232,10 +121,12 @@ export function securitySchemes(): JsonObject {
       description:
         "Personal access token (one year, sliding). Create one in the web UI or with the device authorization flow.",
       // BRAINSTEM_API_TOKEN is the py CLI's variable; mat reads BRAINSTEM_TOKEN instead.
+      // tokenFile: where py caches the token (`_TOKEN_FILE`, the bare token, 0600), so one login serves both.
       "x-sciportals-credential": {
         option: "token",
         env: "BRAINSTEM_API_TOKEN",
         help: "Create a personal access token at https://www.brainstem.org/private/users/tokens/ (or sign in with the device flow).",
+        tokenFile: "~/.config/brainstem/token",
       },
       "x-sciportals-device-flow": {
         start: "startDeviceAuthorization",
@@ -244,22 +135,6 @@ export function securitySchemes(): JsonObject {
         pending: ["authorization_pending", "slow_down"],
         token: "token",
         error: "error",
-      },
-    },
-    JwtAccessToken: {
-      type: "http",
-      scheme: "bearer",
-      bearerFormat: "JWT",
-      description: "Short-lived access token from the deprecated email/password login (seed only).",
-      "x-sciportals-session": {
-        login: "login",
-        refresh: "refreshToken",
-        refreshCredential: "body",
-        refreshTokenField: "refresh",
-        accessToken: ["access"],
-        refreshToken: ["refresh"],
-        expiresIn: "expires_in",
-        options: ["email", "password"],
       },
     },
   };

@@ -51,10 +51,12 @@ const DESCRIPTION = [
   "Curated description of the BrainSTEM REST API for the sciportals client generator.",
   "",
   "- URLs: `/api/{portal}/{app}/{model}/` and `/api/{portal}/{app}/{model}/{id}/`, always with a trailing slash. " +
-    "The private portal needs a token; the public portal serves data its owners made public, read-only and without credentials.",
+    "The private portal needs a token; the public portal serves data its owners made public, read-only and without credentials; " +
+    "the `super` portal (named only by the Python client) is modelled read-only and unverified.",
   "- Lists answer `{ <plural>: [...], count?, next?, previous?, meta? }`; records come back as `{ <singular>: {...} }` (keys per model, as documented).",
   "- Query: `filter{field.op}=value`, repeated `sort[]=` and `include[]=`, `limit` (max 100) and `offset`.",
-  "- Auth: a personal access token as `Authorization: Bearer` (create one at https://www.brainstem.org/private/users/tokens/ or with the device flow).",
+  "- Auth: a personal access token as `Authorization: Bearer` (create one at https://www.brainstem.org/private/users/tokens/ or with the device flow). " +
+    "There is no password login: BrainSTEM enforces 2FA, so the password is never sent to a script (docs/api.md since commit 9e93dec).",
   "",
   "Provenance of each operation is in `x-sciportals-provenance`; specs/brainstem/PROVENANCE.md lists the sources and the guesses.",
 ].join("\n");
@@ -91,7 +93,8 @@ export function buildBrainstemSpec(): BrainstemBuild {
       ...APPS.map((a) => ({ name: a.name, description: a.description })),
       {
         name: "auth",
-        description: "Device authorization flow and the deprecated password-based token endpoints.",
+        description:
+          "The device authorization flow, which issues personal access tokens (2FA-safe: no password).",
       },
     ],
     paths: table.paths,

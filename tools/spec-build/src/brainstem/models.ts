@@ -206,6 +206,7 @@ export const MODELS: readonly ModelSpec[] = [
   {
     app: "stem",
     model: "projectmembershipinvitation",
+    pyModel: "project_membership_invitation",
     name: "ProjectMembershipInvitation",
     plural: "ProjectMembershipInvitations",
     label: "project membership invitation",
@@ -227,6 +228,7 @@ export const MODELS: readonly ModelSpec[] = [
   {
     app: "stem",
     model: "projectgroupmembershipinvitation",
+    pyModel: "project_group_membership_invitation",
     name: "ProjectGroupMembershipInvitation",
     plural: "ProjectGroupMembershipInvitations",
     label: "project group membership invitation",
@@ -908,6 +910,7 @@ export const MODELS: readonly ModelSpec[] = [
   {
     app: "users",
     model: "groupmembershipinvitation",
+    pyModel: "group_membership_invitation",
     name: "GroupMembershipInvitation",
     plural: "GroupMembershipInvitations",
     label: "group membership invitation",
@@ -928,6 +931,7 @@ export const MODELS: readonly ModelSpec[] = [
   {
     app: "users",
     model: "groupmembershiprequest",
+    pyModel: "group_membership_request",
     name: "GroupMembershipRequest",
     plural: "GroupMembershipRequests",
     label: "group membership request",

@@ -8,8 +8,8 @@ import { DOCS_COMMIT, DOCS_REPO } from "./models.js";
 /** The canonical 8-4-4-4-12 form; the MATLAB client validates ids with the same regex. */
 export const UUID_PATTERN = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
-/** Private operations accept either scheme. */
-export const PRIVATE_SECURITY: Json[] = [{ PersonalAccessToken: [] }, { JwtAccessToken: [] }];
+/** Private (and super) operations send the personal access token. */
+export const PRIVATE_SECURITY: Json[] = [{ PersonalAccessToken: [] }];
 
 /** A `$ref` to a component schema. */
 export const ref = (name: string): JsonObject => ({ $ref: `#/components/schemas/${name}` });

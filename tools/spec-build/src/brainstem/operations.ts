@@ -91,25 +91,38 @@ export function describe(m: Model, extra: string[] = [], scope: Scope = "read"):
   return parts.join("\n\n");
 }
 
-/** `list<Plural>` or `listPublic<Plural>`: one page, offset-paginated. */
-export function listOp(m: Model, isPublic: boolean): Operation {
-  const who = isPublic ? "Public" : "";
+/** The portal an operation's URL starts with (`/api/{portal}/…`). */
+export type Portal = "private" | "public" | "super";
+
+// How each portal's list and get describe who sees what.
+const PORTAL_NOTE: Record<Portal, string> = {
+  private: "Records the caller may see.",
+  public: "Data made public by its owners; no credentials are sent.",
+  super:
+    "The `super` portal: the Python client (v2.0.0, `_VALID_PORTALS`) accepts it beside private and public; the docs name only those two. " +
+    "Presumably the staff (superuser) view of every record; it needs a token, and the sandbox refuses it to users who are not staff (403). Unverified.",
+};
+
+// Operation id infix and summary word per portal: listSessions, listPublicSessions, listSuperSessions.
+const PORTAL_NAME: Record<Portal, string> = { private: "", public: "Public", super: "Super" };
+
+/** `list<Plural>`, `listPublic<Plural>` or `listSuper<Plural>`: one page, offset-paginated. */
+export function listOp(m: Model, portal: Portal): Operation {
+  const who = PORTAL_NAME[portal];
   return op({
     operationId: `list${who}${m.plural}`,
-    summary: isPublic ? `List public ${m.labelPlural}` : `List ${m.labelPlural}`,
+    summary: portal === "private" ? `List ${m.labelPlural}` : `List ${portal} ${m.labelPlural}`,
     description: describe(m, [
-      isPublic
-        ? `Data made public by its owners; no credentials are sent. Returns \`{ ${m.listKey}: [...] }\`, 20 records per page by default (\`limit\` up to 100).`
-        : `Records the caller may see. Returns \`{ ${m.listKey}: [...] }\`, 20 records per page by default (\`limit\` up to 100).`,
+      `${PORTAL_NOTE[portal]} Returns \`{ ${m.listKey}: [...] }\`, 20 records per page by default (\`limit\` up to 100).`,
     ]),
     tags: [m.app],
-    ...(isPublic ? { security: [] } : {}),
+    ...(portal === "public" ? { security: [] } : {}),
     parameters: listParams(m),
     responses: {
       200: json(ref(`${m.name}List`), `A page of ${m.labelPlural}.`),
-      ...errors(ALL_ERRORS, isPublic),
+      ...errors(ALL_ERRORS, portal === "public"),
     },
-    "x-sciportals-provenance": m.provenance,
+    "x-sciportals-provenance": portal === "super" ? "unverified" : m.provenance,
     // py `load_all` reads `count`; mat `load.m` follows `next`.
     "x-sciportals-pagination": {
       style: "offset",
@@ -121,22 +134,25 @@ export function listOp(m: Model, isPublic: boolean): Operation {
   });
 }
 
-/** `get<Model>` or `getPublic<Model>`. */
-export function getOp(m: Model, isPublic: boolean): Operation {
-  const who = isPublic ? "Public" : "";
+/** `get<Model>`, `getPublic<Model>` or `getSuper<Model>`. */
+export function getOp(m: Model, portal: Portal): Operation {
+  const who = PORTAL_NAME[portal];
   return op({
     operationId: `get${who}${m.name}`,
-    summary: isPublic ? `Get a public ${m.label}` : `Get ${article(m.label)}`,
-    description: describe(m, [`Returns \`{ ${m.detailKey}: {...} }\`.`]),
+    summary: portal === "private" ? `Get ${article(m.label)}` : `Get ${article(portal)} ${m.label}`,
+    description: describe(m, [
+      ...(portal === "super" ? [PORTAL_NOTE.super] : []),
+      `Returns \`{ ${m.detailKey}: {...} }\`.`,
+    ]),
     tags: [m.app],
-    ...(isPublic ? { security: [] } : {}),
+    ...(portal === "public" ? { security: [] } : {}),
     parameters: [includeParamRef(m)],
     responses: {
       200: json(ref(`${m.name}Detail`), `The ${m.label}.`),
       // 400: dynamic-rest refuses an unknown `include[]` name on a detail GET as on a list.
-      ...errors(ALL_ERRORS, isPublic),
+      ...errors(ALL_ERRORS, portal === "public"),
     },
-    "x-sciportals-provenance": m.provenance,
+    "x-sciportals-provenance": portal === "super" ? "unverified" : m.provenance,
   });
 }
 

@@ -74,10 +74,10 @@ export function filterSchema(m: Model): JsonObject {
     description:
       `Filters for ${m.labelPlural}, sent as \`filter{field}=value\` or \`filter{field.op}=value\` ` +
       "(ops: icontains, iexact, istartswith, iendswith, startswith, endswith on text; gt, gte, lt, lte on numbers and dates). " +
-      "Relations filter by id (`projects.id`). Several filters combine with AND. Only the keys listed here are accepted, " +
-      "so a misspelt field fails to compile; a deeper relation filter the spec does not list can go through the path methods.",
+      "Relations filter by id (`projects.id`). Several filters combine with AND. The keys listed are suggestions: " +
+      "dynamic-rest accepts any `field.lookup` (a deeper relation, another lookup), so any key with a string value passes.",
     properties: props,
-    additionalProperties: false,
+    additionalProperties: { type: "string" },
   };
 }
 

@@ -105,7 +105,7 @@ export type ActionKey =
   | "change_entry"
   | "remove_entry";
 
-/** `x-sciportals-provenance` of a model's operations (the auth operations also use `seed`). */
+/** `x-sciportals-provenance` of a model's operations. */
 export type Provenance = "public" | "unverified";
 
 /** The shared schemas a log's entry actions send (`<entry>` to add or change, `<entry>Key` to remove). */
@@ -116,6 +116,11 @@ export interface ModelSpec {
   app: AppName;
   /** The `{model}` URL segment, as the docs spell it. */
   model: string;
+  /**
+   * The URL segment the Python client uses when it differs from the docs' (`project_membership_invitation`):
+   * served as a deprecated alias of the docs' URL.
+   */
+  pyModel?: string;
   /** Type name (`SessionDataStorage`), used in schema names and operation ids. */
   name: string;
   /** Plural type name, used in list operation ids (`listSessions`). */
@@ -168,6 +173,7 @@ export interface Field {
 export interface Model {
   app: AppName;
   model: string;
+  pyModel?: string;
   name: string;
   plural: string;
   label: string;
