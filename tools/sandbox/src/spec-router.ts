@@ -9,7 +9,7 @@ import {
   type Json,
   type JsonObject,
 } from "@sciportals/codegen/spec";
-import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 
 // ajv-formats is CJS with a default export.
@@ -94,6 +94,20 @@ function compiledSpec(spec: JsonObject) {
     compiled.set(spec, entry);
   }
   return entry;
+}
+
+/**
+ * Ajv's errors for a value against a schema of the spec (`#/components/schemas/Name`), none when
+ * it is valid: for bodies the router hands over unparsed, such as multipart forms.
+ */
+export function schemaErrors(spec: JsonObject, pointer: string, value: unknown): ErrorObject[] {
+  const { ajv, validators } = compiledSpec(spec);
+  let fn = validators.get(pointer);
+  if (!fn) {
+    fn = ajv.compile({ $ref: `spec${pointer}` });
+    validators.set(pointer, fn);
+  }
+  return fn(value) ? [] : [...(fn.errors ?? [])];
 }
 
 /**
