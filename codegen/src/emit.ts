@@ -5,7 +5,7 @@ import type { OperationModel, PortalModel } from "./model.js";
 import { literal } from "./literal.js";
 import { pascalCase } from "./naming.js";
 import { isObject, objectAt, type JsonObject } from "./spec/json.js";
-import { isBinarySchema } from "./spec/walk.js";
+import { isBinarySchema, openEnumValues } from "./spec/walk.js";
 
 export function header(model: PortalModel): string {
   return (
@@ -37,16 +37,51 @@ export function doc(lines: (string | undefined)[], indent = ""): string {
 const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
 const camel = (id: string) => id.charAt(0).toLowerCase() + id.slice(1);
 
+const OPEN_ENUM = "x-codegen-open-enum";
+
+/**
+ * Rewrites each open enum (`anyOf: [{ enum }, { type: string }]`) as a string carrying its values
+ * under a private key: openapi-typescript calls `transform` only for schemas with a `type`, and
+ * would otherwise print the union as `"a" | string`, which TypeScript collapses to `string`.
+ */
+function markOpenEnums(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(markOpenEnums);
+  if (!isObject(node)) return;
+  const values = openEnumValues(node);
+  if (values) {
+    delete node.anyOf;
+    delete node.oneOf;
+    node.type = "string";
+    node[OPEN_ENUM] = values;
+    return;
+  }
+  for (const value of Object.values(node))
+    if (typeof value === "object" && value !== null) markOpenEnums(value);
+}
+
 /**
  * openapi-typescript's types for the spec: the bundled document (operationIds already the method
  * names), with the Redocly config it was bundled with.
  */
 export async function emitSchema(model: PortalModel, document: JsonObject, redocly: Config): Promise<string> {
+  markOpenEnums(document);
   const ast = await openapiTS(document as unknown as Parameters<typeof openapiTS>[0], {
     redocly,
     silent: true,
     // A file field or a raw body is a Blob (a File is one), not the string OpenAPI's JSON view says.
     transform(schema) {
+      // An open enum: the known values autocomplete, any other string still type-checks.
+      const suggested = (schema as Record<string, unknown>)[OPEN_ENUM];
+      if (Array.isArray(suggested))
+        return ts.factory.createUnionTypeNode([
+          ...suggested.map((v: string) =>
+            ts.factory.createLiteralTypeNode(ts.factory.createStringLiteral(v)),
+          ),
+          ts.factory.createIntersectionTypeNode([
+            ts.factory.createKeywordTypeNode(ts.SyntaxKind.StringKeyword),
+            ts.factory.createTypeLiteralNode([]),
+          ]),
+        ]);
       if (!isBinarySchema(schema as Record<string, unknown>)) return undefined;
       const blob = ts.factory.createTypeReferenceNode("Blob");
       const nullable =

@@ -114,3 +114,24 @@ export function isBinarySchema(schema: { [key: string]: unknown }): boolean {
   const media = schema.contentMediaType;
   return typeof media === "string" && schema.contentEncoding === undefined && !/^text\/|json/i.test(media);
 }
+
+/**
+ * The suggested values of an open enum: JSON Schema's way to say "one of these, or any other
+ * string", `anyOf` (or `oneOf`) of a string `enum` and a plain string. Undefined for anything else.
+ */
+export function openEnumValues(schema: { [key: string]: unknown }): string[] | undefined {
+  const branches = Array.isArray(schema.anyOf)
+    ? schema.anyOf
+    : Array.isArray(schema.oneOf)
+      ? schema.oneOf
+      : undefined;
+  if (branches?.length !== 2) return undefined;
+  const [a, b] = branches as { [key: string]: unknown }[];
+  const plain = (s: { [key: string]: unknown } | undefined) =>
+    s?.type === "string" && Object.keys(s).every((k) => k === "type" || k === "description");
+  const known = (s: { [key: string]: unknown } | undefined) =>
+    Array.isArray(s?.enum) && s.enum.length > 0 && s.enum.every((v) => typeof v === "string");
+  if (known(a) && plain(b)) return a!.enum as string[];
+  if (known(b) && plain(a)) return b!.enum as string[];
+  return undefined;
+}

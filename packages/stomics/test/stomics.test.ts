@@ -14,7 +14,9 @@ import {
   PermissionDeniedError,
   RateLimitError,
   ServerError,
+  UnprocessableEntityError,
   ValidationError,
+  type ListDatasetsInput,
   type Dataset,
   type StomicsClient,
 } from "../src/index.js";
@@ -143,13 +145,19 @@ describe("clear errors", () => {
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain("sk-wrong-secret");
   });
 
-  it("an out-of-range per_page fails before sending", async () => {
+  it("sends a per_page the docs do not bound, and the portal's refusal is a typed 422", async () => {
     const error = await client.listDatasets({ query: { per_page: 500 } }).catch((e) => e);
-    expect(error).toBeInstanceOf(ValidationError);
-    expect(error.message).toBe(
-      'STOmics: listDatasets: query parameter "per_page" must be between 1 and 100 (got 500).',
-    );
-    expect(sandbox.requests).toHaveLength(0);
+    expect(error).toBeInstanceOf(UnprocessableEntityError);
+    expect(error.status).toBe(422);
+    expect(sandbox.requests.map((r) => new URLSearchParams(r.query).get("per_page"))).toEqual(["500"]);
+  });
+
+  it("suggests the known sort fields but sends any other as given", async () => {
+    // Type-level: a field the docs do not list still type-checks (an open enum).
+    const query: ListDatasetsInput["query"] = { sort_by: "relevance", sort_order: "asc" };
+    const error = await client.listDatasets({ query }).catch((e) => e);
+    expect(error).toBeInstanceOf(UnprocessableEntityError);
+    expect(new URLSearchParams(sandbox.requests.at(-1)!.query).get("sort_by")).toBe("relevance");
   });
 
   it("an empty accession fails before sending", async () => {

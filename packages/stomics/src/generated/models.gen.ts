@@ -4,7 +4,8 @@
 import type { components } from "./schema.gen.js";
 
 /**
- * Sortable dataset fields (only `download_count` is in the seed).
+ * A sortable dataset field: `download_count` is in the docs; the others are unverified
+ * guesses. Any other field name is accepted too (an open enum: suggested, not enforced).
  */
 export type DatasetSortField = components["schemas"]["DatasetSortField"];
 

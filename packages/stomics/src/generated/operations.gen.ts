@@ -25,23 +25,18 @@ export const listDatasetsOperation: OperationMeta = {
   path: "/api/v1/datasets",
   security: [["apiKey"]],
   params: [
-    { name: "q", in: "query", type: "string", maxLength: 200 },
+    { name: "q", in: "query", type: "string" },
     {
       name: "technology_ids",
       in: "query",
       type: "array",
-      items: { type: "integer", minimum: 1 },
+      items: { type: "integer" },
       serialize: "csv",
     },
-    {
-      name: "sort_by",
-      in: "query",
-      type: "string",
-      enum: ["download_count", "release_date", "title", "accession"],
-    },
-    { name: "sort_order", in: "query", type: "string", enum: ["asc", "desc"] },
-    { name: "page", in: "query", type: "integer", minimum: 1 },
-    { name: "per_page", in: "query", type: "integer", minimum: 1, maximum: 100 },
+    { name: "sort_by", in: "query" },
+    { name: "sort_order", in: "query" },
+    { name: "page", in: "query", type: "integer" },
+    { name: "per_page", in: "query", type: "integer" },
   ],
   pagination: { style: "page", items: "items", page: "page", size: "per_page", total: "total", firstPage: 1 },
 };
@@ -84,17 +79,7 @@ export const getDatasetOperation: OperationMeta = {
   method: "GET",
   path: "/api/v1/datasets/{accession}",
   security: [["apiKey"]],
-  params: [
-    {
-      name: "accession",
-      in: "path",
-      required: true,
-      type: "string",
-      minLength: 1,
-      maxLength: 64,
-      pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-    },
-  ],
+  params: [{ name: "accession", in: "path", required: true, type: "string", minLength: 1 }],
 };
 
 /**
@@ -128,17 +113,7 @@ export const listDatasetFilesOperation: OperationMeta = {
   method: "GET",
   path: "/api/v1/datasets/{accession}/files",
   security: [["apiKey"]],
-  params: [
-    {
-      name: "accession",
-      in: "path",
-      required: true,
-      type: "string",
-      minLength: 1,
-      maxLength: 64,
-      pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-    },
-  ],
+  params: [{ name: "accession", in: "path", required: true, type: "string", minLength: 1 }],
 };
 
 /**
@@ -173,16 +148,8 @@ export const getDatasetFileDownloadUrlOperation: OperationMeta = {
   path: "/api/v1/datasets/{accession}/files/{file_id}/download",
   security: [["apiKey"]],
   params: [
-    {
-      name: "accession",
-      in: "path",
-      required: true,
-      type: "string",
-      minLength: 1,
-      maxLength: 64,
-      pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-    },
-    { name: "file_id", in: "path", required: true, type: "integer", minimum: 1 },
+    { name: "accession", in: "path", required: true, type: "string", minLength: 1 },
+    { name: "file_id", in: "path", required: true, type: "integer" },
   ],
   transfer: { direction: "download", url: "url" },
 };
@@ -223,16 +190,8 @@ export const getDatasetExpressionOperation: OperationMeta = {
   path: "/api/v1/datasets/{accession}/expression",
   security: [["apiKey"]],
   params: [
-    {
-      name: "accession",
-      in: "path",
-      required: true,
-      type: "string",
-      minLength: 1,
-      maxLength: 64,
-      pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-    },
-    { name: "gene", in: "query", required: true, type: "string", minLength: 1, maxLength: 100 },
+    { name: "accession", in: "path", required: true, type: "string", minLength: 1 },
+    { name: "gene", in: "query", required: true, type: "string", minLength: 1 },
   ],
 };
 

@@ -113,10 +113,10 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description Sortable dataset fields (only `download_count` is in the seed).
-         * @enum {string}
+         * @description A sortable dataset field: `download_count` is in the docs; the others are unverified
+         *     guesses. Any other field name is accepted too (an open enum: suggested, not enforced).
          */
-        DatasetSortField: "download_count" | "release_date" | "title" | "accession";
+        DatasetSortField: "download_count" | "release_date" | "title" | "accession" | (string & {});
         /** @description A spatial omics technology (unverified shape). */
         Technology: {
             id: number;
@@ -265,7 +265,8 @@ export interface components {
     };
     parameters: {
         /**
-         * @description Dataset accession, such as `STD0001`.
+         * @description Dataset accession, such as `STD0001`. The docs state no format; the client checks only that
+         *     it is not empty and holds no `/`.
          * @example STD0001
          */
         Accession: string;
@@ -287,7 +288,8 @@ export interface operations {
         parameters: {
             query?: {
                 /**
-                 * @description Free-text search over titles, descriptions and metadata.
+                 * @description Free-text search over titles, descriptions and metadata. The docs state no length
+                 *     limit, so the client enforces none.
                  * @example brain
                  */
                 q?: string;
@@ -299,15 +301,22 @@ export interface operations {
                  */
                 technology_ids?: number[];
                 /**
-                 * @description Field to sort by. The seed names `download_count`; the other values are unverified
-                 *     guesses at the catalog's sortable fields.
+                 * @description Field to sort by. The docs name `download_count`; `release_date`, `title` and
+                 *     `accession` are unverified guesses at the catalog's sortable fields, suggested by the
+                 *     types but not enforced: any field name is sent as given.
                  */
                 sort_by?: components["schemas"]["DatasetSortField"];
-                /** @description Sort direction. */
-                sort_order?: "asc" | "desc";
-                /** @description 1-based page number. */
+                /**
+                 * @description Sort direction. The docs show `desc`; `asc` is the natural other value (unverified).
+                 *     Suggested by the types, not enforced.
+                 */
+                sort_order?: "desc" | "asc" | (string & {});
+                /** @description 1-based page number (the docs show `page=1`). */
                 page?: number;
-                /** @description Datasets per page (1 to 100; the upper bound is unverified). */
+                /**
+                 * @description Datasets per page. The docs show 20 and state no bounds, so the client enforces none;
+                 *     the portal answers 422 to a size it refuses.
+                 */
                 per_page?: number;
             };
             header?: never;
@@ -359,7 +368,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description Dataset accession, such as `STD0001`.
+                 * @description Dataset accession, such as `STD0001`. The docs state no format; the client checks only that
+                 *     it is not empty and holds no `/`.
                  * @example STD0001
                  */
                 accession: components["parameters"]["Accession"];
@@ -404,7 +414,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description Dataset accession, such as `STD0001`.
+                 * @description Dataset accession, such as `STD0001`. The docs state no format; the client checks only that
+                 *     it is not empty and holds no `/`.
                  * @example STD0001
                  */
                 accession: components["parameters"]["Accession"];
@@ -449,7 +460,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description Dataset accession, such as `STD0001`.
+                 * @description Dataset accession, such as `STD0001`. The docs state no format; the client checks only that
+                 *     it is not empty and holds no `/`.
                  * @example STD0001
                  */
                 accession: components["parameters"]["Accession"];
@@ -495,7 +507,8 @@ export interface operations {
             header?: never;
             path: {
                 /**
-                 * @description Dataset accession, such as `STD0001`.
+                 * @description Dataset accession, such as `STD0001`. The docs state no format; the client checks only that
+                 *     it is not empty and holds no `/`.
                  * @example STD0001
                  */
                 accession: components["parameters"]["Accession"];

@@ -85,6 +85,20 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
   const windows = new Map<string, number[]>();
   const requests: RecordedRequest[] = [];
   const notFound = (what: string): HandlerResult => ({ status: 404, body: { detail: `${what} not found` } });
+  const invalid = (name: string, msg: string, type: string): HandlerResult => ({
+    status: 422,
+    body: { detail: [{ loc: ["query", name], msg, type }] },
+  });
+  const outOfRange = (query: Record<string, unknown>): HandlerResult | undefined => {
+    const perPage = query.per_page as number | undefined;
+    if (perPage !== undefined && (perPage < 1 || perPage > 100))
+      return invalid("per_page", "Input should be between 1 and 100", "range");
+    if ((query.page as number | undefined) !== undefined && (query.page as number) < 1)
+      return invalid("page", "Input should be greater than or equal to 1", "greater_than_equal");
+    if (typeof query.sort_by === "string" && !(query.sort_by in compare))
+      return invalid("sort_by", `Cannot sort by ${query.sort_by}`, "enum");
+    return undefined;
+  };
 
   const router = new SpecRouter({
     spec: await portalSpec("stomics"),
@@ -145,6 +159,10 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
           const ids = new Set<number>(query.technology_ids);
           results = results.filter((d) => ids.has(d.technology.id));
         }
+        // The limits the docs do not state live here, on the server, as the portal would enforce
+        // them: the client sends any value, and a refusal comes back as a typed 422.
+        const refused = outOfRange(query);
+        if (refused) return refused;
         const sortBy = query.sort_by as string | undefined;
         const order = query.sort_order === "asc" ? 1 : -1;
         if (sortBy) {
