@@ -41,6 +41,27 @@ export const README_END = "<!-- operations:end -->";
 
 const cell = (text: string | undefined) => (text ?? "").replace(/\s+/g, " ").replace(/\|/g, "\\|").trim();
 
+/** How many operations a public source confirms, and how many rest on the seed or on nothing. */
+export function provenanceCounts(
+  model: PortalModel,
+): Record<"public" | "seed" | "unverified" | "unmarked", number> {
+  const counts = { public: 0, seed: 0, unverified: 0, unmarked: 0 };
+  for (const op of model.operations)
+    counts[(op.provenance as keyof typeof counts | undefined) ?? "unmarked"]++;
+  return counts;
+}
+
+function provenanceLine(model: PortalModel): string {
+  const c = provenanceCounts(model);
+  const parts = [
+    `${c.public} confirmed by a public source`,
+    `${c.seed} only in the seed documents`,
+    `${c.unverified} unverified`,
+    ...(c.unmarked ? [`${c.unmarked} without provenance`] : []),
+  ];
+  return `${model.operations.length} operations: ${parts.join(", ")} (see the spec's PROVENANCE.md).`;
+}
+
 function operationsTable(model: PortalModel): string {
   const rows = model.operations.map((op) => {
     const extras = [
@@ -56,6 +77,8 @@ function operationsTable(model: PortalModel): string {
   });
   return [
     README_START,
+    "",
+    provenanceLine(model),
     "",
     "| operation | request | summary | helpers | provenance |",
     "| --- | --- | --- | --- | --- |",
