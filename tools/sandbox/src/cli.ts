@@ -5,17 +5,32 @@ async function main() {
   const port = Number(process.env.SANDBOX_PORT ?? 4010);
   const stomics = await startStomicsSandbox({ port, storagePort: port + 1 });
   const odm = await startOdmSandbox({ port: port + 2 });
-  const brainstem = await startBrainstemSandbox({ port: port + 3 });
+  // SANDBOX_AUTO_APPROVE=1 (alice) or =<user>: BrainSTEM device flows are approved without the page.
+  const autoApprove = process.env.SANDBOX_AUTO_APPROVE;
+  const brainstem = await startBrainstemSandbox({
+    port: port + 3,
+    autoApprove: autoApprove ? (autoApprove === "1" ? "alice" : (autoApprove as "alice")) : undefined,
+  });
   const flow = await startFlowSandbox({ port: port + 4 });
-  const alice = brainstem.users.alice;
   console.log("sciportals sandbox portals (Ctrl-C to stop)\n");
   console.log(`STOmics        ${stomics.url}   (pre-signed storage ${stomics.storage.url})`);
   console.log(`               STOMICS_BASE_URL=${stomics.url} STOMICS_API_KEY=${stomics.apiKey}`);
   console.log(`Genestack ODM  ${odm.url}`);
   console.log(`               GENESTACK_ODM_BASE_URL=${odm.url} GENESTACK_API_TOKEN=${odm.apiToken}`);
   console.log(`BrainSTEM      ${brainstem.url}`);
-  console.log(`               BRAINSTEM_BASE_URL=${brainstem.url} BRAINSTEM_API_TOKEN=${alice.token}`);
-  console.log(`               (or log in as ${alice.email} / ${alice.password})`);
+  console.log(
+    `               BRAINSTEM_BASE_URL=${brainstem.url} BRAINSTEM_API_TOKEN=${brainstem.users.alice.token}`,
+  );
+  for (const [handle, user] of Object.entries(brainstem.users))
+    console.log(
+      `               ${handle.padEnd(6)} ${user.isStaff ? "(staff) " : ""}BRAINSTEM_API_TOKEN=${user.token}`,
+    );
+  console.log(`               device flow: approve at ${brainstem.approveUrl}`);
+  console.log(
+    autoApprove
+      ? `               (SANDBOX_AUTO_APPROVE=${autoApprove}: device flows are approved at once)`
+      : "               (or start with SANDBOX_AUTO_APPROVE=1 to approve device flows at once)",
+  );
   console.log(`Flow           ${flow.url}`);
   console.log(
     `               FLOW_BASE_URL=${flow.url} FLOW_USERNAME=${flow.username} FLOW_PASSWORD=${flow.password}`,

@@ -7,7 +7,6 @@ import { startBrainstemSandbox, type BrainstemSandbox } from "../src/brainstem/i
 let bs: BrainstemSandbox;
 beforeAll(async () => {
   bs = await startBrainstemSandbox({
-    accessTokenTtlMs: 200,
     deviceIntervalSeconds: 0,
     deviceExpiresInMs: 400,
   });
@@ -49,7 +48,7 @@ describe("spec coverage", () => {
     const ids: string[] = [];
     for (const item of Object.values<Json>(spec.paths))
       for (const m of ["get", "post", "put", "patch", "delete"]) if (item[m]) ids.push(item[m].operationId);
-    expect(ids).toHaveLength(358);
+    expect(ids).toHaveLength(475);
     expect(bs.operations).toEqual([...ids].sort());
   });
 
@@ -527,100 +526,88 @@ describe("writes and permissions", () => {
   });
 });
 
+describe("the Python client's underscored URLs and the super portal", () => {
+  let own: BrainstemSandbox;
+  beforeAll(async () => {
+    own = await startBrainstemSandbox({ publicProjects: 0 });
+  });
+  afterAll(() => own.close());
+  const getOwn = (who: keyof BrainstemSandbox["users"] | undefined, path: string) =>
+    call(`${own.url}${path}`, { headers: who ? { authorization: `Bearer ${own.users[who].token}` } : {} });
+
+  it.each([
+    [
+      "stem",
+      "project_membership_invitation",
+      "projectmembershipinvitation",
+      "project_membership_invitations",
+    ],
+    [
+      "stem",
+      "project_group_membership_invitation",
+      "projectgroupmembershipinvitation",
+      "project_group_membership_invitations",
+    ],
+    ["users", "group_membership_invitation", "groupmembershipinvitation", "group_membership_invitations"],
+    ["users", "group_membership_request", "groupmembershiprequest", "group_membership_requests"],
+  ])("answers %s/%s as the docs' %s", async (app, py, docs, listKey) => {
+    const alias = await getOwn("admin", `/api/private/${app}/${py}/`);
+    const canonical = await getOwn("admin", `/api/private/${app}/${docs}/`);
+    expect(alias.status).toBe(200);
+    expect(alias.body[listKey]).toHaveLength(1);
+    expect(alias.body[listKey]).toEqual(canonical.body[listKey]);
+    const id = alias.body[listKey][0].id;
+    expect((await getOwn("admin", `/api/private/${app}/${py}/${id}/`)).body).toEqual(
+      (await getOwn("admin", `/api/private/${app}/${docs}/${id}/`)).body,
+    );
+    expect((await getOwn("admin", `/api/private/${app}/${py}/${own.ids["project/visual"]}/`)).status).toBe(
+      404,
+    );
+  });
+
+  it("runs an action at the underscored URL: carol accepts her group invitation", async () => {
+    const id = own.ids["groupmembershipinvitation/carol-adams"]!;
+    const accepted = await getOwn("carol", `/api/private/users/group_membership_invitation/${id}/accept/`);
+    expect(accepted).toMatchObject({ status: 200, body: { detail: "The invitation was accepted." } });
+    expect(own.record("users/groupmembershipinvitation", id)).toBeUndefined();
+  });
+
+  it("serves the super portal to staff only, with every record", async () => {
+    const all = await getOwn("admin", "/api/super/stem/project/?limit=100");
+    const alices = await getOwn("alice", "/api/private/stem/project/?limit=100");
+    expect(all.status).toBe(200);
+    expect(all.body.count).toBeGreaterThan(alices.body.count);
+    const replay = own.ids["project/replay"];
+    expect((await getOwn("admin", `/api/super/stem/project/${replay}/`)).body.project.name).toBe(
+      "Hippocampal replay",
+    );
+    expect((await getOwn("alice", "/api/super/stem/project/")).status).toBe(403);
+    expect((await getOwn("alice", `/api/super/stem/project/${replay}/`)).status).toBe(403);
+    expect((await getOwn(undefined, "/api/super/stem/project/")).status).toBe(401);
+    expect(own.violations).toEqual([]);
+  });
+});
+
 describe("tokens", () => {
-  const login = async () => {
-    const { status, body } = await call("/api/auth/token/", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: bs.users.bob.email, password: bs.users.bob.password }),
-    });
-    expect(status).toBe(200);
-    return body as { access: string; refresh: string; token_type: string; expires_in: number };
-  };
-  const refresh = (token: string) =>
-    call("/api/auth/token/refresh/", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ refresh: token }),
-    });
   const withToken = (token: string) =>
     call("/api/private/stem/project/", { headers: { authorization: `Bearer ${token}` } });
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-  it("issues JWT pairs that expire, and rotates refresh tokens (a used one is refused)", async () => {
-    const pair = await login();
-    expect(pair).toMatchObject({ token_type: "bearer", expires_in: 1 });
-    expect((await withToken(pair.access)).body.count).toBe(3);
-    await sleep(250);
-    const expired = await withToken(pair.access);
-    expect(expired.status).toBe(401);
-    expect(expired.body).toMatchObject({
-      detail: "Given token not valid for any token type",
-      code: "token_not_valid",
-    });
-    const before = bs.stats.refreshes;
-    const rotated = await refresh(pair.refresh);
-    expect(rotated.status).toBe(200);
-    expect(rotated.body.refresh).not.toBe(pair.refresh);
-    expect(bs.stats.refreshes).toBe(before + 1);
-    expect((await withToken(rotated.body.access)).status).toBe(200);
-    const reused = await refresh(pair.refresh);
-    expect(reused).toMatchObject({ status: 401, body: { detail: "Token is invalid or expired" } });
-    expect((await refresh(rotated.body.refresh)).status).toBe(200);
-    expect((await refresh(rotated.body.access)).status).toBe(401); // an access token is no refresh token
-  });
-
-  it("counts one refresh when 50 concurrent calls share it after their token expired", async () => {
-    let tokens = await login();
-    await sleep(250);
-    const before = bs.stats.refreshes;
-    let inFlight: Promise<void> | undefined;
-    const refreshOnce = (stale: string) =>
-      (inFlight ??= (async () => {
-        if (tokens.access !== stale) return;
-        const r = await refresh(tokens.refresh);
-        tokens = r.body;
-      })().finally(() => (inFlight = undefined)));
-    const results = await Promise.all(
-      Array.from({ length: 50 }, async () => {
-        const used = tokens.access;
-        const first = await withToken(used);
-        if (first.status !== 401) return first.status;
-        await refreshOnce(used);
-        return (await withToken(tokens.access)).status;
-      }),
-    );
-    expect(results).toEqual(Array(50).fill(200));
-    expect(bs.stats.refreshes - before).toBe(1);
-  });
-
-  it("refuses wrong passwords, and the legacy /api/token/ returns a long-lived token", async () => {
-    const wrong = await call("/api/auth/token/", {
+  const postJson = (path: string, body: unknown) =>
+    call(path, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: bs.users.bob.email, password: "guess" }),
+      body: JSON.stringify(body),
     });
-    expect(wrong).toMatchObject({
+
+  it("has no password login (docs 9e93dec): the seed's token endpoints are gone, personal access tokens work", async () => {
+    for (const path of ["/api/auth/token/", "/api/auth/token/refresh/", "/api/token/"])
+      expect((await postJson(path, { email: bs.users.bob.email, password: "x" })).status).toBe(404);
+    expect((await withToken(bs.users.bob.token)).status).toBe(200);
+    expect(await withToken("bst_not-a-token")).toMatchObject({
       status: 401,
-      body: { detail: "No active account found with the given credentials" },
+      body: { detail: "Invalid token." },
     });
-    const missing = await call("/api/auth/token/", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ email: bs.users.bob.email }),
-    });
-    expect(missing).toMatchObject({ status: 400, body: { password: ["This field is required."] } });
-    const legacy = await call("/api/token/", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ username: bs.users.carol.email, password: bs.users.carol.password }),
-    });
-    expect(legacy.body).toMatchObject({
-      message: "Token created successfully",
-      token_id: expect.any(Number),
-    });
-    expect(legacy.body.token).toBe(legacy.body.access);
-    expect((await withToken(legacy.body.access)).body.count).toBe(28);
+    expect(bs.users.bob).not.toHaveProperty("password");
   });
 
   describe("device flow", () => {
@@ -644,7 +631,8 @@ describe("tokens", () => {
       const device = await start();
       expect(device).toMatchObject({ interval: 0, expires_in: 1 });
       expect(device.user_code).toMatch(/^[A-Z]{4}-[A-Z]{4}$/);
-      expect(device.verification_uri_complete).toContain(device.user_code);
+      expect(device.verification_uri).toBe(bs.approveUrl);
+      expect(device.verification_uri_complete).toBe(`${bs.approveUrl}?session=${device.session_id}`);
       expect(bs.pendingDevices().map((d) => d.userCode)).toContain(device.user_code);
       expect(await poll(device.device_code)).toMatchObject({
         status: 200,
@@ -656,6 +644,74 @@ describe("tokens", () => {
       expect(done.body.status).toBe("success");
       expect((await withToken(done.body.token)).body.count).toBe(28); // carol's view
       expect((await poll(device.device_code)).body).toEqual({ error: "already_used" });
+    });
+
+    const html = async (url: string, init: RequestInit = {}) => {
+      const res = await fetch(url, init);
+      return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
+    };
+
+    it("is approved by a person at verification_uri_complete: a page with an approve button", async () => {
+      const device = await start();
+      const shown = await html(device.verification_uri_complete);
+      expect(shown.status).toBe(200);
+      expect(shown.type).toMatch(/^text\/html/);
+      expect(shown.text).toContain(device.user_code);
+      expect(shown.text).toMatch(/<button[^>]*value="approve"[^>]*>Approve<\/button>/);
+      const approved = await html(bs.approveUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ code: device.user_code, user: "carol", decision: "approve" }).toString(),
+      });
+      expect(approved).toMatchObject({ status: 200 });
+      expect(approved.text).toContain("carol@sandbox.brainstem.test");
+      const done = await poll(device.device_code);
+      expect(done.body.status).toBe("success");
+      expect((await withToken(done.body.token)).body.count).toBe(28); // carol's view
+    });
+
+    it("takes a code typed at verification_uri (headless mode), in any case, and a denial", async () => {
+      const device = await start();
+      const blank = await html(device.verification_uri);
+      expect(blank.text).toContain('name="code"');
+      const denied = await html(bs.approveUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ code: device.user_code.toLowerCase(), decision: "deny" }).toString(),
+      });
+      expect(denied).toMatchObject({ status: 200 });
+      expect((await poll(device.device_code)).body).toEqual({ error: "access_denied" });
+      const unknown = await html(bs.approveUrl, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "code=ZZZZ-ZZZZ&decision=approve",
+      });
+      expect(unknown.status).toBe(400);
+    });
+
+    it("approves at once with autoApprove (SANDBOX_AUTO_APPROVE)", async () => {
+      const auto = await startBrainstemSandbox({
+        autoApprove: "bob",
+        deviceIntervalSeconds: 0,
+        publicProjects: 0,
+      });
+      try {
+        const post = (path: string, body: unknown) =>
+          call(`${auto.url}${path}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          });
+        const device = (await post("/api/auth/device/", { client_name: "brainstem-python" })).body;
+        const done = await post("/api/auth/device/token/", { device_code: device.device_code });
+        expect(done.body.status).toBe("success");
+        const mine = await call(`${auto.url}/api/private/stem/project/`, {
+          headers: { authorization: `Bearer ${done.body.token}` },
+        });
+        expect(mine.status).toBe(200);
+      } finally {
+        await auto.close();
+      }
     });
 
     it("reports denial and expiry in the body, still with HTTP 200", async () => {

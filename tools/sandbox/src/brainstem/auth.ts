@@ -1,19 +1,10 @@
 /**
- * BrainSTEM credentials: personal access tokens, the device authorization flow that issues them,
- * HS256 JWT access/refresh pairs with refresh rotation (seed 004), and the legacy /api/token/.
+ * BrainSTEM credentials as the portal has them since 2FA (docs commit 9e93dec): personal access
+ * tokens, and the device authorization flow that issues them. No password login.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { JwtSigner } from "../jwt.js";
 
 export interface AuthStats {
-  /** Successful POST /api/auth/token/ logins. */
-  logins: number;
-  /** Successful refreshes (each rotates the refresh token). */
-  refreshes: number;
-  /** Refresh attempts refused (reused, expired or forged refresh tokens). */
-  refreshFailures: number;
-  /** Tokens issued by the legacy POST /api/token/. */
-  legacyTokens: number;
   deviceStarts: number;
   devicePolls: number;
   /** Requests refused with 401 because of a missing, unknown or expired token. */
@@ -25,23 +16,19 @@ export interface DeviceSession {
   userCode: string;
   clientName: string;
   expiresAt: number;
+  /** The `session` of the approval page's URL (`verification_uri_complete`). */
+  sessionId: string;
   state: "pending" | "approved" | "denied" | "used";
   userId?: number;
   lastPoll?: number;
 }
 
-export type Verified =
-  | { userId: number; kind: "pat" | "jwt" }
-  | { error: "expired" | "invalid" | "missing"; kind: "pat" | "jwt" | "none" };
+export type Verified = { userId: number } | { error: "invalid" | "missing" };
 
 const USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ";
 
 export class Auth {
   readonly stats: AuthStats = {
-    logins: 0,
-    refreshes: 0,
-    refreshFailures: 0,
-    legacyTokens: 0,
     deviceStarts: 0,
     devicePolls: 0,
     rejected: 0,
@@ -49,14 +36,9 @@ export class Auth {
   /** Personal access tokens: token -> owner. */
   readonly pats = new Map<string, { userId: number; tokenId: number; name: string }>();
   readonly devices = new Map<string, DeviceSession>();
-  private readonly jwt = new JwtSigner();
-  private readonly usedRefresh = new Set<string>();
   private nextTokenId = 1;
-  private jti = 0;
 
   constructor(
-    public accessTtlMs: number,
-    public refreshTtlMs: number,
     public deviceIntervalSeconds: number,
     public deviceExpiresInMs: number,
     public deviceSlowDown: boolean,
@@ -73,58 +55,12 @@ export class Auth {
     return `bst_${createHash("sha256").update(`brainstem-sandbox-pat/${handle}`).digest("hex").slice(0, 40)}`;
   }
 
-  // ---------------------------------------------------------------- JWT
-
-  /** A new access/refresh pair. `exp` is in (fractional) seconds, so short test lifetimes work. */
-  issuePair(userId: number): { access: string; refresh: string; expires_in: number } {
-    const now = Date.now();
-    const common = { user_id: userId, iat: Math.floor(now / 1000) };
-    const access = this.jwt.sign({
-      ...common,
-      token_type: "access",
-      exp: (now + this.accessTtlMs) / 1000,
-      jti: `a${++this.jti}.${randomBytes(6).toString("hex")}`,
-    });
-    const refresh = this.jwt.sign({
-      ...common,
-      token_type: "refresh",
-      exp: (now + this.refreshTtlMs) / 1000,
-      jti: `r${++this.jti}.${randomBytes(6).toString("hex")}`,
-    });
-    return { access, refresh, expires_in: Math.max(1, Math.ceil(this.accessTtlMs / 1000)) };
-  }
-
-  /** Rotates a refresh token: a new pair, and the one sent stops working. */
-  refresh(token: string): { userId: number; pair: ReturnType<Auth["issuePair"]> } | undefined {
-    const payload = this.jwt.verify(token);
-    if (
-      !payload ||
-      payload.token_type !== "refresh" ||
-      typeof payload.exp !== "number" ||
-      payload.exp * 1000 <= Date.now() ||
-      this.usedRefresh.has(String(payload.jti))
-    ) {
-      this.stats.refreshFailures++;
-      return undefined;
-    }
-    this.usedRefresh.add(String(payload.jti));
-    this.stats.refreshes++;
-    return { userId: Number(payload.user_id), pair: this.issuePair(Number(payload.user_id)) };
-  }
-
-  /** Checks a bearer credential: a personal access token, or a JWT access token. */
+  /** Checks a bearer credential: a personal access token. */
   verify(authorization: string | undefined): Verified {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
-    if (!match) return { error: "missing", kind: "none" };
-    const token = match[1]!;
-    const pat = this.pats.get(token);
-    if (pat) return { userId: pat.userId, kind: "pat" };
-    if (token.split(".").length !== 3) return { error: "invalid", kind: "pat" };
-    const payload = this.jwt.verify(token);
-    if (!payload || payload.token_type !== "access") return { error: "invalid", kind: "jwt" };
-    if (typeof payload.exp !== "number" || payload.exp * 1000 <= Date.now())
-      return { error: "expired", kind: "jwt" };
-    return { userId: Number(payload.user_id), kind: "jwt" };
+    if (!match) return { error: "missing" };
+    const pat = this.pats.get(match[1]!);
+    return pat ? { userId: pat.userId } : { error: "invalid" };
   }
 
   // ---------------------------------------------------------------- device flow
@@ -136,6 +72,7 @@ export class Auth {
     const session: DeviceSession = {
       deviceCode: randomBytes(24).toString("hex"),
       userCode: `${letters.slice(0, 4)}-${letters.slice(4)}`,
+      sessionId: randomBytes(12).toString("hex"),
       clientName,
       expiresAt: Date.now() + this.deviceExpiresInMs,
       state: "pending",
@@ -144,11 +81,30 @@ export class Auth {
     return session;
   }
 
+  /** A device authorization by device code, user code (any case) or approval-page session id. */
   findDevice(code: string): DeviceSession | undefined {
     const direct = this.devices.get(code);
     if (direct) return direct;
-    const wanted = code.toUpperCase();
-    return [...this.devices.values()].find((d) => d.userCode === wanted);
+    const wanted = code.trim().toUpperCase();
+    return [...this.devices.values()].find((d) => d.userCode === wanted || d.sessionId === code);
+  }
+
+  /** Approves a pending authorization as `userId`; throws when it is unknown, finished or expired. */
+  approve(code: string, userId: number): DeviceSession {
+    const session = this.findDevice(code);
+    if (!session) throw new Error(`no device authorization ${code}`);
+    if (session.state !== "pending") throw new Error(`device authorization ${code} is ${session.state}`);
+    if (Date.now() >= session.expiresAt) throw new Error(`device authorization ${code} has expired`);
+    session.state = "approved";
+    session.userId = userId;
+    return session;
+  }
+
+  /** Denies an authorization; its next poll answers `access_denied`. */
+  deny(code: string): void {
+    const session = this.findDevice(code);
+    if (!session) throw new Error(`no device authorization ${code}`);
+    session.state = "denied";
   }
 
   /** The poll's answer (always HTTP 200). */

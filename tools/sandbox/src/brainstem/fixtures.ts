@@ -22,7 +22,6 @@ export const PEOPLE: Record<Handle, { id: number; first: string; last: string; i
 };
 
 export const emailOf = (handle: string) => `${handle}@sandbox.brainstem.test`;
-export const passwordOf = (handle: string) => `${handle}-sandbox-password`;
 
 /** Every fixture key, with its UUID: `ids["project/visual"]`. */
 export type FixtureIds = Record<string, string>;
@@ -68,7 +67,6 @@ export function loadFixtures(store: Store, options: { publicProjects: number }):
       id: p.id,
       handle,
       email: emailOf(handle),
-      password: passwordOf(handle),
       isStaff: p.isStaff,
     };
     store.accounts.set(p.id, account);

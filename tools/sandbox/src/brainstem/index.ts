@@ -1,4 +1,4 @@
-/** The BrainSTEM sandbox: private and public portals, PATs, device flow, JWT with refresh rotation. */
+/** The BrainSTEM sandbox: private, public and super portals, personal access tokens, the device flow and its approval page. */
 export {
   startBrainstemSandbox,
   type BrainstemSandbox,

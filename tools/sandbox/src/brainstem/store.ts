@@ -25,7 +25,6 @@ export interface Account {
   id: number;
   handle: string;
   email: string;
-  password: string;
   isStaff: boolean;
 }
 
