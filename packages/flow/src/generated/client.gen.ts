@@ -39,6 +39,13 @@ export const flowPortal: PortalInfo = {
       },
     },
     RefreshCookie: { header: "Cookie", prefix: "", cookie: "flow_refresh_token" },
+    TokenQuery: {
+      header: "token",
+      prefix: "",
+      option: "queryToken",
+      help: "Pass the same access token or API key as `token`; only the downloads accept it in the query.",
+      query: "token",
+    },
   },
   security: [["BearerToken"]],
 };
@@ -89,6 +96,7 @@ export function flowDefinition(): PortalDefinition {
       uploadMultiplexed: operations.uploadMultiplexedOperation,
       uploadAnnotation: operations.uploadAnnotationOperation,
       downloadData: operations.downloadDataOperation,
+      startBulkDownload: operations.startBulkDownloadOperation,
       getBulkDownloadStatus: operations.getBulkDownloadStatusOperation,
       downloadBulkArchive: operations.downloadBulkArchiveOperation,
       downloadExecutionResults: operations.downloadExecutionResultsOperation,
@@ -127,6 +135,8 @@ export function flowDefinition(): PortalDefinition {
       deleteSampleType: operations.deleteSampleTypeOperation,
       listSampleMetadataAttributes: operations.listSampleMetadataAttributesOperation,
       listMetadataOptions: operations.listMetadataOptionsOperation,
+      importSamples: operations.importSamplesOperation,
+      getSampleImport: operations.getSampleImportOperation,
       listOrganisms: operations.listOrganismsOperation,
       getOrganism: operations.getOrganismOperation,
       listProjects: operations.listProjectsOperation,
@@ -170,8 +180,16 @@ export interface FlowClientOptions extends PortalClientOptions {
    */
   token?: string | undefined;
   /**
-   * The HttpOnly refresh-token cookie set by `login`; only `refreshToken` uses it.
+   * The HttpOnly refresh-token cookie set by `login`: `refreshToken` needs it, and
+   * `downloadData` accepts it (the web app's downloads). The client keeps it for refreshes only.
    */
+  /**
+   * An access token or API key sent as `?token=…`: the downloads accept it, so a download link
+   * works where no header can be set (a browser, `curl -O`). Kept out of errors and logs.
+   *
+   * Pass the same access token or API key as `token`; only the downloads accept it in the query.
+   */
+  queryToken?: string | undefined;
   /**
    * For a login session: sent to the portal's login with the other login fields; the session then renews itself.
    */
@@ -193,7 +211,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Create a user account
    *
-   * `POST /signup` (provenance: seed)
+   * `POST /signup` (provenance: unverified)
    */
   signup(input: operations.SignupInput): Promise<operations.SignupOutput>;
   /**
@@ -218,7 +236,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * End the current session
    *
-   * `POST /logout` (provenance: seed)
+   * `POST /logout` (provenance: unverified)
    */
   logout(input?: operations.LogoutInput): Promise<operations.LogoutOutput>;
   /**
@@ -245,31 +263,31 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Request a password-reset email
    *
-   * `POST /password-reset/request` (provenance: seed)
+   * `POST /password-reset/request` (provenance: unverified)
    */
   requestPasswordReset(input: operations.RequestPasswordResetInput): Promise<operations.RequestPasswordResetOutput>;
   /**
    * Reset a password with the emailed token
    *
-   * `POST /password-reset` (provenance: seed)
+   * `POST /password-reset` (provenance: unverified)
    */
   resetPassword(input: operations.ResetPasswordInput): Promise<operations.ResetPasswordOutput>;
   /**
    * Update the current user's profile
    *
-   * `POST /settings/user` (provenance: seed)
+   * `POST /settings/user` (provenance: unverified)
    */
   updateUserSettings(input: operations.UpdateUserSettingsInput): Promise<operations.UpdateUserSettingsOutput>;
   /**
    * Change the current user's password
    *
-   * `POST /settings/password` (provenance: seed)
+   * `POST /settings/password` (provenance: unverified)
    */
   updatePassword(input: operations.UpdatePasswordInput): Promise<operations.UpdatePasswordOutput>;
   /**
    * Set the current user's SSH public key
    *
-   * `POST /settings/key` (provenance: seed)
+   * `POST /settings/key` (provenance: unverified)
    */
   updateSshKey(input: operations.UpdateSshKeyInput): Promise<operations.UpdateSshKeyOutput>;
   /**
@@ -339,37 +357,37 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * List executions that used a data file
    *
-   * `GET /data/{dataId}/downstream` (provenance: seed)
+   * `GET /data/{dataId}/downstream` (provenance: unverified)
    */
   getDataDownstream(input: operations.GetDataDownstreamInput): Promise<operations.GetDataDownstreamOutput>;
   /**
    * Import a data file from an external source
    *
-   * `POST /data/import` (provenance: seed)
+   * `POST /data/import` (provenance: unverified)
    */
   importData(input: operations.ImportDataInput): Promise<operations.ImportDataOutput>;
   /**
    * Share a data file with users or groups
    *
-   * `POST /data/{dataId}/share` (provenance: seed)
+   * `POST /data/{dataId}/share` (provenance: unverified)
    */
   shareData(input: operations.ShareDataInput): Promise<operations.ShareDataOutput>;
   /**
    * Transfer ownership of a data file
    *
-   * `POST /data/{dataId}/transfer` (provenance: seed)
+   * `POST /data/{dataId}/transfer` (provenance: unverified)
    */
   transferData(input: operations.TransferDataInput): Promise<operations.TransferDataOutput>;
   /**
    * Delete a data file
    *
-   * `POST /data/{dataId}/delete` (provenance: seed)
+   * `POST /data/{dataId}/delete` (provenance: unverified)
    */
   deleteData(input: operations.DeleteDataInput): Promise<operations.DeleteDataOutput>;
   /**
    * Delete several data files
    *
-   * `POST /data/delete` (provenance: seed)
+   * `POST /data/delete` (provenance: unverified)
    */
   deleteDataBatch(input: operations.DeleteDataBatchInput): Promise<operations.DeleteDataBatchOutput>;
   /**
@@ -405,7 +423,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Delete a data type (admin)
    *
-   * `POST /data/types/{typeId}/delete` (provenance: seed)
+   * `POST /data/types/{typeId}/delete` (provenance: unverified)
    */
   deleteDataType(input: operations.DeleteDataTypeInput): Promise<operations.DeleteDataTypeOutput>;
   /**
@@ -420,7 +438,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Get a fileset
    *
-   * `GET /filesets/{filesetId}` (provenance: seed)
+   * `GET /filesets/{filesetId}` (provenance: unverified)
    */
   getFileset(input: operations.GetFilesetInput): Promise<operations.GetFilesetOutput>;
   /**
@@ -435,7 +453,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Upload a generic data file, one chunk per request
    *
-   * Chunked upload: POST each chunk (default 1 MiB) as multipart/form-data with the byte offset
+   * Chunked upload: POST each chunk (1,000,000 bytes, as the flowbio v2 client sends them) as multipart/form-data with the byte offset
    * of the chunk in `expected_file_size`, `is_last` on the final chunk, and, after the first
    * chunk, the id returned by the previous chunk in `data`. A chunk is idempotent by its offset,
    * so it may be resent. The final response's `id` is the new data file's ID. `filename` is
@@ -485,41 +503,60 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Download a data file's bytes
    *
-   * `filename` must equal the data file's `filename` exactly. Without `direct` the file is sent
-   * as an attachment (`Content-Disposition: attachment`). Every failure (unknown or unready data,
-   * filename mismatch, no access) is a bare 404 with no body. Public data needs no token.
-   * In production the API answers with `X-Accel-Redirect` and nginx sends the file, so a single
-   * `Range` is honoured (206, or 416 past the end) and `If-Range` can guard a resume.
+   * `dataId` is a Data primary key (not a bulk download job) and `filename` must equal the data
+   * file's `filename` exactly. Without `direct` the file is sent as an attachment
+   * (`Content-Disposition: attachment`). Public data needs no credential; otherwise any of a
+   * Bearer token, the same token as `?token=…` (for links handed to a browser or `curl`), or the
+   * web app's `flow_refresh_token` cookie. Every refusal (unknown, removed or unready data,
+   * filename mismatch, no access, a bad credential) is a bare 404 with no body. In production
+   * nginx sends the bytes (`X-Accel-Redirect`); no source says whether `Range` is honoured, so
+   * none is claimed: a resumed download that gets the whole file (200) starts over.
    *
    * `GET /downloads/{dataId}/{filename}` (provenance: public)
    * Download: save the file with `client.download("downloadData", …, destination)`.
    */
   downloadData(input: operations.DownloadDataInput): Promise<operations.DownloadDataOutput>;
   /**
+   * Start a bulk download job (several data files in one archive)
+   *
+   * The server notes describe bulk downloads as an authenticated `POST /downloads/...` that
+   * builds a tar.gz and is keyed by a UUID job id; the exact path and body are not public, so
+   * this shape (a list of data IDs) is a guess. Poll the job with `getBulkDownloadStatus`
+   * (`client.waitFor`), then fetch the archive with `downloadBulkArchive`.
+   *
+   * `POST /downloads` (provenance: unverified)
+   */
+  startBulkDownload(input: operations.StartBulkDownloadInput): Promise<operations.StartBulkDownloadOutput>;
+  /**
    * Get the status of a bulk download job
    *
-   * Seed only. The server's bulk-download flow is reported to be a POST to `/downloads/...`
-   * identified by a UUID, so this endpoint's shape is doubtful.
+   * The seed's status endpoint, given the job's UUID in `id` (the seed shows no parameter, yet
+   * a status needs a job). Poll it with `client.waitFor("getBulkDownloadStatus", …)` until
+   * `completed`; `download_url` then names the archive.
    *
    * `GET /downloads/status` (provenance: unverified)
+   * Job status: wait for a terminal state with `client.waitFor("getBulkDownloadStatus", …)`.
    */
-  getBulkDownloadStatus(input?: operations.GetBulkDownloadStatusInput): Promise<operations.GetBulkDownloadStatusOutput>;
+  getBulkDownloadStatus(input: operations.GetBulkDownloadStatusInput): Promise<operations.GetBulkDownloadStatusOutput>;
   /**
    * Download a completed bulk archive
    *
-   * Seed only; see `getBulkDownloadStatus`.
+   * `GET /downloads/<job_id>` fetches a bulk download job's archive (a tar.gz, per the server
+   * notes; the seed says zip). Authenticated; a job that is unknown, not yours, not finished or
+   * expired is a bare 404.
    *
-   * `GET /downloads/{jobId}` (provenance: unverified)
+   * `GET /downloads/{jobId}` (provenance: public)
    * Download: save the file with `client.download("downloadBulkArchive", …, destination)`.
    */
   downloadBulkArchive(input: operations.DownloadBulkArchiveInput): Promise<operations.DownloadBulkArchiveOutput>;
   /**
    * Download an execution's results archive
    *
-   * Available once the execution has finished with `OK`; before that (or for any other name) a
-   * bare 404. Served like `downloadData`, so a single `Range` is honoured.
+   * Seed only; no public source shows it. Available once the execution has finished with `OK`;
+   * before that (or for any other name) a bare 404. Single results files download with
+   * `downloadData` (their IDs are in the execution's outputs), which the sources confirm.
    *
-   * `GET /executions/{executionId}/{filename}` (provenance: seed)
+   * `GET /executions/{executionId}/{filename}` (provenance: unverified)
    * Download: save the file with `client.download("downloadExecutionResults", …, destination)`.
    */
   downloadExecutionResults(input: operations.DownloadExecutionResultsInput): Promise<operations.DownloadExecutionResultsOutput>;
@@ -536,13 +573,13 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Search all resource types at once
    *
-   * `GET /search` (provenance: seed)
+   * `GET /search` (provenance: unverified)
    */
   quickSearch(input: operations.QuickSearchInput): Promise<operations.QuickSearchOutput>;
   /**
    * Get the values available to advanced-search filters
    *
-   * `GET /search/info` (provenance: seed)
+   * `GET /search/info` (provenance: unverified)
    */
   getSearchInfo(input?: operations.GetSearchInfoInput): Promise<operations.GetSearchInfoOutput>;
   /**
@@ -622,37 +659,37 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Cancel a running execution
    *
-   * `POST /executions/{executionId}/cancel` (provenance: seed)
+   * `POST /executions/{executionId}/cancel` (provenance: unverified)
    */
   cancelExecution(input: operations.CancelExecutionInput): Promise<operations.CancelExecutionOutput>;
   /**
    * Share an execution with users or groups
    *
-   * `POST /executions/{executionId}/share` (provenance: seed)
+   * `POST /executions/{executionId}/share` (provenance: unverified)
    */
   shareExecution(input: operations.ShareExecutionInput): Promise<operations.ShareExecutionOutput>;
   /**
    * Transfer ownership of an execution
    *
-   * `POST /executions/{executionId}/transfer` (provenance: seed)
+   * `POST /executions/{executionId}/transfer` (provenance: unverified)
    */
   transferExecution(input: operations.TransferExecutionInput): Promise<operations.TransferExecutionOutput>;
   /**
    * Delete an execution
    *
-   * `POST /executions/{executionId}/delete` (provenance: seed)
+   * `POST /executions/{executionId}/delete` (provenance: unverified)
    */
   deleteExecution(input: operations.DeleteExecutionInput): Promise<operations.DeleteExecutionOutput>;
   /**
    * Delete several executions
    *
-   * `POST /executions/delete` (provenance: seed)
+   * `POST /executions/delete` (provenance: unverified)
    */
   deleteExecutionsBatch(input: operations.DeleteExecutionsBatchInput): Promise<operations.DeleteExecutionsBatchOutput>;
   /**
    * Get the execution queue's status
    *
-   * `GET /queue` (provenance: seed)
+   * `GET /queue` (provenance: unverified)
    */
   getQueueStatus(input?: operations.GetQueueStatusInput): Promise<operations.GetQueueStatusOutput>;
   /**
@@ -713,37 +750,37 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Share a sample with users or groups
    *
-   * `POST /samples/{sampleId}/share` (provenance: seed)
+   * `POST /samples/{sampleId}/share` (provenance: unverified)
    */
   shareSample(input: operations.ShareSampleInput): Promise<operations.ShareSampleOutput>;
   /**
    * Transfer ownership of a sample
    *
-   * `POST /samples/{sampleId}/transfer` (provenance: seed)
+   * `POST /samples/{sampleId}/transfer` (provenance: unverified)
    */
   transferSample(input: operations.TransferSampleInput): Promise<operations.TransferSampleOutput>;
   /**
    * Delete a sample
    *
-   * `POST /samples/{sampleId}/delete` (provenance: seed)
+   * `POST /samples/{sampleId}/delete` (provenance: unverified)
    */
   deleteSample(input: operations.DeleteSampleInput): Promise<operations.DeleteSampleOutput>;
   /**
    * Delete several samples
    *
-   * `POST /samples/delete` (provenance: seed)
+   * `POST /samples/delete` (provenance: unverified)
    */
   deleteSamplesBatch(input: operations.DeleteSamplesBatchInput): Promise<operations.DeleteSamplesBatchOutput>;
   /**
    * List sample sources
    *
-   * `GET /samples/sources` (provenance: seed)
+   * `GET /samples/sources` (provenance: unverified)
    */
   listSampleSources(input?: operations.ListSampleSourcesInput): Promise<operations.ListSampleSourcesOutput>;
   /**
    * List purification targets
    *
-   * `GET /samples/purification_targets` (provenance: seed)
+   * `GET /samples/purification_targets` (provenance: unverified)
    */
   listPurificationTargets(input?: operations.ListPurificationTargetsInput): Promise<operations.ListPurificationTargetsOutput>;
   /**
@@ -771,7 +808,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Delete a sample type (admin)
    *
-   * `POST /samples/types/{typeId}/delete` (provenance: seed)
+   * `POST /samples/types/{typeId}/delete` (provenance: unverified)
    */
   deleteSampleType(input: operations.DeleteSampleTypeInput): Promise<operations.DeleteSampleTypeOutput>;
   /**
@@ -791,6 +828,27 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * `GET /samples/metadata/{identifier}/options` (provenance: public)
    */
   listMetadataOptions(input: operations.ListMetadataOptionsInput): Promise<operations.ListMetadataOptionsOutput>;
+  /**
+   * Import samples from public-repository accessions (one job for the batch)
+   *
+   * Starts one job that imports every accession (an ENA/SRA run or experiment, e.g.
+   * `ERR1160845`) as a sample. The server validates accessions, sample types and required
+   * metadata; a bad entry refuses the whole batch. Poll the job with `getSampleImport`
+   * (`client.waitFor`) until it leaves `RUNNING`; `sample_ids` then match `accessions` in order.
+   *
+   * `POST /v2/sample-imports` (provenance: public)
+   */
+  importSamples(input: operations.ImportSamplesInput): Promise<operations.ImportSamplesOutput>;
+  /**
+   * Get a sample import job
+   *
+   * The job's state: `RUNNING`, then `COMPLETED` (with `sample_ids`) or `FAILED` (with `error`).
+   * `client.waitFor("getSampleImport", …)` polls it until it finishes.
+   *
+   * `GET /v2/sample-imports/{jobId}` (provenance: public)
+   * Job status: wait for a terminal state with `client.waitFor("getSampleImport", …)`.
+   */
+  getSampleImport(input: operations.GetSampleImportInput): Promise<operations.GetSampleImportOutput>;
   /**
    * List the organisms configured on the instance
    *
@@ -843,7 +901,7 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Create a project
    *
-   * `POST /projects/new` (provenance: seed)
+   * `POST /projects/new` (provenance: unverified)
    */
   createProject(input: operations.CreateProjectInput): Promise<operations.CreateProjectOutput>;
   /**
@@ -880,49 +938,49 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
   /**
    * Update the metadata of a project's samples
    *
-   * `POST /projects/{projectId}/metadata` (provenance: seed)
+   * `POST /projects/{projectId}/metadata` (provenance: unverified)
    */
   updateProjectMetadata(input: operations.UpdateProjectMetadataInput): Promise<operations.UpdateProjectMetadataOutput>;
   /**
    * Share a project with users or groups
    *
-   * `POST /projects/{projectId}/share` (provenance: seed)
+   * `POST /projects/{projectId}/share` (provenance: unverified)
    */
   shareProject(input: operations.ShareProjectInput): Promise<operations.ShareProjectOutput>;
   /**
    * Transfer ownership of a project
    *
-   * `POST /projects/{projectId}/transfer` (provenance: seed)
+   * `POST /projects/{projectId}/transfer` (provenance: unverified)
    */
   transferProject(input: operations.TransferProjectInput): Promise<operations.TransferProjectOutput>;
   /**
    * Delete a project
    *
-   * `POST /projects/{projectId}/delete` (provenance: seed)
+   * `POST /projects/{projectId}/delete` (provenance: unverified)
    */
   deleteProject(input: operations.DeleteProjectInput): Promise<operations.DeleteProjectOutput>;
   /**
    * Get usage statistics for the caller
    *
-   * `GET /analytics` (provenance: seed)
+   * `GET /analytics` (provenance: unverified)
    */
   getUsageAnalytics(input?: operations.GetUsageAnalyticsInput): Promise<operations.GetUsageAnalyticsOutput>;
   /**
    * Get daily active user statistics (admin)
    *
-   * `GET /dau` (provenance: seed)
+   * `GET /dau` (provenance: unverified)
    */
   getDailyActiveUsers(input?: operations.GetDailyActiveUsersInput): Promise<operations.GetDailyActiveUsersOutput>;
   /**
    * Liveness check
    *
-   * `GET /ping` (provenance: seed)
+   * `GET /ping` (provenance: unverified)
    */
   ping(input?: operations.PingInput): Promise<operations.PingOutput>;
   /**
    * Health of the server and its services
    *
-   * `GET /health` (provenance: seed)
+   * `GET /health` (provenance: unverified)
    */
   getHealth(input?: operations.GetHealthInput): Promise<operations.GetHealthOutput>;
   /**
@@ -931,26 +989,26 @@ export interface FlowClient extends PortalClient<paths, operations.FlowOperation
    * Seed only (documented as `/peka/entities/`, with the trailing slash). Unlike the rest of the
    * API the seed shows offset paging with a `{count, results}` envelope.
    *
-   * `GET /peka/entities` (provenance: seed)
+   * `GET /peka/entities` (provenance: unverified)
    * Paginated: iterate every item with `client.paginate("listPekaEntities", …)`.
    */
   listPekaEntities(input?: operations.ListPekaEntitiesInput): Promise<operations.ListPekaEntitiesOutput>;
   /**
    * Get RNA-binding protein data
    *
-   * `GET /peka/rbp` (provenance: seed)
+   * `GET /peka/rbp` (provenance: unverified)
    */
   getPekaRbp(input: operations.GetPekaRbpInput): Promise<operations.GetPekaRbpOutput>;
   /**
    * Get motif data
    *
-   * `GET /peka/motif` (provenance: seed)
+   * `GET /peka/motif` (provenance: unverified)
    */
   getPekaMotif(input: operations.GetPekaMotifInput): Promise<operations.GetPekaMotifOutput>;
   /**
    * Get motif occurrences
    *
-   * `GET /peka/motif/lines` (provenance: seed)
+   * `GET /peka/motif/lines` (provenance: unverified)
    */
   getPekaMotifLines(input?: operations.GetPekaMotifLinesInput): Promise<operations.GetPekaMotifLinesOutput>;
 }

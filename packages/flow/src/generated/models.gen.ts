@@ -301,9 +301,34 @@ export type AnnotationUploadChunk = components["schemas"]["AnnotationUploadChunk
 export type UploadChunkResponse = components["schemas"]["UploadChunkResponse"];
 
 /**
- * The BulkDownloadStatus schema.
+ * A bulk download job's UUID.
  */
-export type BulkDownloadStatus = components["schemas"]["BulkDownloadStatus"];
+export type BulkDownloadJobId = components["schemas"]["BulkDownloadJobId"];
+
+/**
+ * The BulkDownloadRequest schema.
+ */
+export type BulkDownloadRequest = components["schemas"]["BulkDownloadRequest"];
+
+/**
+ * The BulkDownloadJob schema.
+ */
+export type BulkDownloadJob = components["schemas"]["BulkDownloadJob"];
+
+/**
+ * The SampleImportEntry schema.
+ */
+export type SampleImportEntry = components["schemas"]["SampleImportEntry"];
+
+/**
+ * The SampleImportRequest schema.
+ */
+export type SampleImportRequest = components["schemas"]["SampleImportRequest"];
+
+/**
+ * The SampleImportJob schema.
+ */
+export type SampleImportJob = components["schemas"]["SampleImportJob"];
 
 /**
  * The QuickSearchHit schema.

@@ -34,7 +34,7 @@ export type SignupOutput = OperationOutput<operations["signup"]>;
 /**
  * Create a user account
  *
- * `POST /signup` (provenance: seed)
+ * `POST /signup` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -119,7 +119,7 @@ export type LogoutOutput = OperationOutput<operations["logout"]>;
 /**
  * End the current session
  *
- * `POST /logout` (provenance: seed)
+ * `POST /logout` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -206,7 +206,7 @@ export type RequestPasswordResetOutput = OperationOutput<operations["requestPass
 /**
  * Request a password-reset email
  *
- * `POST /password-reset/request` (provenance: seed)
+ * `POST /password-reset/request` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -232,7 +232,7 @@ export type ResetPasswordOutput = OperationOutput<operations["resetPassword"]>;
 /**
  * Reset a password with the emailed token
  *
- * `POST /password-reset` (provenance: seed)
+ * `POST /password-reset` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -258,7 +258,7 @@ export type UpdateUserSettingsOutput = OperationOutput<operations["updateUserSet
 /**
  * Update the current user's profile
  *
- * `POST /settings/user` (provenance: seed)
+ * `POST /settings/user` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -284,7 +284,7 @@ export type UpdatePasswordOutput = OperationOutput<operations["updatePassword"]>
 /**
  * Change the current user's password
  *
- * `POST /settings/password` (provenance: seed)
+ * `POST /settings/password` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -310,7 +310,7 @@ export type UpdateSshKeyOutput = OperationOutput<operations["updateSshKey"]>;
 /**
  * Set the current user's SSH public key
  *
- * `POST /settings/key` (provenance: seed)
+ * `POST /settings/key` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -661,7 +661,7 @@ export type GetDataDownstreamOutput = OperationOutput<operations["getDataDownstr
 /**
  * List executions that used a data file
  *
- * `GET /data/{dataId}/downstream` (provenance: seed)
+ * `GET /data/{dataId}/downstream` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -687,7 +687,7 @@ export type ImportDataOutput = OperationOutput<operations["importData"]>;
 /**
  * Import a data file from an external source
  *
- * `POST /data/import` (provenance: seed)
+ * `POST /data/import` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -723,7 +723,7 @@ export type ShareDataOutput = OperationOutput<operations["shareData"]>;
 /**
  * Share a data file with users or groups
  *
- * `POST /data/{dataId}/share` (provenance: seed)
+ * `POST /data/{dataId}/share` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -755,7 +755,7 @@ export type TransferDataOutput = OperationOutput<operations["transferData"]>;
 /**
  * Transfer ownership of a data file
  *
- * `POST /data/{dataId}/transfer` (provenance: seed)
+ * `POST /data/{dataId}/transfer` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -787,7 +787,7 @@ export type DeleteDataOutput = OperationOutput<operations["deleteData"]>;
 /**
  * Delete a data file
  *
- * `POST /data/{dataId}/delete` (provenance: seed)
+ * `POST /data/{dataId}/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -813,7 +813,7 @@ export type DeleteDataBatchOutput = OperationOutput<operations["deleteDataBatch"
 /**
  * Delete several data files
  *
- * `POST /data/delete` (provenance: seed)
+ * `POST /data/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -966,7 +966,7 @@ export type DeleteDataTypeOutput = OperationOutput<operations["deleteDataType"]>
 /**
  * Delete a data type (admin)
  *
- * `POST /data/types/{typeId}/delete` (provenance: seed)
+ * `POST /data/types/{typeId}/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -1045,7 +1045,7 @@ export type GetFilesetOutput = OperationOutput<operations["getFileset"]>;
 /**
  * Get a fileset
  *
- * `GET /filesets/{filesetId}` (provenance: seed)
+ * `GET /filesets/{filesetId}` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -1115,7 +1115,7 @@ export const uploadDataOperation: OperationMeta = {
   bodyType: "multipart",
   transfer: {
     direction: "upload",
-    chunkSize: 1048576,
+    chunkSize: 1000000,
     fields: {
       chunk: "blob",
       filename: "filename",
@@ -1145,7 +1145,7 @@ export type UploadDataUploadInput = UploadInput<UploadDataInput, "blob" | "filen
 /**
  * Upload a generic data file, one chunk per request
  *
- * Chunked upload: POST each chunk (default 1 MiB) as multipart/form-data with the byte offset
+ * Chunked upload: POST each chunk (1,000,000 bytes, as the flowbio v2 client sends them) as multipart/form-data with the byte offset
  * of the chunk in `expected_file_size`, `is_last` on the final chunk, and, after the first
  * chunk, the id returned by the previous chunk in `data`. A chunk is idempotent by its offset,
  * so it may be resent. The final response's `id` is the new data file's ID. `filename` is
@@ -1186,7 +1186,7 @@ export const uploadSampleOperation: OperationMeta = {
   bodyType: "multipart",
   transfer: {
     direction: "upload",
-    chunkSize: 1048576,
+    chunkSize: 1000000,
     fields: {
       chunk: "blob",
       filename: "filename",
@@ -1250,7 +1250,7 @@ export const uploadMultiplexedOperation: OperationMeta = {
   bodyType: "multipart",
   transfer: {
     direction: "upload",
-    chunkSize: 1048576,
+    chunkSize: 1000000,
     fields: {
       chunk: "blob",
       filename: "filename",
@@ -1310,7 +1310,7 @@ export const uploadAnnotationOperation: OperationMeta = {
   bodyType: "multipart",
   transfer: {
     direction: "upload",
-    chunkSize: 1048576,
+    chunkSize: 1000000,
     fields: {
       chunk: "blob",
       filename: "filename",
@@ -1360,7 +1360,7 @@ export const downloadDataOperation: OperationMeta = {
   id: "downloadData",
   method: "GET",
   path: "/downloads/{dataId}/{filename}",
-  security: [["BearerToken"], []],
+  security: [["BearerToken"], ["TokenQuery"], ["RefreshCookie"], []],
   params: [
     { name: "dataId", in: "path", required: true, type: "string", pattern: "^[0-9]+$" },
     {
@@ -1373,11 +1373,9 @@ export const downloadDataOperation: OperationMeta = {
     },
     { name: "direct", in: "query", type: "string" },
     { name: "format", in: "query", type: "string" },
-    { name: "Range", in: "header", type: "string" },
-    { name: "If-Range", in: "header", type: "string" },
   ],
   parseAs: "stream",
-  transfer: { direction: "download", range: true },
+  transfer: { direction: "download" },
 };
 
 /**
@@ -1393,11 +1391,14 @@ export type DownloadDataOutput = ReadableStream<Uint8Array>;
 /**
  * Download a data file's bytes
  *
- * `filename` must equal the data file's `filename` exactly. Without `direct` the file is sent
- * as an attachment (`Content-Disposition: attachment`). Every failure (unknown or unready data,
- * filename mismatch, no access) is a bare 404 with no body. Public data needs no token.
- * In production the API answers with `X-Accel-Redirect` and nginx sends the file, so a single
- * `Range` is honoured (206, or 416 past the end) and `If-Range` can guard a resume.
+ * `dataId` is a Data primary key (not a bulk download job) and `filename` must equal the data
+ * file's `filename` exactly. Without `direct` the file is sent as an attachment
+ * (`Content-Disposition: attachment`). Public data needs no credential; otherwise any of a
+ * Bearer token, the same token as `?token=…` (for links handed to a browser or `curl`), or the
+ * web app's `flow_refresh_token` cookie. Every refusal (unknown, removed or unready data,
+ * filename mismatch, no access, a bad credential) is a bare 404 with no body. In production
+ * nginx sends the bytes (`X-Accel-Redirect`); no source says whether `Range` is honoured, so
+ * none is claimed: a resumed download that gets the whole file (200) starts over.
  *
  * `GET /downloads/{dataId}/{filename}` (provenance: public)
  * Download: save the file with `client.download("downloadData", …, destination)`.
@@ -1409,6 +1410,37 @@ export function downloadData(client: FlowBase, input: DownloadDataInput): Promis
 }
 
 /**
+ * Metadata of {@link startBulkDownload}, for core.
+ */
+export const startBulkDownloadOperation: OperationMeta = { id: "startBulkDownload", method: "POST", path: "/downloads", security: [["BearerToken"]] };
+
+/**
+ * What {@link startBulkDownload} takes.
+ */
+export type StartBulkDownloadInput = OperationInput<operations["startBulkDownload"]>;
+
+/**
+ * What {@link startBulkDownload} resolves to.
+ */
+export type StartBulkDownloadOutput = OperationOutput<operations["startBulkDownload"]>;
+
+/**
+ * Start a bulk download job (several data files in one archive)
+ *
+ * The server notes describe bulk downloads as an authenticated `POST /downloads/...` that
+ * builds a tar.gz and is keyed by a UUID job id; the exact path and body are not public, so
+ * this shape (a list of data IDs) is a guess. Poll the job with `getBulkDownloadStatus`
+ * (`client.waitFor`), then fetch the archive with `downloadBulkArchive`.
+ *
+ * `POST /downloads` (provenance: unverified)
+ *
+ * @param client - A client from `createFlowBase()` or `createFlowClient()`.
+ */
+export function startBulkDownload(client: FlowBase, input: StartBulkDownloadInput): Promise<StartBulkDownloadOutput> {
+  return callOperation(client, startBulkDownloadOperation, input);
+}
+
+/**
  * Metadata of {@link getBulkDownloadStatus}, for core.
  */
 export const getBulkDownloadStatusOperation: OperationMeta = {
@@ -1416,6 +1448,22 @@ export const getBulkDownloadStatusOperation: OperationMeta = {
   method: "GET",
   path: "/downloads/status",
   security: [["BearerToken"]],
+  params: [
+    {
+      name: "id",
+      in: "query",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
+  waiter: {
+    status: "status",
+    success: ["completed"],
+    failure: ["failed", "expired"],
+    minDelay: 1,
+    maxDelay: 30,
+  },
 };
 
 /**
@@ -1431,14 +1479,16 @@ export type GetBulkDownloadStatusOutput = OperationOutput<operations["getBulkDow
 /**
  * Get the status of a bulk download job
  *
- * Seed only. The server's bulk-download flow is reported to be a POST to `/downloads/...`
- * identified by a UUID, so this endpoint's shape is doubtful.
+ * The seed's status endpoint, given the job's UUID in `id` (the seed shows no parameter, yet
+ * a status needs a job). Poll it with `client.waitFor("getBulkDownloadStatus", …)` until
+ * `completed`; `download_url` then names the archive.
  *
  * `GET /downloads/status` (provenance: unverified)
+ * Job status: wait for a terminal state with `client.waitFor("getBulkDownloadStatus", …)`.
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
-export function getBulkDownloadStatus(client: FlowBase, input?: GetBulkDownloadStatusInput): Promise<GetBulkDownloadStatusOutput> {
+export function getBulkDownloadStatus(client: FlowBase, input: GetBulkDownloadStatusInput): Promise<GetBulkDownloadStatusOutput> {
   return callOperation(client, getBulkDownloadStatusOperation, input);
 }
 
@@ -1450,7 +1500,15 @@ export const downloadBulkArchiveOperation: OperationMeta = {
   method: "GET",
   path: "/downloads/{jobId}",
   security: [["BearerToken"]],
-  params: [{ name: "jobId", in: "path", required: true, type: "string", minLength: 1, pattern: "^[^/]+$" }],
+  params: [
+    {
+      name: "jobId",
+      in: "path",
+      required: true,
+      type: "string",
+      pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    },
+  ],
   parseAs: "stream",
   transfer: { direction: "download" },
 };
@@ -1468,9 +1526,11 @@ export type DownloadBulkArchiveOutput = ReadableStream<Uint8Array>;
 /**
  * Download a completed bulk archive
  *
- * Seed only; see `getBulkDownloadStatus`.
+ * `GET /downloads/<job_id>` fetches a bulk download job's archive (a tar.gz, per the server
+ * notes; the seed says zip). Authenticated; a job that is unknown, not yours, not finished or
+ * expired is a bare 404.
  *
- * `GET /downloads/{jobId}` (provenance: unverified)
+ * `GET /downloads/{jobId}` (provenance: public)
  * Download: save the file with `client.download("downloadBulkArchive", …, destination)`.
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
@@ -1497,11 +1557,9 @@ export const downloadExecutionResultsOperation: OperationMeta = {
       minLength: 1,
       pattern: "^[^/]+$",
     },
-    { name: "Range", in: "header", type: "string" },
-    { name: "If-Range", in: "header", type: "string" },
   ],
   parseAs: "stream",
-  transfer: { direction: "download", range: true },
+  transfer: { direction: "download" },
 };
 
 /**
@@ -1517,10 +1575,11 @@ export type DownloadExecutionResultsOutput = ReadableStream<Uint8Array>;
 /**
  * Download an execution's results archive
  *
- * Available once the execution has finished with `OK`; before that (or for any other name) a
- * bare 404. Served like `downloadData`, so a single `Range` is honoured.
+ * Seed only; no public source shows it. Available once the execution has finished with `OK`;
+ * before that (or for any other name) a bare 404. Single results files download with
+ * `downloadData` (their IDs are in the execution's outputs), which the sources confirm.
  *
- * `GET /executions/{executionId}/{filename}` (provenance: seed)
+ * `GET /executions/{executionId}/{filename}` (provenance: unverified)
  * Download: save the file with `client.download("downloadExecutionResults", …, destination)`.
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
@@ -1603,7 +1662,7 @@ export type QuickSearchOutput = OperationOutput<operations["quickSearch"]>;
 /**
  * Search all resource types at once
  *
- * `GET /search` (provenance: seed)
+ * `GET /search` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -1629,7 +1688,7 @@ export type GetSearchInfoOutput = OperationOutput<operations["getSearchInfo"]>;
 /**
  * Get the values available to advanced-search filters
  *
- * `GET /search/info` (provenance: seed)
+ * `GET /search/info` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -1996,7 +2055,7 @@ export type CancelExecutionOutput = OperationOutput<operations["cancelExecution"
 /**
  * Cancel a running execution
  *
- * `POST /executions/{executionId}/cancel` (provenance: seed)
+ * `POST /executions/{executionId}/cancel` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2032,7 +2091,7 @@ export type ShareExecutionOutput = OperationOutput<operations["shareExecution"]>
 /**
  * Share an execution with users or groups
  *
- * `POST /executions/{executionId}/share` (provenance: seed)
+ * `POST /executions/{executionId}/share` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2064,7 +2123,7 @@ export type TransferExecutionOutput = OperationOutput<operations["transferExecut
 /**
  * Transfer ownership of an execution
  *
- * `POST /executions/{executionId}/transfer` (provenance: seed)
+ * `POST /executions/{executionId}/transfer` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2096,7 +2155,7 @@ export type DeleteExecutionOutput = OperationOutput<operations["deleteExecution"
 /**
  * Delete an execution
  *
- * `POST /executions/{executionId}/delete` (provenance: seed)
+ * `POST /executions/{executionId}/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2127,7 +2186,7 @@ export type DeleteExecutionsBatchOutput = OperationOutput<operations["deleteExec
 /**
  * Delete several executions
  *
- * `POST /executions/delete` (provenance: seed)
+ * `POST /executions/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2153,7 +2212,7 @@ export type GetQueueStatusOutput = OperationOutput<operations["getQueueStatus"]>
 /**
  * Get the execution queue's status
  *
- * `GET /queue` (provenance: seed)
+ * `GET /queue` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2462,7 +2521,7 @@ export type ShareSampleOutput = OperationOutput<operations["shareSample"]>;
 /**
  * Share a sample with users or groups
  *
- * `POST /samples/{sampleId}/share` (provenance: seed)
+ * `POST /samples/{sampleId}/share` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2494,7 +2553,7 @@ export type TransferSampleOutput = OperationOutput<operations["transferSample"]>
 /**
  * Transfer ownership of a sample
  *
- * `POST /samples/{sampleId}/transfer` (provenance: seed)
+ * `POST /samples/{sampleId}/transfer` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2526,7 +2585,7 @@ export type DeleteSampleOutput = OperationOutput<operations["deleteSample"]>;
 /**
  * Delete a sample
  *
- * `POST /samples/{sampleId}/delete` (provenance: seed)
+ * `POST /samples/{sampleId}/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2552,7 +2611,7 @@ export type DeleteSamplesBatchOutput = OperationOutput<operations["deleteSamples
 /**
  * Delete several samples
  *
- * `POST /samples/delete` (provenance: seed)
+ * `POST /samples/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2583,7 +2642,7 @@ export type ListSampleSourcesOutput = OperationOutput<operations["listSampleSour
 /**
  * List sample sources
  *
- * `GET /samples/sources` (provenance: seed)
+ * `GET /samples/sources` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2614,7 +2673,7 @@ export type ListPurificationTargetsOutput = OperationOutput<operations["listPuri
 /**
  * List purification targets
  *
- * `GET /samples/purification_targets` (provenance: seed)
+ * `GET /samples/purification_targets` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2739,7 +2798,7 @@ export type DeleteSampleTypeOutput = OperationOutput<operations["deleteSampleTyp
 /**
  * Delete a sample type (admin)
  *
- * `POST /samples/types/{typeId}/delete` (provenance: seed)
+ * `POST /samples/types/{typeId}/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -2824,6 +2883,80 @@ export type ListMetadataOptionsOutput = OperationOutput<operations["listMetadata
  */
 export function listMetadataOptions(client: FlowBase, input: ListMetadataOptionsInput): Promise<ListMetadataOptionsOutput> {
   return callOperation(client, listMetadataOptionsOperation, input);
+}
+
+/**
+ * Metadata of {@link importSamples}, for core.
+ */
+export const importSamplesOperation: OperationMeta = {
+  id: "importSamples",
+  method: "POST",
+  path: "/v2/sample-imports",
+  security: [["BearerToken"]],
+  params: [{ name: "imports", in: "body", type: "array", items: { type: "object" } }],
+};
+
+/**
+ * What {@link importSamples} takes.
+ */
+export type ImportSamplesInput = OperationInput<operations["importSamples"]>;
+
+/**
+ * What {@link importSamples} resolves to.
+ */
+export type ImportSamplesOutput = OperationOutput<operations["importSamples"]>;
+
+/**
+ * Import samples from public-repository accessions (one job for the batch)
+ *
+ * Starts one job that imports every accession (an ENA/SRA run or experiment, e.g.
+ * `ERR1160845`) as a sample. The server validates accessions, sample types and required
+ * metadata; a bad entry refuses the whole batch. Poll the job with `getSampleImport`
+ * (`client.waitFor`) until it leaves `RUNNING`; `sample_ids` then match `accessions` in order.
+ *
+ * `POST /v2/sample-imports` (provenance: public)
+ *
+ * @param client - A client from `createFlowBase()` or `createFlowClient()`.
+ */
+export function importSamples(client: FlowBase, input: ImportSamplesInput): Promise<ImportSamplesOutput> {
+  return callOperation(client, importSamplesOperation, input);
+}
+
+/**
+ * Metadata of {@link getSampleImport}, for core.
+ */
+export const getSampleImportOperation: OperationMeta = {
+  id: "getSampleImport",
+  method: "GET",
+  path: "/v2/sample-imports/{jobId}",
+  security: [["BearerToken"]],
+  params: [{ name: "jobId", in: "path", required: true, type: "string", pattern: "^[0-9]+$" }],
+  waiter: { status: "status", success: ["COMPLETED"], failure: ["FAILED"], minDelay: 2, maxDelay: 60 },
+};
+
+/**
+ * What {@link getSampleImport} takes.
+ */
+export type GetSampleImportInput = OperationInput<operations["getSampleImport"]>;
+
+/**
+ * What {@link getSampleImport} resolves to.
+ */
+export type GetSampleImportOutput = OperationOutput<operations["getSampleImport"]>;
+
+/**
+ * Get a sample import job
+ *
+ * The job's state: `RUNNING`, then `COMPLETED` (with `sample_ids`) or `FAILED` (with `error`).
+ * `client.waitFor("getSampleImport", …)` polls it until it finishes.
+ *
+ * `GET /v2/sample-imports/{jobId}` (provenance: public)
+ * Job status: wait for a terminal state with `client.waitFor("getSampleImport", …)`.
+ *
+ * @param client - A client from `createFlowBase()` or `createFlowClient()`.
+ */
+export function getSampleImport(client: FlowBase, input: GetSampleImportInput): Promise<GetSampleImportOutput> {
+  return callOperation(client, getSampleImportOperation, input);
 }
 
 /**
@@ -3134,7 +3267,7 @@ export type CreateProjectOutput = OperationOutput<operations["createProject"]>;
 /**
  * Create a project
  *
- * `POST /projects/new` (provenance: seed)
+ * `POST /projects/new` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3336,7 +3469,7 @@ export type UpdateProjectMetadataOutput = OperationOutput<operations["updateProj
 /**
  * Update the metadata of a project's samples
  *
- * `POST /projects/{projectId}/metadata` (provenance: seed)
+ * `POST /projects/{projectId}/metadata` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3372,7 +3505,7 @@ export type ShareProjectOutput = OperationOutput<operations["shareProject"]>;
 /**
  * Share a project with users or groups
  *
- * `POST /projects/{projectId}/share` (provenance: seed)
+ * `POST /projects/{projectId}/share` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3404,7 +3537,7 @@ export type TransferProjectOutput = OperationOutput<operations["transferProject"
 /**
  * Transfer ownership of a project
  *
- * `POST /projects/{projectId}/transfer` (provenance: seed)
+ * `POST /projects/{projectId}/transfer` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3436,7 +3569,7 @@ export type DeleteProjectOutput = OperationOutput<operations["deleteProject"]>;
 /**
  * Delete a project
  *
- * `POST /projects/{projectId}/delete` (provenance: seed)
+ * `POST /projects/{projectId}/delete` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3462,7 +3595,7 @@ export type GetUsageAnalyticsOutput = OperationOutput<operations["getUsageAnalyt
 /**
  * Get usage statistics for the caller
  *
- * `GET /analytics` (provenance: seed)
+ * `GET /analytics` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3488,7 +3621,7 @@ export type GetDailyActiveUsersOutput = OperationOutput<operations["getDailyActi
 /**
  * Get daily active user statistics (admin)
  *
- * `GET /dau` (provenance: seed)
+ * `GET /dau` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3514,7 +3647,7 @@ export type PingOutput = OperationOutput<operations["ping"]>;
 /**
  * Liveness check
  *
- * `GET /ping` (provenance: seed)
+ * `GET /ping` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3540,7 +3673,7 @@ export type GetHealthOutput = OperationOutput<operations["getHealth"]>;
 /**
  * Health of the server and its services
  *
- * `GET /health` (provenance: seed)
+ * `GET /health` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3584,7 +3717,7 @@ export type ListPekaEntitiesItem = NonNullable<NonNullable<ListPekaEntitiesOutpu
  * Seed only (documented as `/peka/entities/`, with the trailing slash). Unlike the rest of the
  * API the seed shows offset paging with a `{count, results}` envelope.
  *
- * `GET /peka/entities` (provenance: seed)
+ * `GET /peka/entities` (provenance: unverified)
  * Paginated: iterate every item with `client.paginate("listPekaEntities", …)`.
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
@@ -3620,7 +3753,7 @@ export type GetPekaRbpOutput = OperationOutput<operations["getPekaRbp"]>;
 /**
  * Get RNA-binding protein data
  *
- * `GET /peka/rbp` (provenance: seed)
+ * `GET /peka/rbp` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3656,7 +3789,7 @@ export type GetPekaMotifOutput = OperationOutput<operations["getPekaMotif"]>;
 /**
  * Get motif data
  *
- * `GET /peka/motif` (provenance: seed)
+ * `GET /peka/motif` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3692,7 +3825,7 @@ export type GetPekaMotifLinesOutput = OperationOutput<operations["getPekaMotifLi
 /**
  * Get motif occurrences
  *
- * `GET /peka/motif/lines` (provenance: seed)
+ * `GET /peka/motif/lines` (provenance: unverified)
  *
  * @param client - A client from `createFlowBase()` or `createFlowClient()`.
  */
@@ -3741,7 +3874,8 @@ export interface FlowOperations {
   uploadMultiplexed: { input: UploadMultiplexedInput; output: UploadMultiplexedOutput; uploadInput: UploadMultiplexedUploadInput };
   uploadAnnotation: { input: UploadAnnotationInput; output: UploadAnnotationOutput; uploadInput: UploadAnnotationUploadInput };
   downloadData: { input: DownloadDataInput; output: DownloadDataOutput; download: true };
-  getBulkDownloadStatus: { input: GetBulkDownloadStatusInput; output: GetBulkDownloadStatusOutput };
+  startBulkDownload: { input: StartBulkDownloadInput; output: StartBulkDownloadOutput };
+  getBulkDownloadStatus: { input: GetBulkDownloadStatusInput; output: GetBulkDownloadStatusOutput; waiter: true };
   downloadBulkArchive: { input: DownloadBulkArchiveInput; output: DownloadBulkArchiveOutput; download: true };
   downloadExecutionResults: { input: DownloadExecutionResultsInput; output: DownloadExecutionResultsOutput; download: true };
   getAnnotationTemplate: { input: GetAnnotationTemplateInput; output: GetAnnotationTemplateOutput; download: true };
@@ -3779,6 +3913,8 @@ export interface FlowOperations {
   deleteSampleType: { input: DeleteSampleTypeInput; output: DeleteSampleTypeOutput };
   listSampleMetadataAttributes: { input: ListSampleMetadataAttributesInput; output: ListSampleMetadataAttributesOutput };
   listMetadataOptions: { input: ListMetadataOptionsInput; output: ListMetadataOptionsOutput };
+  importSamples: { input: ImportSamplesInput; output: ImportSamplesOutput };
+  getSampleImport: { input: GetSampleImportInput; output: GetSampleImportOutput; waiter: true };
   listOrganisms: { input: ListOrganismsInput; output: ListOrganismsOutput };
   getOrganism: { input: GetOrganismInput; output: GetOrganismOutput };
   listProjects: { input: ListProjectsInput; output: ListProjectsOutput; item: ListProjectsItem };

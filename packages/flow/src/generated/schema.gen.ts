@@ -614,7 +614,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a generic data file, one chunk per request
-         * @description Chunked upload: POST each chunk (default 1 MiB) as multipart/form-data with the byte offset
+         * @description Chunked upload: POST each chunk (1,000,000 bytes, as the flowbio v2 client sends them) as multipart/form-data with the byte offset
          *     of the chunk in `expected_file_size`, `is_last` on the final chunk, and, after the first
          *     chunk, the id returned by the previous chunk in `data`. A chunk is idempotent by its offset,
          *     so it may be resent. The final response's `id` is the new data file's ID. `filename` is
@@ -706,15 +706,41 @@ export interface paths {
         };
         /**
          * Download a data file's bytes
-         * @description `filename` must equal the data file's `filename` exactly. Without `direct` the file is sent
-         *     as an attachment (`Content-Disposition: attachment`). Every failure (unknown or unready data,
-         *     filename mismatch, no access) is a bare 404 with no body. Public data needs no token.
-         *     In production the API answers with `X-Accel-Redirect` and nginx sends the file, so a single
-         *     `Range` is honoured (206, or 416 past the end) and `If-Range` can guard a resume.
+         * @description `dataId` is a Data primary key (not a bulk download job) and `filename` must equal the data
+         *     file's `filename` exactly. Without `direct` the file is sent as an attachment
+         *     (`Content-Disposition: attachment`). Public data needs no credential; otherwise any of a
+         *     Bearer token, the same token as `?token=…` (for links handed to a browser or `curl`), or the
+         *     web app's `flow_refresh_token` cookie. Every refusal (unknown, removed or unready data,
+         *     filename mismatch, no access, a bad credential) is a bare 404 with no body. In production
+         *     nginx sends the bytes (`X-Accel-Redirect`); no source says whether `Range` is honoured, so
+         *     none is claimed: a resumed download that gets the whole file (200) starts over.
          */
         get: operations["downloadData"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/downloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a bulk download job (several data files in one archive)
+         * @description The server notes describe bulk downloads as an authenticated `POST /downloads/...` that
+         *     builds a tar.gz and is keyed by a UUID job id; the exact path and body are not public, so
+         *     this shape (a list of data IDs) is a guess. Poll the job with `getBulkDownloadStatus`
+         *     (`client.waitFor`), then fetch the archive with `downloadBulkArchive`.
+         */
+        post: operations["startBulkDownload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -730,8 +756,9 @@ export interface paths {
         };
         /**
          * Get the status of a bulk download job
-         * @description Seed only. The server's bulk-download flow is reported to be a POST to `/downloads/...`
-         *     identified by a UUID, so this endpoint's shape is doubtful.
+         * @description The seed's status endpoint, given the job's UUID in `id` (the seed shows no parameter, yet
+         *     a status needs a job). Poll it with `client.waitFor("getBulkDownloadStatus", …)` until
+         *     `completed`; `download_url` then names the archive.
          */
         get: operations["getBulkDownloadStatus"];
         put?: never;
@@ -751,7 +778,9 @@ export interface paths {
         };
         /**
          * Download a completed bulk archive
-         * @description Seed only; see `getBulkDownloadStatus`.
+         * @description `GET /downloads/<job_id>` fetches a bulk download job's archive (a tar.gz, per the server
+         *     notes; the seed says zip). Authenticated; a job that is unknown, not yours, not finished or
+         *     expired is a bare 404.
          */
         get: operations["downloadBulkArchive"];
         put?: never;
@@ -771,8 +800,9 @@ export interface paths {
         };
         /**
          * Download an execution's results archive
-         * @description Available once the execution has finished with `OK`; before that (or for any other name) a
-         *     bare 404. Served like `downloadData`, so a single `Range` is honoured.
+         * @description Seed only; no public source shows it. Available once the execution has finished with `OK`;
+         *     before that (or for any other name) a bare 404. Single results files download with
+         *     `downloadData` (their IDs are in the execution's outputs), which the sources confirm.
          */
         get: operations["downloadExecutionResults"];
         put?: never;
@@ -1434,6 +1464,50 @@ export interface paths {
          *     with the array's length and narrow with `value` when truncated. Not paged.
          */
         get: operations["listMetadataOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/sample-imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import samples from public-repository accessions (one job for the batch)
+         * @description Starts one job that imports every accession (an ENA/SRA run or experiment, e.g.
+         *     `ERR1160845`) as a sample. The server validates accessions, sample types and required
+         *     metadata; a bad entry refuses the whole batch. Poll the job with `getSampleImport`
+         *     (`client.waitFor`) until it leaves `RUNNING`; `sample_ids` then match `accessions` in order.
+         */
+        post: operations["importSamples"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v2/sample-imports/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a sample import job
+         * @description The job's state: `RUNNING`, then `COMPLETED` (with `sample_ids`) or `FAILED` (with `error`).
+         *     `client.waitFor("getSampleImport", …)` polls it until it finishes.
+         */
+        get: operations["getSampleImport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2277,13 +2351,56 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        BulkDownloadStatus: {
-            id?: string;
-            status?: string;
+        /** @description A bulk download job's UUID. */
+        BulkDownloadJobId: string;
+        BulkDownloadRequest: {
+            /** @description The data files to put in the archive. */
+            data: components["schemas"]["IdInput"][];
+        };
+        BulkDownloadJob: {
+            id: components["schemas"]["BulkDownloadJobId"];
+            /** @description `pending`, `running`, then `completed`, `failed` or `expired`. */
+            status: "pending" | "running" | "completed" | "failed" | "expired" | (string & {});
             progress?: number;
+            /** @description Where the archive is, once completed. */
             download_url?: string;
             /** Format: date-time */
             expires_at?: string;
+            /** @description Why the job failed. */
+            error?: string;
+        };
+        SampleImportEntry: {
+            /** @description A public-repository run or experiment accession, e.g. `ERR1160845`. */
+            accession: string;
+            /** @description Sample-type identifier (see `listSampleTypes`). */
+            sample_type: string;
+            /** @description The sample's name; the accession when omitted. */
+            name?: string;
+            /** @description Organism ID, e.g. `Hs`. */
+            organism?: string;
+            /** @description Metadata attribute identifiers and their values. */
+            metadata?: {
+                [key: string]: string;
+            };
+        };
+        SampleImportRequest: {
+            imports: components["schemas"]["SampleImportEntry"][];
+        };
+        SampleImportJob: {
+            /** @description The job's id (an integer, unlike most IDs). */
+            id: number;
+            /** @enum {string} */
+            status: "RUNNING" | "COMPLETED" | "FAILED";
+            created?: components["schemas"]["NullableTimestamp"];
+            started?: components["schemas"]["NullableTimestamp"];
+            finished?: components["schemas"]["NullableTimestamp"];
+            accessions?: string[];
+            /** @description The created samples, in the order of `accessions`, once `COMPLETED`. */
+            sample_ids?: number[];
+            /** @description The pipeline execution doing the import, once there is one. */
+            execution_id?: number | null;
+            /** @description Why the job failed. */
+            error?: string | null;
         };
         QuickSearchHit: {
             id?: components["schemas"]["Id"];
@@ -2883,25 +3000,6 @@ export interface components {
             };
             content?: never;
         };
-        /** @description The requested byte range of the file. */
-        PartialContent: {
-            headers: {
-                "Content-Range": components["headers"]["ContentRange"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/octet-stream": Blob;
-            };
-        };
-        /** @description The range starts at or past the end of the file (no body). */
-        RangeNotSatisfiable: {
-            headers: {
-                /** @description `bytes *\/<size>`. */
-                "Content-Range"?: string;
-                [name: string]: unknown;
-            };
-            content?: never;
-        };
     };
     parameters: {
         /** @description Page number, starting at 1. */
@@ -2931,13 +3029,6 @@ export interface components {
         FilesetId: components["schemas"]["Id"];
         /** @description Pipeline version ID. */
         VersionId: components["schemas"]["Id"];
-        /**
-         * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
-         *     are not supported.
-         */
-        Range: string;
-        /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
-        IfRange: string;
         /** @description Type identifier. */
         TypeId: string;
     };
@@ -2994,10 +3085,7 @@ export interface components {
             };
         };
     };
-    headers: {
-        /** @description The byte range sent and the file's size, e.g. `bytes 0-1023/52428800`. */
-        ContentRange: string;
-    };
+    headers: never;
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -4140,15 +4228,7 @@ export interface operations {
                 /** @description Seed only; a format conversion. Not known to be honoured. */
                 format?: string;
             };
-            header?: {
-                /**
-                 * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
-                 *     are not supported.
-                 */
-                Range?: components["parameters"]["Range"];
-                /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
-                "If-Range"?: components["parameters"]["IfRange"];
-            };
+            header?: never;
             path: {
                 /** @description Data file ID. */
                 dataId: components["parameters"]["DataId"];
@@ -4170,14 +4250,56 @@ export interface operations {
                     "application/octet-stream": Blob;
                 };
             };
-            206: components["responses"]["PartialContent"];
             404: components["responses"]["NotFoundNoBody"];
-            416: components["responses"]["RangeNotSatisfiable"];
+        };
+    };
+    startBulkDownload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "data": [
+                 *         "789",
+                 *         "790"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["BulkDownloadRequest"];
+            };
+        };
+        responses: {
+            /** @description The job, usually still pending. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "3f2b9c1e-5d4a-4e8b-9c7d-2a1b0c9d8e7f",
+                     *       "status": "pending",
+                     *       "progress": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BulkDownloadJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
         };
     };
     getBulkDownloadStatus: {
         parameters: {
-            query?: never;
+            query: {
+                /** @description The job's UUID, from `startBulkDownload`. */
+                id: components["schemas"]["BulkDownloadJobId"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4192,14 +4314,14 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "job-123",
+                     *       "id": "3f2b9c1e-5d4a-4e8b-9c7d-2a1b0c9d8e7f",
                      *       "status": "completed",
                      *       "progress": 100,
-                     *       "download_url": "/downloads/123/",
+                     *       "download_url": "/downloads/3f2b9c1e-5d4a-4e8b-9c7d-2a1b0c9d8e7f",
                      *       "expires_at": "2024-01-15T10:00:00Z"
                      *     }
                      */
-                    "application/json": components["schemas"]["BulkDownloadStatus"];
+                    "application/json": components["schemas"]["BulkDownloadJob"];
                 };
             };
             401: components["responses"]["Unauthorized"];
@@ -4211,8 +4333,8 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Bulk download job ID (an integer in the seed, a UUID per the server notes). */
-                jobId: string;
+                /** @description The job's UUID. */
+                jobId: components["schemas"]["BulkDownloadJobId"];
             };
             cookie?: never;
         };
@@ -4224,6 +4346,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/gzip": Blob;
                     "application/zip": Blob;
                 };
             };
@@ -4234,15 +4357,7 @@ export interface operations {
     downloadExecutionResults: {
         parameters: {
             query?: never;
-            header?: {
-                /**
-                 * @description One byte range, e.g. `bytes=0-1023` or `bytes=1024-` (resume). Several ranges in one request
-                 *     are not supported.
-                 */
-                Range?: components["parameters"]["Range"];
-                /** @description The ETag (or Last-Modified date) of the copy being resumed; a changed file is sent whole (200). */
-                "If-Range"?: components["parameters"]["IfRange"];
-            };
+            header?: never;
             path: {
                 /** @description Execution ID. */
                 executionId: components["parameters"]["ExecutionId"];
@@ -4262,19 +4377,8 @@ export interface operations {
                     "application/zip": Blob;
                 };
             };
-            /** @description The requested byte range of the archive. */
-            206: {
-                headers: {
-                    "Content-Range": components["headers"]["ContentRange"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/zip": Blob;
-                };
-            };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFoundNoBody"];
-            416: components["responses"]["RangeNotSatisfiable"];
         };
     };
     getAnnotationTemplate: {
@@ -5529,6 +5633,122 @@ export interface operations {
                     "application/json": components["schemas"]["MetadataOptions"];
                 };
             };
+            404: components["responses"]["NotFound"];
+        };
+    };
+    importSamples: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "imports": [
+                 *         {
+                 *           "accession": "ERR1160845",
+                 *           "sample_type": "RNA-Seq"
+                 *         },
+                 *         {
+                 *           "accession": "ERR10677146",
+                 *           "sample_type": "RNA-Seq",
+                 *           "name": "liver_r1",
+                 *           "organism": "Hs",
+                 *           "metadata": {
+                 *             "strandedness": "reverse"
+                 *           }
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["SampleImportRequest"];
+            };
+        };
+        responses: {
+            /** @description The job, `RUNNING`. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 42,
+                     *       "status": "RUNNING",
+                     *       "created": 1700000000,
+                     *       "started": null,
+                     *       "finished": null,
+                     *       "accessions": [
+                     *         "ERR1160845"
+                     *       ],
+                     *       "sample_ids": [],
+                     *       "execution_id": null,
+                     *       "error": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SampleImportJob"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            /** @description An entry was refused (unsupported accession, unknown sample type, missing metadata). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "error": "sample type 'bogus' does not exist"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSampleImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job's id, from `importSamples`. */
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 42,
+                     *       "status": "COMPLETED",
+                     *       "created": 1700000000,
+                     *       "started": 1700000001,
+                     *       "finished": 1700000002,
+                     *       "accessions": [
+                     *         "ERR1160845"
+                     *       ],
+                     *       "sample_ids": [
+                     *         101
+                     *       ],
+                     *       "execution_id": 7,
+                     *       "error": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SampleImportJob"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
         };
     };

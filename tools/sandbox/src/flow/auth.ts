@@ -149,10 +149,14 @@ export class FlowAuth {
       if (!userId || owner === userId) this.liveRefresh.delete(jti);
   }
 
+  /** The Bearer header's token. */
   verify(req: IncomingMessage): Verified {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
-    if (!match) return { error: "missing" };
-    const token = match[1]!;
+    return match ? this.verifyToken(match[1]!) : { error: "missing" };
+  }
+
+  /** An access JWT or API key, however it was sent (header or `?token=`). */
+  verifyToken(token: string): Verified {
     const key = this.apiKeys.get(token);
     if (key) {
       const user = this.store.users.get(key.userId);
@@ -163,6 +167,23 @@ export class FlowAuth {
     if (typeof payload.exp !== "number" || payload.exp * 1000 <= Date.now()) return { error: "expired" };
     const user = this.store.users.get(String(payload.user_id));
     if (!user) return { error: "invalid" };
+    return { principal: { user, kind: "jwt", scopes: new Set(["read", "write", "run"]) } };
+  }
+
+  /** The web app's session: a live `flow_refresh_token` cookie stands for its user (downloads accept it). */
+  verifyRefreshCookie(cookie: string | undefined): Verified {
+    if (!cookie) return { error: "missing" };
+    const payload = this.jwt.verify(cookie);
+    const user = payload ? this.store.users.get(String(payload.user_id)) : undefined;
+    if (
+      !payload ||
+      !user ||
+      payload.token_type !== "refresh" ||
+      typeof payload.exp !== "number" ||
+      payload.exp * 1000 <= Date.now() ||
+      !this.liveRefresh.has(String(payload.jti))
+    )
+      return { error: "invalid" };
     return { principal: { user, kind: "jwt", scopes: new Set(["read", "write", "run"]) } };
   }
 }

@@ -10,6 +10,8 @@ import { Faults } from "../faults.js";
 import type { RecordedRequest } from "../http.js";
 import type { HandlerResult, RequestContext } from "../spec-router.js";
 import { FlowAuth } from "./auth.js";
+import { ignoreRange } from "./range-policy.js";
+import { BulkDownloads } from "./bulk-downloads.js";
 import { ExecutionEngine } from "./executions.js";
 import { buildFixtures } from "./fixtures.js";
 import { bufferSource, diskSource, generateText, serveSource } from "./files.js";
@@ -24,6 +26,7 @@ import {
   ok,
   truthy,
 } from "./replies.js";
+import { SampleImports } from "./sample-imports.js";
 import type { DataRecord, Execution, Owned, Principal, Sample, Scope, User } from "./store.js";
 import { FLOW_SANDBOX_API_KEY, FLOW_SANDBOX_READONLY_API_KEY, type FlowSandboxOptions } from "./types.js";
 import { Uploads } from "./uploads.js";
@@ -52,6 +55,13 @@ export function createFlowContext(options: FlowSandboxOptions, spec: JsonObject)
     auth.addApiKey(key);
   }
   const outbox: { email: string; token: string }[] = [];
+  const bulk = new BulkDownloads({
+    pendingMs: 150,
+    runningMs: 450,
+    expiresMs: 3600 * 1000,
+    ...options.bulkDownloadTimings,
+  });
+  const imports = new SampleImports(options.sampleImportMs ?? 400);
   const counters = { bytesDownloaded: 0 };
   /** Counts a download's body bytes, in the stats and on the recorded request. */
   const countBytes = (req: IncomingMessage) => (n: number) => {
@@ -293,6 +303,7 @@ export function createFlowContext(options: FlowSandboxOptions, spec: JsonObject)
   function serveData(ctx: RequestContext, d: DataRecord): HandlerResult {
     const { req, res } = ctx;
     const onBytes = countBytes(req);
+    ignoreRange(req);
     if (!truthy(ctx.query.direct))
       res.setHeader("content-disposition", `attachment; filename="${d.filename}"`);
     const type =
@@ -406,6 +417,8 @@ export function createFlowContext(options: FlowSandboxOptions, spec: JsonObject)
     maxChunkBytes,
     auth,
     outbox,
+    bulk,
+    imports,
     ownedBy,
     engine,
     views,

@@ -16,7 +16,9 @@ import { usersRoutes } from "./routes/users.js";
 import { dataRoutes } from "./routes/data.js";
 import { filesetsRoutes } from "./routes/filesets.js";
 import { uploadsRoutes } from "./routes/uploads.js";
+import { bulkDownloadsRoutes } from "./routes/bulk-downloads.js";
 import { downloadsRoutes } from "./routes/downloads.js";
+import { sampleImportsRoutes } from "./routes/sample-imports.js";
 import { searchRoutes } from "./routes/search.js";
 import { pipelinesRoutes } from "./routes/pipelines.js";
 import { executionsRoutes } from "./routes/executions.js";
@@ -65,10 +67,12 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
     ...filesetsRoutes(c),
     ...uploadsRoutes(c),
     ...downloadsRoutes(c),
+    ...bulkDownloadsRoutes(c),
     ...searchRoutes(c),
     ...pipelinesRoutes(c),
     ...executionsRoutes(c),
     ...samplesRoutes(c),
+    ...sampleImportsRoutes(c),
     ...organismsRoutes(c),
     ...projectsRoutes(c),
     ...analyticsRoutes(c),

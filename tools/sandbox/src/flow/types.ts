@@ -4,6 +4,7 @@ import type { Faults } from "../faults.js";
 import type { RecordedRequest } from "../http.js";
 import type { Violation } from "../spec-router.js";
 import type { ApiKeySpec, FlowAuthStats } from "./auth.js";
+import type { BulkTimings } from "./bulk-downloads.js";
 import type { ExecutionDurations } from "./executions.js";
 import { SANDBOX_PASSWORDS, type FlowFixtureIds } from "./fixtures.js";
 import type { Execution, Store } from "./store.js";
@@ -43,6 +44,10 @@ export interface FlowSandboxOptions {
   resultsArchiveBytes?: number;
   /** Largest chunk accepted by the upload endpoints. Default 64 MiB. */
   maxChunkBytes?: number;
+  /** How long bulk download jobs stay pending and running, and when their archives expire. */
+  bulkDownloadTimings?: BulkTimings;
+  /** How long an accession import stays RUNNING. Default 400 ms. */
+  sampleImportMs?: number;
 }
 
 /** What a test can learn about one upload. */

@@ -1,4 +1,4 @@
-/** Flow sandbox routes: single-file downloads, the execution results archive and the annotation template. */
+/** Flow sandbox routes: single-file downloads (Bearer, `?token=` or the cookie), the results archive, the annotation template. */
 import { serveFile } from "../../content.js";
 import { bufferSource, serveSource } from "../files.js";
 import { EPOCH } from "../fixtures.js";
@@ -6,6 +6,7 @@ import { xlsxWithHeaders } from "../xlsx.js";
 import { NOT_FOUND, BARE_404 } from "../replies.js";
 import type { Handler } from "../../spec-router.js";
 import type { FlowContext } from "../context.js";
+import { ignoreRange } from "../range-policy.js";
 
 /** Handlers by operationId. */
 export function downloadsRoutes(c: FlowContext): Record<string, Handler> {
@@ -17,14 +18,13 @@ export function downloadsRoutes(c: FlowContext): Record<string, Handler> {
         return BARE_404;
       return serveData(ctx, d);
     },
-    getBulkDownloadStatus: () => ({ status: 404, body: { error: "No bulk download job" } }),
-    downloadBulkArchive: () => BARE_404,
     downloadExecutionResults(ctx) {
       const e = store.executions.get(ctx.pathParams.executionId);
       if (!e || !store.canReadExecution(e, ctx.principal)) return BARE_404;
       engine.advance(e);
       if (e.status !== "OK" || ctx.pathParams.filename !== "results.zip") return BARE_404;
       ctx.res.setHeader("content-disposition", `attachment; filename="${e.identifier}_results.zip"`);
+      ignoreRange(ctx.req);
       serveFile(ctx.req, ctx.res, archiveOf(e), faults, { onBytes: countBytes(ctx.req) });
       return { stream: true };
     },

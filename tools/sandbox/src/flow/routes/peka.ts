@@ -1,4 +1,4 @@
-/** Flow sandbox routes: pEKA motif enrichment reads. */
+/** Flow sandbox routes: PEKA motif enrichment reads. */
 import { NOT_FOUND } from "../replies.js";
 import type { Handler } from "../../spec-router.js";
 import type { FlowContext } from "../context.js";
