@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startBrainstemSandbox, type BrainstemSandbox } from "@sciportals/sandbox";
-import { fileTokenStore } from "@sciportals/core/node";
 import {
   AuthenticationError,
   BadRequestError,
@@ -12,107 +11,69 @@ import {
   MissingCredentialsError,
   PermissionDeniedError,
   ValidationError,
-  type TokenSet,
 } from "../src/index.js";
 
 let sandbox: BrainstemSandbox;
 beforeAll(async () => {
-  sandbox = await startBrainstemSandbox({ accessTokenTtlMs: 400, deviceIntervalSeconds: 0 });
+  sandbox = await startBrainstemSandbox({ deviceIntervalSeconds: 0 });
 });
 afterAll(() => sandbox.close());
 afterEach(() => {
-  sandbox.setAccessTokenTtl(400);
   expect(sandbox.violations).toEqual([]);
 });
 
 const alice = () => sandbox.users.alice;
 const pat = (user = alice()) =>
   createBrainstemClient({ baseUrl: sandbox.url, token: user.token, env: false });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const lastQuery = () =>
   new URL(sandbox.requests.at(-1)!.path + sandbox.requests.at(-1)!.query, "http://x").searchParams;
 
-describe("JWT sessions with refresh rotation", () => {
-  it("50 concurrent calls with an expired access token cause exactly one refresh, and all succeed", async () => {
-    const client = createBrainstemClient({
-      baseUrl: sandbox.url,
-      email: alice().email,
-      password: alice().password,
-      env: false,
+/** Approves a device flow as a person would: opens the page at verificationUriComplete and clicks Approve. */
+async function approveInBrowser(url: string, user = "alice"): Promise<void> {
+  const page = await fetch(url);
+  const html = await page.text();
+  expect(html).toMatch(/<button[^>]*value="approve"/);
+  const code = /name="code" value="([^"]+)"/.exec(html)![1]!;
+  const approved = await fetch(new URL("/account/authorize/", url), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ code, user, decision: "approve" }).toString(),
+  });
+  expect(approved.status).toBe(200);
+}
+
+describe("the token file shared with the Python tool (~/.config/brainstem/token)", () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), "brainstem-home-"));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+  const tokenFile = () => join(home, ".config", "brainstem", "token");
+  const fileClient = () =>
+    createBrainstemClient({ baseUrl: sandbox.url, tokenStore: "file", env: { HOME: home } });
+
+  it("keeps the device flow's token as the bare token, mode 0600, and the next client reuses it", async () => {
+    await fileClient().auth.deviceLogin({
+      body: { client_name: "sciportals-test" },
+      onPrompt: (prompt) => void approveInBrowser(prompt.verificationUriComplete!),
     });
-    await client.listSessions({ query: { limit: 1 } });
-    await sleep(450); // the access token has expired
-    sandbox.setAccessTokenTtl(60_000); // the refreshed one lives long: only one expiry is under test
-    const before = sandbox.stats.refreshes;
-    const results = await Promise.all(
-      Array.from({ length: 50 }, () => client.listSessions({ query: { limit: 1 } })),
-    );
-    expect(results).toHaveLength(50);
-    expect(sandbox.stats.refreshes - before).toBe(1);
+    const token = readFileSync(tokenFile(), "utf8");
+    expect(token).toMatch(/^bst_[0-9a-f]{40}$/); // what py's write_text(token) leaves: no JSON, no newline
+    expect(statSync(tokenFile()).mode & 0o777).toBe(0o600);
+    const starts = sandbox.stats.deviceStarts;
+    const again = fileClient();
+    await expect(again.listProjects()).resolves.toHaveProperty("projects");
+    expect(sandbox.stats.deviceStarts).toBe(starts); // no second login
+    await again.auth.logout(); // as `brainstem logout`: the file goes
+    expect(existsSync(tokenFile())).toBe(false);
   });
 
-  it("stores the rotated refresh token; the old one is refused", async () => {
-    const store = memoryTokenStore();
-    const client = createBrainstemClient({
-      baseUrl: sandbox.url,
-      email: alice().email,
-      password: alice().password,
-      tokenStore: store,
-      env: false,
-    });
-    await client.listProjects();
-    const first = store.load() as TokenSet;
-    await sleep(450);
-    await client.listProjects();
-    const second = store.load() as TokenSet;
-    expect(second.refreshToken).toBeDefined();
-    expect(second.refreshToken).not.toBe(first.refreshToken);
-    const replay = await fetch(`${sandbox.url}/api/auth/token/refresh/`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ refresh: first.refreshToken }),
-    });
-    expect(replay.status).toBe(401);
-  });
-
-  it("a failed refresh surfaces one clear AuthenticationError without a loop", async () => {
-    const stale = memoryTokenStore({
-      accessToken: "expired-access",
-      refreshToken: "already-used",
-      expiresAt: Date.now() - 1,
-    });
-    const client = createBrainstemClient({ baseUrl: sandbox.url, tokenStore: stale, env: false });
-    const before = sandbox.stats.refreshes + sandbox.stats.refreshFailures;
-    const error = await client.listSessions().catch((e) => e);
-    expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error.message).toMatch(
-      /^BrainSTEM: the session could not be renewed \(.*Token is invalid or expired.*\)\. Pass `email` and `password` to createBrainstemClient\(\) or call client\.auth\.login\(\)\.$/,
-    );
-    expect(sandbox.stats.refreshes + sandbox.stats.refreshFailures - before).toBe(1);
-  });
-
-  it("persists the session in a 0600 file that a new client picks up", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "brainstem-"));
-    try {
-      const path = join(dir, "brainstem", "tokens.json");
-      const first = createBrainstemClient({
-        baseUrl: sandbox.url,
-        env: false,
-        tokenStore: fileTokenStore(path),
-      });
-      await first.auth.login({ email: alice().email, password: alice().password });
-      expect(statSync(path).mode & 0o777).toBe(0o600);
-      const logins = sandbox.stats.logins;
-      const second = createBrainstemClient({
-        baseUrl: sandbox.url,
-        env: false,
-        tokenStore: fileTokenStore(path),
-      });
-      await second.listProjects();
-      expect(sandbox.stats.logins).toBe(logins);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+  it("reads a token the Python tool wrote (read_text().strip())", async () => {
+    mkdirSync(join(home, ".config", "brainstem"), { recursive: true });
+    writeFileSync(tokenFile(), `${sandbox.users.carol.token}\n`, { mode: 0o600 });
+    const projects = await fileClient().listProjects({ query: { limit: 100 } });
+    const carols = await pat(sandbox.users.carol).listProjects({ query: { limit: 100 } });
+    expect(projects.count).toBe(carols.count);
   });
 });
 
@@ -126,7 +87,7 @@ describe("personal access tokens and the device flow", () => {
     await expect(fromEnv.listProjects()).resolves.toHaveProperty("projects");
   });
 
-  it("signs in with the device flow and stores the token", async () => {
+  it("signs in with the device flow, approved on the sandbox's page over HTTP, and stores the token", async () => {
     const store = memoryTokenStore();
     const client = createBrainstemClient({ baseUrl: sandbox.url, tokenStore: store, env: false });
     let shown = "";
@@ -134,10 +95,10 @@ describe("personal access tokens and the device flow", () => {
       body: { client_name: "sciportals-test" },
       onPrompt: (prompt) => {
         shown = `${prompt.userCode} ${prompt.verificationUri}`;
-        sandbox.approveDevice(prompt.userCode, "alice");
+        void approveInBrowser(prompt.verificationUriComplete!);
       },
     });
-    expect(shown).toMatch(/^\S+ http/);
+    expect(shown).toBe(`${shown.split(" ")[0]} ${sandbox.url}/account/authorize/`);
     const me = await client.listProjects();
     expect(me.projects.length).toBeGreaterThan(0);
     expect(store.load()).toMatchObject({ scheme: "PersonalAccessToken" });
@@ -157,9 +118,11 @@ describe("personal access tokens and the device flow", () => {
     const sent = sandbox.requests.length;
     const error = await client.listSessions().catch((e) => e);
     expect(error).toBeInstanceOf(MissingCredentialsError);
-    expect(error.message).toContain(
-      "Pass `token` (or set BRAINSTEM_API_TOKEN), or `email` and `password` to createBrainstemClient().",
+    expect(error.message).toBe(
+      "BrainSTEM: listSessions needs a credential. Pass `token` (or set BRAINSTEM_API_TOKEN) to createBrainstemClient(). " +
+        "Create a personal access token at https://www.brainstem.org/private/users/tokens/ (or sign in with the device flow).",
     );
+    expect(error.message).not.toMatch(/password/);
     expect(sandbox.requests.length).toBe(sent);
   });
 });
@@ -180,6 +143,24 @@ describe("the query syntax", () => {
     expect(query.getAll("sort[]")).toEqual(["-name", "id"]);
     expect(query.getAll("include[]")).toEqual(["sessions"]);
     expect(query.get("limit")).toBe("5");
+  });
+
+  it("sends lookups the types do not list (any field.lookup) and the portal applies them", async () => {
+    const visual = sandbox.ids["project/visual"]!;
+    const byId = await pat().listSessions({ query: { filter: { "projects.id": visual }, limit: 100 } });
+    const byName = await pat().listSessions({
+      query: { filter: { "projects.name.icontains": "VISUAL CORTEX" }, limit: 100 },
+    });
+    expect(lastQuery().get("filter{projects.name.icontains}")).toBe("VISUAL CORTEX");
+    expect(byName.sessions.length).toBeGreaterThan(0);
+    expect(byName.sessions.map((x) => x.id)).toEqual(byId.sessions.map((x) => x.id));
+    const contains = await pat().listSessions({ query: { filter: { "name.contains": "session 0" } } });
+    expect(lastQuery().get("filter{name.contains}")).toBe("session 0");
+    expect(contains.sessions.every((x) => String(x.name).includes("session 0"))).toBe(true);
+    // A field the portal does not have: dynamic-rest's 400, not a client-side refusal.
+    await expect(pat().listSessions({ query: { filter: { "colour.iexact": "red" } } })).rejects.toThrow(
+      BadRequestError,
+    );
   });
 
   it("filters, sorts and includes as the portal does", async () => {
@@ -253,6 +234,24 @@ describe("the public portal and records", () => {
       .catch((e) => e);
     expect(error).toBeInstanceOf(BadRequestError);
     expect(error.message).toMatch(/createSession failed with 400 Bad Request: .*name: /);
+  });
+});
+
+describe("the Python client's URLs and the super portal", () => {
+  it("answers the underscored alias operations like the docs' ones", async () => {
+    const admin = pat(sandbox.users.admin);
+    const docs = await admin.listGroupMembershipRequests();
+    const alias = await admin.listGroupMembershipRequestsUnderscored();
+    expect(sandbox.requests.at(-1)!.path).toBe("/api/private/users/group_membership_request/");
+    expect(alias.group_membership_requests).toEqual(docs.group_membership_requests);
+    expect(alias.group_membership_requests.length).toBeGreaterThan(0);
+  });
+
+  it("lists every record to staff on the super portal, and refuses others", async () => {
+    const all = await pat(sandbox.users.admin).listSuperProjects({ query: { limit: 100 } });
+    expect(sandbox.requests.at(-1)!.path).toBe("/api/super/stem/project/");
+    expect(all.count).toBeGreaterThan((await pat().listProjects({ query: { limit: 100 } })).count!);
+    await expect(pat().listSuperProjects()).rejects.toThrow(PermissionDeniedError);
   });
 });
 
