@@ -1,4 +1,5 @@
 import { startBrainstemSandbox, startFlowSandbox, startOdmSandbox, startStomicsSandbox } from "./index.js";
+import { FLOW_SANDBOX_USERS } from "./flow/index.js";
 
 /** `npm run sandbox`: starts every sandbox portal and prints where they are and how to log in. */
 async function main() {
@@ -35,7 +36,14 @@ async function main() {
   console.log(
     `               FLOW_BASE_URL=${flow.url} FLOW_USERNAME=${flow.username} FLOW_PASSWORD=${flow.password}`,
   );
-  console.log(`               (or FLOW_API_TOKEN=${flow.apiKey})`);
+  console.log(`               (or FLOW_API_TOKEN=${flow.apiKey}; read-only key ${flow.readOnlyApiKey})`);
+  for (const [handle, user] of Object.entries(FLOW_SANDBOX_USERS))
+    console.log(
+      `               ${handle.padEnd(6)} FLOW_USERNAME=${user.username} FLOW_PASSWORD=${user.password}`,
+    );
+  console.log(
+    "               downloads also take the token as ?token=<token> or the login's flow_refresh_token cookie",
+  );
   console.log("\nPut those variables in front of `npm run demo` to run it against these servers.");
   const stop = async () => {
     await Promise.all([stomics.close(), odm.close(), brainstem.close(), flow.close()]);
