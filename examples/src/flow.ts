@@ -1,11 +1,15 @@
 /**
- * The Flow quick start: log in, upload a sample's reads in chunks with a progress bar, run a
- * pipeline on it, wait for the execution, download its results.
+ * The Flow quick start: log in, upload a sample's reads in chunks with a progress bar, download
+ * them back (checked byte for byte), run a pipeline on the sample, wait for the execution,
+ * download its output files, and fetch them again as one bulk archive where the server offers it.
+ * Works against any server that answers as Flow does, and again without clean-up: names are
+ * fresh per run and downloads overwrite.
  */
-import { createWriteStream } from "node:fs";
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { FlowClient } from "@sciportals/flow";
+import { ApiError, type FlowClient } from "@sciportals/flow";
 import { progressBar } from "./progress.js";
 
 export interface FlowQuickstartOptions {
@@ -36,6 +40,13 @@ async function writeFastq(path: string, bytes: number): Promise<void> {
   );
 }
 
+/** SHA-256 of a file, streamed. */
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const piece of createReadStream(path)) hash.update(piece as Buffer);
+  return hash.digest("hex");
+}
+
 export async function runFlowQuickstart(flow: FlowClient, options: FlowQuickstartOptions): Promise<void> {
   const me = await flow.getMe();
   console.log(`Signed in as ${me.username}`);
@@ -61,11 +72,21 @@ export async function runFlowQuickstart(flow: FlowClient, options: FlowQuickstar
   );
   bar.done();
   const sampleId = String(uploaded.response.sample_id);
+  const dataId = String(uploaded.uploadId);
   console.log(
-    `Uploaded ${uploaded.bytes} bytes in ${uploaded.chunks} chunks: data ${uploaded.uploadId}, sample ${sampleId}`,
+    `Uploaded ${uploaded.bytes} bytes in ${uploaded.chunks} chunks: data ${dataId}, sample ${sampleId}`,
   );
 
-  // 2. Run a pipeline on it and wait for the execution.
+  // 2. The same file back, by data ID and exact filename (the download the sources document).
+  const copy = join(options.outDir, "demo_R1.copy.fastq");
+  await flow.download("downloadData", { path: { dataId, filename: "demo_R1.fastq" } }, copy, {
+    overwrite: true,
+  });
+  if ((await sha256File(copy)) !== (await sha256File(fastq)))
+    throw new Error("the downloaded reads differ from the uploaded ones");
+  console.log(`Downloaded it back to ${copy}: identical`);
+
+  // 3. Run a pipeline on it and wait for the execution.
   if (!options.pipelineVersion) {
     console.log("(No pipeline run: set FLOW_DEMO_PIPELINE_VERSION to a pipeline version you may run.)");
     return;
@@ -95,12 +116,42 @@ export async function runFlowQuickstart(flow: FlowClient, options: FlowQuickstar
   );
   console.log(`Execution ${done.id} finished: ${done.status}`);
 
-  // 3. Download its results.
-  const destination = join(options.outDir, "results.zip");
-  const result = await flow.download(
-    "downloadExecutionResults",
-    { path: { executionId: String(execution.id), filename: "results.zip" } },
-    destination,
+  // 4. Its output files: the sample's data that a pipeline made, each downloaded by ID and name.
+  const page = await flow.listSampleData({ path: { sampleId }, query: { count: 100 } });
+  const outputs = page.data.flatMap((d) =>
+    d.pipeline_name && d.id && d.filename ? [{ id: d.id, filename: d.filename }] : [],
   );
-  console.log(`Downloaded ${destination}: ${result.size} bytes`);
+  for (const d of outputs) {
+    const destination = join(options.outDir, d.filename);
+    const result = await flow.download(
+      "downloadData",
+      { path: { dataId: d.id, filename: d.filename } },
+      destination,
+      { overwrite: true },
+    );
+    console.log(`Downloaded ${destination}: ${result.size} bytes`);
+  }
+  if (outputs.length > 0) await bulkDownload(flow, [dataId, ...outputs.map((d) => d.id)], options.outDir);
+}
+
+/** All the files in one archive: a bulk download job, polled until ready. Not every server offers it. */
+async function bulkDownload(flow: FlowClient, ids: string[], outDir: string): Promise<void> {
+  let job;
+  try {
+    job = await flow.startBulkDownload({ body: { data: ids } });
+  } catch (error) {
+    // The job's path is a guess (PROVENANCE.md): a server without it answers 404 or 405.
+    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) {
+      console.log("(This server has no bulk downloads at POST /downloads; skipped.)");
+      return;
+    }
+    throw error;
+  }
+  console.log(`Bulk download ${job.id} started; waiting…`);
+  await flow.waitFor("getBulkDownloadStatus", { query: { id: job.id } }, { minDelayMs: 200 });
+  const destination = join(outDir, "flow-outputs.tar.gz");
+  const archive = await flow.download("downloadBulkArchive", { path: { jobId: job.id } }, destination, {
+    overwrite: true,
+  });
+  console.log(`Downloaded ${destination}: ${archive.size} bytes, ${ids.length} files`);
 }
