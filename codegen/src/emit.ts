@@ -153,7 +153,9 @@ function operationDoc(model: PortalModel, op: OperationModel, forMethod: boolean
     notes.push(`Download: save the file with \`client.download("${op.id}", …, destination)\`.`);
   if (op.waiter) notes.push(`Job status: wait for a terminal state with \`client.waitFor("${op.id}", …)\`.`);
   if (op.transfer?.direction === "upload")
-    notes.push(`Upload: send a file in chunks with \`client.upload("${op.id}", …, source)\`.`);
+    notes.push(
+      `Upload: send a file ${"mode" in op.transfer ? "in one request" : "in chunks"} with \`client.upload("${op.id}", …, source)\`.`,
+    );
   if (op.method === "HEAD") notes.push(`Check size and existence with \`client.head("${op.id}", …)\`.`);
   const lines = [specText(op.summary ?? op.id)];
   if (op.description) lines.push("", specText(op.description.trim()));
@@ -204,8 +206,10 @@ export function emitOperations(model: PortalModel): string {
       entry.push(`item: ${names.item}`);
     }
     if (op.transfer?.direction === "download") entry.push("download: true");
-    if (op.transfer?.direction === "upload" && isObject(op.transfer.fields)) {
-      const engine = Object.values(op.transfer.fields).map((f) => JSON.stringify(String(f)));
+    if (op.transfer?.direction === "upload") {
+      // Single mode: the engine fills only the file's field; chunked: every protocol field.
+      const filled = "mode" in op.transfer ? [op.transfer.field] : Object.values(op.transfer.fields);
+      const engine = filled.map((f) => JSON.stringify(String(f)));
       out.push(
         doc([
           `What \`client.upload("${op.id}", …)\` takes: {@link ${names.input}} without the fields the upload engine fills.`,

@@ -22,7 +22,7 @@ export async function runOdmQuickstart(
   options: OdmQuickstartOptions,
 ): Promise<void> {
   // 1. Search studies.
-  const studies = await odm.searchStudies({ query: { pageLimit: 5 } });
+  const studies = await odm.searchStudiesAsUser({ query: { pageLimit: 5 } });
   console.log(`${studies.meta.pagination.total} studies; the first ${studies.data.length}:`);
   for (const study of studies.data)
     console.log(`  ${study["genestack:accession"]}  ${String(study["Study Title"] ?? "")}`);
@@ -30,9 +30,9 @@ export async function runOdmQuickstart(
   // 2. Files attached to the first study, and its samples (all pages).
   const study = String(studies.data[0]?.["genestack:accession"] ?? "");
   if (!study) return;
-  const files = (await odm.listFilesByStudy({ path: { id: study } })) as Record<string, unknown>[];
+  const files = (await odm.getFilesByStudyAsUser({ path: { id: study } })) as Record<string, unknown>[];
   const samples = await odm
-    .paginate("listSamplesByStudy", { path: { id: study }, query: { pageLimit: 20 } })
+    .paginate("getSamplesByStudyAsUser", { path: { id: study }, query: { pageLimit: 20 } })
     .toArray();
   console.log(`Study ${study}: ${samples.length} samples, ${files.length} files`);
   const nameOf = (file: Record<string, unknown>) =>
@@ -43,7 +43,7 @@ export async function runOdmQuickstart(
   const sized = [];
   for (const file of files) {
     const accession = String(file["genestack:accession"]);
-    const head = await odm.head("downloadFile", { path: { id: accession } });
+    const head = await odm.head("getFileAsUser", { path: { id: accession } });
     if (head.exists && head.size !== undefined)
       sized.push({ accession, size: head.size, name: nameOf(file) });
   }
@@ -54,7 +54,7 @@ export async function runOdmQuickstart(
     // The sandbox drops the connection at 40 %; the client resumes with Range + If-Range.
     options.forceCut(target.accession, Math.floor(target.size * 0.4));
     const bar = progressBar(target.name);
-    const result = await odm.download("downloadFile", { path: { id: target.accession } }, destination, {
+    const result = await odm.download("getFileAsUser", { path: { id: target.accession } }, destination, {
       onProgress: (p) => bar.update(p),
     });
     bar.done();
@@ -65,7 +65,7 @@ export async function runOdmQuickstart(
     // Against a real portal: stop the download at 40 %, then resume it with a second call.
     const controller = new AbortController();
     await odm
-      .download("downloadFile", { path: { id: target.accession } }, destination, {
+      .download("getFileAsUser", { path: { id: target.accession } }, destination, {
         signal: controller.signal,
         onProgress: (p) => p.total && p.bytes > p.total * 0.4 && controller.abort(),
       })
@@ -73,7 +73,7 @@ export async function runOdmQuickstart(
         if (!(error instanceof AbortError)) throw error;
       });
     const bar = progressBar(target.name);
-    const result = await odm.download("downloadFile", { path: { id: target.accession } }, destination, {
+    const result = await odm.download("getFileAsUser", { path: { id: target.accession } }, destination, {
       onProgress: (p) => bar.update(p),
     });
     bar.done();
@@ -93,7 +93,7 @@ export async function runOdmQuickstart(
     );
     return;
   }
-  const job = await odm.startSamplesImport({
+  const job = await odm.startImportSamples({
     body: { source: "HTTP", metadataLink: options.importMetadataLink },
   });
   console.log(`Started import job ${job.jobExecId} (${job.status}); waiting…`);

@@ -7,7 +7,7 @@ import type { Extension } from "./types.js";
 /** What a spec writes for a download: core's {@link DownloadMeta} plus when a pre-signed URL expires. */
 export type DownloadExtension = DownloadMeta & { expiresAt?: string };
 
-/** `x-sciportals-transfer`: a download (pre-signed URL or the response body) or a chunked upload. */
+/** `x-sciportals-transfer`: a download (pre-signed URL or the response body), or an upload in chunks or in one multipart request. */
 export const transfer: Extension<DownloadExtension | UploadMeta> = {
   key: "x-sciportals-transfer",
   place: "operation",
@@ -28,6 +28,8 @@ export const transfer: Extension<DownloadExtension | UploadMeta> = {
         problems.push(`${at}/url: the success response has no field "${value.url}"`);
       return problems;
     }
+    if (value.direction === "upload" && value.mode === "single")
+      return checkFields(value, at, { direction: "string", mode: "string", field: "string" }, {});
     if (value.direction === "upload") {
       const problems = checkFields(
         value,

@@ -91,6 +91,8 @@ export type {
   PaginationMeta,
   DownloadMeta,
   UploadMeta,
+  ChunkedUploadMeta,
+  SingleUploadMeta,
   UploadInput,
   WaiterMeta,
   HttpMethod,

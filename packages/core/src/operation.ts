@@ -68,8 +68,19 @@ export interface WaiterMeta {
   maxDelay?: number;
 }
 
+/** `x-sciportals-transfer` for uploads: chunked (a protocol of several requests) or single (one multipart request). */
+export type UploadMeta = ChunkedUploadMeta | SingleUploadMeta;
+
+/** `x-sciportals-transfer` for a file sent whole in one multipart/form-data request. */
+export interface SingleUploadMeta {
+  direction: "upload";
+  mode: "single";
+  /** The multipart field that holds the file; the other body fields go before it. */
+  field: string;
+}
+
 /** `x-sciportals-transfer` for chunked uploads: the protocol's field names. */
-export interface UploadMeta {
+export interface ChunkedUploadMeta {
   direction: "upload";
   chunkSize?: number;
   fields: { chunk: string; filename: string; offset: string; last: string; uploadId: string };

@@ -5,6 +5,7 @@ import { querySerializerOrDefault } from "./query.js";
 import type { OperationMeta } from "./operation.js";
 import { AbortError, PortalError, TransferError, ValidationError } from "./errors.js";
 import type { RawInput, UploadMeta } from "./operation.js";
+import { uploadSingle } from "./upload-single.js";
 import { getPath } from "./path.js";
 import { parseRetryAfter } from "./retry.js";
 import { validateInput } from "./validate.js";
@@ -26,7 +27,7 @@ export interface UploadCheckpoint {
 export type UploadSource =
   string | Blob | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
-/** Options for `client.upload()`. */
+/** Options for `client.upload()`. A single-request upload (`mode: single`) ignores the chunk and resume options. */
 export interface UploadOptions {
   /** The file name the portal records; default the path's base name (required for other sources). */
   filename?: string | undefined;
@@ -250,6 +251,8 @@ export async function upload(
       },
     );
   }
+  // One multipart request (`mode: single`); everything below is the chunked protocol.
+  if ("mode" in transfer) return uploadSingle(client, meta, transfer, input, source, options);
   const fields = transfer.fields;
   const filename = options.filename ?? (typeof source === "string" ? baseName(source) : undefined);
   if (!filename) {

@@ -146,6 +146,28 @@ export const ops = {
       uploadIdFrom: ["id", "data_id"],
     },
   },
+  importFile: {
+    id: "importFile",
+    method: "POST",
+    path: "/import/{kind}",
+    security: [["key"]],
+    bodyType: "multipart",
+    params: [
+      { name: "kind", in: "path", required: true, type: "string" },
+      { name: "studyAccession", in: "body", required: true, type: "string" },
+    ],
+    transfer: { direction: "upload", mode: "single", field: "file" },
+  },
+  importFileIdempotent: {
+    id: "importFileIdempotent",
+    method: "PUT",
+    path: "/import/{kind}",
+    security: [["key"]],
+    idempotent: true,
+    bodyType: "multipart",
+    params: [{ name: "kind", in: "path", required: true, type: "string" }],
+    transfer: { direction: "upload", mode: "single", field: "file" },
+  },
   fileBytes: {
     id: "fileBytes",
     method: "GET",

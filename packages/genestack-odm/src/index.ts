@@ -1,5 +1,5 @@
 /**
- * Typed client for Genestack ODM, generated from `specs/genestack-odm/openapi.yaml`.
+ * Typed client for Genestack ODM, generated from Genestack's published definition (`specs/genestack-odm/upstream/`) with `specs/genestack-odm/overlay.yaml` applied.
  * @packageDocumentation
  */
 export * from "./generated/client.gen.js";

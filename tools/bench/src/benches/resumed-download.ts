@@ -25,7 +25,7 @@ export const resumedDownload: BenchModule = {
         odm.cutNextDownload(Math.floor(size * fraction), { accession });
         context.log(`resumed download: cut at ${fraction * 100} %`);
         const result = await client.download(
-          "downloadFile",
+          "getFileAsUser",
           { path: { id: accession } },
           join(context.workDir, `cut-${fraction}.bin`),
         );

@@ -1,4 +1,4 @@
-/** The Genestack ODM sandbox: a local, stateful server that follows specs/genestack-odm/openapi.yaml. */
+/** The Genestack ODM sandbox: a local, stateful server that follows the curated ODM spec (specs/genestack-odm: upstream + overlay). */
 export {
   startOdmSandbox,
   ODM_SANDBOX_API_TOKEN,

@@ -899,7 +899,7 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
     },
     handlers: {
       // ---------------------------------------------------------------- files
-      listFiles: guarded((ctx) => {
+      getFilesMetadataAsUser: guarded((ctx) => {
         const { query } = ctx;
         const predicate = metadataPredicate(query.filter, query.query);
         const matching = catalog.files
@@ -916,12 +916,12 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
         const body = { ...page, data: page.data.map((f) => presentFile(f, query.includeContents)) };
         return listAnswer(ctx, body, body.data);
       }),
-      getFileMetadata(ctx) {
+      getFileMetadataByIdAsUser(ctx) {
         const file = fileArg(ctx);
         if (!file) return fileNotFound(ctx);
         return { status: 200, body: presentFile(file, ctx.query.includeContents) };
       },
-      downloadFile(ctx) {
+      getFileAsUser(ctx) {
         const file = fileArg(ctx);
         if (!file) return fileNotFound(ctx);
         if (!file.downloadable) return notDownloadable(file);
@@ -933,13 +933,13 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
           },
         });
         checkOwn(
-          "downloadFile",
+          "getFileAsUser",
           ctx.res.statusCode,
           ctx.res.statusCode < 300 ? "application/octet-stream" : undefined,
         );
         if (ctx.res.statusCode === 206 && !ctx.res.getHeader("content-range")) {
           router.violations.push({
-            operationId: "downloadFile",
+            operationId: "getFileAsUser",
             kind: "response",
             status: 206,
             message: "206 without Content-Range",
@@ -947,7 +947,7 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
         }
         return { stream: true };
       },
-      headFile(ctx) {
+      headFileAsUser(ctx) {
         const file = fileArg(ctx);
         if (!file) return fileNotFound(ctx);
         if (!file.downloadable) return notDownloadable(file);
@@ -966,27 +966,27 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
       },
 
       // ---------------------------------------------------------------- studies ... preparations
-      searchStudies: studies.search,
-      getStudy: studies.get,
-      listStudyVersions: studies.versions,
-      getStudyVersion: studies.version,
-      searchSamples: samples.search,
-      getSample: samples.get,
-      listSampleVersions: samples.versions,
-      getSampleVersion: samples.version,
-      searchLibraries: libraries.search,
-      getLibrary: libraries.get,
-      listLibraryVersions: libraries.versions,
-      getLibraryVersion: libraries.version,
-      listLibrariesByGroup: byGroup("library"),
-      searchPreparations: preparations.search,
-      getPreparation: preparations.get,
-      listPreparationVersions: preparations.versions,
-      getPreparationVersion: preparations.version,
-      listPreparationsByGroup: byGroup("preparation"),
+      searchStudiesAsUser: studies.search,
+      getStudyAsUser: studies.get,
+      getStudyVersionsAsUser: studies.versions,
+      getStudyByVersionAsUser: studies.version,
+      searchSamplesAsUser: samples.search,
+      getSampleAsUser: samples.get,
+      getSampleVersionsAsUser: samples.versions,
+      getSampleByVersionAsUser: samples.version,
+      searchLibrariesAsUser: libraries.search,
+      getLibraryAsUser: libraries.get,
+      getLibraryVersionsAsUser: libraries.versions,
+      getLibraryByVersionAsUser: libraries.version,
+      getLibrariesByGroupAsUser: byGroup("library"),
+      searchPreparationsAsUser: preparations.search,
+      getPreparationAsUser: preparations.get,
+      getPreparationVersionsAsUser: preparations.versions,
+      getPreparationByVersionAsUser: preparations.version,
+      getPreparationsByGroupAsUser: byGroup("preparation"),
 
       // ---------------------------------------------------------------- integration
-      listSamplesByStudy(ctx) {
+      getSamplesByStudyAsUser(ctx) {
         const study = studyArg(ctx);
         if (!study) return notRetrievable("Study", ctx.pathParams.id);
         const linked = catalog.samples.filter((s) => s.parent === study.accession);
@@ -997,7 +997,7 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
         };
         return listAnswer(ctx, body, body.data);
       },
-      listFilesByStudy(ctx) {
+      getFilesByStudyAsUser(ctx) {
         const study = studyArg(ctx);
         if (!study) return notRetrievable("Study", ctx.pathParams.id);
         return {
@@ -1007,32 +1007,32 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
             .map((f) => presentFile(f, ctx.query.includeContents)),
         };
       },
-      getStudyBySample(ctx) {
+      getStudyBySampleAsUser(ctx) {
         const sample = sampleArg(ctx);
         const study = sample ? find("study", sample.parent ?? "") : undefined;
         if (!study) return error(400, `No study is linked to '${ctx.pathParams.id}'`);
         return { status: 200, body: present("study", study.attrs, ctx.query.returnedMetadataFields) };
       },
-      listLibrariesBySample: childrenBySample("library"),
-      listPreparationsBySample: childrenBySample("preparation"),
-      listExpressionBySample: runsBySample("expression"),
-      listVariantsBySample: runsBySample("variant"),
-      listFlowCytometryBySample: runsBySample("flow-cytometry"),
-      listExpressionGroupsByStudy: groupsByStudy("expression"),
-      listVariantGroupsByStudy: groupsByStudy("variant"),
-      listFlowCytometryGroupsByStudy: groupsByStudy("flow-cytometry"),
-      listLibraryGroupsByStudy: groupsByStudy("library"),
-      listPreparationGroupsByStudy: groupsByStudy("preparation"),
-      listStudiesBySamples: linkByQuery("sample", "study"),
-      listStudiesByLibraries: linkByQuery("library", "study"),
-      listStudiesByPreparations: linkByQuery("preparation", "study"),
-      listSamplesByLibraries: linkByQuery("library", "sample"),
-      listSamplesByPreparations: linkByQuery("preparation", "sample"),
-      listLibrariesBySamples: linkByQuery("sample", "library"),
-      listPreparationsBySamples: linkByQuery("sample", "preparation"),
+      getLibraryBySampleAsUser: childrenBySample("library"),
+      getPreparationBySampleAsUser: childrenBySample("preparation"),
+      getExpressionBySampleAsUser: runsBySample("expression"),
+      getVariantBySampleAsUser: runsBySample("variant"),
+      getFlowCytometryBySampleAsUser: runsBySample("flow-cytometry"),
+      getExpressionGroupsByStudyAsUser: groupsByStudy("expression"),
+      getVariantGroupsByStudyAsUser: groupsByStudy("variant"),
+      getFlowCytometryGroupsByStudyAsUser: groupsByStudy("flow-cytometry"),
+      getLibraryGroupsByStudyAsUser: groupsByStudy("library"),
+      getPreparationGroupsByStudyAsUser: groupsByStudy("preparation"),
+      getStudiesBySamplesAsUser: linkByQuery("sample", "study"),
+      getStudiesByLibrariesAsUser: linkByQuery("library", "study"),
+      getStudiesByPreparationsAsUser: linkByQuery("preparation", "study"),
+      getSamplesByLibrariesAsUser: linkByQuery("library", "sample"),
+      getSamplesByPreparationsAsUser: linkByQuery("preparation", "sample"),
+      getLibrariesBySamplesAsUser: linkByQuery("sample", "library"),
+      getPreparationsBySamplesAsUser: linkByQuery("sample", "preparation"),
 
       // ---------------------------------------------------------------- omics (cursor)
-      searchOmicsSamples: guarded(({ query }) => {
+      omicsSearchSamplesAsUser: guarded(({ query }) => {
         const c = conditions(query);
         const matching = sortObjects(
           catalog.samples.filter((s) => c.sample(s)),
@@ -1047,15 +1047,15 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
           },
         };
       }),
-      searchExpressionData: searchData("expression"),
-      searchVariantData: searchData("variant"),
-      searchFlowCytometryData: searchData("flow-cytometry"),
-      searchExpressionGroups: searchGroups("expression"),
-      searchVariantGroups: searchGroups("variant"),
-      searchFlowCytometryGroups: searchGroups("flow-cytometry"),
+      omicsSearchExpressionDataAsUser: searchData("expression"),
+      omicsSearchVariantDataAsUser: searchData("variant"),
+      omicsSearchFlowCytometryDataAsUser: searchData("flow-cytometry"),
+      omicsSearchExpressionGroupsAsUser: searchGroups("expression"),
+      omicsSearchVariantGroupsAsUser: searchGroups("variant"),
+      omicsSearchFlowCytometryGroupsAsUser: searchGroups("flow-cytometry"),
 
       // ---------------------------------------------------------------- omics (TSV)
-      streamExpressionData: guarded((ctx) => {
+      omicsSearchStreamedExpressionDataAsUser: guarded((ctx) => {
         const { query } = ctx;
         const group = groups.get(query.groupAccession);
         if (!group || group.kind !== "expression")
@@ -1087,7 +1087,7 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
         }
         return streamTsv(ctx, lines());
       }),
-      streamVariantData: guarded((ctx) => {
+      omicsSearchStreamedVariantDataAsUser: guarded((ctx) => {
         const { query } = ctx;
         const group = groups.get(query.groupAccession);
         if (!group || group.kind !== "variant")
@@ -1142,31 +1142,31 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
       }),
 
       // ---------------------------------------------------------------- jobs
-      startStudyImport: startJob("importStudy", ["metadataLink"], importObjects("study", undefined)),
-      startSamplesImport: startJob("importSamples", ["metadataLink"], importObjects("sample", "sample")),
-      startLibrariesImport: startJob(
+      startImportStudy: startJob("importStudy", ["metadataLink"], importObjects("study", undefined)),
+      startImportSamples: startJob("importSamples", ["metadataLink"], importObjects("sample", "sample")),
+      startImportLibraries: startJob(
         "importLibraries",
         ["metadataLink"],
         importObjects("library", "library"),
       ),
-      startPreparationsImport: startJob(
+      startImportPreparations: startJob(
         "importPreparations",
         ["metadataLink"],
         importObjects("preparation", "preparation"),
       ),
-      startExpressionImport: startJob(
+      startImportExpression: startJob(
         "importExpression",
         ["dataLink", "metadataLink?"],
         importData("expression"),
       ),
-      startVariantImport: startJob("importVariant", ["dataLink", "metadataLink?"], importData("variant")),
-      startFlowCytometryImport: startJob(
+      startImportVariant: startJob("importVariant", ["dataLink", "metadataLink?"], importData("variant")),
+      startImportFlowCytometry: startJob(
         "importFlowCytometry",
         ["dataLink", "metadataLink?"],
         importData("flow-cytometry"),
       ),
-      startCellsImport: startJob("importCells", ["dataLink"], importData("cells")),
-      startFileImport: startJob("importFile", ["dataLink", "metadataLink?"], importFile),
+      startImportCells: startJob("importCells", ["dataLink"], importData("cells")),
+      startImportFile: startJob("importFile", ["dataLink", "metadataLink?"], importFile),
       getJobInfo(ctx) {
         const job = jobArg(ctx);
         return job ? { status: 200, body: jobs.info(jobs.advance(job)) } : noJob(ctx);
