@@ -16,6 +16,8 @@ import {
 } from "../src/index.js";
 
 const MiB = 1 << 20;
+/** flowbio v2's chunk size, which the spec follows. */
+const CHUNK = 1_000_000;
 let flow: FlowSandbox;
 let dir: string;
 const sha = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
@@ -68,7 +70,7 @@ describe("chunked uploads", () => {
     const stored = flow.upload(result.uploadId!)!;
     expect(stored.complete).toBe(true);
     expect(stored.sha256).toBe(sha(data));
-    expect(stored.offsets).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * MiB));
+    expect(stored.offsets).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * CHUNK));
     expect(result.chunks).toBe(6);
     expect(progress.at(-1)).toBe(data.length);
   });
@@ -126,7 +128,7 @@ describe("chunked uploads", () => {
     const result = await withKey().upload("uploadData", {}, data, { filename: "retry.fastq" });
     const stored = flow.upload(result.uploadId!)!;
     expect(stored.sha256).toBe(sha(data));
-    expect(stored.offsets).toEqual([0, MiB, 2 * MiB]);
+    expect(stored.offsets).toEqual([0, 1, 2, 3].map((i) => i * CHUNK));
   });
 
   it("refreshes a token that expires mid-upload, once, and completes", async () => {
@@ -164,7 +166,7 @@ describe("chunked uploads", () => {
         signal: controller.signal,
         onCheckpoint: (checkpoint) => {
           saved = checkpoint;
-          if (checkpoint.offset === 2 * MiB) controller.abort();
+          if (checkpoint.offset === 2 * CHUNK) controller.abort();
         },
       })
       .catch((e) => e);
@@ -175,7 +177,7 @@ describe("chunked uploads", () => {
       resumeFrom: saved,
     });
     const stored = flow.upload(result.uploadId!)!;
-    expect(stored.offsets).toEqual([0, 1, 2, 3, 4].map((i) => i * MiB));
+    expect(stored.offsets).toEqual([0, 1, 2, 3, 4, 5].map((i) => i * CHUNK));
     expect(stored.duplicates).toBe(0);
     expect(stored.sha256).toBe(sha(data));
   });
@@ -288,7 +290,7 @@ describe("pipelines", () => {
     nextflow_version: "24.04.2",
   });
 
-  it("runs a pipeline, waits for the execution and downloads its results", async () => {
+  it("runs a pipeline, waits for the execution and downloads its output files", async () => {
     const client = withKey();
     const execution = await client.runPipeline({
       path: { versionId: flow.fixtures.rnaseqVersion },
@@ -300,13 +302,14 @@ describe("pipelines", () => {
       { minDelayMs: 50 },
     );
     expect(done.status).toBe("OK");
-    const dest = join(dir, "results.zip");
-    await client.download(
-      "downloadExecutionResults",
-      { path: { executionId: String(execution.id), filename: "results.zip" } },
-      dest,
-    );
-    expect(sha(readFileSync(dest))).toBe(flow.resultsArchive(String(execution.id)).sha256());
+    const outputs = flow.execution(String(execution.id))!.outputIds;
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const dataId of outputs) {
+      const { filename } = await client.getData({ path: { dataId } });
+      const dest = join(dir, filename!);
+      await client.download("downloadData", { path: { dataId, filename: filename! } }, dest);
+      expect(sha(readFileSync(dest))).toBe(await flow.dataSha256(dataId));
+    }
   });
 
   it("reports a failed execution as a WaiterError", async () => {
@@ -321,5 +324,93 @@ describe("pipelines", () => {
       .catch((e) => e);
     expect(error).toBeInstanceOf(WaiterError);
     expect(error.state).toBe("ERROR");
+  });
+});
+
+describe("downloads and jobs", () => {
+  /** A private file of Alice's (her private sample's first file). */
+  const privateFile = () => {
+    const sample = flow.store.samples.get(flow.fixtures.privateSample)!;
+    const fileset = [...flow.store.filesets.values()].find((f) => f.sampleId === sample.id)!;
+    const data = flow.store.data.get(fileset.dataIds[0]!)!;
+    return { dataId: data.id, filename: data.filename };
+  };
+
+  it("downloads private data with the token in the query (queryToken), kept out of errors", async () => {
+    const client = createFlowClient({ baseUrl: flow.url, queryToken: flow.apiKey, env: false });
+    const file = privateFile();
+    const dest = join(dir, file.filename);
+    await client.download("downloadData", { path: file }, dest);
+    expect(sha(readFileSync(dest))).toBe(await flow.dataSha256(file.dataId));
+    const last = flow.requests.filter((r) => r.path.includes(`/downloads/${file.dataId}/`)).at(-1)!;
+    expect(last.query).toContain(`token=${flow.apiKey}`);
+    expect(last.hasAuthorization).toBe(false);
+
+    const error = await client
+      .download("downloadData", { path: { ...file, filename: "other.fastq.gz" } }, join(dir, "x"))
+      .catch((e) => e);
+    expect(error.status).toBe(404);
+    expect(JSON.stringify(error)).not.toContain(flow.apiKey);
+    expect(String(error.message)).not.toContain(flow.apiKey);
+  });
+
+  it("restarts a cut download when the server ignores Range, and ends with the right bytes", async () => {
+    const file = {
+      dataId: flow.fixtures.bigData,
+      filename: flow.store.data.get(flow.fixtures.bigData)!.filename,
+    };
+    flow.faults.cutNext(300_000, 1, (req) => req.url?.includes(`/downloads/${file.dataId}/`) ?? false);
+    const dest = join(dir, file.filename);
+    const result = await withKey().download("downloadData", { path: file }, dest);
+    expect(sha(readFileSync(dest))).toBe(await flow.dataSha256(file.dataId));
+    const attempts = flow.requests.filter((r) => r.path.includes(`/downloads/${file.dataId}/`));
+    expect(attempts.length).toBe(2);
+    expect(attempts[1]!.range).toBe("bytes=300000-");
+    expect(result.restarted).toBe(true);
+  });
+
+  it("starts a bulk download, waits for it and downloads the tar.gz", async () => {
+    const client = withKey();
+    const ids = [flow.fixtures.textData, privateFile().dataId];
+    const job = await client.startBulkDownload({ body: { data: ids } });
+    const polls: string[] = [];
+    const ready = await client.waitFor(
+      "getBulkDownloadStatus",
+      { query: { id: job.id } },
+      { minDelayMs: 50, onPoll: (_r, state) => polls.push(String(state)) },
+    );
+    expect(ready.status).toBe("completed");
+    expect(polls.at(-1)).toBe("completed");
+    const dest = join(dir, "bulk.tar.gz");
+    const result = await client.download("downloadBulkArchive", { path: { jobId: job.id } }, dest);
+    expect(result.size).toBe(readFileSync(dest).length);
+    expect(readFileSync(dest).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b])); // gzip
+  });
+
+  it("imports accessions and waits for the job; a failed import is a WaiterError", async () => {
+    const client = withKey();
+    const job = await client.importSamples({
+      body: {
+        imports: [{ accession: "ERR1160845", sample_type: "RNA-Seq", metadata: { strandedness: "reverse" } }],
+      },
+    });
+    expect(job.status).toBe("RUNNING");
+    const done = await client.waitFor(
+      "getSampleImport",
+      { path: { jobId: String(job.id) } },
+      { minDelayMs: 50 },
+    );
+    expect(done.status).toBe("COMPLETED");
+    expect(done.sample_ids).toHaveLength(1);
+    const failing = await client.importSamples({
+      body: {
+        imports: [{ accession: "ERR9000000", sample_type: "RNA-Seq", metadata: { strandedness: "reverse" } }],
+      },
+    });
+    const error = await client
+      .waitFor("getSampleImport", { path: { jobId: String(failing.id) } }, { minDelayMs: 50 })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(WaiterError);
+    expect(error.state).toBe("FAILED");
   });
 });
