@@ -1,6 +1,8 @@
 /**
  * The BrainSTEM quick start (seed 001's workflows in TypeScript): public projects with filters and
- * sort, private sessions, create / update / delete a session, and paging through everything.
+ * sort, private sessions, create / update / delete a session, and paging. It works against any
+ * server that answers as BrainSTEM does, however large or slow (the paging walk is capped), and
+ * twice in a row: what it creates it deletes, even when a step fails.
  */
 import type { BrainstemClient } from "@sciportals/brainstem";
 
@@ -8,6 +10,9 @@ export interface BrainstemQuickstartOptions {
   /** A project the signed-in user may change, for the create/update/delete steps; none skips them. */
   writableProject?: string | undefined;
 }
+
+// A live portal may hold thousands of public projects: the demo pages through this many at most.
+const PAGING_CAP = 30;
 
 export async function runBrainstemQuickstart(
   brainstem: BrainstemClient,
@@ -17,7 +22,8 @@ export async function runBrainstemQuickstart(
   const publicProjects = await brainstem.listPublicProjects({ query: { limit: 100 } });
   console.log(`Loaded ${publicProjects.projects.length} public projects (of ${publicProjects.count ?? "?"})`);
 
-  // Filters are an object, as in the Python tool; several combine with AND. Field names are typed.
+  // Filters are an object, as in the Python tool; several combine with AND. The known keys are
+  // suggested by the types; any other `field.lookup` the portal accepts may be sent too.
   const visual = await brainstem.listPublicProjects({ query: { filter: { "name.icontains": "visual" } } });
   console.log(
     `Public projects whose name contains "visual": ${visual.projects.map((p) => p.name).join(", ") || "none"}`,
@@ -32,34 +38,43 @@ export async function runBrainstemQuickstart(
   // Private sessions of the signed-in user, with their projects expanded.
   const sessions = await brainstem.listSessions({ query: { include: ["projects"], limit: 5 } });
   console.log(
-    `Private sessions (${sessions.count ?? sessions.sessions.length}): ${sessions.sessions.map((s) => s.name).join(", ")}`,
+    `Private sessions (${sessions.count ?? sessions.sessions.length}): ${sessions.sessions.map((s) => s.name).join(", ") || "none"}`,
   );
+  // A lookup through a relation (dynamic-rest's `filter{projects.name.icontains}`).
+  const inVisual = await brainstem.listSessions({
+    query: { filter: { "projects.name.icontains": "visual" }, limit: 5 },
+  });
+  console.log(`Sessions in a project named like "visual": ${inVisual.count ?? inVisual.sessions.length}`);
 
-  // Page through everything: the iterator follows limit/offset until the count is reached.
+  // Page through (the iterator follows limit/offset until the count is reached; stop when you like).
   let count = 0;
-  for await (const _project of brainstem.paginate("listPublicProjects", { query: { limit: 10 } })) count++;
-  console.log(`Paged through ${count} public projects, 10 at a time`);
+  for await (const _project of brainstem.paginate("listPublicProjects", { query: { limit: 10 } }))
+    if (++count >= PAGING_CAP) break;
+  console.log(`Paged through ${count} public projects, 10 at a time (stopping at ${PAGING_CAP})`);
 
   if (!options.writableProject) {
     console.log("(No create/update/delete: set BRAINSTEM_DEMO_PROJECT to a project you may change.)");
     return;
   }
-  // Create: `projects` must be a list of project ids.
+  // Create: `projects` must be a list of project ids. The name is unique, so reruns never clash.
   const created = await brainstem.createSession({
     body: {
-      name: `sciportals demo ${new Date().toISOString()}`,
+      name: `sciportals demo ${new Date().toISOString()} ${Math.random().toString(36).slice(2, 8)}`,
       projects: [options.writableProject],
       description: "Created via @sciportals/brainstem",
     },
   });
   const id = created.session.id;
   console.log(`Created session ${id}`);
-  // Update with a partial payload (PATCH); `replaceSession` sends the whole record (PUT).
-  const updated = await brainstem.updateSession({
-    path: { id },
-    body: { description: "Updated via @sciportals/brainstem" },
-  });
-  console.log(`Updated its description: "${updated.session.description}"`);
-  await brainstem.deleteSession({ path: { id } });
-  console.log(`Deleted session ${id}`);
+  try {
+    // Update with a partial payload (PATCH); `replaceSession` sends the whole record (PUT).
+    const updated = await brainstem.updateSession({
+      path: { id },
+      body: { description: "Updated via @sciportals/brainstem" },
+    });
+    console.log(`Updated its description: "${updated.session.description}"`);
+  } finally {
+    await brainstem.deleteSession({ path: { id } });
+    console.log(`Deleted session ${id}`);
+  }
 }

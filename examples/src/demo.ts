@@ -101,20 +101,18 @@ const brainstem: Section = {
       await runBrainstemQuickstart(client, { writableProject: process.env.BRAINSTEM_DEMO_PROJECT });
       return;
     }
-    const sandbox = await startBrainstemSandbox({ deviceIntervalSeconds: 1 });
+    // autoApprove: the sandbox approves the device flow as alice, as a person would on its page.
+    const sandbox = await startBrainstemSandbox({ deviceIntervalSeconds: 1, autoApprove: "alice" });
     try {
       console.log(
         `(sandbox: ${sandbox.url}; set BRAINSTEM_BASE_URL and BRAINSTEM_API_TOKEN to use the real portal)`,
       );
       const client = createBrainstemClient({ baseUrl: sandbox.url, env: false });
-      // Sign in as a person would: the device flow shows a code to approve in the browser
-      // (here the sandbox approves it, as alice).
+      // Sign in as a person would: the device flow shows a code to approve in the browser.
       await client.auth.deviceLogin({
         body: { client_name: "sciportals-demo" },
-        onPrompt: ({ userCode, verificationUri }) => {
-          console.log(`Open ${verificationUri} and enter the code ${userCode}`);
-          setTimeout(() => sandbox.approveDevice(userCode, "alice"), 300);
-        },
+        onPrompt: ({ userCode, verificationUri }) =>
+          console.log(`Open ${verificationUri} and enter the code ${userCode} (the sandbox approves it)`),
       });
       console.log("Signed in with the device flow");
       await runBrainstemQuickstart(client, { writableProject: sandbox.ids["project/visual"] });

@@ -18,9 +18,10 @@ async function main() {
   console.log(`               STOMICS_BASE_URL=${stomics.url} STOMICS_API_KEY=${stomics.apiKey}`);
   console.log(`Genestack ODM  ${odm.url}`);
   console.log(`               GENESTACK_ODM_BASE_URL=${odm.url} GENESTACK_API_TOKEN=${odm.apiToken}`);
+  console.log(`               (or GENESTACK_ACCESS_TOKEN=${odm.accessToken}, sent as Authorization: Bearer)`);
   console.log(`BrainSTEM      ${brainstem.url}`);
   console.log(
-    `               BRAINSTEM_BASE_URL=${brainstem.url} BRAINSTEM_API_TOKEN=${brainstem.users.alice.token}`,
+    `               BRAINSTEM_BASE_URL=${brainstem.url} BRAINSTEM_API_TOKEN=${brainstem.users.alice.token} BRAINSTEM_DEMO_PROJECT=${brainstem.ids["project/visual"]}`,
   );
   for (const [handle, user] of Object.entries(brainstem.users))
     console.log(
