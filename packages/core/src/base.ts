@@ -2,18 +2,22 @@ import createClient, { type Client, type ClientOptions as FetchClientOptions } f
 import {
   selectCredentials,
   staticCredential,
+  type AppliedCredential,
   type Credential,
   type CredentialSource,
   type SecurityRequirement,
 } from "./auth.js";
-import { ConfigurationError, errorFromResponse, ValidationError } from "./errors.js";
+import { ConfigurationError, errorFromResponse, PortalError, ValidationError } from "./errors.js";
 import type { HttpMethod, OperationMeta, RawInput } from "./operation.js";
 import { isSecureForCredentials } from "./origin.js";
 import { querySerializerFor } from "./query.js";
+import { redactUrl } from "./redact.js";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limiter.js";
 import { parseRetryAfter, retryPolicy, type RetryOptions } from "./retry.js";
 import { createTransport, type FetchLike, type SendOptions, type Transport } from "./transport.js";
-import { validateInput } from "./validate.js";
+import { bodyReadError, readJsonBody } from "./response-body.js";
+import { createSecretRegistry, scrubError, type SecretRegistry } from "./secrets.js";
+import { checkHeaderValues, validateInput } from "./validate.js";
 import type { AuthSetup, ClientAuth, DeviceFlowMeta, SessionMeta } from "./session.js";
 import type { TokenStore } from "./token-session.js";
 
@@ -118,6 +122,8 @@ interface Internals {
   credentials: Record<string, Credential>;
   baseUrl: string;
   byRoute: Map<string, OperationMeta>;
+  /** Every secret this client knows, for scrubbing errors and log lines. */
+  secrets: SecretRegistry;
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -154,7 +160,7 @@ export function createPortalBase<Paths extends {}>(
   } catch {
     throw new ConfigurationError(
       rawBaseUrl
-        ? `${definition.title}: baseUrl ${JSON.stringify(rawBaseUrl)} is not an absolute URL.`
+        ? `${definition.title}: baseUrl ${JSON.stringify(withoutUserInfo(rawBaseUrl))} is not an absolute URL.`
         : `${definition.title}: pass \`baseUrl\` to ${definition.factory}(): the spec names no absolute server.`,
       {
         portal: definition.title,
@@ -162,13 +168,30 @@ export function createPortalBase<Paths extends {}>(
       },
     );
   }
+  if (parsedBase.username || parsedBase.password) {
+    // As curl warns and browsers' fetch refuses: a password in a URL ends up in logs and errors.
+    throw new ConfigurationError(
+      `${definition.title}: baseUrl must not contain a user name or password (${redactUrl(parsedBase.href)}); ` +
+        `pass the credential as an option of ${definition.factory}() instead.`,
+      { portal: definition.title, code: "credentials_in_url" },
+    );
+  }
   const baseUrl = parsedBase.href.replace(/\/+$/, "");
+  const secrets = createSecretRegistry();
 
   const credentials: Record<string, Credential> = {};
   for (const [scheme, meta] of Object.entries(definition.schemes)) {
     if (!meta.option) continue;
     const value = (options as Record<string, unknown>)[meta.option] ?? (meta.env ? env[meta.env] : undefined);
     if (typeof value === "string" && value !== "") {
+      secrets.add(value);
+      if (/[\r\n\0]/.test(value)) {
+        throw new ValidationError(
+          `${definition.title}: the \`${meta.option}\` credential holds a line break or NUL character; ` +
+            "it would inject headers. Check how it was read (a trailing newline from a file?).",
+          { portal: definition.title, code: "invalid_header_value" },
+        );
+      }
       credentials[scheme] = staticCredential(meta.header, `${meta.prefix ?? ""}${value}`, meta.query);
     } else if (value !== undefined && typeof value !== "string") {
       throw new ConfigurationError(`${definition.title}: the \`${meta.option}\` option must be a string.`, {
@@ -177,7 +200,9 @@ export function createPortalBase<Paths extends {}>(
       });
     }
   }
-  Object.assign(credentials, options.credentials);
+  for (const [scheme, credential] of Object.entries(options.credentials ?? {}))
+    credentials[scheme] = registering(credential, secrets);
+  if (options.headers) checkHeaderValues(definition.title, options.headers, "client header");
   let client: object | undefined;
   const auth: ClientAuth | undefined = definition.auth?.({
     portal: definition.title,
@@ -185,6 +210,7 @@ export function createPortalBase<Paths extends {}>(
     schemes: definition.schemes,
     options: options as Record<string, unknown>,
     credentials,
+    secrets,
     invoke: (meta, input) => invokeOperation(client!, meta, input),
   });
   if (Object.keys(credentials).length > 0 && !isSecureForCredentials(parsedBase)) {
@@ -215,24 +241,46 @@ export function createPortalBase<Paths extends {}>(
   function pathMethod(method: HttpMethod) {
     return (path: string, init?: Record<string, unknown>) => {
       const meta = byRoute.get(`${method} ${path}`);
-      const send: SendOptions = {
-        operationId: meta?.id,
-        credentials: selectCredentials(
-          meta ? meta.security : definition.security,
-          credentials,
-          explain(meta),
-        ),
-        idempotent: meta?.idempotent,
-        signal: init?.signal as AbortSignal | undefined,
-      };
-      return fetchClient.request(
-        method as any,
-        path as any,
-        {
-          ...init,
-          fetch: (request: Request) => transport.send(request, send),
-        } as any,
-      );
+      const context = { portal: definition.title, operationId: meta?.id, method };
+      try {
+        if (init?.headers)
+          checkHeaderValues(definition.title, init.headers as Record<string, unknown>, "headers");
+        const header = (init?.params as { header?: Record<string, unknown> } | undefined)?.header;
+        if (header) checkHeaderValues(definition.title, header, "header parameter");
+        const send: SendOptions = {
+          operationId: meta?.id,
+          credentials: selectCredentials(
+            meta ? meta.security : definition.security,
+            credentials,
+            explain(meta),
+          ),
+          idempotent: meta?.idempotent,
+          signal: init?.signal as AbortSignal | undefined,
+        };
+        let sent = false;
+        return fetchClient
+          .request(
+            method as any,
+            path as any,
+            {
+              ...init,
+              fetch: (request: Request) => {
+                sent = true;
+                return transport.send(request, send);
+              },
+            } as any,
+          )
+          .then(
+            // openapi-fetch hands error bodies back as data: a server may echo a secret in one.
+            (result: any) =>
+              result.error === undefined ? result : { ...result, error: secrets.scrubValue(result.error) },
+            (error: unknown) => {
+              throw scrubError(asPortalError(error, context, sent), secrets);
+            },
+          );
+      } catch (error) {
+        return Promise.reject(scrubError(asPortalError(error, context, false), secrets));
+      }
     };
   }
 
@@ -263,7 +311,7 @@ export function createPortalBase<Paths extends {}>(
     ...(auth ? { auth } : {}),
   };
   client = self;
-  internals.set(self, { definition, fetchClient, transport, credentials, baseUrl, byRoute });
+  internals.set(self, { definition, fetchClient, transport, credentials, baseUrl, byRoute, secrets });
   return self as unknown as PortalBase<Paths>;
 }
 
@@ -323,53 +371,118 @@ async function execute(
 ): Promise<any> {
   const state = internalsOf(client);
   const portal = state.definition.title;
-  if (input !== undefined && (typeof input !== "object" || input === null)) {
-    throw new ValidationError(`${portal}: ${meta.id} takes an object such as { path, query, body }.`, {
-      portal,
+  let sent: Request | undefined;
+  try {
+    if (input !== undefined && (typeof input !== "object" || input === null)) {
+      throw new ValidationError(`${portal}: ${meta.id} takes an object such as { path, query, body }.`, {
+        portal,
+        operationId: meta.id,
+        code: "invalid_argument",
+      });
+    }
+    validateInput(portal, meta, input);
+    const send: SendOptions = {
       operationId: meta.id,
+      credentials: credentialsFor(client, meta),
+      idempotent: meta.idempotent,
+      signal: input?.signal,
+      timeoutMs: input?.timeoutMs,
+      maxRetries: input?.maxRetries,
+    };
+    const init: Record<string, unknown> = {
+      params: { path: input?.path, query: input?.query, header: input?.header },
+      fetch: (request: Request) => {
+        sent = request;
+        return state.transport.send(request, send);
+      },
+    };
+    if (input?.body !== undefined) init.body = input.body;
+    if (input?.headers) init.headers = input.headers;
+    if (input?.signal) init.signal = input.signal;
+    // JSON bodies are read here rather than by openapi-fetch, so that a page that is not JSON
+    // becomes a typed error instead of a SyntaxError or `undefined`.
+    const json = meta.parseAs === undefined || meta.parseAs === "json";
+    init.parseAs = json ? "stream" : meta.parseAs;
+    const querySerializer = querySerializerFor(meta);
+    if (querySerializer) init.querySerializer = querySerializer;
+    const bodySerializer = bodySerializerFor(meta);
+    if (bodySerializer) init.bodySerializer = bodySerializer;
+
+    const { data, error, response } = await state.fetchClient.request(
+      meta.method as any,
+      meta.path as any,
+      init as any,
+    );
+    // The URL as built, before a query-placed credential joined it; a redirect's target as is.
+    const url = (response.redirected && response.url) || sent?.url || response.url;
+    if (error !== undefined || !response.ok) {
+      throw errorFromResponse(response, error, {
+        portal,
+        operationId: meta.id,
+        method: meta.method,
+        url,
+        retryAfterMs: parseRetryAfter(response.headers),
+      });
+    }
+    const body = json
+      ? await readJsonBody(response, meta, { portal, operationId: meta.id, method: meta.method, url })
+      : data;
+    return withResponse ? { data: body, response } : body;
+  } catch (error) {
+    const context = { portal, operationId: meta.id, method: meta.method, url: sent?.url };
+    throw scrubError(asPortalError(error, context, sent !== undefined), state.secrets);
+  }
+}
+
+/**
+ * Any failure as a {@link PortalError}: a body cut short as a `ResponseTruncatedError`, an error
+ * from building the request (a body that cannot be serialised) as a `ValidationError`, anything
+ * else as a plain `PortalError` with the original as its `cause`.
+ */
+function asPortalError(
+  error: unknown,
+  context: { portal: string; operationId?: string | undefined; method?: string; url?: string | undefined },
+  sent: boolean,
+): PortalError {
+  if (error instanceof PortalError) return error;
+  const cut = bodyReadError(error, undefined, context);
+  if (cut) return cut;
+  const reason = error instanceof Error ? error.message : String(error);
+  const what = context.operationId ?? context.method ?? "the request";
+  if (!sent) {
+    return new ValidationError(`${context.portal}: ${what}: the request could not be built: ${reason}`, {
+      ...context,
       code: "invalid_argument",
+      cause: error,
     });
   }
-  validateInput(portal, meta, input);
-  const send: SendOptions = {
-    operationId: meta.id,
-    credentials: credentialsFor(client, meta),
-    idempotent: meta.idempotent,
-    signal: input?.signal,
-    timeoutMs: input?.timeoutMs,
-    maxRetries: input?.maxRetries,
+  return new PortalError(`${context.portal}: ${what} failed: ${reason}`, {
+    ...context,
+    code: "unexpected_error",
+    cause: error,
+  });
+}
+
+/** A credential the user passed, registering every value it hands out as a secret. */
+function registering(credential: Credential, secrets: SecretRegistry): Credential {
+  const remember = (applied: AppliedCredential) => {
+    secrets.add(applied.value);
+    // "Bearer <token>": the token alone may be echoed too.
+    const space = applied.value.indexOf(" ");
+    if (space > 0) secrets.add(applied.value.slice(space + 1));
+    return applied;
   };
-  let sent: Request | undefined;
-  const init: Record<string, unknown> = {
-    params: { path: input?.path, query: input?.query, header: input?.header },
-    fetch: (request: Request) => {
-      sent = request;
-      return state.transport.send(request, send);
+  const wrapped: Credential = {
+    get(signal) {
+      const got = credential.get(signal);
+      return got instanceof Promise ? got.then(remember) : remember(got);
     },
   };
-  if (input?.body !== undefined) init.body = input.body;
-  if (input?.headers) init.headers = input.headers;
-  if (input?.signal) init.signal = input.signal;
-  if (meta.parseAs) init.parseAs = meta.parseAs;
-  const querySerializer = querySerializerFor(meta);
-  if (querySerializer) init.querySerializer = querySerializer;
-  const bodySerializer = bodySerializerFor(meta);
-  if (bodySerializer) init.bodySerializer = bodySerializer;
+  if (credential.refresh) wrapped.refresh = (applied, signal) => credential.refresh!(applied, signal);
+  return wrapped;
+}
 
-  const { data, error, response } = await state.fetchClient.request(
-    meta.method as any,
-    meta.path as any,
-    init as any,
-  );
-  if (error !== undefined || !response.ok) {
-    throw errorFromResponse(response, error, {
-      portal,
-      operationId: meta.id,
-      method: meta.method,
-      // The URL as built, before a query-placed credential joined it; a redirect's target as is.
-      url: (response.redirected && response.url) || sent?.url || response.url,
-      retryAfterMs: parseRetryAfter(response.headers),
-    });
-  }
-  return withResponse ? { data, response } : data;
+/** A URL that failed to parse, with anything that looks like `user:password@` removed. */
+function withoutUserInfo(url: string): string {
+  return url.replace(/^([a-z][\w+.-]*:\/\/)[^/?#@]*@/i, "$1");
 }

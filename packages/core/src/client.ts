@@ -1,11 +1,13 @@
 import {
   createPortalBase,
   callOperation,
+  internalsOf,
   type PortalBase,
   type PortalClientOptions,
   type PortalDefinition,
 } from "./base.js";
 import { download } from "./download.js";
+import { scrubError } from "./secrets.js";
 import type { DownloadOptions, DownloadResult } from "./node/file-download.js";
 import type { RawInput } from "./operation.js";
 import { paginate, type PagedIterable, type PaginateOptions } from "./paginate.js";
@@ -109,13 +111,19 @@ export function createPortalClient<Paths extends {}, Ops>(
     paginate: (operationId: string, input?: RawInput, paging?: PaginateOptions) =>
       paginate(base, operationId, input, paging),
     download: (operationId: string, input: RawInput, destination: string, transfer?: DownloadOptions) =>
-      download(base, operationId, input, destination, transfer),
+      scrubbed(download(base, operationId, input, destination, transfer)),
     head: (operationId: string, input?: RawInput) => head(base, operationId, input),
     upload: (operationId: string, input: RawInput, source: UploadSource, options?: UploadOptions) =>
-      upload(base, operationId, input, source, options),
+      scrubbed(upload(base, operationId, input, source, options)),
     waitFor: (operationId: string, input?: RawInput, wait?: WaitOptions) =>
       waitFor(base, operationId, input, wait),
   };
+  // Transfers fail outside callOperation (on the file's own requests): scrub their errors here.
+  const { secrets } = internalsOf(base);
+  const scrubbed = <T>(pending: Promise<T>): Promise<T> =>
+    pending.catch((error: unknown) => {
+      throw scrubError(error, secrets);
+    });
   for (const [id, meta] of Object.entries(definition.operations)) {
     methods[id] = (input?: RawInput) => callOperation(base, meta, input);
   }

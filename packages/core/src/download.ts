@@ -1,10 +1,9 @@
-import { createFinalURL, defaultPathSerializer } from "openapi-fetch";
 import { withQueryCredentials } from "./auth.js";
-import { callOperation, credentialsFor, internalsOf } from "./base.js";
+import { callOperation, credentialsFor } from "./base.js";
 import { ValidationError } from "./errors.js";
 import type { RawInput } from "./operation.js";
 import { getPath } from "./path.js";
-import { querySerializerOrDefault } from "./query.js";
+import { DOWNLOADABLE, operationUrl, resolveOperation } from "./resolve-operation.js";
 import { validateInput } from "./validate.js";
 import {
   checkDestination,
@@ -28,23 +27,7 @@ export async function download(
   destination: string,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
-  const state = internalsOf(client);
-  const { definition } = state;
-  const portal = definition.title;
-  const meta = definition.operations[operationId];
-  if (!meta?.transfer || meta.transfer.direction !== "download") {
-    const downloads = Object.values(definition.operations)
-      .filter((m) => m.transfer?.direction === "download")
-      .map((m) => m.id);
-    throw new ValidationError(
-      `${portal}: ${operationId} is not a download operation. Downloads: ${downloads.join(", ") || "none"}.`,
-      {
-        portal,
-        operationId,
-        code: "invalid_argument",
-      },
-    );
-  }
+  const { meta, state, portal } = resolveOperation(client, operationId, DOWNLOADABLE);
   if (typeof destination !== "string" || destination === "") {
     throw new ValidationError(`${portal}: download needs a destination file path`, {
       portal,
@@ -84,12 +67,7 @@ export async function download(
     return downloadToFile(await presigned(), destination, merged);
   }
 
-  const url = createFinalURL(meta.path, {
-    baseUrl: state.baseUrl,
-    params: { path: input.path ?? {}, query: input.query ?? {} },
-    querySerializer: querySerializerOrDefault(meta),
-    pathSerializer: defaultPathSerializer,
-  });
+  const url = operationUrl(client, meta, input);
   const credentials = mayCarryCredentials(new URL(url), new URL(state.baseUrl).origin)
     ? credentialsFor(client, meta)
     : [];

@@ -104,6 +104,45 @@ export class MissingCredentialsError extends ConfigurationError {}
 /** A transfer finished but its bytes are not what the server promised (length, range, checksum). */
 export class TransferError extends PortalError {}
 
+/**
+ * The connection closed before the whole response body arrived: fewer bytes than
+ * `Content-Length`, or chunked encoding cut short. Like a reset connection, it is retried for
+ * idempotent calls. `status` is the status the response started with.
+ */
+export class ResponseTruncatedError extends ConnectionError {}
+
+/** What {@link UnexpectedResponseError} adds to {@link PortalErrorInit}. */
+export interface UnexpectedResponseInit extends PortalErrorInit {
+  /** See {@link UnexpectedResponseError.contentType}. */
+  contentType?: string | undefined;
+  /** See {@link UnexpectedResponseError.snippet}. */
+  snippet?: string | undefined;
+}
+
+/**
+ * The portal answered, but not with what the operation declares: invalid JSON, an HTML page (a
+ * login or proxy page) where JSON was expected, an empty body, or a page without its items.
+ * `code` says which (`invalid_json`, `html_response`, `empty_body`, `invalid_page`).
+ */
+export class UnexpectedResponseError extends PortalError {
+  /** The response's `Content-Type`, when it had one. */
+  readonly contentType: string | undefined;
+  /** The start of the body, whitespace collapsed, credentials redacted: enough to recognise it. */
+  readonly snippet: string | undefined;
+  constructor(message: string, init: UnexpectedResponseInit = {}) {
+    super(message, init);
+    this.contentType = init.contentType;
+    this.snippet = init.snippet;
+  }
+}
+
+/**
+ * A paginated walk would never end or would repeat items: the portal handed back a cursor or
+ * next link already seen, the same page twice, or ignored the page parameter. `details.repeated`
+ * holds the repeated value.
+ */
+export class PaginationLoopError extends UnexpectedResponseError {}
+
 const STATUS_CLASSES: Record<number, typeof ApiError> = {
   400: BadRequestError,
   401: AuthenticationError,

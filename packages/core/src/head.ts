@@ -1,10 +1,10 @@
-import { createFinalURL, defaultPathSerializer } from "openapi-fetch";
-import { callOperation, credentialsFor, internalsOf } from "./base.js";
-import { errorFromResponse, ValidationError } from "./errors.js";
-import type { RawInput } from "./operation.js";
+import { callOperation, credentialsFor } from "./base.js";
+import { errorFromResponse, UnexpectedResponseError } from "./errors.js";
+import type { OperationMeta, RawInput } from "./operation.js";
 import { mayCarryCredentials } from "./origin.js";
 import { getPath } from "./path.js";
-import { querySerializerOrDefault } from "./query.js";
+import { operationUrl, resolveOperation, HEADABLE } from "./resolve-operation.js";
+import { scrubError } from "./secrets.js";
 import { validateInput } from "./validate.js";
 
 /** What a HEAD request says about a file, without downloading it. */
@@ -28,23 +28,22 @@ export interface ResourceHead {
  * URL the portal hands out). A missing file resolves with `exists: false`; other failures throw.
  */
 export async function head(client: object, operationId: string, input: RawInput = {}): Promise<ResourceHead> {
-  const state = internalsOf(client);
-  const { definition } = state;
-  const portal = definition.title;
-  const meta = definition.operations[operationId];
-  if (!meta || (meta.method !== "HEAD" && meta.transfer?.direction !== "download")) {
-    const usable = Object.values(definition.operations)
-      .filter((m) => m.method === "HEAD" || m.transfer?.direction === "download")
-      .map((m) => m.id);
-    throw new ValidationError(
-      `${portal}: head() needs a HEAD or download operation, not ${operationId}. Usable: ${usable.join(", ") || "none"}.`,
-      {
-        portal,
-        operationId,
-        code: "invalid_argument",
-      },
-    );
+  const { meta, state, portal } = resolveOperation(client, operationId, HEADABLE);
+  try {
+    return await headOf(client, meta, state, portal, input);
+  } catch (error) {
+    throw scrubError(error, state.secrets);
   }
+}
+
+async function headOf(
+  client: object,
+  meta: OperationMeta,
+  state: ReturnType<typeof resolveOperation>["state"],
+  portal: string,
+  input: RawInput,
+): Promise<ResourceHead> {
+  const operationId = meta.id;
   validateInput(portal, meta, input);
   let url: string;
   let credentials: ReturnType<typeof credentialsFor> = [];
@@ -53,7 +52,7 @@ export async function head(client: object, operationId: string, input: RawInput 
     const data = await callOperation(client, meta, input);
     const found = getPath(data, urlField);
     if (typeof found !== "string") {
-      throw new ValidationError(`${portal}: ${operationId} returned no URL at "${urlField}"`, {
+      throw new UnexpectedResponseError(`${portal}: ${operationId} returned no URL at "${urlField}"`, {
         portal,
         operationId,
         code: "invalid_response",
@@ -61,12 +60,7 @@ export async function head(client: object, operationId: string, input: RawInput 
     }
     url = found;
   } else {
-    url = createFinalURL(meta.path, {
-      baseUrl: state.baseUrl,
-      params: { path: input.path ?? {}, query: input.query ?? {} },
-      querySerializer: querySerializerOrDefault(meta),
-      pathSerializer: defaultPathSerializer,
-    });
+    url = operationUrl(client, meta, input);
     if (mayCarryCredentials(new URL(url), new URL(state.baseUrl).origin))
       credentials = credentialsFor(client, meta);
   }

@@ -21,11 +21,15 @@ export {
   ConfigurationError,
   MissingCredentialsError,
   TransferError,
+  ResponseTruncatedError,
+  UnexpectedResponseError,
+  PaginationLoopError,
   errorFromResponse,
   summarizeErrorBody,
   type ErrorContext,
   type PortalErrorInit,
   type ErrorBodySummary,
+  type UnexpectedResponseInit,
 } from "./errors.js";
 export {
   staticCredential,

@@ -1,7 +1,8 @@
-import { internalsOf, callOperation } from "./base.js";
-import { ValidationError } from "./errors.js";
-import type { PaginationMeta, RawInput } from "./operation.js";
+import { callOperation } from "./base.js";
+import { PaginationLoopError, UnexpectedResponseError, ValidationError } from "./errors.js";
+import type { OperationMeta, PaginationMeta, RawInput } from "./operation.js";
 import { getPath } from "./path.js";
+import { resolveOperation, PAGINATED } from "./resolve-operation.js";
 
 /** One page of a paginated operation. */
 export interface Page<TItem, TData = unknown> {
@@ -55,18 +56,7 @@ export function paginate<TItem, TData>(
   input: RawInput = {},
   options: PaginateOptions = {},
 ): PagedIterable<TItem, TData> {
-  const { definition } = internalsOf(client);
-  const meta = definition.operations[operationId];
-  const portal = definition.title;
-  if (!meta?.pagination) {
-    const paginated = Object.values(definition.operations)
-      .filter((m) => m.pagination)
-      .map((m) => m.id);
-    throw new ValidationError(
-      `${portal}: ${operationId} is not a paginated operation. Paginated ones: ${paginated.join(", ") || "none"}.`,
-      { portal, operationId, code: "invalid_argument" },
-    );
-  }
+  const { meta, portal } = resolveOperation(client, operationId, PAGINATED);
   const operation = meta;
   const pagination: PaginationMeta = meta.pagination;
   const prefetch = options.prefetch ?? true;
@@ -120,7 +110,7 @@ export function paginate<TItem, TData>(
     if (pagination.style === "cursor") {
       if (pagination.exhausted && getPath(data, pagination.exhausted) === true) return undefined;
       const cursor = pagination.nextCursor ? getPath(data, pagination.nextCursor) : undefined;
-      if (cursor === undefined || cursor === null || cursor === "" || cursor === position) return undefined;
+      if (cursor === undefined || cursor === null || cursor === "") return undefined;
       return String(cursor);
     }
     if (pageSize !== undefined && items.length < pageSize) return undefined;
@@ -137,6 +127,10 @@ export function paginate<TItem, TData>(
       settings.pageSize ?? toNumber(pagination.size ? input.query?.[pagination.size] : undefined);
     let pageSize = requested;
     let inflight: { controller: AbortController; promise: Promise<TData> } | undefined;
+    // What guarantees the walk ends: cursors already used, and the previous page's items.
+    const seenCursors = new Set<string>();
+    if (typeof position === "string") seenCursors.add(position);
+    let previousItems: string | undefined;
     const start = (at: Position | undefined) => {
       const controller = new AbortController();
       const promise = fetchPage(at, requested, controller.signal);
@@ -150,10 +144,17 @@ export function paginate<TItem, TData>(
         inflight = undefined;
         const items = getPath(data, pagination.items);
         if (!Array.isArray(items)) {
-          throw new TypeError(
+          throw new UnexpectedResponseError(
             `${portal}: ${operationId} returned a page without an item array at "${pagination.items}"`,
+            { portal, operationId, code: "invalid_page" },
           );
         }
+        // A server that ignores the page parameter (or a cursor) sends the same page again.
+        const fingerprint = items.length > 0 ? JSON.stringify(items) : undefined;
+        if (fingerprint !== undefined && fingerprint === previousItems) {
+          throw loop("the same page twice", position === undefined ? undefined : String(position));
+        }
+        previousItems = fingerprint;
         // Without an explicit size, a full first page tells us the server's default.
         pageSize ??= items.length;
         const seenBefore =
@@ -164,7 +165,15 @@ export function paginate<TItem, TData>(
                   (pagination.firstPage ?? 1)) *
                 pageSize
               : 0;
-        const following = next(position, data, items, pageSize, seenBefore);
+        let following = next(position, data, items, pageSize, seenBefore);
+        // A cursor seen before would walk the same pages again: hand over this page, then stop.
+        let repeated: PaginationLoopError | undefined;
+        if (typeof following === "string") {
+          if (seenCursors.has(following)) {
+            repeated = loop("a cursor it had already returned", following);
+            following = undefined;
+          } else seenCursors.add(following);
+        }
         if (following !== undefined && prefetch) inflight = start(following);
         yield {
           items: items as TItem[],
@@ -172,6 +181,7 @@ export function paginate<TItem, TData>(
           total: pagination.total === undefined ? undefined : toNumber(getPath(data, pagination.total)),
           data,
         };
+        if (repeated) throw repeated;
         if (following === undefined) return;
         inflight ??= start(following);
         position = following;
@@ -179,6 +189,17 @@ export function paginate<TItem, TData>(
     } finally {
       inflight?.controller.abort();
     }
+  }
+
+  function loop(what: string, repeated: string | undefined): PaginationLoopError {
+    return new PaginationLoopError(
+      `${portal}: ${operationId} sent ${what}` +
+        (repeated === undefined
+          ? ""
+          : ` (${JSON.stringify(repeated.length > 200 ? `${repeated.slice(0, 200)}…` : repeated)})`) +
+        "; stopping rather than looping. The portal may ignore the paging parameter.",
+      { portal, operationId, code: "pagination_loop", details: { repeated } },
+    );
   }
 
   return {

@@ -74,6 +74,8 @@ export interface AuthContext {
   options: Readonly<Record<string, unknown>>;
   /** The client's credentials by scheme; the setup adds to it and removes from it. */
   credentials: Record<string, Credential>;
+  /** Where the setup registers passwords and tokens, so that the client scrubs them from errors. */
+  secrets?: { add(secret: string | undefined): void } | undefined;
   /** Calls an operation (login, refresh, device flow) and returns its body and response. */
   invoke(meta: OperationMeta, input?: RawInput): Promise<{ data: any; response: Response }>;
 }
@@ -150,11 +152,14 @@ function cookieValue(response: Response, name: string): string | undefined {
  */
 export const sessionAuth: AuthSetup = (context) => {
   const { portal, schemes, options, credentials } = context;
+  const secret = (value: unknown) => context.secrets?.add(typeof value === "string" ? value : undefined);
   const store: TokenStore =
     options.tokenStore === "file"
       ? portalTokenFileStore(portal, schemes, envOf(options))
       : ((options.tokenStore as TokenStore | undefined) ?? memoryTokenStore());
   const stored = store.load() as (TokenSet & { scheme?: string }) | undefined;
+  secret(stored?.accessToken);
+  secret(stored?.refreshToken);
   const sessions = new Map<string, TokenSession>();
   const installed = new Set<string>();
 
@@ -208,6 +213,8 @@ export const sessionAuth: AuthSetup = (context) => {
     for (const field of fields) {
       const value = given[field] ?? options[field];
       if (typeof value !== "string" || value === "") return undefined;
+      // A user name or email is not a secret; a password, token or code is.
+      if (!/^(e-?mail|user(name)?|login|name)$/i.test(field)) secret(value);
       values[field] = value;
     }
     return values;
@@ -225,6 +232,7 @@ export const sessionAuth: AuthSetup = (context) => {
       header: scheme.header,
       prefix: scheme.prefix,
       store: scopedStore(name),
+      secrets: context.secrets,
       howToLogin: howToLogin(scheme),
       login: values
         ? async (signal) => {
@@ -323,6 +331,7 @@ export const sessionAuth: AuthSetup = (context) => {
         });
         const token = getPath(answer, flow.token);
         if (typeof token === "string" && token !== "") {
+          secret(token);
           await store.save({ accessToken: token, scheme: name } as TokenSet);
           credentials[name] = staticCredential(scheme.header, `${scheme.prefix ?? ""}${token}`);
           installed.add(name);

@@ -51,6 +51,8 @@ export interface TokenSessionOptions {
   howToLogin?: string | undefined;
   /** The clock, for tests. */
   now?: () => number;
+  /** Where the session registers every token it holds, so the client can scrub them from errors. */
+  secrets?: { add(secret: string | undefined): void } | undefined;
 }
 
 /** A {@link Credential} backed by a login session; see {@link createTokenSession}. */
@@ -69,8 +71,9 @@ export interface TokenSession extends Credential {
  * A token cycler, after Azure's: one refresh at a time shared by every call in flight (a
  * generation counter tells a stale 401 from a fresh one), a background refresh shortly before
  * expiry while calls keep the current token, a blocking refresh once it has expired, and a
- * resend after a 401 only when a new token was obtained. A refresh that fails surfaces one
- * {@link AuthenticationError}; it is not retried in a loop.
+ * resend after a 401 only when a new token was obtained. A renewal the portal refuses (400, 401,
+ * 403) fails every waiting call and every later one with the same {@link AuthenticationError},
+ * without asking again, until new tokens arrive; a network or server failure is not remembered.
  */
 export function createTokenSession(options: TokenSessionOptions): TokenSession {
   const header = options.header ?? "Authorization";
@@ -81,20 +84,35 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
   let generation = 0;
   let pending: Promise<TokenSet> | undefined;
   let obtainedAt: number | undefined;
+  // A renewal the portal rejected: every call fails with it, without asking again, until new
+  // tokens arrive (a login, setTokens). Retrying a refused refresh token cannot succeed, and
+  // re-sending a refused password can lock the account.
+  let failure: PortalError | undefined;
+  // The portal answered 401 to the current token: it is not sent again.
+  let refused = false;
+
+  const remember = (set: TokenSet | undefined) => {
+    options.secrets?.add(set?.accessToken);
+    options.secrets?.add(set?.refreshToken);
+  };
 
   async function ensureLoaded(): Promise<void> {
     if (loaded) return;
     current = (await options.store.load()) ?? undefined;
+    remember(current);
     loaded = true;
   }
 
   async function adopt(next: TokenSet): Promise<TokenSet> {
     // Keep a refresh token the server did not rotate.
     const merged: TokenSet = { ...next, refreshToken: next.refreshToken ?? current?.refreshToken };
+    remember(merged);
     await options.store.save(merged);
     current = merged;
     obtainedAt = now();
     generation++;
+    failure = undefined;
+    refused = false;
     return merged;
   }
 
@@ -113,7 +131,9 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
           );
         } catch (error) {
           if (error instanceof MissingCredentialsError) throw error;
-          throw refreshFailed(error);
+          const failed = refreshFailed(error);
+          if (rejected(error)) failure = failed;
+          throw failed;
         }
       };
       pending = run().finally(() => {
@@ -121,6 +141,13 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
       });
     }
     return pending;
+  }
+
+  /** The portal refused the renewal itself (400/401/403, or no token), not a network or server failure. */
+  function rejected(error: unknown): boolean {
+    if (error instanceof AuthenticationError) return true;
+    const status = error instanceof PortalError ? error.status : undefined;
+    return status === 400 || status === 401 || status === 403;
   }
 
   function refreshFailed(error: unknown): PortalError {
@@ -139,15 +166,20 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
   async function tokens(signal?: AbortSignal): Promise<TokenSet> {
     await ensureLoaded();
     if (pending) return pending;
+    // A background refresh that was refused leaves the current token usable until it expires.
+    if (failure && (refused || !current)) throw failure;
     if (!current) return renew(signal);
     const expiresAt = current.expiresAt;
     if (expiresAt !== undefined) {
       const left = expiresAt - now();
-      if (left <= 0) return renew(signal); // must refresh
+      if (left <= 0) {
+        if (failure) throw failure;
+        return renew(signal); // must refresh
+      }
       // Short-lived tokens refresh a third of their lifetime ahead, not a whole minute.
       const lifetime = obtainedAt !== undefined ? expiresAt - obtainedAt : Infinity;
       const ahead = Math.min(options.refreshAheadMs ?? 60_000, lifetime / 3);
-      if (left <= ahead) {
+      if (left <= ahead && !failure) {
         // Should refresh: do it in the background and use the token that still works.
         renew().catch(() => {});
       }
@@ -163,6 +195,12 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
     async refresh(applied: AppliedCredential, signal) {
       // Another call already renewed the token this one was sent with: just resend.
       if (applied.generation !== undefined && applied.generation !== generation) return true;
+      refused = true;
+      if (pending) {
+        await pending;
+        return true;
+      }
+      if (failure) throw failure;
       await renew(signal);
       return true;
     },
@@ -172,6 +210,8 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
       current = undefined;
       loaded = true;
       generation++;
+      failure = undefined;
+      refused = false;
       await options.store.save(undefined);
     },
     async setTokens(next) {

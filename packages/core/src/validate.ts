@@ -118,6 +118,8 @@ function plainObject(body: unknown): Record<string, unknown> | undefined {
  * a {@link ValidationError} naming the operation, the parameter, the rule and the value.
  */
 export function validateInput(portal: string, meta: OperationMeta, input: RawInput | undefined): void {
+  if (input?.headers) checkHeaderValues(portal, input.headers, "headers", meta.id);
+  if (input?.header) checkHeaderValues(portal, input.header, "header parameter", meta.id);
   const params = meta.params;
   if (!params) return;
   for (const param of params) {
@@ -140,6 +142,39 @@ export function validateInput(portal: string, meta: OperationMeta, input: RawInp
         code: "invalid_argument",
         details: { parameter: param.name, in: param.in, value },
       });
+    }
+  }
+}
+
+// CR and LF end a header line (a value holding them would add headers or a body of its own);
+// NUL ends a string in some servers. fetch would refuse them too, with the value in its message.
+const UNSAFE_HEADER_VALUE = /[\r\n\0]/;
+
+/**
+ * Refuses header values that hold CR, LF or NUL (header injection) with a
+ * {@link ValidationError} before anything is sent. The message names the header, never the
+ * value, which may be a credential.
+ */
+export function checkHeaderValues(
+  portal: string,
+  headers: Readonly<Record<string, unknown>>,
+  where: string,
+  operationId?: string,
+): void {
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined || value === null) continue;
+    if (UNSAFE_HEADER_VALUE.test(String(value)) || UNSAFE_HEADER_VALUE.test(name)) {
+      throw new ValidationError(
+        `${portal}: ${operationId ? `${operationId}: ` : ""}the ${where} "${name.replace(UNSAFE_HEADER_VALUE, "?")}" ` +
+          "holds a line break or NUL character, which would inject headers; nothing was sent.",
+        {
+          portal,
+          operationId,
+          code: "invalid_header_value",
+          details: { header: name.replace(UNSAFE_HEADER_VALUE, "?"), in: where },
+        },
+      );
     }
   }
 }

@@ -1,6 +1,8 @@
-import { callOperation, internalsOf } from "./base.js";
-import { AbortError, PortalError, ValidationError } from "./errors.js";
-import type { RawInput, WaiterMeta } from "./operation.js";
+import { callOperation } from "./base.js";
+import { AbortError, PortalError } from "./errors.js";
+import type { OperationMeta, RawInput, WaiterMeta } from "./operation.js";
+import { resolveOperation, WAITABLE } from "./resolve-operation.js";
+import { scrubError } from "./secrets.js";
 import { getPath } from "./path.js";
 import { sleep } from "./retry.js";
 
@@ -46,23 +48,24 @@ export async function waitFor(
   input: RawInput = {},
   options: WaitOptions = {},
 ): Promise<any> {
-  const { definition } = internalsOf(client);
-  const portal = definition.title;
-  const meta = definition.operations[operationId];
-  const waiter: WaiterMeta | undefined = meta?.waiter;
-  if (!meta || !waiter) {
-    const usable = Object.values(definition.operations)
-      .filter((m) => m.waiter)
-      .map((m) => m.id);
-    throw new ValidationError(
-      `${portal}: ${operationId} cannot be waited on. Operations with a waiter: ${usable.join(", ") || "none"}.`,
-      {
-        portal,
-        operationId,
-        code: "invalid_argument",
-      },
-    );
+  const { meta, portal, state } = resolveOperation(client, operationId, WAITABLE);
+  try {
+    return await poll(client, meta, portal, input, options);
+  } catch (error) {
+    // A job's result may echo a credential: the error's lastResult is scrubbed with the rest.
+    throw scrubError(error, state.secrets);
   }
+}
+
+async function poll(
+  client: object,
+  meta: OperationMeta & { waiter: WaiterMeta },
+  portal: string,
+  input: RawInput,
+  options: WaitOptions,
+): Promise<any> {
+  const operationId = meta.id;
+  const waiter = meta.waiter;
   const maxWaitMs = options.maxWaitMs ?? 30 * 60_000;
   const minDelay = options.minDelayMs ?? (waiter.minDelay ?? 1) * 1000;
   const maxDelay = Math.max(minDelay, options.maxDelayMs ?? (waiter.maxDelay ?? 30) * 1000);
