@@ -50,11 +50,14 @@ export async function runOdmQuickstart(
   const target = sized.sort((a, b) => b.size - a.size)[0];
   if (!target) return;
   const destination = join(options.outDir, `${target.accession}.bin`);
+  // A rerun replaces the file an earlier run verified (and resumes its `.part`, if one was left).
+  const overwrite = true;
   if (options.forceCut) {
     // The sandbox drops the connection at 40 %; the client resumes with Range + If-Range.
     options.forceCut(target.accession, Math.floor(target.size * 0.4));
     const bar = progressBar(target.name);
     const result = await odm.download("getFileAsUser", { path: { id: target.accession } }, destination, {
+      overwrite,
       onProgress: (p) => bar.update(p),
     });
     bar.done();
@@ -62,24 +65,34 @@ export async function runOdmQuickstart(
       `Connection cut at 40 %; resumed automatically: ${result.attempts} requests, ${mib(result.transferred)} transferred for a ${mib(result.size)} file.`,
     );
   } else {
-    // Against a real portal: stop the download at 40 %, then resume it with a second call.
+    // Against a real portal: stop the download at 40 %, then resume it with a second call. A fast
+    // server may deliver the whole file before the abort fires: then there is nothing to resume.
     const controller = new AbortController();
-    await odm
+    const first = await odm
       .download("getFileAsUser", { path: { id: target.accession } }, destination, {
+        overwrite,
         signal: controller.signal,
         onProgress: (p) => p.total && p.bytes > p.total * 0.4 && controller.abort(),
       })
       .catch((error: unknown) => {
-        if (!(error instanceof AbortError)) throw error;
+        if (error instanceof AbortError) return undefined;
+        throw error;
       });
-    const bar = progressBar(target.name);
-    const result = await odm.download("getFileAsUser", { path: { id: target.accession } }, destination, {
-      onProgress: (p) => bar.update(p),
-    });
-    bar.done();
-    console.log(
-      `Interrupted at 40 % and resumed: the second call transferred ${mib(result.transferred)} of ${mib(result.size)}.`,
-    );
+    if (first) {
+      console.log(
+        `The download finished before the 40 % abort could stop it (${mib(first.size)} in ${first.attempts} request(s)); nothing to resume.`,
+      );
+    } else {
+      const bar = progressBar(target.name);
+      const result = await odm.download("getFileAsUser", { path: { id: target.accession } }, destination, {
+        overwrite,
+        onProgress: (p) => bar.update(p),
+      });
+      bar.done();
+      console.log(
+        `Interrupted at 40 % and resumed: the second call transferred ${mib(result.transferred)} of ${mib(result.size)}.`,
+      );
+    }
   }
   const onDisk = (await stat(destination)).size;
   if (onDisk !== target.size)
