@@ -15,7 +15,7 @@ import { redactUrl } from "./redact.js";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limiter.js";
 import { parseRetryAfter, retryPolicy, type RetryOptions } from "./retry.js";
 import { createTransport, type FetchLike, type SendOptions, type Transport } from "./transport.js";
-import { bodyReadError, readJsonBody } from "./response-body.js";
+import { bodyReadError, parseJsonBody } from "./response-body.js";
 import { createSecretRegistry, scrubError, type SecretRegistry } from "./secrets.js";
 import { checkHeaderValues, validateInput } from "./validate.js";
 import type { AuthSetup, ClientAuth, DeviceFlowMeta, SessionMeta } from "./session.js";
@@ -399,10 +399,10 @@ async function execute(
     if (input?.body !== undefined) init.body = input.body;
     if (input?.headers) init.headers = input.headers;
     if (input?.signal) init.signal = input.signal;
-    // JSON bodies are read here rather than by openapi-fetch, so that a page that is not JSON
+    // JSON bodies are parsed here rather than by openapi-fetch, so that a page that is not JSON
     // becomes a typed error instead of a SyntaxError or `undefined`.
     const json = meta.parseAs === undefined || meta.parseAs === "json";
-    init.parseAs = json ? "stream" : meta.parseAs;
+    init.parseAs = json ? "text" : meta.parseAs;
     const querySerializer = querySerializerFor(meta);
     if (querySerializer) init.querySerializer = querySerializer;
     const bodySerializer = bodySerializerFor(meta);
@@ -425,7 +425,12 @@ async function execute(
       });
     }
     const body = json
-      ? await readJsonBody(response, meta, { portal, operationId: meta.id, method: meta.method, url })
+      ? parseJsonBody(data as string | undefined, response, meta, {
+          portal,
+          operationId: meta.id,
+          method: meta.method,
+          url,
+        })
       : data;
     return withResponse ? { data: body, response } : body;
   } catch (error) {

@@ -3,13 +3,7 @@
  * outcome is data or a typed error, never a raw `SyntaxError`/`TypeError` and never `undefined`
  * passed off as the declared type.
  */
-import {
-  ConnectionError,
-  PortalError,
-  ResponseTruncatedError,
-  UnexpectedResponseError,
-  type ErrorContext,
-} from "./errors.js";
+import { PortalError, ResponseTruncatedError, UnexpectedResponseError, type ErrorContext } from "./errors.js";
 import type { OperationMeta } from "./operation.js";
 import { redactSnippet } from "./redact.js";
 
@@ -76,34 +70,22 @@ function isJson(type: string | null): boolean {
 }
 
 /**
- * Reads and parses the JSON success body of `response` for `meta`. An HTML page, invalid JSON or
- * a missing body is an {@link UnexpectedResponseError} carrying the status, content type and a
- * short redacted snippet; a body cut short is a {@link ResponseTruncatedError}.
+ * Parses the JSON success body of `response` for `meta`, given as text (openapi-fetch reads it
+ * with `parseAs: "text"`; `undefined` when it skipped an empty body). An HTML page, invalid JSON
+ * or a missing body is an {@link UnexpectedResponseError} carrying the status, content type and a
+ * short redacted snippet.
  */
-export async function readJsonBody(
+export function parseJsonBody(
+  text: string | undefined,
   response: Response,
   meta: OperationMeta,
   context: ErrorContext,
-): Promise<unknown> {
-  let text: string;
-  try {
-    text = response.body === null ? "" : await response.text();
-  } catch (error) {
-    throw (
-      bodyReadError(error, response, context) ??
-      new ConnectionError(`${context.portal}: could not read the response to ${meta.id}`, {
-        ...context,
-        status: response.status,
-        code: "connection_error",
-        cause: error,
-      })
-    );
+): unknown {
+  if (text === undefined || text === "" || /^\s*$/.test(text)) {
+    if (!mustHaveBody(meta, response)) return undefined;
+    throw unexpected(response, context, "empty_body", "an empty body where JSON was expected", text ?? "");
   }
   const type = response.headers.get("content-type");
-  if (text === "" || /^\s*$/.test(text)) {
-    if (!mustHaveBody(meta, response)) return undefined;
-    throw unexpected(response, context, "empty_body", "an empty body where JSON was expected", text);
-  }
   // A login or proxy page answers 200 with HTML: say so rather than "Unexpected token <".
   if (type !== null && /html/i.test(type))
     throw unexpected(response, context, "html_response", htmlWhat(text), text);
