@@ -1,8 +1,7 @@
 import { credentialsFor, internalsOf } from "./base.js";
-import { createFinalURL, defaultPathSerializer } from "openapi-fetch";
 import { errorFromResponse, PortalError, ValidationError } from "./errors.js";
 import type { OperationMeta, RawInput, SingleUploadMeta } from "./operation.js";
-import { querySerializerOrDefault } from "./query.js";
+import { operationUrl } from "./resolve-operation.js";
 import { parseRetryAfter } from "./retry.js";
 import { validateInput } from "./validate.js";
 import { hasNodeBuiltins, nodeBuiltins } from "./node/builtins.js";
@@ -123,12 +122,7 @@ export async function uploadSingle(
     },
   };
 
-  const url = createFinalURL(meta.path, {
-    baseUrl: state.baseUrl,
-    params: { path: input.path ?? {}, query: input.query ?? {} },
-    querySerializer: querySerializerOrDefault(meta),
-    pathSerializer: defaultPathSerializer,
-  });
+  const url = operationUrl(client, meta, input);
   const headers = { ...input.headers, "content-type": `multipart/form-data; boundary=${boundary}` };
   let sent = 0; // file bytes the socket took in the latest attempt
   const progress = (written: number) => {

@@ -1,8 +1,7 @@
 import { credentialsFor, internalsOf } from "./base.js";
-import { createFinalURL, defaultPathSerializer } from "openapi-fetch";
 import { errorFromResponse } from "./errors.js";
-import { querySerializerOrDefault } from "./query.js";
 import type { OperationMeta } from "./operation.js";
+import { operationUrl, resolveOperation, UPLOADABLE } from "./resolve-operation.js";
 import { AbortError, PortalError, TransferError, ValidationError } from "./errors.js";
 import type { RawInput, UploadMeta } from "./operation.js";
 import { uploadSingle } from "./upload-single.js";
@@ -76,6 +75,8 @@ interface ChunkReader {
   size: number | undefined;
   /** The next chunk, or undefined at the end. Valid until three more chunks have been read. */
   next(): Promise<Uint8Array | undefined>;
+  /** Throws when the source changed since it was opened (files only; other sources cannot tell). */
+  verify(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,6 +91,7 @@ function blobReader(blob: Blob, chunkSize: number, start: number): ChunkReader {
       position = end;
       return chunk;
     },
+    verify: async () => {},
     close: async () => {},
   };
 }
@@ -109,7 +111,27 @@ async function fileReader(path: string, chunkSize: number, start: number): Promi
       cause: error,
     });
   }
-  const size = (await file.stat()).size;
+  const opened = await file.stat();
+  const size = opened.size;
+  // The path, not the open descriptor: a file replaced by a rename keeps its old inode on the fd.
+  const verify = async () => {
+    const now = await fsp.stat(path).catch(() => undefined);
+    const why = !now
+      ? "it was removed"
+      : now.ino !== opened.ino || now.dev !== opened.dev
+        ? "it was replaced by another file"
+        : now.size !== opened.size
+          ? `its size went from ${opened.size} to ${now.size} bytes`
+          : now.mtimeMs !== opened.mtimeMs
+            ? "it was modified"
+            : undefined;
+    if (why) {
+      throw new TransferError(
+        `${path} changed while it was being uploaded (${why}); what the portal holds is not this file. Upload it again once it is stable.`,
+        { code: "source_changed", details: { path, size: opened.size, mtimeMs: opened.mtimeMs } },
+      );
+    }
+  };
   const buffers = [0, 1, 2].map(() => new Uint8Array(Math.min(chunkSize, Math.max(size, 1))));
   let turn = 0;
   let position = start;
@@ -117,6 +139,7 @@ async function fileReader(path: string, chunkSize: number, start: number): Promi
     size,
     async next() {
       if (position >= size) return undefined;
+      await verify();
       const buffer = buffers[turn++ % buffers.length]!;
       const wanted = Math.min(chunkSize, size - position);
       let filled = 0;
@@ -129,6 +152,7 @@ async function fileReader(path: string, chunkSize: number, start: number): Promi
       position += wanted;
       return buffer.subarray(0, wanted);
     },
+    verify,
     close: () => file.close(),
   };
 }
@@ -181,6 +205,7 @@ function streamReader(
       buffered = rest.length;
       return chunk;
     },
+    verify: async () => {},
     close: async () => {},
   };
 }
@@ -234,23 +259,8 @@ export async function upload(
   source: UploadSource,
   options: UploadOptions = {},
 ): Promise<UploadResult> {
-  const { definition } = internalsOf(client);
-  const portal = definition.title;
-  const meta = definition.operations[operationId];
-  const transfer = meta?.transfer as UploadMeta | undefined;
-  if (!meta || transfer?.direction !== "upload") {
-    const uploads = Object.values(definition.operations)
-      .filter((m) => m.transfer?.direction === "upload")
-      .map((m) => m.id);
-    throw new ValidationError(
-      `${portal}: ${operationId} is not an upload operation. Uploads: ${uploads.join(", ") || "none"}.`,
-      {
-        portal,
-        operationId,
-        code: "invalid_argument",
-      },
-    );
-  }
+  const { meta, portal } = resolveOperation(client, operationId, UPLOADABLE);
+  const transfer: UploadMeta = meta.transfer;
   // One multipart request (`mode: single`); everything below is the chunked protocol.
   if ("mode" in transfer) return uploadSingle(client, meta, transfer, input, source, options);
   const fields = transfer.fields;
@@ -322,6 +332,8 @@ export async function upload(
         [fields.last, last ? "true" : "false"],
       );
       if (uploadId !== undefined) formFields.push([fields.uploadId, uploadId]);
+      // The last chunk completes the upload on the portal: a changed file must not get that far.
+      if (last) await reader.verify();
       const length = current.length;
       const data = await sendChunk(client, meta, input, options, formFields, {
         name: fields.chunk,
@@ -345,6 +357,8 @@ export async function upload(
       current = next;
       next = await reading;
     }
+    // Changed while the last chunk was on the wire: not a success, even if the portal accepted it.
+    await reader.verify();
   } catch (error) {
     const cause = error instanceof PortalError ? error : undefined;
     const done = size === undefined ? `${offset} bytes` : `${offset} of ${size} bytes`;
@@ -397,12 +411,7 @@ async function sendChunk(
   head += "Content-Type: application/octet-stream\r\n\r\n";
   const parts = [encoder.encode(head), file.bytes, encoder.encode(`\r\n--${boundary}--\r\n`)];
   const length = parts.reduce((n, p) => n + p.length, 0);
-  const url = createFinalURL(meta.path, {
-    baseUrl: state.baseUrl,
-    params: { path: input.path ?? {}, query: input.query ?? {} },
-    querySerializer: querySerializerOrDefault(meta),
-    pathSerializer: defaultPathSerializer,
-  });
+  const url = operationUrl(client, meta, input);
   const headers = { ...input.headers, "content-type": `multipart/form-data; boundary=${boundary}` };
   // In Node the body goes to the socket from these buffers; elsewhere it is a stream for fetch.
   const node = hasNodeBuiltins();
