@@ -1,3 +1,5 @@
+import { judgeAttempt } from "../attempt-policy.js";
+import { DEFAULT_CROSS_ORIGIN, headersForOtherOrigin, type CrossOriginPolicy } from "../cross-origin.js";
 import {
   AbortError,
   ConnectionError,
@@ -8,24 +10,20 @@ import {
   ValidationError,
   type ErrorContext,
 } from "../errors.js";
-import {
-  backoffDelay,
-  isRetryableStatus,
-  parseRetryAfter,
-  retryPolicy,
-  sleep,
-  type RetryOptions,
-} from "../retry.js";
+import { parseRetryAfter, retryPolicy, sleep, type RetryOptions } from "../retry.js";
 import { nodeBuiltins } from "./builtins.js";
-import { get, IdleTimeout, type Exchange, type ResponseHead } from "./http-reader.js";
+import { checkDestination, FileWriteError, fileError, onDisk, removeQuietly, sizeOf } from "./destination.js";
+import { get, IdleTimeout, ResponseTimeout, type Exchange, type ResponseHead } from "./http-reader.js";
 
 /** Where a download's bytes come from. */
 export interface DownloadSource {
   url: string;
   /** Headers for each attempt (credentials, for a portal's own URL). */
   headers?: (() => Record<string, string> | Promise<Record<string, string>>) | undefined;
-  /** Names of the headers above that carry credentials; dropped on a redirect to another origin. */
+  /** Names of the headers above that carry the client's credentials: never sent to another origin. */
   credentialHeaders?: readonly string[] | undefined;
+  /** Which other headers a redirect to another origin drops; the three fetch drops by default. */
+  crossOrigin?: CrossOriginPolicy | undefined;
   /**
    * Called when the server answers 401 or 403 (an expired pre-signed URL, an expired token).
    * Returns a source to continue from, or undefined to fail.
@@ -38,6 +36,8 @@ export interface DownloadSource {
   /** For error messages. */
   context?: ErrorContext | undefined;
 }
+
+export { checkDestination } from "./destination.js";
 
 /** A progress report: bytes on disk so far, the total when known, and bytes received by this call. */
 export interface DownloadProgress {
@@ -54,9 +54,12 @@ export interface DownloadOptions {
   signal?: AbortSignal | undefined;
   /** Replace an existing file at the destination. Default false: an existing file is an error. */
   overwrite?: boolean | undefined;
+  /** Create the destination's missing parent directories. Default false: a missing one is an error. */
+  createDirectories?: boolean | undefined;
   /**
    * Continue from a `<destination>.part` left by an earlier call when the server still has the
-   * same file (checked with If-Range). Default true.
+   * same file (asked with If-Range, and checked: the answer's ETag or Last-Modified and total must
+   * be those the part was started from). Default true.
    */
   resume?: boolean | undefined;
   /** Retries after failures that made no progress (a cut that made progress does not count). Default 5. */
@@ -65,6 +68,11 @@ export interface DownloadOptions {
   retry?: RetryOptions | undefined;
   /** Fail an attempt when no byte arrives for this long, in milliseconds. Default 60000. */
   idleTimeoutMs?: number | undefined;
+  /**
+   * Fail an attempt that has not finished (headers and body) after this long, in milliseconds; a
+   * later attempt resumes from the bytes on disk. Default 0: no limit, as a file may be large.
+   */
+  timeoutMs?: number | undefined;
   /** The size the file must have, when known in advance. */
   expectedSize?: number | undefined;
   /** A digest the file must have, as hex (or base64). */
@@ -97,12 +105,16 @@ interface PartState {
 
 const MAX_REDIRECTS = 5;
 const PROGRESS_INTERVAL_MS = 100;
+/** Restarts from zero that kept no more bytes than before, beyond which resuming is hopeless. */
+const MAX_FRUITLESS_RESTARTS = 2;
+const EMPTY: PartState = { offset: 0, total: undefined, etag: undefined, lastModified: undefined };
 
 /**
  * Streams a URL to a file with constant memory: bytes go to `<destination>.part`, a cut
- * connection resumes with `Range` + `If-Range`, the length (and checksum, when given) is
- * verified, and only then is the file renamed into place. A failed download leaves nothing at
- * the destination. Uses `node:http`, which keeps up with curl where WHATWG fetch bodies do not.
+ * connection resumes with `Range` + `If-Range` (and the answer is checked to be the same version
+ * of the file), the length (and checksum, when given) is verified, and only then is the file
+ * renamed into place. A failed download leaves nothing at the destination. Uses `node:http`-level
+ * sockets, which keep up with curl where WHATWG fetch bodies do not.
  */
 export async function downloadToFile(
   source: DownloadSource | string,
@@ -118,12 +130,14 @@ export async function downloadToFile(
   const policy = retryPolicy(options.retry);
   const maxRetries = options.maxRetries ?? 5;
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 0;
+  const resume = options.resume ?? true;
   const signal = options.signal;
 
-  await checkDestination(destination, options.overwrite ?? false, context);
+  await checkDestination(destination, options, context);
 
-  let state: PartState = { offset: 0, total: undefined, etag: undefined, lastModified: undefined };
-  if (options.resume ?? true) state = await loadPartial(part, sidecar, resumeKey);
+  let state: PartState = { ...EMPTY };
+  if (resume) state = await loadPartial(part, sidecar, resumeKey);
   else await removeQuietly(part, sidecar);
   const resumedFrom = state.offset;
 
@@ -132,134 +146,185 @@ export async function downloadToFile(
   let failures = 0;
   let renewals = 0;
   let restarted = false;
+  let fruitless = 0; // restarts that kept no more bytes than the best so far
+  let best = state.offset; // the most bytes ever kept on disk by this call
   let lastError: unknown;
   const progress = throttle(options.onProgress);
+
+  /** Backs off before the next attempt, or fails when the attempts are used up. */
+  const retryAfterFailure = async (failure: PortalError) => {
+    const verdict = judgeAttempt(
+      { failure },
+      { retries: failures, maxRetries, idempotent: true, canRefresh: false },
+      policy,
+    );
+    if (verdict.action !== "retry") throw failure;
+    lastError = failure;
+    failures++;
+    await pause(verdict.waitMs, signal, context);
+  };
+  /** Forgets the partial bytes: the next attempt starts from zero. */
+  const startOver = async () => {
+    state = { ...EMPTY };
+    restarted = true;
+    await onDisk(() => fsp.writeFile(part, ""));
+  };
 
   try {
     for (;;) {
       if (signal?.aborted) throw abortError(signal, context);
-      if (failures > maxRetries) {
-        throw lastError instanceof PortalError
-          ? lastError
-          : new ConnectionError(`download of ${destination} failed after ${attempts} attempts`, {
-              ...context,
-              cause: lastError,
-            });
-      }
       attempts++;
       const headers: Record<string, string> = { ...(await src.headers?.()), "accept-encoding": "identity" };
-      if (state.offset > 0) {
+      const ranged = state.offset > 0;
+      if (ranged) {
         headers.range = `bytes=${state.offset}-`;
-        const validator = state.etag && !state.etag.startsWith("W/") ? state.etag : state.lastModified;
+        const validator = validatorOf(state);
         if (validator) headers["if-range"] = validator;
       }
 
       let exchange: Exchange;
       try {
-        exchange = await open(src, headers, idleTimeoutMs, signal);
+        exchange = await open(src, headers, { idleTimeoutMs, timeoutMs, signal });
       } catch (error) {
         if (signal?.aborted) throw abortError(signal, context);
         if (error instanceof PortalError) throw error;
-        lastError = connectionError(error, context, idleTimeoutMs);
-        failures++;
-        await pause(backoffDelay(failures - 1, policy), signal, context);
+        await retryAfterFailure(connectionError(error, context, idleTimeoutMs, timeoutMs));
         continue;
       }
 
-      const { status, headers: received } = exchange.head;
-      if ((status === 401 || status === 403) && src.renew && renewals < 3) {
-        exchange.close();
-        const renewed = await src.renew(status);
-        if (renewed) {
-          renewals++;
-          src = renewed;
+      try {
+        const { status, headers: received } = exchange.head;
+        if (status === 416) {
+          exchange.close();
+          const total = parseContentRange(received["content-range"])?.total ?? state.total;
+          if (total !== undefined && state.offset === total) break; // everything was already here
+          const refused = new TransferError(`the server refused bytes ${state.offset}- of the file`, {
+            ...context,
+            code: "range_not_satisfiable",
+          });
+          await startOver();
+          await retryAfterFailure(refused);
           continue;
         }
-        throw await httpError(exchange, context, { drain: false, hint: src.refusalHint });
-      }
-      if (status === 416) {
-        exchange.close();
-        const total = parseContentRange(received["content-range"])?.total ?? state.total;
-        if (total !== undefined && state.offset === total) break; // everything was already here
-        state = { offset: 0, total: undefined, etag: undefined, lastModified: undefined };
-        await removeQuietly(part);
-        restarted = true;
-        failures++;
-        continue;
-      }
-      if (status === 206) {
-        const range = parseContentRange(received["content-range"]);
-        if (!range || range.start !== state.offset) {
+        const verdict = judgeAttempt(
+          { status, headers: toHeaders(exchange.head) },
+          {
+            retries: failures,
+            maxRetries,
+            idempotent: true,
+            canRefresh: src.renew !== undefined && renewals < 3,
+            refreshOn: [401, 403],
+          },
+          policy,
+        );
+        if (verdict.action === "refresh") {
           exchange.close();
+          const renewed = await src.renew!(status);
+          if (renewed) {
+            renewals++;
+            src = renewed;
+            continue;
+          }
+          throw await httpError(exchange, context, { drain: false, hint: src.refusalHint });
+        }
+        if (verdict.action === "retry") {
+          lastError = await httpError(exchange, context, {});
+          failures++;
+          await pause(verdict.waitMs, signal, context);
+          continue;
+        }
+        if (verdict.action === "fail" || (status !== 200 && status !== 206)) {
+          const hint = status === 401 || status === 403 ? src.refusalHint : undefined;
+          throw await httpError(exchange, context, {
+            hint,
+            retryAfterMs: (verdict as { retryAfterMs?: number }).retryAfterMs,
+          });
+        }
+
+        if (status === 206) {
+          const range = parseContentRange(received["content-range"]);
+          if (!range || range.start !== state.offset) {
+            throw new TransferError(
+              `the server sent bytes ${received["content-range"] ?? "(no Content-Range)"} when asked for bytes ${state.offset}-`,
+              { ...context, code: "range_mismatch" },
+            );
+          }
+          if (!sameVersion(state, received, range.total)) {
+            // Another version of the file, whether or not the server looked at If-Range: appending
+            // would splice two files, so the partial bytes go and the next request starts over.
+            exchange.close();
+            await startOver();
+            continue;
+          }
+          state.total = range.total ?? state.total;
+        } else {
+          // A 200 is the whole file: the file changed, or Range is not honoured. Start from zero.
+          if (ranged) restarted = true;
+          const length = received["content-length"];
+          state = { ...EMPTY, total: length === undefined ? undefined : Number(length) };
+        }
+        state.etag = received.etag ?? state.etag;
+        state.lastModified = received["last-modified"] ?? state.lastModified;
+        if (
+          options.expectedSize !== undefined &&
+          state.total !== undefined &&
+          state.total !== options.expectedSize
+        ) {
           throw new TransferError(
-            `the server sent bytes ${received["content-range"] ?? "(no Content-Range)"} when asked for bytes ${state.offset}-`,
-            { ...context, code: "range_mismatch" },
+            `the server offers ${state.total} bytes but ${options.expectedSize} were expected`,
+            { ...context, code: "length_mismatch" },
           );
         }
-        state.total = range.total ?? state.total;
-      } else if (status === 200) {
-        if (state.offset > 0) restarted = true; // the file changed, or Range is not honoured: start over
-        state.offset = 0;
-        const length = received["content-length"];
-        state.total = length === undefined ? undefined : Number(length);
-      } else if (isRetryableStatus(status)) {
-        const retryAfter = parseRetryAfter(toHeaders(exchange.head));
-        const error = await httpError(exchange, context, { retryAfterMs: retryAfter });
-        if (retryAfter !== undefined && retryAfter > policy.maxRetryAfterMs) throw error;
-        lastError = error;
-        failures++;
-        await pause(retryAfter ?? backoffDelay(failures - 1, policy), signal, context);
-        continue;
-      } else {
-        const hint = status === 401 || status === 403 ? src.refusalHint : undefined;
-        throw await httpError(exchange, context, { hint });
-      }
-
-      state.etag = received.etag ?? state.etag;
-      state.lastModified = received["last-modified"] ?? state.lastModified;
-      if (
-        options.expectedSize !== undefined &&
-        state.total !== undefined &&
-        state.total !== options.expectedSize
-      ) {
-        exchange.close();
-        throw new TransferError(
-          `the server offers ${state.total} bytes but ${options.expectedSize} were expected`,
-          {
+        // The reader holds what arrives meanwhile (a few MiB, then it pauses the socket).
+        await onDisk(() =>
+          fsp.writeFile(sidecar, JSON.stringify({ key: resumeKey, ...state, offset: undefined })),
+        );
+        const before = state.offset;
+        let complete = false;
+        try {
+          await writeBody(exchange, part, before > 0, (got) =>
+            progress({ bytes: before + got, total: state.total, transferred: transferred + got }),
+          );
+          complete = true;
+        } catch (error) {
+          if (error instanceof FileWriteError) throw fileError(error, part, context);
+          if (signal?.aborted) throw abortError(signal, context);
+          lastError = connectionError(error, context, idleTimeoutMs, timeoutMs);
+        }
+        state.offset = await sizeOf(part);
+        transferred += state.offset - before;
+        if (state.total !== undefined && state.offset > state.total) {
+          throw new TransferError(`received ${state.offset} bytes but the server announced ${state.total}`, {
             ...context,
             code: "length_mismatch",
-          },
-        );
+          });
+        }
+        if (complete && (state.total === undefined || state.offset === state.total)) break;
+        if (complete) {
+          lastError = new ConnectionError(
+            `the connection closed after ${state.offset} of ${state.total} bytes`,
+            {
+              ...context,
+              code: "connection_error",
+            },
+          );
+        }
+        if (state.offset > best) {
+          best = state.offset; // progress: the cut is forgiven
+          failures = 0;
+          continue;
+        }
+        if (before === 0 && ranged && ++fruitless > MAX_FRUITLESS_RESTARTS) {
+          throw new TransferError(
+            `the server does not support ranged requests: it sent the whole file again ${fruitless} times ` +
+              `and cut it short at ${state.offset} bytes each time, so the download cannot resume`,
+            { ...context, code: "range_not_supported", cause: lastError },
+          );
+        }
+        await retryAfterFailure(lastError as PortalError);
+      } finally {
+        exchange.close();
       }
-      // The reader holds what arrives meanwhile (a few MiB, then it pauses the socket).
-      await fsp.writeFile(sidecar, JSON.stringify({ key: resumeKey, ...state, offset: undefined }));
-      const before = state.offset;
-      let complete = false;
-      try {
-        await writeBody(exchange, part, before > 0, (got) =>
-          progress({ bytes: before + got, total: state.total, transferred: transferred + got }),
-        );
-        complete = true;
-      } catch (error) {
-        if (signal?.aborted) throw abortError(signal, context);
-        lastError = connectionError(error, context, idleTimeoutMs);
-      }
-      state.offset = await sizeOf(part);
-      transferred += state.offset - before;
-      if (state.total !== undefined && state.offset > state.total) {
-        throw new TransferError(`received ${state.offset} bytes but the server announced ${state.total}`, {
-          ...context,
-          code: "length_mismatch",
-        });
-      }
-      if (complete && (state.total === undefined || state.offset === state.total)) break;
-      if (complete)
-        lastError = new ConnectionError(
-          `the connection closed after ${state.offset} of ${state.total} bytes`,
-          context,
-        );
-      failures = state.offset > before ? 0 : failures + 1;
-      if (failures > 0) await pause(backoffDelay(failures - 1, policy), signal, context);
     }
 
     const size = state.offset;
@@ -271,7 +336,11 @@ export async function downloadToFile(
     }
     if (options.checksum) await verifyChecksum(part, options.checksum, context);
     progress.flush({ bytes: size, total: size, transferred });
-    await fsp.rename(part, destination);
+    try {
+      await fsp.rename(part, destination);
+    } catch (error) {
+      throw fileError(error, destination, context);
+    }
     await removeQuietly(sidecar);
     return {
       path: destination,
@@ -282,70 +351,60 @@ export async function downloadToFile(
       attempts,
       etag: state.etag,
     };
-  } catch (error) {
-    // Keep a `.part` only when a later call can safely resume it.
+  } catch (caught) {
+    const error = caught instanceof FileWriteError ? fileError(caught, part, context) : caught;
+    // Keep a `.part` only when a later call can safely resume it: a full disk included.
     const resumable =
-      (options.resume ?? true) && (state.etag || state.lastModified) && !(error instanceof TransferError);
+      resume &&
+      validatorOf(state) !== undefined &&
+      (!(error instanceof TransferError) || error.code === "disk_full");
     if (!resumable) await removeQuietly(part, sidecar);
     throw error;
   }
 }
 
-/** Fails when `destination` cannot take a download: a missing directory, a directory, an existing file. */
-export async function checkDestination(
-  destination: string,
-  overwrite: boolean,
-  context: ErrorContext,
-): Promise<void> {
-  const { fsp } = nodeBuiltins("download()");
-  const dir = destination.replace(/[\\/][^\\/]*$/, "") || ".";
-  const dirStat = await fsp.stat(dir === destination ? "." : dir).catch(() => undefined);
-  if (!dirStat?.isDirectory()) {
-    throw new ValidationError(`cannot download to ${destination}: the directory ${dir} does not exist`, {
-      ...context,
-      code: "invalid_destination",
-    });
-  }
-  const existing = await fsp.stat(destination).catch(() => undefined);
-  if (existing?.isDirectory()) {
-    throw new ValidationError(`cannot download to ${destination}: it is a directory; give a file path`, {
-      ...context,
-      code: "invalid_destination",
-    });
-  }
-  if (existing && !overwrite) {
-    throw new ValidationError(`${destination} already exists; pass { overwrite: true } to replace it`, {
-      ...context,
-      code: "destination_exists",
-    });
-  }
+/** What identifies the version a partial file was started from: a strong ETag, else Last-Modified. */
+function validatorOf(state: PartState): string | undefined {
+  return state.etag && !state.etag.startsWith("W/") ? state.etag : state.lastModified;
+}
+
+/**
+ * True when a 206 comes from the version the partial file was started from: the same validator
+ * (a missing one counts as different: restarting costs bytes, splicing costs the file) and,
+ * when both are known, the same total.
+ */
+function sameVersion(state: PartState, received: Record<string, string>, total: number | undefined): boolean {
+  if (state.offset === 0) return true;
+  if (state.total !== undefined && total !== undefined && state.total !== total) return false;
+  if (state.etag && !state.etag.startsWith("W/")) return received.etag === state.etag;
+  if (state.lastModified) return received["last-modified"] === state.lastModified;
+  return false;
 }
 
 async function loadPartial(part: string, sidecar: string, key: string): Promise<PartState> {
   const { fsp } = nodeBuiltins("download()");
-  const empty: PartState = { offset: 0, total: undefined, etag: undefined, lastModified: undefined };
   try {
     const saved = JSON.parse(await fsp.readFile(sidecar, "utf8")) as Partial<PartState> & { key?: string };
     const size = await sizeOf(part);
+    const state = { offset: size, total: saved.total, etag: saved.etag, lastModified: saved.lastModified };
     const valid =
-      saved.key === key &&
-      (saved.etag || saved.lastModified) &&
-      (saved.total === undefined || size <= saved.total);
-    if (valid && size > 0)
-      return { offset: size, total: saved.total, etag: saved.etag, lastModified: saved.lastModified };
+      saved.key === key && validatorOf(state) && (saved.total === undefined || size <= saved.total);
+    if (valid && size > 0) return state;
   } catch {
     // no usable partial download
   }
   await removeQuietly(part, sidecar);
-  return empty;
+  return { ...EMPTY };
 }
 
-/** Sends the GET, following redirects; credentials never follow a redirect to another origin. */
+/**
+ * Sends the GET, following redirects. A hop to another origin drops the client's credentials and
+ * every header the cross-origin policy calls sensitive (see `cross-origin.ts`).
+ */
 async function open(
   src: DownloadSource,
   headers: Record<string, string>,
-  idleTimeoutMs: number,
-  signal: AbortSignal | undefined,
+  limits: { idleTimeoutMs: number; timeoutMs: number; signal: AbortSignal | undefined },
 ): Promise<Exchange> {
   let url = new URL(src.url);
   let sendHeaders = headers;
@@ -353,18 +412,16 @@ async function open(
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new ValidationError(`cannot download from ${url.protocol} URLs`, { code: "invalid_url" });
     }
-    const exchange = await get(url, sendHeaders, { idleTimeoutMs, signal });
+    const exchange = await get(url, sendHeaders, limits);
     const { status, headers: received } = exchange.head;
     const location = received.location;
     if (status < 300 || status >= 400 || status === 304 || !location || hops >= MAX_REDIRECTS)
       return exchange;
     exchange.close();
     const next = new URL(location, url);
-    if (next.origin !== url.origin && src.credentialHeaders?.length) {
-      const drop = new Set(src.credentialHeaders.map((h) => h.toLowerCase()));
-      sendHeaders = Object.fromEntries(
-        Object.entries(sendHeaders).filter(([name]) => !drop.has(name.toLowerCase())),
-      );
+    if (next.origin !== url.origin) {
+      const policy = src.crossOrigin ?? DEFAULT_CROSS_ORIGIN;
+      sendHeaders = headersForOtherOrigin(sendHeaders, policy, src.credentialHeaders);
     }
     url = next;
   }
@@ -373,6 +430,7 @@ async function open(
 /**
  * Writes the body to the part file. When the connection breaks, the bytes already received are
  * written before the failure is reported, so the next attempt resumes from exactly what arrived.
+ * A failure of the file itself is a {@link FileWriteError}, never mistaken for a network one.
  */
 async function writeBody(
   exchange: Exchange,
@@ -381,27 +439,32 @@ async function writeBody(
   onBytes: (received: number) => void,
 ): Promise<void> {
   const { fsp } = nodeBuiltins("download()");
-  const file = await fsp.open(part, append ? "a" : "w");
+  const file = await onDisk(() => fsp.open(part, append ? "a" : "w"));
   let received = 0;
   try {
     await exchange.readBody(async (pieces) => {
-      await file.writev(pieces);
+      await onDisk(() => file.writev(pieces));
       for (const piece of pieces) received += piece.length;
       onBytes(received);
     });
   } finally {
-    await file.close();
+    await file.close().catch(() => {});
   }
 }
 
-function connectionError(error: unknown, context: ErrorContext, idleTimeoutMs: number): PortalError {
+function connectionError(
+  error: unknown,
+  context: ErrorContext,
+  idleTimeoutMs: number,
+  timeoutMs: number,
+): PortalError {
   if (error instanceof PortalError) return error;
-  if (error instanceof IdleTimeout) {
-    return new TimeoutError(`no data for ${idleTimeoutMs / 1000} s`, {
-      ...context,
-      code: "timeout",
-      cause: error,
-    });
+  if (error instanceof IdleTimeout || error instanceof ResponseTimeout) {
+    const message =
+      error instanceof IdleTimeout
+        ? `no data for ${idleTimeoutMs / 1000} s`
+        : `the response did not finish within ${timeoutMs / 1000} s`;
+    return new TimeoutError(message, { ...context, code: "timeout", cause: error });
   }
   const code = (error as { code?: string })?.code;
   return new ConnectionError(`the download connection failed${code ? ` (${code})` : ""}`, {
@@ -478,16 +541,6 @@ export function parseContentRange(
   return { start: Number(match[1]), end: Number(match[2]), total };
 }
 
-async function sizeOf(path: string): Promise<number> {
-  const { fsp } = nodeBuiltins("download()");
-  return (await fsp.stat(path).catch(() => undefined))?.size ?? 0;
-}
-
-async function removeQuietly(...paths: string[]): Promise<void> {
-  const { fsp } = nodeBuiltins("download()");
-  await Promise.all(paths.map((p) => fsp.rm(p, { force: true })));
-}
-
 async function verifyChecksum(
   path: string,
   checksum: NonNullable<DownloadOptions["checksum"]>,
@@ -495,7 +548,11 @@ async function verifyChecksum(
 ): Promise<void> {
   const { fs, crypto, streams } = nodeBuiltins("download()");
   const hash = crypto.createHash(checksum.algorithm);
-  await streams.pipeline(fs.createReadStream(path, { highWaterMark: 1 << 20 }), hash);
+  try {
+    await streams.pipeline(fs.createReadStream(path, { highWaterMark: 1 << 20 }), hash);
+  } catch (error) {
+    throw fileError(error, path, context);
+  }
   const digest = hash.digest();
   const expected = checksum.expected.trim();
   if (digest.toString("hex") !== expected.toLowerCase() && digest.toString("base64") !== expected) {

@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { ValidationError } from "../errors.js";
 import { nodeBuiltins } from "./builtins.js";
 
 /**
@@ -41,9 +42,17 @@ const POOL_SIZE = 12;
 const LOW_WATER = 2;
 const MAX_HEAD = 64 * 1024;
 
+/** No byte arrived within the idle limit. */
 export class IdleTimeout extends Error {
   constructor() {
     super("idle timeout");
+  }
+}
+
+/** The response (headers and body) did not finish within the attempt's time limit. */
+export class ResponseTimeout extends Error {
+  constructor() {
+    super("response timeout");
   }
 }
 
@@ -80,11 +89,29 @@ export function parseHead(text: string): ResponseHead | undefined {
   return { status: Number(match[1]), statusText: match[2] ?? "", headers, rawHeaders };
 }
 
+/**
+ * Sends a GET and resolves when the response head arrives. `idleTimeoutMs` limits each wait for
+ * bytes; `timeoutMs` (when above 0) the whole exchange. Every way out (end, failure, abort,
+ * `close()`) destroys the socket and clears its timers and listeners.
+ */
 export function get(
   url: URL,
   headers: Record<string, string>,
-  options: { idleTimeoutMs: number; signal?: AbortSignal | undefined },
+  options: { idleTimeoutMs: number; timeoutMs?: number | undefined; signal?: AbortSignal | undefined },
 ): Promise<Exchange> {
+  // Checked before connecting: a refused request must leave no socket behind.
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) {
+      return Promise.reject(
+        new ValidationError(
+          `the header ${JSON.stringify(name)} has a name or value that cannot be sent (CR, LF or NUL)`,
+          {
+            code: "invalid_header",
+          },
+        ),
+      );
+    }
+  }
   const { net, tls } = nodeBuiltins("download()");
   const secure = url.protocol === "https:";
   const port = Number(url.port) || (secure ? 443 : 80);
@@ -252,6 +279,10 @@ export function get(
     : net.connect(connectOptions);
 
   socket.setTimeout(options.idleTimeoutMs, () => socket.destroy(new IdleTimeout()));
+  if (options.timeoutMs && options.timeoutMs > 0) {
+    const deadline = setTimeout(() => socket.destroy(new ResponseTimeout()), options.timeoutMs);
+    socket.once("close", () => clearTimeout(deadline));
+  }
   socket.on("error", (error) => fail(error));
   socket.on("end", () => {
     if (head && remaining === Infinity && !chunked) finish();
@@ -273,11 +304,7 @@ export function get(
 
   const target = `${url.pathname || "/"}${url.search}`;
   const lines = [`GET ${target} HTTP/1.1`, `Host: ${url.host}`, "Connection: close"];
-  for (const [name, value] of Object.entries(headers)) {
-    if (/[\r\n]/.test(name) || /[\r\n]/.test(value))
-      return Promise.reject(new TypeError(`invalid header ${name}`));
-    lines.push(`${name}: ${value}`);
-  }
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.write(`${lines.join("\r\n")}\r\n\r\n`);
 
   const exchange: Exchange = {
