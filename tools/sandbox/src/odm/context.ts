@@ -149,6 +149,8 @@ export function createOdmContext(options: OdmSandboxOptions) {
   const entries = new WeakMap<IncomingMessage, OdmRecordedRequest>();
   const importedLinks = new Set<string>();
   let fileSeed = 10_001;
+  /** Files received by the multipart imports, oldest first. */
+  const uploads: { operationId: string; filename: string; size: number; sha256: string }[] = [];
   /** A fresh content seed for a file an import adds. */
   const nextFileSeed = () => fileSeed++;
 
@@ -352,6 +354,7 @@ export function createOdmContext(options: OdmSandboxOptions) {
     entries,
     faults,
     nextFileSeed,
+    uploads,
     files,
     find,
     groups,

@@ -28,6 +28,8 @@ import { exportsRoutes } from "./routes/exports.js";
 import { filesRoutes } from "./routes/files.js";
 import { integrationRoutes } from "./routes/integration.js";
 import { jobsRoutes } from "./routes/jobs.js";
+import { multipartImportRoutes } from "./routes/multipart-imports.js";
+import { signalDataRoutes } from "./routes/signal-data.js";
 import { objectsRoutes } from "./routes/objects.js";
 import { omicsRoutes } from "./routes/omics.js";
 import {
@@ -42,7 +44,9 @@ export * from "./types.js";
 /** Starts the ODM sandbox on 127.0.0.1: state from ./context, routes from ./routes, checked against the spec. */
 export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<OdmSandbox> {
   const c = createOdmContext(options);
-  const { apiTokens, accessTokens, catalog, faults, jobs, requests, entries, files } = c;
+  const { apiTokens, accessTokens, catalog, faults, requests, entries, files } = c;
+  let uploadCut: number | undefined; // body bytes after which the next multipart import is cut
+  const jobs = jobsRoutes(c);
   const router = new SpecRouter({
     spec: await portalSpec("genestack-odm"),
     errorBody,
@@ -80,7 +84,9 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
       ...integrationRoutes(c),
       ...omicsRoutes(c),
       ...exportsRoutes(c),
-      ...jobsRoutes(c),
+      ...jobs,
+      ...multipartImportRoutes(c, jobs),
+      ...signalDataRoutes(c),
     },
   });
   c.setRouter(router);
@@ -92,8 +98,13 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
     entries.set(req, entry);
     res.on("finish", () => (entry.status = res.statusCode));
     res.on("close", () => (entry.status ??= res.statusCode));
+    if (uploadCut !== undefined && req.method === "POST" && /\/multipart$/.test(url.pathname)) {
+      const afterBytes = uploadCut;
+      uploadCut = undefined;
+      return cutMidBody(req, afterBytes);
+    }
     try {
-      jobs.advanceAll();
+      c.jobs.advanceAll();
       if (await faults.intercept(req, res, (status) => errorBody(status, `Injected ${status}`))) return;
       await router.handle(req, res, url);
     } catch (e) {
@@ -155,18 +166,31 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
         )
         .reduce((sum, r) => sum + r.bytesSent, 0);
     },
-    failNextJob: (message) => jobs.failNext(message),
+    failNextJob: (message) => c.jobs.failNext(message),
     job(jobExecId) {
-      const job: Job | undefined = jobs.jobs.get(jobExecId);
-      return job ? jobs.info(jobs.advance(job)) : undefined;
+      const job: Job | undefined = c.jobs.jobs.get(jobExecId);
+      return job ? c.jobs.info(c.jobs.advance(job)) : undefined;
     },
     setJobDurations(durations) {
-      Object.assign(jobs.durations, durations);
+      Object.assign(c.jobs.durations, durations);
     },
     revokeToken(token) {
       apiTokens.delete(token);
       accessTokens.delete(token);
     },
+    cutNextUpload(afterBytes) {
+      uploadCut = afterBytes;
+    },
+    uploads: c.uploads,
     close: () => api.close(),
   };
+}
+
+/** Reads a request's body and drops the connection once `afterBytes` of it have arrived. */
+function cutMidBody(req: IncomingMessage, afterBytes: number): void {
+  let received = 0;
+  req.on("data", (chunk: Buffer) => {
+    received += chunk.length;
+    if (received >= afterBytes) req.socket.destroy();
+  });
 }

@@ -65,6 +65,10 @@ export interface OdmSandbox {
   cutNextDownload(afterBytes: number, options?: { accession?: string; count?: number }): void;
   /** Body bytes served by downloads of `accession` (or of every file) so far. */
   bytesServed(accession?: string): number;
+  /** Cuts the connection of the next multipart import after `afterBytes` bytes of its body have arrived. */
+  cutNextUpload(afterBytes: number): void;
+  /** Files the multipart imports received, oldest first: name, size and SHA-256. */
+  uploads: readonly { operationId: string; filename: string; size: number; sha256: string }[];
   /** The next started import job fails at the end of RUNNING (a restart then completes it). */
   failNextJob(message?: string): void;
   /** A job's state as `getJobInfo` returns it, or undefined. */
