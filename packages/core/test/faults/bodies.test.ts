@@ -97,6 +97,19 @@ describe("response bodies that are not JSON", () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it("a GET whose body is cut short is retried like a reset, then fails as a ConnectionError", async () => {
+    const server = await serve((_req, res) => {
+      res.socket!.write(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{"id"',
+      );
+      setTimeout(() => res.socket!.destroy(), 20);
+    });
+    const client = testClient(server.url, { retry: { maxRetries: 2, initialDelayMs: 10 } });
+    const error = await failure(client.getThing({ path: { id: "T1" } }));
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect(server.requests).toHaveLength(3);
+  });
+
   it("an error status with a body cut short is still a PortalError", async () => {
     const server = await serve((_req, res) => {
       res.socket!.write(
