@@ -1,5 +1,11 @@
-import { describe, expect, it } from "vitest";
-import { createGenestackOdmClient, MissingCredentialsError, ValidationError } from "../src/index.js";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import {
+  createGenestackOdmClient,
+  MissingCredentialsError,
+  ValidationError,
+  type GetJobOutputOutput,
+  type SearchStudiesAsUserOutput,
+} from "../src/index.js";
 
 /** Records each request and answers with a fixed body, to check what the generated client sends. */
 function recorder(
@@ -50,5 +56,14 @@ describe("the generated ODM client", () => {
       '"pageLimit" must be between 0 and 2000 (got 2001)',
     );
     expect(seen).toHaveLength(0);
+  });
+});
+
+describe("types from the published definition, curated", () => {
+  it("types metadata objects as open maps with their accession, not as never", () => {
+    type Study = SearchStudiesAsUserOutput["data"][number];
+    expectTypeOf<Study["genestack:accession"]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<Study["Study Title"]>().toEqualTypeOf<unknown>();
+    expectTypeOf<NonNullable<GetJobOutputOutput["result"]>["groupAccession"]>().toEqualTypeOf<unknown>();
   });
 });

@@ -6318,7 +6318,9 @@ export interface components {
                 runId?: string;
                 groupId?: string;
             };
-            metadata?: Record<string, never>;
+            metadata?: {
+                [key: string]: unknown;
+            };
             gene?: string;
             /**
              * Format: double
@@ -6331,7 +6333,9 @@ export interface components {
              *       "groupingKey": "VRSLGGISPSEDRR"
              *     }
              */
-            feature?: Record<string, never> | string;
+            feature?: {
+                [key: string]: unknown;
+            } | string;
             /**
              * @example {
              *       "value": 1.82
@@ -6401,7 +6405,12 @@ export interface components {
          */
         ListResponse: {
             meta: components["schemas"]["MetaResponse"];
-            data: Record<string, never>[];
+            data: ({
+                /** @description The object's accession. */
+                "genestack:accession"?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
         };
         /**
          * @example {
@@ -6416,7 +6425,9 @@ export interface components {
         MetaResponse: {
             pagination: components["schemas"]["PaginationInfo"];
         };
-        MetadataContent: Record<string, never>;
+        MetadataContent: {
+            [key: string]: unknown;
+        };
         /**
          * @example {
          *       "itemId": "itemId",
@@ -6425,7 +6436,9 @@ export interface components {
          */
         MetadataWithId: {
             readonly itemId?: string;
-            metadata?: Record<string, never>;
+            metadata?: {
+                [key: string]: unknown;
+            };
         };
         /**
          * @example {
@@ -6448,7 +6461,9 @@ export interface components {
         RunFilter: string[];
         /** @enum {string} */
         ResponseFormat: "term_id";
-        SignalRun: Record<string, never>;
+        SignalRun: {
+            [key: string]: unknown;
+        };
         FlowCytometryItem: {
             itemId?: string;
             itemOrigin?: {
@@ -6456,7 +6471,9 @@ export interface components {
                 runId?: string;
                 groupId?: string;
             };
-            metadata?: Record<string, never>;
+            metadata?: {
+                [key: string]: unknown;
+            };
             feature?: {
                 readoutType?: string;
                 cellPopulation?: string;
@@ -6487,7 +6504,9 @@ export interface components {
          *     }
          */
         AttributeInvalidValue: {
-            value?: Record<string, never> | string;
+            value?: {
+                [key: string]: unknown;
+            } | string;
             /** Format: int64 */
             count?: number;
             errors?: components["schemas"]["ValidationError"][];
@@ -6628,7 +6647,12 @@ export interface components {
             groupAccession?: string;
             attributes?: components["schemas"]["AttributeValidationSummary"][];
         };
-        Library: Record<string, never>;
+        Library: {
+            /** @description The object's accession. */
+            "genestack:accession"?: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * @description Link between two objects. Each of them represented as a unique pair of ID (accession) and unique type.
          * @example {
@@ -6663,12 +6687,19 @@ export interface components {
          *     }
          */
         OmicsResponse: {
-            data?: Record<string, never>[];
+            data?: {
+                [key: string]: unknown;
+            }[];
             resultsExhausted?: boolean;
             log?: string[];
             cursor?: string;
         };
-        Preparation: Record<string, never>;
+        Preparation: {
+            /** @description The object's accession. */
+            "genestack:accession"?: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * @example {
          *       "firstType": "firstType",
@@ -6681,7 +6712,12 @@ export interface components {
             /** @description Type of the object (e.g. study) */
             readonly secondType?: string;
         };
-        Study: Record<string, never>;
+        Study: {
+            /** @description The object's accession. */
+            "genestack:accession"?: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * @example {
          *       "samples": [
@@ -7384,7 +7420,9 @@ export interface components {
              */
             status: "COMPLETED" | "STARTING" | "RUNNING" | "STOPPING" | "STOPPED" | "FAILED" | "ABANDONED" | "UNKNOWN";
             /** @description job result object (available if job completed successfully) */
-            result?: Record<string, never>;
+            result?: {
+                [key: string]: unknown;
+            };
             /** @description array of errors occurred during execution of the job (available if job failed) */
             errors?: components["schemas"]["JobRuntimeError"][];
         };
@@ -7601,7 +7639,12 @@ export interface components {
             createdAt?: string;
             ownerEmail?: string;
         };
-        Sample: Record<string, never>;
+        Sample: {
+            /** @description The object's accession. */
+            "genestack:accession"?: string;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * @example {
          *       "itemId": "itemId",
@@ -7611,8 +7654,12 @@ export interface components {
          */
         VariantMetadataWithId: {
             readonly itemId?: string;
-            metadata?: Record<string, never>;
-            annotation?: Record<string, never>;
+            metadata?: {
+                [key: string]: unknown;
+            };
+            annotation?: {
+                [key: string]: unknown;
+            };
         };
         VariantItem: {
             itemId?: string;
@@ -7621,7 +7668,9 @@ export interface components {
                 runId?: string;
                 groupId?: string;
             };
-            metadata?: Record<string, never>;
+            metadata?: {
+                [key: string]: unknown;
+            };
             variant?: {
                 chrom?: string;
                 /** Format: int64 */
