@@ -3,6 +3,7 @@ import { PaginationLoopError, UnexpectedResponseError, ValidationError } from ".
 import type { OperationMeta, PaginationMeta, RawInput } from "./operation.js";
 import { getPath } from "./path.js";
 import { resolveOperation, PAGINATED } from "./resolve-operation.js";
+import { scrubError } from "./secrets.js";
 
 /** One page of a paginated operation. */
 export interface Page<TItem, TData = unknown> {
@@ -56,7 +57,7 @@ export function paginate<TItem, TData>(
   input: RawInput = {},
   options: PaginateOptions = {},
 ): PagedIterable<TItem, TData> {
-  const { meta, portal } = resolveOperation(client, operationId, PAGINATED);
+  const { meta, portal, state } = resolveOperation(client, operationId, PAGINATED);
   const operation = meta;
   const pagination: PaginationMeta = meta.pagination;
   const prefetch = options.prefetch ?? true;
@@ -192,13 +193,17 @@ export function paginate<TItem, TData>(
   }
 
   function loop(what: string, repeated: string | undefined): PaginationLoopError {
-    return new PaginationLoopError(
-      `${portal}: ${operationId} sent ${what}` +
-        (repeated === undefined
-          ? ""
-          : ` (${JSON.stringify(repeated.length > 200 ? `${repeated.slice(0, 200)}…` : repeated)})`) +
-        "; stopping rather than looping. The portal may ignore the paging parameter.",
-      { portal, operationId, code: "pagination_loop", details: { repeated } },
+    // A cursor is the portal's value, and may embed what it echoes: scrubbed like any error.
+    return scrubError(
+      new PaginationLoopError(
+        `${portal}: ${operationId} sent ${what}` +
+          (repeated === undefined
+            ? ""
+            : ` (${JSON.stringify(repeated.length > 200 ? `${repeated.slice(0, 200)}…` : repeated)})`) +
+          "; stopping rather than looping. The portal may ignore the paging parameter.",
+        { portal, operationId, code: "pagination_loop", details: { repeated } },
+      ),
+      state.secrets,
     );
   }
 
