@@ -14,6 +14,7 @@ import { querySerializerFor } from "./query.js";
 import { redactUrl } from "./redact.js";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limiter.js";
 import { parseRetryAfter, retryPolicy, type RetryOptions } from "./retry.js";
+import { crossOriginPolicy } from "./cross-origin.js";
 import { createTransport, type FetchLike, type SendOptions, type Transport } from "./transport.js";
 import { bodyReadError, parseJsonBody } from "./response-body.js";
 import { createSecretRegistry, scrubError, type SecretRegistry } from "./secrets.js";
@@ -78,6 +79,13 @@ export interface PortalClientOptions {
   rateLimit?: boolean | RateLimitOptions | undefined;
   /** Headers sent with every request. */
   headers?: Record<string, string> | undefined;
+  /**
+   * Headers that may follow a redirect to another origin although they look like credentials
+   * (`Authorization`, `Cookie`, `Proxy-Authorization` and the portal's credential headers are
+   * dropped on such a hop, and never sent to a pre-signed URL). The client's own credentials never
+   * leave the portal's origin, whatever is named here.
+   */
+  crossOriginHeaders?: readonly string[] | undefined;
   /** The `fetch` to send with; the global one by default. Useful for proxies and tests. */
   fetch?: FetchLike | undefined;
   /** Credentials by security scheme name; overrides the portal's credential options. */
@@ -229,6 +237,10 @@ export function createPortalBase<Paths extends {}>(
     retry: retryPolicy(options.retry),
     timeoutMs: options.timeoutMs ?? 60_000,
     rateLimiter: rateLimit ? createRateLimiter(rateLimit) : undefined,
+    crossOrigin: crossOriginPolicy(
+      Object.values(definition.schemes).map((scheme) => scheme.header),
+      options.crossOriginHeaders,
+    ),
   });
 
   const fetchOptions: FetchClientOptions = { baseUrl };
@@ -256,6 +268,7 @@ export function createPortalBase<Paths extends {}>(
           ),
           idempotent: meta?.idempotent,
           signal: init?.signal as AbortSignal | undefined,
+          stream: init?.parseAs === "stream",
         };
         let sent = false;
         return fetchClient
@@ -388,6 +401,7 @@ async function execute(
       signal: input?.signal,
       timeoutMs: input?.timeoutMs,
       maxRetries: input?.maxRetries,
+      stream: meta.parseAs === "stream",
     };
     const init: Record<string, unknown> = {
       params: { path: input?.path, query: input?.query, header: input?.header },

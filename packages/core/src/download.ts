@@ -5,13 +5,8 @@ import type { RawInput } from "./operation.js";
 import { getPath } from "./path.js";
 import { DOWNLOADABLE, operationUrl, resolveOperation } from "./resolve-operation.js";
 import { validateInput } from "./validate.js";
-import {
-  checkDestination,
-  downloadToFile,
-  type DownloadOptions,
-  type DownloadResult,
-  type DownloadSource,
-} from "./node/file-download.js";
+import { headersForOtherOrigin } from "./cross-origin.js";
+import type { DownloadOptions, DownloadResult, DownloadSource } from "./node/file-download.js";
 import { mayCarryCredentials } from "./origin.js";
 
 /**
@@ -37,14 +32,18 @@ export async function download(
   }
   validateInput(portal, meta, input);
   const context = { portal, operationId };
+  // Loaded on first use: the file writer needs Node, and this module must bundle for browsers.
+  const { checkDestination, downloadToFile } = await import("./node/file-download.js");
   // A destination that cannot be written fails before the portal is asked for anything.
-  await checkDestination(destination, options.overwrite ?? false, context);
+  await checkDestination(destination, options, context);
   const resumeKey = `${portal}:${operationId}:${JSON.stringify(input.path ?? {})}:${JSON.stringify(input.query ?? {})}`;
   const merged: DownloadOptions = { ...options, signal: options.signal ?? input.signal };
   const urlField = meta.transfer.url;
+  const crossOrigin = state.transport.crossOrigin;
 
   if (urlField !== undefined) {
-    // Pre-signed: the URL is the credential, so nothing of ours goes with it.
+    // Pre-signed: the URL is the credential, so nothing of ours goes with it, and of the caller's
+    // headers only those the cross-origin rule lets through.
     const presigned = async (): Promise<DownloadSource> => {
       const data = await callOperation(client, meta, input);
       const url = getPath(data, urlField);
@@ -58,6 +57,8 @@ export async function download(
         url,
         resumeKey,
         context: { ...context, url },
+        headers: () => headersForOtherOrigin({ ...input.headers }, crossOrigin),
+        crossOrigin,
         renew: async (status) => (status === 403 || status === 401 ? presigned() : undefined),
         refusalHint:
           "The pre-signed URL was refused even after asking the portal for a fresh one. " +
@@ -78,6 +79,7 @@ export async function download(
     resumeKey,
     context,
     credentialHeaders: inHeaders().map((h) => h.header),
+    crossOrigin,
     headers: async () => ({
       ...input.headers,
       ...Object.fromEntries(inHeaders().map((h) => [h.header, h.value])),

@@ -53,6 +53,8 @@ export interface SendOptions {
 export interface Transport {
   /** Sends a request with credentials, timeouts, retries and refreshes; resolves with the final response. */
   send(request: Request, options?: SendOptions): Promise<Response>;
+  /** The headers a hop to another origin drops: downloads apply the same rule. */
+  readonly crossOrigin: CrossOriginPolicy;
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -160,7 +162,7 @@ export function createTransport(options: TransportOptions): Transport {
     }
   }
 
-  return { send };
+  return { send, crossOrigin };
 }
 
 /** What a redirect needs to know: the client's origin and which headers may leave it. */

@@ -106,7 +106,7 @@ export function get(
         new ValidationError(
           `the header ${JSON.stringify(name)} has a name or value that cannot be sent (CR, LF or NUL)`,
           {
-            code: "invalid_header",
+            code: "invalid_header_value",
           },
         ),
       );
