@@ -117,6 +117,18 @@ describe("the model and the emitted code", () => {
     );
   });
 
+  it("carries the portal tool's token file (tokenFile) into the scheme's metadata", () => {
+    const doc = mini();
+    doc.components.securitySchemes.key["x-sciportals-credential"].tokenFile = "~/.config/mini/token";
+    expect(validateExtensions(doc)).toEqual([]);
+    const client = emitClient(modelOf(doc, "mini", "x.yaml"));
+    expect(client).toContain('tokenFile: "~/.config/mini/token"');
+    doc.components.securitySchemes.key["x-sciportals-credential"].tokenFile = 7;
+    expect(validateExtensions(doc)).toEqual([
+      "/components/securitySchemes/key/x-sciportals-credential/tokenFile: must be a string",
+    ]);
+  });
+
   it("escapes spec text that would break out of a doc comment", () => {
     const doc = mini();
     doc.paths["/things/{id}"].get.description = "Ends here */ and tags @internal";
