@@ -106,7 +106,9 @@ export async function runOdmQuickstart(
     );
     return;
   }
+  // allow_dups: a rerun of the demo imports the same link again instead of being refused.
   const job = await odm.startImportSamples({
+    query: { allow_dups: true },
     body: { source: "HTTP", metadataLink: options.importMetadataLink },
   });
   console.log(`Started import job ${job.jobExecId} (${job.status}); waiting…`);
