@@ -6,6 +6,7 @@ const CLIENT_MEMBERS = [
   "auth",
   "paginate",
   "download",
+  "downloadMany",
   "upload",
   "head",
   "waitFor",

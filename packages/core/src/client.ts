@@ -7,6 +7,12 @@ import {
   type PortalDefinition,
 } from "./base.js";
 import { download } from "./download.js";
+import {
+  downloadMany,
+  type BatchItem,
+  type DownloadManyOptions,
+  type DownloadManyResult,
+} from "./download-many.js";
 import { scrubError } from "./secrets.js";
 import type { DownloadOptions, DownloadResult } from "./node/file-download.js";
 import type { RawInput } from "./operation.js";
@@ -41,6 +47,22 @@ export type UploadIds<Ops> = {
 export type WaiterIds<Ops> = {
   [K in Ids<Ops>]: Ops[K] extends { waiter: true } ? K : never;
 }[Ids<Ops>];
+
+/**
+ * One file of a `downloadMany` batch: a download operation of this portal with its input and
+ * destination, or a URL (pre-signed or public: fetched without the client's credentials).
+ */
+export type DownloadItem<Ops> =
+  | {
+      [K in DownloadIds<Ops>]: {
+        operationId: K;
+        input: Ops[K] extends { input: infer I } ? I : never;
+        destination: string;
+        /** This file's options, over the batch's `each`. */
+        options?: DownloadOptions;
+      };
+    }[DownloadIds<Ops>]
+  | { url: string; destination: string; options?: DownloadOptions };
 
 type InputOf<Ops, K extends keyof Ops> = Ops[K] extends { input: infer I } ? I : never;
 type OutputOf<Ops, K extends keyof Ops> = Ops[K] extends { output: infer O } ? O : never;
@@ -96,6 +118,18 @@ export interface PortalClient<Paths extends {}, Ops> extends PortalBase<Paths> {
     input: InputOf<Ops, K>,
     options?: WaitOptions,
   ): Promise<OutputOf<Ops, K>>;
+  /**
+   * Downloads many files (Node), `concurrency` (4) at a time, each as `download()` does it
+   * (streamed, verified, resumable). Resolves with a result per file once all are done; one
+   * failure does not stop the others unless `failFast`. Existing destinations follow `existing`
+   * (default `skip`: a file a previous batch completed and the server still has is not fetched
+   * again), so rerunning a batch fetches only what is missing. `onProgress` reports the batch,
+   * `onFile` each file.
+   */
+  downloadMany(
+    items: readonly DownloadItem<Ops>[],
+    options?: DownloadManyOptions,
+  ): Promise<DownloadManyResult>;
 }
 
 /**
@@ -115,6 +149,8 @@ export function createPortalClient<Paths extends {}, Ops>(
     head: (operationId: string, input?: RawInput) => head(base, operationId, input),
     upload: (operationId: string, input: RawInput, source: UploadSource, options?: UploadOptions) =>
       scrubbed(upload(base, operationId, input, source, options)),
+    downloadMany: (items: readonly BatchItem[], batch?: DownloadManyOptions) =>
+      downloadMany(base, items, batch, (error) => scrubError(error, secrets)),
     waitFor: (operationId: string, input?: RawInput, wait?: WaitOptions) =>
       waitFor(base, operationId, input, wait),
   };

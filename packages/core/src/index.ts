@@ -55,6 +55,7 @@ export {
   type PortalClient,
   type PaginatedIds,
   type DownloadIds,
+  type DownloadItem,
   type HeadIds,
   type WaiterIds,
   type UploadIds,
@@ -115,6 +116,16 @@ export {
   type PaginateOptions,
 } from "./paginate.js";
 export { download } from "./download.js";
+export {
+  downloadMany,
+  type BatchItem,
+  type BatchFileEvent,
+  type BatchFileResult,
+  type BatchProgress,
+  type DownloadManyOptions,
+  type DownloadManyResult,
+  type ExistingPolicy,
+} from "./download-many.js";
 export type { DownloadOptions, DownloadProgress, DownloadResult } from "./node/file-download.js";
 export { createRateLimiter, type RateLimiter, type RateLimitOptions } from "./rate-limiter.js";
 export {

@@ -44,7 +44,7 @@ export interface SendOptions {
   /**
    * The caller reads the body as a stream at its own pace (`parseAs: "stream"`): hand it over
    * after the headers. Otherwise the transport reads the body within the time limit (and retries
-   * a stall or a cut like a reset), up to {@link BUFFER_LIMIT} bytes.
+   * a stall or a cut like a reset), up to 16 MiB.
    */
   stream?: boolean | undefined;
 }
@@ -64,7 +64,7 @@ const MAX_REDIRECTS = 10;
  * caller sees the response; a larger body (a file fetched as a named operation) is handed over as
  * a stream from there, with only what was read already covered.
  */
-export const BUFFER_LIMIT = 16 << 20;
+const BUFFER_LIMIT = 16 << 20;
 const NEVER_SENT = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
 
 /**

@@ -1,5 +1,8 @@
 import {
   createPortalClient,
+  type BatchItem,
+  type DownloadManyOptions,
+  type DownloadManyResult,
   type OperationMeta,
   type PortalBase,
   type PortalClientOptions,
@@ -206,6 +209,7 @@ export type TestClient = PortalBase<{}> & {
   head(id: string, input?: AnyInput): Promise<ResourceHead>;
   waitFor(id: string, input?: AnyInput, options?: WaitOptions): Promise<any>;
   upload(id: string, input: AnyInput, source: UploadSource, options?: UploadOptions): Promise<UploadResult>;
+  downloadMany(items: BatchItem[], options?: DownloadManyOptions): Promise<DownloadManyResult>;
 };
 
 export function testClient(baseUrl: string, options: Record<string, unknown> = {}): TestClient {
