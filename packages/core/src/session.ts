@@ -75,7 +75,12 @@ export interface AuthContext {
   /** The client's credentials by scheme; the setup adds to it and removes from it. */
   credentials: Record<string, Credential>;
   /** Where the setup registers passwords and tokens, so that the client scrubs them from errors. */
-  secrets?: { add(secret: string | undefined): void } | undefined;
+  secrets?:
+    | {
+        /** Registers one secret (ignored when empty or too short to scrub). */
+        add(secret: string | undefined): void;
+      }
+    | undefined;
   /** Calls an operation (login, refresh, device flow) and returns its body and response. */
   invoke(meta: OperationMeta, input?: RawInput): Promise<{ data: any; response: Response }>;
 }

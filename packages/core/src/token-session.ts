@@ -52,7 +52,12 @@ export interface TokenSessionOptions {
   /** The clock, for tests. */
   now?: () => number;
   /** Where the session registers every token it holds, so the client can scrub them from errors. */
-  secrets?: { add(secret: string | undefined): void } | undefined;
+  secrets?:
+    | {
+        /** Registers one secret (ignored when empty or too short to scrub). */
+        add(secret: string | undefined): void;
+      }
+    | undefined;
 }
 
 /** A {@link Credential} backed by a login session; see {@link createTokenSession}. */
