@@ -1,4 +1,4 @@
 // One Genestack ODM operation in a browser app.
-import { createGenestackOdmBase, getStudy } from "@sciportals/genestack-odm";
+import { createGenestackOdmBase, getStudyAsUser } from "@sciportals/genestack-odm";
 
-export const study = getStudy(createGenestackOdmBase({ apiToken: "token" }), { path: { id: "GSF1000001" } });
+export const study = getStudyAsUser(createGenestackOdmBase({ apiToken: "token" }), { path: { id: "GSF1000001" } });
