@@ -11,4 +11,4 @@ export {
   type DownloadProgress,
   type DownloadResult,
 } from "./node/file-download.js";
-export { fileTokenStore, type FileTokenStoreOptions } from "./node/file-token-store.js";
+export { fileTokenStore, type FileTokenStoreOptions } from "./file-token-store.js";

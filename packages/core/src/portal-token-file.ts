@@ -1,5 +1,5 @@
 import { ConfigurationError } from "./errors.js";
-import { fileTokenStore } from "./node/file-token-store.js";
+import { fileTokenStore } from "./file-token-store.js";
 import type { TokenSet, TokenStore } from "./token-session.js";
 
 /** What {@link portalTokenFileStore} needs of a scheme. */

@@ -4,8 +4,8 @@ import type { OperationMeta, RawInput, SingleUploadMeta } from "./operation.js";
 import { operationUrl } from "./resolve-operation.js";
 import { parseRetryAfter } from "./retry.js";
 import { validateInput } from "./validate.js";
-import { hasNodeBuiltins, nodeBuiltins } from "./node/builtins.js";
-import { nodeStreamSender, type StreamedBody } from "./node/stream-send.js";
+import { hasNodeBuiltins, nodeBuiltins } from "./builtins.js";
+import type { StreamedBody } from "./node/stream-send.js";
 import { UploadError, type UploadOptions, type UploadResult, type UploadSource } from "./upload.js";
 
 const encoder = new TextEncoder();
@@ -164,7 +164,8 @@ export async function uploadSingle(
       signal: options.signal,
       timeoutMs: options.timeoutMs,
       maxRetries: options.maxRetries,
-      fetch: node ? nodeStreamSender(body, progress) : undefined,
+      // node/ is loaded on use, so that this module bundles for browsers.
+      fetch: node ? (await import("./node/stream-send.js")).nodeStreamSender(body, progress) : undefined,
     });
   } catch (error) {
     return fail(error);

@@ -8,8 +8,7 @@ import { uploadSingle } from "./upload-single.js";
 import { getPath } from "./path.js";
 import { parseRetryAfter } from "./retry.js";
 import { validateInput } from "./validate.js";
-import { hasNodeBuiltins, nodeBuiltins } from "./node/builtins.js";
-import { nodeBodySender } from "./node/http-send.js";
+import { hasNodeBuiltins, nodeBuiltins } from "./builtins.js";
 
 /** Where an upload stands: pass it back as `resumeFrom` to continue after a failure or abort. */
 export interface UploadCheckpoint {
@@ -435,7 +434,8 @@ async function sendChunk(
     signal: options.signal,
     timeoutMs: options.timeoutMs,
     maxRetries: options.maxRetries ?? 5,
-    fetch: node ? nodeBodySender(parts) : undefined,
+    // node/ is loaded on use, so that this module bundles for browsers.
+    fetch: node ? (await import("./node/http-send.js")).nodeBodySender(parts) : undefined,
   });
   const text = await response.text();
   let body: unknown = text;

@@ -1,4 +1,4 @@
-import { nodeBuiltins } from "./builtins.js";
+import { nodeBuiltins } from "../builtins.js";
 
 /**
  * The record `downloadMany` keeps of the files it completed, one small JSON file per destination

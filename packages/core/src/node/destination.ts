@@ -1,5 +1,5 @@
 import { TransferError, ValidationError, type ErrorContext, type PortalError } from "../errors.js";
-import { nodeBuiltins } from "./builtins.js";
+import { nodeBuiltins } from "../builtins.js";
 
 /**
  * The file side of a download: checking a destination before anything is sent, and turning the

@@ -11,7 +11,7 @@ import {
   type ErrorContext,
 } from "../errors.js";
 import { parseRetryAfter, retryPolicy, sleep, type RetryOptions } from "../retry.js";
-import { nodeBuiltins } from "./builtins.js";
+import { nodeBuiltins } from "../builtins.js";
 import { checkDestination, FileWriteError, fileError, onDisk, removeQuietly, sizeOf } from "./destination.js";
 import { get, IdleTimeout, ResponseTimeout, type Exchange, type ResponseHead } from "./http-reader.js";
 

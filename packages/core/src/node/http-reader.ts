@@ -1,6 +1,6 @@
 import type { Socket } from "node:net";
 import { ValidationError } from "../errors.js";
-import { nodeBuiltins } from "./builtins.js";
+import { nodeBuiltins } from "../builtins.js";
 
 /**
  * A minimal HTTP/1.1 GET for downloads, read with `onread` into a small pool of reused buffers.

@@ -1,5 +1,5 @@
 import type { FetchLike } from "../transport.js";
-import { nodeBuiltins } from "./builtins.js";
+import { nodeBuiltins } from "../builtins.js";
 
 /**
  * A `fetch` for one upload chunk over `node:http`: the body is written to the socket from the

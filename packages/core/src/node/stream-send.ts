@@ -1,5 +1,5 @@
 import type { FetchLike } from "../transport.js";
-import { nodeBuiltins } from "./builtins.js";
+import { nodeBuiltins } from "../builtins.js";
 
 /** One request body, produced afresh for every attempt: the parts in order, and their total length. */
 export interface StreamedBody {

@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../errors.js";
+import { ConfigurationError } from "./errors.js";
 
 type Builtins = {
   fs: typeof import("node:fs");

@@ -1,5 +1,5 @@
-import { ConfigurationError } from "../errors.js";
-import type { TokenSet, TokenStore } from "../token-session.js";
+import { ConfigurationError } from "./errors.js";
+import type { TokenSet, TokenStore } from "./token-session.js";
 import { nodeBuiltins } from "./builtins.js";
 
 /** Options of {@link fileTokenStore}. */
