@@ -136,3 +136,29 @@ export async function removeQuietly(...paths: string[]): Promise<void> {
   const { fsp } = nodeBuiltins("download()");
   await Promise.all(paths.map((p) => fsp.rm(p, { force: true }).catch(() => {})));
 }
+
+/** Fails with `checksum_mismatch` when the file's digest is not the one expected (hex or base64). */
+export async function verifyChecksum(
+  path: string,
+  checksum: { algorithm: string; expected: string },
+  context: ErrorContext,
+): Promise<void> {
+  const { fs, crypto, streams } = nodeBuiltins("download()");
+  const hash = crypto.createHash(checksum.algorithm);
+  try {
+    await streams.pipeline(fs.createReadStream(path, { highWaterMark: 1 << 20 }), hash);
+  } catch (error) {
+    throw fileError(error, path, context);
+  }
+  const digest = hash.digest();
+  const expected = checksum.expected.trim();
+  if (digest.toString("hex") !== expected.toLowerCase() && digest.toString("base64") !== expected) {
+    throw new TransferError(
+      `the file's ${checksum.algorithm} is ${digest.toString("hex")}, expected ${expected}`,
+      {
+        ...context,
+        code: "checksum_mismatch",
+      },
+    );
+  }
+}

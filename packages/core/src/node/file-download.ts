@@ -1,19 +1,26 @@
 import { judgeAttempt } from "../attempt-policy.js";
 import { DEFAULT_CROSS_ORIGIN, headersForOtherOrigin, type CrossOriginPolicy } from "../cross-origin.js";
 import {
-  AbortError,
   ConnectionError,
-  errorFromResponse,
   PortalError,
-  TimeoutError,
   TransferError,
   ValidationError,
   type ErrorContext,
 } from "../errors.js";
-import { parseRetryAfter, retryPolicy, sleep, type RetryOptions } from "../retry.js";
+import { retryPolicy, type RetryOptions } from "../retry.js";
 import { nodeBuiltins } from "../builtins.js";
-import { checkDestination, FileWriteError, fileError, onDisk, removeQuietly, sizeOf } from "./destination.js";
-import { get, IdleTimeout, ResponseTimeout, type Exchange, type ResponseHead } from "./http-reader.js";
+import {
+  checkDestination,
+  FileWriteError,
+  fileError,
+  onDisk,
+  removeQuietly,
+  sizeOf,
+  verifyChecksum,
+} from "./destination.js";
+import { abortError, connectionError, httpError, pause, toHeaders } from "./download-errors.js";
+import { get, type Exchange } from "./http-reader.js";
+import { EMPTY, loadPartial, sameVersion, validatorOf, type PartState } from "./part-file.js";
 
 /** Where a download's bytes come from. */
 export interface DownloadSource {
@@ -96,18 +103,10 @@ export interface DownloadResult {
   etag: string | undefined;
 }
 
-interface PartState {
-  offset: number;
-  total: number | undefined;
-  etag: string | undefined;
-  lastModified: string | undefined;
-}
-
 const MAX_REDIRECTS = 5;
 const PROGRESS_INTERVAL_MS = 100;
 /** Restarts from zero that kept no more bytes than before, beyond which resuming is hopeless. */
 const MAX_FRUITLESS_RESTARTS = 2;
-const EMPTY: PartState = { offset: 0, total: undefined, etag: undefined, lastModified: undefined };
 
 /**
  * Streams a URL to a file with constant memory: bytes go to `<destination>.part`, a cut
@@ -235,10 +234,8 @@ export async function downloadToFile(
         }
         if (verdict.action === "fail" || (status !== 200 && status !== 206)) {
           const hint = status === 401 || status === 403 ? src.refusalHint : undefined;
-          throw await httpError(exchange, context, {
-            hint,
-            retryAfterMs: (verdict as { retryAfterMs?: number }).retryAfterMs,
-          });
+          const retryAfterMs = verdict.action === "fail" ? verdict.retryAfterMs : undefined;
+          throw await httpError(exchange, context, { hint, retryAfterMs });
         }
 
         if (status === 206) {
@@ -363,40 +360,6 @@ export async function downloadToFile(
   }
 }
 
-/** What identifies the version a partial file was started from: a strong ETag, else Last-Modified. */
-function validatorOf(state: PartState): string | undefined {
-  return state.etag && !state.etag.startsWith("W/") ? state.etag : state.lastModified;
-}
-
-/**
- * True when a 206 comes from the version the partial file was started from: the same validator
- * (a missing one counts as different: restarting costs bytes, splicing costs the file) and,
- * when both are known, the same total.
- */
-function sameVersion(state: PartState, received: Record<string, string>, total: number | undefined): boolean {
-  if (state.offset === 0) return true;
-  if (state.total !== undefined && total !== undefined && state.total !== total) return false;
-  if (state.etag && !state.etag.startsWith("W/")) return received.etag === state.etag;
-  if (state.lastModified) return received["last-modified"] === state.lastModified;
-  return false;
-}
-
-async function loadPartial(part: string, sidecar: string, key: string): Promise<PartState> {
-  const { fsp } = nodeBuiltins("download()");
-  try {
-    const saved = JSON.parse(await fsp.readFile(sidecar, "utf8")) as Partial<PartState> & { key?: string };
-    const size = await sizeOf(part);
-    const state = { offset: size, total: saved.total, etag: saved.etag, lastModified: saved.lastModified };
-    const valid =
-      saved.key === key && validatorOf(state) && (saved.total === undefined || size <= saved.total);
-    if (valid && size > 0) return state;
-  } catch {
-    // no usable partial download
-  }
-  await removeQuietly(part, sidecar);
-  return { ...EMPTY };
-}
-
 /**
  * Sends the GET, following redirects. A hop to another origin drops the client's credentials and
  * every header the cross-origin policy calls sensitive (see `cross-origin.ts`).
@@ -452,83 +415,6 @@ async function writeBody(
   }
 }
 
-function connectionError(
-  error: unknown,
-  context: ErrorContext,
-  idleTimeoutMs: number,
-  timeoutMs: number,
-): PortalError {
-  if (error instanceof PortalError) return error;
-  if (error instanceof IdleTimeout || error instanceof ResponseTimeout) {
-    const message =
-      error instanceof IdleTimeout
-        ? `no data for ${idleTimeoutMs / 1000} s`
-        : `the response did not finish within ${timeoutMs / 1000} s`;
-    return new TimeoutError(message, { ...context, code: "timeout", cause: error });
-  }
-  const code = (error as { code?: string })?.code;
-  return new ConnectionError(`the download connection failed${code ? ` (${code})` : ""}`, {
-    ...context,
-    code: "connection_error",
-    cause: error,
-  });
-}
-
-function abortError(signal: AbortSignal, context: ErrorContext): PortalError {
-  if (signal.reason instanceof PortalError) return signal.reason;
-  return new AbortError("the download was aborted", { ...context, code: "aborted", cause: signal.reason });
-}
-
-async function pause(ms: number, signal: AbortSignal | undefined, context: ErrorContext) {
-  try {
-    await sleep(ms, signal);
-  } catch {
-    throw abortError(signal!, context);
-  }
-}
-
-function toHeaders(head: ResponseHead): Headers {
-  const headers = new Headers();
-  for (const [name, value] of head.rawHeaders) headers.append(name, value);
-  return headers;
-}
-
-async function httpError(
-  exchange: Exchange,
-  context: ErrorContext,
-  extra: { retryAfterMs?: number | undefined; drain?: boolean; hint?: string | undefined },
-): Promise<PortalError> {
-  const { status, statusText } = exchange.head;
-  let text = "";
-  if (extra.drain !== false) {
-    const decoder = new TextDecoder();
-    try {
-      await exchange.readBody(async (pieces) => {
-        for (const piece of pieces) text += decoder.decode(piece, { stream: true });
-        if (text.length > 65536) throw new Error("enough");
-      });
-    } catch {
-      // the body is only for the message
-    }
-  }
-  exchange.close();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // keep text
-  }
-  const headers = toHeaders(exchange.head);
-  const fake = new Response(null, { status, statusText, headers });
-  const error = errorFromResponse(fake, body, {
-    ...context,
-    method: "GET",
-    retryAfterMs: extra.retryAfterMs ?? parseRetryAfter(headers),
-  });
-  if (extra.hint) Object.defineProperty(error, "message", { value: `${error.message}. ${extra.hint}` });
-  return error;
-}
-
 /** Parses `bytes start-end/total` (total may be `*`) and `bytes *\/total`. */
 export function parseContentRange(
   value: string | undefined,
@@ -539,31 +425,6 @@ export function parseContentRange(
   const total = match[3] === "*" ? undefined : Number(match[3]);
   if (match[1] === undefined) return { start: NaN, end: NaN, total };
   return { start: Number(match[1]), end: Number(match[2]), total };
-}
-
-async function verifyChecksum(
-  path: string,
-  checksum: NonNullable<DownloadOptions["checksum"]>,
-  context: ErrorContext,
-): Promise<void> {
-  const { fs, crypto, streams } = nodeBuiltins("download()");
-  const hash = crypto.createHash(checksum.algorithm);
-  try {
-    await streams.pipeline(fs.createReadStream(path, { highWaterMark: 1 << 20 }), hash);
-  } catch (error) {
-    throw fileError(error, path, context);
-  }
-  const digest = hash.digest();
-  const expected = checksum.expected.trim();
-  if (digest.toString("hex") !== expected.toLowerCase() && digest.toString("base64") !== expected) {
-    throw new TransferError(
-      `the file's ${checksum.algorithm} is ${digest.toString("hex")}, expected ${expected}`,
-      {
-        ...context,
-        code: "checksum_mismatch",
-      },
-    );
-  }
 }
 
 function withoutQuery(url: string): string {
