@@ -142,7 +142,10 @@ export async function downloadMany(
         : `${item.operationId}:${JSON.stringify(item.input?.path ?? {})}:${JSON.stringify(item.input?.query ?? {})}`;
     const fileOptions: DownloadOptions = { ...options.each, ...item.options };
     if (signal.aborted) throw abortedBatch(signal);
-    const skip = existing === "skip" && (await stillCurrent(client, item, source, fileOptions, manifest));
+    // A record or a file that cannot be read only means fetching the file again.
+    const skip =
+      existing === "skip" &&
+      (await stillCurrent(client, item, source, fileOptions, manifest).catch(() => undefined));
     if (skip) {
       const size = skip.size;
       perFile[index] = { bytes: size, total: size, transferred: 0 };
@@ -166,7 +169,8 @@ export async function downloadMany(
       "url" in item
         ? await downloadToFile(item.url, destination, merged)
         : await download(client, item.operationId, item.input ?? {}, destination, merged);
-    await manifest.recordFile(destination, source, result.etag);
+    // The file is in place; a record that cannot be written only costs a refetch on a rerun.
+    await manifest.recordFile(destination, source, result.etag).catch(() => {});
     options.onFile?.({ type: "done", index, destination, result });
     return { index, destination, status: "downloaded", result };
   };
