@@ -199,8 +199,10 @@ export async function main(): Promise<string[]> {
     }
   }
 
-  // @ts-expect-error sort_by takes only the fields the spec lists
+  // sort_by is an open enum: the spec's fields are suggested, and any other name is sent as is
   await client.listDatasets({ query: { sort_by: "popularity" } });
+  // @ts-expect-error but it is a string
+  await client.listDatasets({ query: { sort_by: 42 } });
   // @ts-expect-error a path parameter is required
   await client.getDataset({});
   // @ts-expect-error the typed path methods know only the spec's paths
