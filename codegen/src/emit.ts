@@ -390,3 +390,30 @@ export function emitClient(model: PortalModel): string {
   );
   return out.join("");
 }
+
+/**
+ * What people read about each operation (summary, description, tags, parameter descriptions),
+ * apart from the metadata core runs on, so that a browser bundle holds none of it: for the CLI's
+ * help and the MCP server's tool descriptions.
+ */
+export function emitDocs(model: PortalModel): string {
+  const lower = camel(model.name);
+  const docs: Record<string, unknown> = {};
+  for (const op of model.operations) {
+    const entry: Record<string, unknown> = {};
+    if (op.summary) entry.summary = op.summary;
+    if (op.description) entry.description = op.description.trim();
+    if (op.tags.length) entry.tags = op.tags;
+    if (Object.keys(op.paramDocs).length) entry.params = op.paramDocs;
+    if (op.operationId !== undefined) entry.operationId = op.operationId;
+    if (op.provenance) entry.provenance = op.provenance;
+    if (op.deprecated) entry.deprecated = true;
+    docs[op.id] = entry;
+  }
+  return [
+    header(model),
+    'import type { OperationDocs } from "@sciportals/core";\n\n',
+    doc([`What ${model.title}'s spec says about each operation, for help texts and tool descriptions.`]),
+    `export const ${lower}OperationDocs: Readonly<Record<string, OperationDocs>> = ${literal(docs)};\n`,
+  ].join("");
+}

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { coreExports } from "./core-exports.js";
 import { prettierFormat, tableCells } from "./format.js";
-import { emitClient, emitModels, emitOperations, emitSchema, operationTypeNames } from "./emit.js";
+import { emitClient, emitDocs, emitModels, emitOperations, emitSchema, operationTypeNames } from "./emit.js";
 import { validateExtensions } from "./extensions/index.js";
 import { buildModel, type PortalModel } from "./model.js";
 import { nameOperations } from "./naming.js";
@@ -148,6 +148,7 @@ export async function generatePortal(repoRoot: string, api: ApiEntry): Promise<G
     ["src/generated/models.gen.ts", emitModels(model, document, taken)],
     ["src/generated/operations.gen.ts", emitOperations(model)],
     ["src/generated/client.gen.ts", emitClient(model)],
+    ["src/generated/docs.gen.ts", emitDocs(model)],
   ];
   const files: OutputFile[] = [];
   for (const [file, code] of generated)

@@ -34,6 +34,10 @@ export interface OperationModel {
   path: string;
   summary: string | undefined;
   description: string | undefined;
+  /** The spec's tags, for grouping in help and docs. */
+  tags: string[];
+  /** Each parameter's description, by name (path, query, header). */
+  paramDocs: Record<string, string>;
   deprecated: boolean;
   provenance: string | undefined;
   security: string[][] | undefined;
@@ -368,6 +372,12 @@ export function buildModel(document: JsonObject, input: ModelInput): PortalModel
       method: method.toUpperCase(),
       path,
       summary: stringAt(op, "summary"),
+      tags: Array.isArray(op.tags) ? op.tags.filter((t): t is string => typeof t === "string") : [],
+      paramDocs: Object.fromEntries(
+        operationParams(document, item, op)
+          .filter((p) => typeof p.description === "string")
+          .map((p) => [String(p.name), String(p.description).trim()]),
+      ),
       description: stringAt(op, "description"),
       deprecated: op.deprecated === true,
       provenance: readExtension(op, provenanceExt),

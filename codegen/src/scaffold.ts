@@ -94,7 +94,7 @@ export async function scaffold(
       path: out("src/index.ts"),
       content:
         `/**\n * Typed client for ${model.title}, generated from \`${model.specFile}\`.\n * @packageDocumentation\n */\n` +
-        'export * from "./generated/client.gen.js";\nexport * from "./generated/operations.gen.js";\nexport * from "./generated/models.gen.js";\n' +
+        'export * from "./generated/client.gen.js";\nexport * from "./generated/operations.gen.js";\nexport * from "./generated/models.gen.js";\nexport * from "./generated/docs.gen.js";\n' +
         'export type { paths, components, operations } from "./generated/schema.gen.js";\nexport * from "@sciportals/core";\n',
       kind: "scaffold",
     },

@@ -91,6 +91,7 @@ export {
 } from "./session.js";
 export { waitFor, WaiterError, type WaitOptions } from "./waiter.js";
 export type {
+  OperationDocs,
   OperationMeta,
   ParamMeta,
   PaginationMeta,

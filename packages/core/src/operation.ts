@@ -110,6 +110,20 @@ export interface OperationMeta {
   waiter?: WaiterMeta;
 }
 
+/** What the spec says about an operation for people: generated per portal in `docs.gen.ts`. */
+export interface OperationDocs {
+  summary?: string;
+  description?: string;
+  tags?: readonly string[];
+  /** Each parameter's description, by name. */
+  params?: Readonly<Record<string, string>>;
+  /** The spec's operationId, where it differs from the method name. */
+  operationId?: string;
+  /** `public`, `seed` or `unverified`, where the spec says. */
+  provenance?: string;
+  deprecated?: boolean;
+}
+
 /** Options every call accepts besides its parameters. */
 export interface CallOptions {
   /** Aborts the call, including its retries and waits. */
