@@ -1,0 +1,13 @@
+import { Command } from "commander";
+import { PORTALS } from "./portals.js";
+
+/** The command tree: one subcommand per portal. Operations are added by the portal modules. */
+export function buildProgram(): Command {
+  const program = new Command("sciportals")
+    .description("Typed clients for scientific data portals, from the shell.")
+    .version("0.1.0");
+  for (const portal of PORTALS) {
+    program.command(portal.name).description(`${portal.definition().title}: every operation of its spec`);
+  }
+  return program;
+}
