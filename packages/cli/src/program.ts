@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerMcpCommand } from "./mcp/command.js";
 import { PORTALS } from "./portals.js";
 
 /** The command tree: one subcommand per portal. Operations are added by the portal modules. */
@@ -9,5 +10,6 @@ export function buildProgram(): Command {
   for (const portal of PORTALS) {
     program.command(portal.name).description(`${portal.definition().title}: every operation of its spec`);
   }
+  registerMcpCommand(program);
   return program;
 }
