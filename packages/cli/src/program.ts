@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { registerMcpCommand } from "./mcp/command.js";
 import { PORTALS } from "./portals.js";
+import { registerTransferCommands } from "./transfer/index.js";
 
 /** The command tree: one subcommand per portal. Operations are added by the portal modules. */
 export function buildProgram(): Command {
@@ -8,7 +9,10 @@ export function buildProgram(): Command {
     .description("Typed clients for scientific data portals, from the shell.")
     .version("0.1.0");
   for (const portal of PORTALS) {
-    program.command(portal.name).description(`${portal.definition().title}: every operation of its spec`);
+    const portalCommand = program
+      .command(portal.name)
+      .description(`${portal.definition().title}: every operation of its spec`);
+    registerTransferCommands(portalCommand, portal);
   }
   registerMcpCommand(program);
   return program;

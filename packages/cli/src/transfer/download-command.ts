@@ -1,0 +1,130 @@
+import type { DownloadManyResult, PortalDefinition } from "@sciportals/core";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { resolve } from "node:path";
+import type { CliPortal } from "../portals.js";
+import { downloadOperations, pickDownloadOperation, toBatchItems } from "./mapping.js";
+import { createProgress, type ProgressMode } from "./progress.js";
+import { collectFiles, collectParam, type TransferClient } from "./sources.js";
+import { UsageError } from "./usage-error.js";
+
+/** Exit codes: flowbio's contract (1 runtime, 2 usage), and 130 for Ctrl-C as shells expect. */
+const EXIT_FAILED = 1;
+const EXIT_USAGE = 2;
+const EXIT_INTERRUPTED = 130;
+
+interface DownloadFlags {
+  from?: string;
+  list?: string;
+  param: Record<string, string>;
+  operation?: string;
+  dir: string;
+  concurrency: number;
+  progress: boolean;
+  baseUrl?: string;
+}
+
+/** Makes the client the command downloads with; the spine's credentials replace this default. */
+export type ClientFactory = (portal: CliPortal, flags: { baseUrl?: string | undefined }) => Promise<unknown>;
+
+const defaultClient: ClientFactory = async (portal, flags) =>
+  portal.create(flags.baseUrl ? { baseUrl: flags.baseUrl } : {});
+
+/**
+ * Adds `download` to a portal's command when its spec has a download operation: ids, a list
+ * file or a list operation's items, fetched `--concurrency` at a time by core's `downloadMany`.
+ */
+export function registerDownloadCommand(
+  portalCommand: Command,
+  portal: CliPortal,
+  makeClient: ClientFactory = defaultClient,
+): void {
+  const definition = portal.definition();
+  if (downloadOperations(definition).length === 0) return;
+  portalCommand
+    .command("download")
+    .description(
+      "Download files, several at once: resumes what an earlier run left, skips complete files, verifies sizes and checksums the portal gives",
+    )
+    .argument("[ids...]", "files by id, or by every path parameter joined with / (e.g. STD0001/7)")
+    .option("--from <file>", "a file of ids, one a line")
+    .option("--list <operation>", "download every item of a list operation (e.g. list-dataset-files)")
+    .option(
+      "--param <name=value>",
+      "a parameter of the list or download operation (repeatable)",
+      collectParam,
+      {},
+    )
+    .option("--operation <operation>", "the download operation to use")
+    .option("--dir <dir>", "where to save the files", ".")
+    .addOption(new Option("--concurrency <n>", "files at once").default(4).argParser(positiveInt))
+    .option("--no-progress", "no progress display")
+    .option("--base-url <url>", "the portal's base URL")
+    .action(async (ids: string[], flags: DownloadFlags) => {
+      process.exitCode = await runDownload(portal, definition, ids, flags, makeClient);
+    });
+}
+
+async function runDownload(
+  portal: CliPortal,
+  definition: PortalDefinition,
+  ids: string[],
+  flags: DownloadFlags,
+  makeClient: ClientFactory,
+): Promise<number> {
+  let result: DownloadManyResult;
+  const stop = new AbortController();
+  // First Ctrl-C: stop cleanly, keeping each file's `.part` for the next run. Second: leave now.
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    process.stderr.write("\nstopping: a rerun continues where this one stopped (Ctrl-C again to quit now)\n");
+    stop.abort();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const op = pickDownloadOperation(portal.name, definition, flags.operation);
+    const client = (await makeClient(portal, { baseUrl: flags.baseUrl })) as TransferClient;
+    const files = await collectFiles(client, definition, op, {
+      ids,
+      from: flags.from,
+      list: flags.list,
+      params: flags.param,
+    });
+    const items = toBatchItems(op, files, resolve(flags.dir));
+    const mode: ProgressMode = !flags.progress ? "none" : process.stderr.isTTY ? "tty" : "lines";
+    const progress = createProgress(mode);
+    try {
+      result = await client.downloadMany(items, {
+        concurrency: flags.concurrency,
+        signal: stop.signal,
+        onFile: (event) => progress.file(event),
+        onProgress: (p) => progress.batch(p),
+      });
+    } finally {
+      progress.finish();
+    }
+  } catch (error) {
+    process.stderr.write(`sciportals: ${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  const interrupted = stop.signal.aborted;
+  process.stdout.write(
+    `${interrupted ? "interrupted: " : ""}${result.downloaded} downloaded, ${result.skipped} skipped, ${result.failed} failed\n`,
+  );
+  if (interrupted) return EXIT_INTERRUPTED;
+  // The display already named each failure; without it, they are listed here.
+  if (!flags.progress)
+    for (const file of result.files)
+      if (file.status === "failed")
+        process.stderr.write(`failed: ${file.destination}: ${file.error?.message}\n`);
+  return result.failed > 0 ? EXIT_FAILED : 0;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number of 1 or more");
+  return n;
+}
