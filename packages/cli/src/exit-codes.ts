@@ -74,13 +74,23 @@ function describe(error: unknown, exitCode: number): ErrorDocument {
  * Writes an error to stderr (a JSON document with `json`, else one line, plus the stack with
  * `verbose`) and returns the exit code the process should end with.
  */
-export function reportError(error: unknown, options: { json?: boolean; verbose?: boolean } = {}): number {
+export function reportError(
+  error: unknown,
+  options: { json?: boolean; verbose?: boolean; portal?: string } = {},
+): number {
   const code = exitCodeFor(error);
+  // Core's message speaks to library users (options of create…Client()); add the CLI's ways.
+  const hint =
+    code === EXIT.auth && options.portal
+      ? `log in with \`sciportals ${options.portal} login\`, or pass --token-file`
+      : undefined;
   if (options.json) {
-    process.stderr.write(`${JSON.stringify(describe(error, code))}\n`);
+    const doc = describe(error, code);
+    process.stderr.write(`${JSON.stringify(hint ? { error: { ...doc.error, hint } } : doc)}\n`);
   } else {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`sciportals: ${message}\n`);
+    if (hint) process.stderr.write(`hint: ${hint}\n`);
     if (options.verbose && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
   }
   return code;
