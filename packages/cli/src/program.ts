@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { registerMcpCommand } from "./mcp/command.js";
+import { registerPortalCommands, finishProgram } from "./portal-commands.js";
 import { PORTALS } from "./portals.js";
 import { registerTransferCommands } from "./transfer/index.js";
 
@@ -13,7 +14,8 @@ export function buildProgram(): Command {
       .command(portal.name)
       .description(`${portal.definition().title}: every operation of its spec`);
     registerTransferCommands(portalCommand, portal);
+    registerPortalCommands(portalCommand, portal);
   }
   registerMcpCommand(program);
-  return program;
+  return finishProgram(program);
 }
