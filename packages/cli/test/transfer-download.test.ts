@@ -46,15 +46,13 @@ describe("sciportals stomics download", () => {
     sandbox = await startStomicsSandbox({ datasets: 12, bigFileBytes: 4 * 1024 * 1024 });
     env = { STOMICS_BASE_URL: sandbox.url, STOMICS_API_KEY: sandbox.apiKey };
     work = mkdtempSync(join(tmpdir(), "sciportals-transfer-"));
-    files = sandbox.catalog
-      .slice(0, 10)
-      .flatMap((d) =>
-        d.files.map((f) => ({
-          ref: `${d.accession}/${f.id}`,
-          id: f.id,
-          path: join(d.accession, f.filename),
-        })),
-      );
+    files = sandbox.catalog.slice(0, 10).flatMap((d) =>
+      d.files.map((f) => ({
+        ref: `${d.accession}/${f.id}`,
+        id: f.id,
+        path: join(d.accession, f.filename),
+      })),
+    );
     writeFileSync(
       join(work, "ids.txt"),
       `# every file of ten datasets\n${files.map((f) => f.ref).join("\n")}\n`,
@@ -161,6 +159,20 @@ describe("sciportals stomics download", () => {
     expect(result.stdout).toBe(`${count} downloaded, 0 skipped, 0 failed\n`);
     for (const f of sandbox.catalog[1]!.files)
       expect(existsSync(join(dir, accession, f.filename))).toBe(true);
+
+    // The key from --token-file, with no variable set: the CLI's credentials, not only the package's.
+    const keyFile = join(work, "key");
+    writeFileSync(keyFile, `${sandbox.apiKey}\n`, { mode: 0o600 });
+    const again = await run(
+      ["stomics", "download", files[0]!.ref, "--dir", join(work, "token"), "--token-file", keyFile],
+      {
+        STOMICS_BASE_URL: sandbox.url,
+        STOMICS_API_KEY: "",
+        XDG_CONFIG_HOME: work,
+      },
+    );
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe("1 downloaded, 0 skipped, 0 failed\n");
 
     const usage = await run(["stomics", "download", "--dir", dir], env);
     expect(usage.code).toBe(2);

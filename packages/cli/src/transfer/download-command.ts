@@ -5,11 +5,10 @@ import type { CliPortal } from "../portals.js";
 import { downloadOperations, pickDownloadOperation, toBatchItems } from "./mapping.js";
 import { createProgress, type ProgressMode } from "./progress.js";
 import { collectFiles, collectParam, type TransferClient } from "./sources.js";
-import { UsageError } from "./usage-error.js";
+import { clientOptionsFor, type CredentialFlags } from "../credentials.js";
+import { EXIT, UsageError } from "../exit-codes.js";
 
-/** Exit codes: flowbio's contract (1 runtime, 2 usage), and 130 for Ctrl-C as shells expect. */
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
+/** Ctrl-C's exit code, as shells expect (128 + SIGINT); the others follow flowbio's contract. */
 const EXIT_INTERRUPTED = 130;
 
 interface DownloadFlags {
@@ -21,13 +20,16 @@ interface DownloadFlags {
   concurrency: number;
   progress: boolean;
   baseUrl?: string;
+  token?: string;
+  tokenFile?: string;
 }
 
-/** Makes the client the command downloads with; the spine's credentials replace this default. */
-export type ClientFactory = (portal: CliPortal, flags: { baseUrl?: string | undefined }) => Promise<unknown>;
+/** Makes the client the command downloads with. */
+export type ClientFactory = (portal: CliPortal, flags: CredentialFlags) => Promise<unknown>;
 
+// The same credentials as every command: --token/--token-file, the packages' variables, the token file.
 const defaultClient: ClientFactory = async (portal, flags) =>
-  portal.create(flags.baseUrl ? { baseUrl: flags.baseUrl } : {});
+  portal.create(await clientOptionsFor(portal, flags));
 
 /**
  * Adds `download` to a portal's command when its spec has a download operation: ids, a list
@@ -59,6 +61,8 @@ export function registerDownloadCommand(
     .addOption(new Option("--concurrency <n>", "files at once").default(4).argParser(positiveInt))
     .option("--no-progress", "no progress display")
     .option("--base-url <url>", "the portal's base URL")
+    .option("--token <token>", "the portal's token or API key (else its variable or token file)")
+    .option("--token-file <file>", "read the token from a file")
     .action(async (ids: string[], flags: DownloadFlags) => {
       process.exitCode = await runDownload(portal, definition, ids, flags, makeClient);
     });
@@ -83,7 +87,11 @@ async function runDownload(
   process.on("SIGTERM", onSignal);
   try {
     const op = pickDownloadOperation(portal.name, definition, flags.operation);
-    const client = (await makeClient(portal, { baseUrl: flags.baseUrl })) as TransferClient;
+    const client = (await makeClient(portal, {
+      baseUrl: flags.baseUrl,
+      token: flags.token,
+      tokenFile: flags.tokenFile,
+    })) as TransferClient;
     const files = await collectFiles(client, definition, op, {
       ids,
       from: flags.from,
@@ -105,7 +113,7 @@ async function runDownload(
     }
   } catch (error) {
     process.stderr.write(`sciportals: ${error instanceof Error ? error.message : String(error)}\n`);
-    return error instanceof UsageError ? EXIT_USAGE : EXIT_FAILED;
+    return error instanceof UsageError ? EXIT.usage : EXIT.runtime;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -120,7 +128,7 @@ async function runDownload(
     for (const file of result.files)
       if (file.status === "failed")
         process.stderr.write(`failed: ${file.destination}: ${file.error?.message}\n`);
-  return result.failed > 0 ? EXIT_FAILED : 0;
+  return result.failed > 0 ? EXIT.runtime : EXIT.ok;
 }
 
 function positiveInt(value: string): number {

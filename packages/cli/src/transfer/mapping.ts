@@ -1,6 +1,6 @@
 import type { BatchItem, DownloadOptions, OperationMeta, PortalDefinition } from "@sciportals/core";
 import { join } from "node:path";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "../exit-codes.js";
 
 /**
  * How a portal's files map onto its download operation. Everything else is read from the spec's

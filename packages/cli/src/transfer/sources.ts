@@ -16,7 +16,7 @@ import {
   kebab,
   type FileSpec,
 } from "./mapping.js";
-import { UsageError } from "./usage-error.js";
+import { UsageError } from "../exit-codes.js";
 
 /** The parts of a portal client the transfer commands use. */
 export interface TransferClient {
