@@ -1,11 +1,16 @@
 import type { Command } from "commander";
 import { authCommands } from "./auth-commands.js";
+import { brainstemVerbs } from "./brainstem-verbs.js";
 import { addOperations } from "./operations.js";
 import type { CliPortal } from "./portals.js";
 
 /** Adds a portal's commands: its generated operations (and, where they apply, login and verbs). */
 export function registerPortalCommands(portalCommand: Command, portal: CliPortal): void {
   for (const command of authCommands(portal)) portalCommand.addCommand(command.helpGroup("Credentials:"));
+  // BrainSTEM's users know these verbs from its Python tool.
+  if (portal.name === "brainstem")
+    for (const command of brainstemVerbs(portal))
+      portalCommand.addCommand(command.helpGroup("BrainSTEM tool verbs:"));
   addOperations(portalCommand, portal);
 }
 
