@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { authCommands } from "./auth-commands.js";
+import { completionCommand } from "./completion.js";
 import { brainstemVerbs } from "./brainstem-verbs.js";
 import { addOperations } from "./operations.js";
 import type { CliPortal } from "./portals.js";
@@ -25,6 +26,7 @@ function walk(command: Command, visit: (command: Command) => void): void {
  * to the exit-code contract; usage errors suggest `--help`.
  */
 export function finishProgram(program: Command): Command {
+  program.addCommand(completionCommand(program));
   walk(program, (command) => {
     command.exitOverride();
     command.showHelpAfterError("(run with --help for usage)");
