@@ -7,6 +7,7 @@ import { run, tempHome } from "./run.js";
 let sandbox: BrainstemSandbox;
 let env: Record<string, string>;
 
+// Each test spawns the binary several times: generous limits for a loaded CI machine.
 beforeAll(async () => {
   sandbox = await startBrainstemSandbox({ autoApprove: "alice", deviceIntervalSeconds: 1 });
   env = { ...tempHome(), BRAINSTEM_BASE_URL: sandbox.url, BRAINSTEM_API_TOKEN: sandbox.token };
@@ -18,7 +19,7 @@ const subject = (name: string, sex: string) =>
   JSON.stringify({ name, sex, projects: [sandbox.ids["project/visual"]], strain: sandbox.ids["strain/c57"] });
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
-describe("BrainSTEM's tool verbs", () => {
+describe("BrainSTEM's tool verbs", { timeout: 30_000 }, () => {
   it("save creates, load finds it with --filters, save --id updates, delete removes (then 4)", async () => {
     const name = `cli-subject-${Date.now()}`;
     const created = await run(
@@ -94,7 +95,7 @@ describe("BrainSTEM's tool verbs", () => {
   });
 });
 
-describe("BrainSTEM login", () => {
+describe("BrainSTEM login", { timeout: 30_000 }, () => {
   it("signs in with the device flow, saves the Python tool's token file 0600, and later calls use it", async () => {
     const home = { ...tempHome(), BRAINSTEM_BASE_URL: sandbox.url };
     const login = await run(["brainstem", "login"], home);

@@ -7,13 +7,14 @@ import { run, tempHome } from "./run.js";
 let sandbox: StomicsSandbox;
 let env: Record<string, string>;
 
+// Each test spawns the binary several times: generous limits for a loaded CI machine.
 beforeAll(async () => {
   sandbox = await startStomicsSandbox({ datasets: 45, bigFileBytes: 1024 });
   env = { ...tempHome(), STOMICS_BASE_URL: sandbox.url };
 });
 afterAll(() => sandbox.close());
 
-describe("generated operation commands", () => {
+describe("generated operation commands", { timeout: 30_000 }, () => {
   it("streams every item of every page with --all --output ndjson", async () => {
     const result = await run(
       [
@@ -92,7 +93,7 @@ describe("generated operation commands", () => {
   });
 });
 
-describe("the exit-code contract", () => {
+describe("the exit-code contract", { timeout: 30_000 }, () => {
   const call = (...args: string[]) => run(["stomics", ...args], env);
 
   it("0 on success", async () => {
@@ -145,7 +146,7 @@ describe("the exit-code contract", () => {
   });
 });
 
-describe("credentials", () => {
+describe("credentials", { timeout: 30_000 }, () => {
   it("login stores a token 0600 that later calls use; logout removes it", async () => {
     const home = { ...tempHome(), STOMICS_BASE_URL: sandbox.url };
     const login = await run(["stomics", "login"], home, `${sandbox.apiKey}\n`);

@@ -5,7 +5,7 @@ import { stomicsDefinition } from "@sciportals/stomics";
 import { describe, expect, it } from "vitest";
 import { run, tempHome } from "./run.js";
 
-describe("sciportals completion", () => {
+describe("sciportals completion", { timeout: 30_000 }, () => {
   it("bash completes operations and enum values from the metadata", async () => {
     const home = tempHome();
     const script = await run(["completion", "bash"], home);
