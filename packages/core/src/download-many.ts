@@ -1,6 +1,7 @@
 import { download } from "./download.js";
 import { AbortError, PortalError, ValidationError } from "./errors.js";
 import { head } from "./head.js";
+import { internalsOf } from "./base.js";
 import type { DownloadOptions, DownloadProgress, DownloadResult } from "./node/file-download.js";
 import type { RawInput } from "./operation.js";
 
@@ -155,6 +156,8 @@ export async function downloadMany(
     options.onFile?.({ type: "start", index, destination });
     const merged: DownloadOptions = {
       ...fileOptions,
+      // A batch item given as a URL skips download(), which applies the client's proxy.
+      proxy: fileOptions.proxy ?? internalsOf(client).proxy,
       overwrite: existing !== "error",
       resume: existing === "overwrite" ? false : fileOptions.resume,
       signal,

@@ -165,7 +165,9 @@ export async function uploadSingle(
       timeoutMs: options.timeoutMs,
       maxRetries: options.maxRetries,
       // node/ is loaded on use, so that this module bundles for browsers.
-      fetch: node ? (await import("./node/stream-send.js")).nodeStreamSender(body, progress) : undefined,
+      fetch: node
+        ? (await import("./node/stream-send.js")).nodeStreamSender(body, progress, state.proxy)
+        : undefined,
     });
   } catch (error) {
     return fail(error);

@@ -435,7 +435,7 @@ async function sendChunk(
     timeoutMs: options.timeoutMs,
     maxRetries: options.maxRetries ?? 5,
     // node/ is loaded on use, so that this module bundles for browsers.
-    fetch: node ? (await import("./node/http-send.js")).nodeBodySender(parts) : undefined,
+    fetch: node ? (await import("./node/http-send.js")).nodeBodySender(parts, state.proxy) : undefined,
   });
   const text = await response.text();
   let body: unknown = text;

@@ -1,6 +1,8 @@
 import type { Socket } from "node:net";
 import { ValidationError } from "../errors.js";
 import { nodeBuiltins } from "../builtins.js";
+import { proxyAuthorization } from "./proxy-env.js";
+import { openTunnel } from "./proxy-tunnel.js";
 
 /**
  * A minimal HTTP/1.1 GET for downloads, read with `onread` into a small pool of reused buffers.
@@ -89,16 +91,21 @@ export function parseHead(text: string): ResponseHead | undefined {
   return { status: Number(match[1]), statusText: match[2] ?? "", headers, rawHeaders };
 }
 
+/** Limits and routing of one {@link get}. */
+export interface ReaderOptions {
+  idleTimeoutMs: number;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  /** The proxy to go through (from `proxy-env.ts`), or undefined to connect directly. */
+  proxy?: URL | undefined;
+}
+
 /**
  * Sends a GET and resolves when the response head arrives. `idleTimeoutMs` limits each wait for
  * bytes; `timeoutMs` (when above 0) the whole exchange. Every way out (end, failure, abort,
  * `close()`) destroys the socket and clears its timers and listeners.
  */
-export function get(
-  url: URL,
-  headers: Record<string, string>,
-  options: { idleTimeoutMs: number; timeoutMs?: number | undefined; signal?: AbortSignal | undefined },
-): Promise<Exchange> {
+export function get(url: URL, headers: Record<string, string>, options: ReaderOptions): Promise<Exchange> {
   // Checked before connecting: a refused request must leave no socket behind.
   for (const [name, value] of Object.entries(headers)) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\r\n\0]/.test(value)) {
@@ -112,6 +119,22 @@ export function get(
       );
     }
   }
+  const proxy = options.proxy;
+  // An https file goes through a CONNECT tunnel; an http one is asked of the proxy by absolute URI.
+  if (proxy && url.protocol === "https:")
+    return openTunnel(proxy, url, options.signal, options.idleTimeoutMs).then((tunnel) =>
+      exchange(url, headers, options, undefined, tunnel),
+    );
+  return exchange(url, headers, options, proxy, undefined);
+}
+
+function exchange(
+  url: URL,
+  headers: Record<string, string>,
+  options: ReaderOptions,
+  proxy: URL | undefined,
+  tunnel: Socket | undefined,
+): Promise<Exchange> {
   const { net, tls } = nodeBuiltins("download()");
   const secure = url.protocol === "https:";
   const port = Number(url.port) || (secure ? 443 : 80);
@@ -270,13 +293,22 @@ export function get(
       },
     },
   };
-  const socket: Socket = secure
-    ? tls.connect({
-        ...connectOptions,
-        servername: /^[\d.]+$|:/.test(host) ? undefined : host,
-        ALPNProtocols: ["http/1.1"],
-      })
-    : net.connect(connectOptions);
+  const servername = /^[\d.]+$|:/.test(host) ? undefined : host;
+  const hop = proxy
+    ? {
+        host: proxy.hostname.replace(/^\[|\]$/g, ""),
+        port: Number(proxy.port) || (proxy.protocol === "https:" ? 443 : 80),
+      }
+    : undefined;
+  const socket: Socket = tunnel
+    ? overTunnel(tunnel, servername, connectOptions.onread)
+    : hop
+      ? proxy!.protocol === "https:"
+        ? tls.connect({ ...connectOptions, ...hop, servername: proxy!.hostname, ALPNProtocols: ["http/1.1"] })
+        : net.connect({ ...connectOptions, ...hop })
+      : secure
+        ? tls.connect({ ...connectOptions, servername, ALPNProtocols: ["http/1.1"] })
+        : net.connect(connectOptions);
 
   socket.setTimeout(options.idleTimeoutMs, () => socket.destroy(new IdleTimeout()));
   if (options.timeoutMs && options.timeoutMs > 0) {
@@ -302,8 +334,11 @@ export function get(
   options.signal?.addEventListener("abort", onAbort, { once: true });
   socket.once("close", () => options.signal?.removeEventListener("abort", onAbort));
 
-  const target = `${url.pathname || "/"}${url.search}`;
+  // Through a proxy without a tunnel, the request line names the whole URL (RFC 9112 §3.2.2).
+  const target = proxy ? url.href.replace(/#.*$/, "") : `${url.pathname || "/"}${url.search}`;
   const lines = [`GET ${target} HTTP/1.1`, `Host: ${url.host}`, "Connection: close"];
+  const auth = proxy ? proxyAuthorization(proxy) : undefined;
+  if (auth) lines.push(`Proxy-Authorization: ${auth}`);
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.write(`${lines.join("\r\n")}\r\n\r\n`);
 
@@ -339,4 +374,24 @@ export function get(
     },
   };
   return headPromise;
+}
+
+/**
+ * TLS inside a proxy tunnel. `tls.connect` ignores `onread` over an existing socket, so each chunk
+ * is copied into a pool buffer and handed to the same callback: the pool's back-pressure (pause
+ * when it runs low, resume as buffers are written) then holds as on a direct connection.
+ */
+function overTunnel(
+  tunnel: Socket,
+  servername: string | undefined,
+  onread: { buffer: () => Buffer; callback: (bytes: number, buffer: Buffer) => boolean },
+): Socket {
+  const { tls } = nodeBuiltins("download()");
+  const socket = tls.connect({ socket: tunnel, servername, ALPNProtocols: ["http/1.1"] });
+  socket.on("data", (chunk: Buffer) => {
+    const buffer = chunk.length <= BUFFER_SIZE ? onread.buffer() : chunk;
+    if (buffer !== chunk) chunk.copy(buffer);
+    if (!onread.callback(chunk.length, buffer)) socket.pause();
+  });
+  return socket;
 }

@@ -1,5 +1,8 @@
+import type { RequestOptions } from "node:http";
 import type { FetchLike } from "../transport.js";
 import { nodeBuiltins } from "../builtins.js";
+import { proxyRoute, type ProxySetting } from "./proxy-env.js";
+import { viaProxy } from "./proxy-tunnel.js";
 
 /**
  * A `fetch` for one upload chunk over `node:http`: the body is written to the socket from the
@@ -7,8 +10,9 @@ import { nodeBuiltins } from "../builtins.js";
  * request that a thousand-chunk upload holds 30 MiB of garbage at a time; this makes a handful.
  * Credentials, retries and refreshes stay in the transport, which calls this once per attempt.
  */
-export function nodeBodySender(parts: readonly Uint8Array[]): FetchLike {
+export function nodeBodySender(parts: readonly Uint8Array[], proxy?: ProxySetting): FetchLike {
   const { http, https } = nodeBuiltins("upload()");
+  const route = proxyRoute(proxy, process.env);
   const length = parts.reduce((n, p) => n + p.length, 0);
   return (request, init) =>
     new Promise<Response>((resolve, reject) => {
@@ -17,9 +21,13 @@ export function nodeBodySender(parts: readonly Uint8Array[]): FetchLike {
       const headers: Record<string, string> = {};
       request.headers.forEach((value, name) => (headers[name] = value));
       if (withBody) headers["content-length"] = String(length);
-      const transport = url.protocol === "https:" ? https : http;
+      const via = route?.(url);
+      const routed: RequestOptions = via
+        ? viaProxy(via, url, headers, init?.signal ?? undefined)
+        : { headers };
+      const transport = (routed.protocol ?? url.protocol) === "https:" ? https : http;
       const signal = init?.signal ?? undefined;
-      const outgoing = transport.request(url, { method: request.method, headers }, (incoming) => {
+      const outgoing = transport.request(url, { ...routed, method: request.method }, (incoming) => {
         const chunks: Buffer[] = [];
         incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
         incoming.on("error", reject);

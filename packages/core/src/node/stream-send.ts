@@ -1,5 +1,8 @@
+import type { RequestOptions } from "node:http";
 import type { FetchLike } from "../transport.js";
 import { nodeBuiltins } from "../builtins.js";
+import { proxyRoute, type ProxySetting } from "./proxy-env.js";
+import { viaProxy } from "./proxy-tunnel.js";
 
 /** One request body, produced afresh for every attempt: the parts in order, and their total length. */
 export interface StreamedBody {
@@ -14,15 +17,24 @@ export interface StreamedBody {
  * (progress "as bytes are sent"). A connection cut while writing rejects with Node's own error
  * (ECONNRESET, EPIPE), which the transport reads to decide whether a retry is safe.
  */
-export function nodeStreamSender(body: StreamedBody, onWritten: (bytes: number) => void): FetchLike {
+export function nodeStreamSender(
+  body: StreamedBody,
+  onWritten: (bytes: number) => void,
+  proxy?: ProxySetting,
+): FetchLike {
   const { http, https } = nodeBuiltins("upload()");
+  const route = proxyRoute(proxy, process.env);
   return (request, init) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(request.url);
       const headers: Record<string, string> = {};
       request.headers.forEach((value, name) => (headers[name] = value));
       headers["content-length"] = String(body.length);
-      const transport = url.protocol === "https:" ? https : http;
+      const via = route?.(url);
+      const routed: RequestOptions = via
+        ? viaProxy(via, url, headers, init?.signal ?? undefined)
+        : { headers };
+      const transport = (routed.protocol ?? url.protocol) === "https:" ? https : http;
       const signal = init?.signal ?? undefined;
       let settled = false;
       const fail = (error: unknown) => {
@@ -30,7 +42,7 @@ export function nodeStreamSender(body: StreamedBody, onWritten: (bytes: number) 
         settled = true;
         reject(error);
       };
-      const outgoing = transport.request(url, { method: request.method, headers }, (incoming) => {
+      const outgoing = transport.request(url, { ...routed, method: request.method }, (incoming) => {
         const chunks: Buffer[] = [];
         incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
         incoming.on("error", fail);
