@@ -15,9 +15,10 @@ import { redactUrl } from "./redact.js";
 import { createRateLimiter, type RateLimitOptions } from "./rate-limiter.js";
 import { parseRetryAfter, retryPolicy, type RetryOptions } from "./retry.js";
 import { crossOriginPolicy } from "./cross-origin.js";
+import { createObserver, type ClientHooks, type Observer } from "./hooks.js";
+import { consoleLogger, logLevelFrom, type Logger } from "./log.js";
 import { createTransport, type FetchLike, type SendOptions, type Transport } from "./transport.js";
 import { bodyReadError, parseJsonBody } from "./response-body.js";
-import { proxyAwareFetch } from "./network.js";
 import { createSecretRegistry, scrubError, type SecretRegistry } from "./secrets.js";
 import { checkHeaderValues, validateInput } from "./validate.js";
 import type { AuthSetup, ClientAuth, DeviceFlowMeta, SessionMeta } from "./session.js";
@@ -66,7 +67,7 @@ export interface PortalDefinition extends PortalInfo {
 }
 
 /** Options every sciportals client accepts. Each portal adds its credential options. */
-export interface PortalClientOptions {
+export interface PortalClientOptions extends ClientHooks {
   /** The portal's base URL; defaults to the spec's server (or the portal's `*_BASE_URL` variable in Node). */
   baseUrl?: string | undefined;
   /** Per-attempt time limit for a response, in milliseconds. Default 60000; 0 for none. */
@@ -87,15 +88,8 @@ export interface PortalClientOptions {
    * leave the portal's origin, whatever is named here.
    */
   crossOriginHeaders?: readonly string[] | undefined;
-  /** The `fetch` to send with; the global one by default. It wins over `proxy` for API calls. */
+  /** The `fetch` to send with; the global one by default. Useful for proxies and tests. */
   fetch?: FetchLike | undefined;
-  /**
-   * In Node, the proxy for API calls, downloads and uploads: a URL (`http://user:pass@proxy:3128`)
-   * for every request, or `false` for none. By default the `HTTPS_PROXY`, `HTTP_PROXY`,
-   * `ALL_PROXY` and `NO_PROXY` variables (and their lower-case forms) as curl reads them. The
-   * proxy's user name and password never appear in errors or logs. Ignored in browsers.
-   */
-  proxy?: string | false | undefined;
   /** Credentials by security scheme name; overrides the portal's credential options. */
   credentials?: Record<string, Credential> | undefined;
   /**
@@ -110,6 +104,15 @@ export interface PortalClientOptions {
    * none.
    */
   env?: Record<string, string | undefined> | false | undefined;
+  /**
+   * Where to write one line per request and per retry (method, path template, status, attempt,
+   * wait, duration, request id), scrubbed of every secret the client knows: `console`, a pino
+   * logger, or any object with `debug`, `info`, `warn` and `error`. Requests are logged at
+   * `debug` (at `warn` when the call fails with them), retries at `info`. Without it,
+   * `SCIPORTALS_LOG=debug|info|warn` (read through {@link PortalClientOptions.env}) writes the
+   * lines at that level and above to stderr.
+   */
+  logger?: Logger | undefined;
 }
 
 /** The types of one operation, as generated: its input, output and (when paginated) item. */
@@ -140,8 +143,8 @@ interface Internals {
   byRoute: Map<string, OperationMeta>;
   /** Every secret this client knows, for scrubbing errors and log lines. */
   secrets: SecretRegistry;
-  /** The `proxy` option, which downloads and uploads apply too. */
-  proxy: string | false | undefined;
+  /** The client's logger and hooks, for downloads to report their attempts too. */
+  observer: Observer | undefined;
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -239,13 +242,23 @@ export function createPortalBase<Paths extends {}>(
     );
   }
 
+  const envLevel = options.logger ? undefined : logLevelFrom(env.SCIPORTALS_LOG);
+  const observer = createObserver({
+    logger: options.logger ?? (envLevel ? consoleLogger(envLevel) : undefined),
+    onRequest: options.onRequest,
+    onResponse: options.onResponse,
+    onRetry: options.onRetry,
+    secrets,
+  });
+
   const rateLimit = options.rateLimit === true ? definition.rateLimit : options.rateLimit || undefined;
   const transport = createTransport({
     portal: definition.title,
     baseUrl,
-    fetch: options.fetch ?? proxyAwareFetch(options.proxy, secrets),
+    fetch: options.fetch,
     retry: retryPolicy(options.retry),
     timeoutMs: options.timeoutMs ?? 60_000,
+    observer,
     rateLimiter: rateLimit ? createRateLimiter(rateLimit) : undefined,
     crossOrigin: crossOriginPolicy(
       Object.values(definition.schemes).map((scheme) => scheme.header),
@@ -271,6 +284,7 @@ export function createPortalBase<Paths extends {}>(
         if (header) checkHeaderValues(definition.title, header, "header parameter");
         const send: SendOptions = {
           operationId: meta?.id,
+          path,
           credentials: selectCredentials(
             meta ? meta.security : definition.security,
             credentials,
@@ -342,7 +356,7 @@ export function createPortalBase<Paths extends {}>(
     baseUrl,
     byRoute,
     secrets,
-    proxy: options.proxy,
+    observer,
   });
   return self as unknown as PortalBase<Paths>;
 }
@@ -415,6 +429,7 @@ async function execute(
     validateInput(portal, meta, input);
     const send: SendOptions = {
       operationId: meta.id,
+      path: meta.path,
       credentials: credentialsFor(client, meta),
       idempotent: meta.idempotent,
       signal: input?.signal,

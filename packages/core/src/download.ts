@@ -37,13 +37,11 @@ export async function download(
   // A destination that cannot be written fails before the portal is asked for anything.
   await checkDestination(destination, options, context);
   const resumeKey = `${portal}:${operationId}:${JSON.stringify(input.path ?? {})}:${JSON.stringify(input.query ?? {})}`;
-  const merged: DownloadOptions = {
-    ...options,
-    signal: options.signal ?? input.signal,
-    proxy: options.proxy ?? state.proxy,
-  };
+  const merged: DownloadOptions = { ...options, signal: options.signal ?? input.signal };
   const urlField = meta.transfer.url;
   const crossOrigin = state.transport.crossOrigin;
+  // The file's requests report to the client's logger and hooks under the operation's path.
+  const report = state.observer && { observer: state.observer, path: meta.path };
 
   if (urlField !== undefined) {
     // Pre-signed: the URL is the credential, so nothing of ours goes with it, and of the caller's
@@ -61,6 +59,7 @@ export async function download(
         url,
         resumeKey,
         context: { ...context, url },
+        report,
         headers: () => headersForOtherOrigin({ ...input.headers }, crossOrigin),
         crossOrigin,
         renew: async (status) => (status === 403 || status === 401 ? presigned() : undefined),
@@ -82,6 +81,7 @@ export async function download(
     url: withQueryCredentials(url, current),
     resumeKey,
     context,
+    report,
     credentialHeaders: inHeaders().map((h) => h.header),
     crossOrigin,
     headers: async () => ({

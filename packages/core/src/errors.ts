@@ -163,10 +163,14 @@ const STATUS_CODES: Record<number, string> = {
   429: "rate_limited",
 };
 
+// The names portals and their gateways use, most common first (API Gateway sends x-amzn-requestid,
+// S3 x-amz-request-id, Azure request-id/x-ms-request-id).
 const REQUEST_ID_HEADERS = [
   "x-request-id",
   "request-id",
+  "x-amzn-requestid",
   "x-amz-request-id",
+  "x-ms-request-id",
   "x-correlation-id",
   "x-trace-id",
 ];

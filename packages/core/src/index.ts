@@ -50,6 +50,8 @@ export {
   type SchemeMeta,
   type OperationTypes,
 } from "./base.js";
+export type { ClientHooks, RequestEvent, ResponseEvent, RetryEvent } from "./hooks.js";
+export type { Logger, LogLevel } from "./log.js";
 export {
   createPortalClient,
   type PortalClient,

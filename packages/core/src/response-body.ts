@@ -3,7 +3,13 @@
  * outcome is data or a typed error, never a raw `SyntaxError`/`TypeError` and never `undefined`
  * passed off as the declared type.
  */
-import { PortalError, ResponseTruncatedError, UnexpectedResponseError, type ErrorContext } from "./errors.js";
+import {
+  PortalError,
+  requestIdOf,
+  ResponseTruncatedError,
+  UnexpectedResponseError,
+  type ErrorContext,
+} from "./errors.js";
 import type { OperationMeta } from "./operation.js";
 import { redactSnippet } from "./redact.js";
 
@@ -51,7 +57,13 @@ export function bodyReadError(
     `${context.portal ? `${context.portal}: ` : ""}the response to ${what} was cut short` +
       (length ? ` (the portal announced ${length} bytes)` : "") +
       "; the connection closed before the whole body arrived",
-    { ...context, status: response?.status, code: "truncated_body", cause: error },
+    {
+      ...context,
+      status: response?.status,
+      requestId: response && requestIdOf(response.headers),
+      code: "truncated_body",
+      cause: error,
+    },
   );
 }
 
@@ -117,6 +129,7 @@ function unexpected(
     {
       ...context,
       status: response.status,
+      requestId: requestIdOf(response.headers),
       code,
       contentType: type,
       snippet: text === "" ? undefined : redactSnippet(text),

@@ -3,8 +3,8 @@
  *
  * Every source of a credential (API key options, token sessions, login passwords, refresh
  * cookies, a device-flow token) registers its values here as it learns them. Nothing is scrubbed
- * on the success path: errors are scrubbed once when they leave the client, and a future logger
- * scrubs each line it writes with {@link SecretRegistry.scrub}.
+ * on the success path: errors are scrubbed once when they leave the client, and the logger and
+ * hooks (`hooks.ts`) scrub each line and event with {@link SecretRegistry.scrub}.
  */
 
 /** What replaces a secret. */

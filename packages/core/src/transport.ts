@@ -7,6 +7,7 @@ import {
   type CrossOriginPolicy,
 } from "./cross-origin.js";
 import { AbortError, ConnectionError, PortalError, TimeoutError } from "./errors.js";
+import type { Observer } from "./hooks.js";
 import { isSecureForCredentials } from "./origin.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { isIdempotentMethod, sleep, type RetryPolicy } from "./retry.js";
@@ -28,11 +29,15 @@ export interface TransportOptions {
   rateLimiter?: RateLimiter | undefined;
   /** Which headers a hop to another origin drops; by default the three fetch drops itself. */
   crossOrigin?: CrossOriginPolicy | undefined;
+  /** Reports each attempt to the client's logger and hooks; absent when nothing listens. */
+  observer?: Observer | undefined;
 }
 
 /** What the transport needs to know about one call besides its Request. */
 export interface SendOptions {
   operationId?: string | undefined;
+  /** The operation's path template (`/things/{id}`), for logs and hooks. */
+  path?: string | undefined;
   /** Credentials chosen for this call; sent only to the client's origin. */
   credentials?: readonly Credential[] | undefined;
   /** Overrides the method's idempotency (from `x-sciportals-idempotent`). */
@@ -72,7 +77,7 @@ export function createTransport(options: TransportOptions): Transport {
   const origin = new URL(options.baseUrl).origin;
   const originPrefix = `${origin}/`;
   const secureOrigin = isSecureForCredentials(new URL(origin));
-  const { portal, retry, rateLimiter } = options;
+  const { portal, retry, rateLimiter, observer } = options;
   const crossOrigin = options.crossOrigin ?? DEFAULT_CROSS_ORIGIN;
 
   const sameOrigin = (url: string) => url.startsWith(originPrefix) || url === origin;
@@ -94,7 +99,8 @@ export function createTransport(options: TransportOptions): Transport {
     const context = () => ({ portal, operationId: call.operationId, method: request.method, url });
 
     let refreshed = false;
-    for (let retries = 0; ;) {
+    const callNumber = observer ? observer.nextCall() : 0;
+    for (let retries = 0, attempt = 1; ; attempt++) {
       if (signal?.aborted) throw abortError(signal, context());
       if (rateLimiter) await rateLimiter.acquire(signal);
       let attemptRequest = keepOriginal ? request.clone() : request;
@@ -116,6 +122,17 @@ export function createTransport(options: TransportOptions): Transport {
       let response: Response | undefined;
       let failure: PortalError | undefined;
       let neverSent = false;
+      // Built only when someone listens: without a logger or hook this costs one check.
+      const seen = observer && {
+        call: callNumber,
+        portal,
+        operationId: call.operationId,
+        method: request.method,
+        path: call.path,
+        attempt,
+        kind: "api" as const,
+      };
+      const began = seen ? observer!.request(seen) : 0;
       try {
         response = await within(timeoutMs, signal, (attemptSignal, stopper) =>
           fetchFollowing(fetchImpl, attemptRequest, applied, attemptSignal, hop).then((r) =>
@@ -136,6 +153,7 @@ export function createTransport(options: TransportOptions): Transport {
         },
         retry,
       );
+      if (seen) observer!.response(seen, began, response ?? { failure }, verdict);
       if (verdict.action === "refresh") {
         refreshed = true;
         let renewed = false;

@@ -1,4 +1,4 @@
-import { judgeAttempt } from "../attempt-policy.js";
+import { judgeAttempt, type Verdict } from "../attempt-policy.js";
 import { DEFAULT_CROSS_ORIGIN, headersForOtherOrigin, type CrossOriginPolicy } from "../cross-origin.js";
 import {
   ConnectionError,
@@ -7,6 +7,7 @@ import {
   ValidationError,
   type ErrorContext,
 } from "../errors.js";
+import type { Observer, RequestEvent } from "../hooks.js";
 import { retryPolicy, type RetryOptions } from "../retry.js";
 import { nodeBuiltins } from "../builtins.js";
 import {
@@ -20,7 +21,6 @@ import {
 } from "./destination.js";
 import { abortError, connectionError, httpError, pause, toHeaders } from "./download-errors.js";
 import { get, type Exchange } from "./http-reader.js";
-import { proxyRoute, type ProxyRoute } from "./proxy-env.js";
 import { EMPTY, loadPartial, sameVersion, validatorOf, type PartState } from "./part-file.js";
 
 /** Where a download's bytes come from. */
@@ -43,6 +43,8 @@ export interface DownloadSource {
   resumeKey?: string | undefined;
   /** For error messages. */
   context?: ErrorContext | undefined;
+  /** The client's logger and hooks, and the operation's path template to report attempts under. */
+  report?: { observer: Observer; path: string | undefined } | undefined;
 }
 
 export { checkDestination } from "./destination.js";
@@ -83,12 +85,6 @@ export interface DownloadOptions {
   timeoutMs?: number | undefined;
   /** The size the file must have, when known in advance. */
   expectedSize?: number | undefined;
-  /**
-   * The proxy to download through: a URL, or `false` for none. By default `HTTPS_PROXY`,
-   * `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (and lower-case forms), as curl reads them; a client's
-   * `download()` passes the client's `proxy` option.
-   */
-  proxy?: string | false | undefined;
   /** A digest the file must have, as hex (or base64). */
   checksum?: { algorithm: "md5" | "sha1" | "sha256" | "sha512"; expected: string } | undefined;
 }
@@ -139,7 +135,6 @@ export async function downloadToFile(
   const timeoutMs = options.timeoutMs ?? 0;
   const resume = options.resume ?? true;
   const signal = options.signal;
-  const route = proxyRoute(options.proxy, process.env);
 
   await checkDestination(destination, options, context);
 
@@ -157,14 +152,25 @@ export async function downloadToFile(
   let best = state.offset; // the most bytes ever kept on disk by this call
   let lastError: unknown;
   const progress = throttle(options.onProgress);
+  // The attempt being reported to the client's logger and hooks, when it has any: reported once,
+  // when its outcome is known (after the body for an accepted answer).
+  let seen: RequestEvent | undefined;
+  let began = 0;
+  const callNumber = src.report ? src.report.observer.nextCall() : 0;
+  const report = (outcome: Parameters<Observer["response"]>[2], verdict: Verdict) => {
+    if (!seen) return;
+    src.report?.observer.response(seen, began, outcome, verdict);
+    seen = undefined;
+  };
 
   /** Backs off before the next attempt, or fails when the attempts are used up. */
-  const retryAfterFailure = async (failure: PortalError) => {
+  const retryAfterFailure = async (failure: PortalError, status?: number) => {
     const verdict = judgeAttempt(
       { failure },
       { retries: failures, maxRetries, idempotent: true, canRefresh: false },
       policy,
     );
+    report({ failure, status }, verdict);
     if (verdict.action !== "retry") throw failure;
     lastError = failure;
     failures++;
@@ -189,9 +195,21 @@ export async function downloadToFile(
         if (validator) headers["if-range"] = validator;
       }
 
+      if (src.report) {
+        seen = {
+          call: callNumber,
+          portal: context.portal ?? "",
+          operationId: context.operationId,
+          method: "GET",
+          path: src.report.path,
+          attempt: attempts,
+          kind: "download",
+        };
+        began = src.report.observer.request(seen);
+      }
       let exchange: Exchange;
       try {
-        exchange = await open(src, headers, { idleTimeoutMs, timeoutMs, signal, route });
+        exchange = await open(src, headers, { idleTimeoutMs, timeoutMs, signal });
       } catch (error) {
         if (signal?.aborted) throw abortError(signal, context);
         if (error instanceof PortalError) throw error;
@@ -224,6 +242,8 @@ export async function downloadToFile(
           },
           policy,
         );
+        if (seen && verdict.action !== "accept")
+          report({ status, headers: toHeaders(exchange.head) }, verdict);
         if (verdict.action === "refresh") {
           exchange.close();
           const renewed = await src.renew!(status);
@@ -304,7 +324,10 @@ export async function downloadToFile(
             code: "length_mismatch",
           });
         }
-        if (complete && (state.total === undefined || state.offset === state.total)) break;
+        if (complete && (state.total === undefined || state.offset === state.total)) {
+          report({ status, headers: toHeaders(exchange.head) }, { action: "accept" });
+          break;
+        }
         if (complete) {
           lastError = new ConnectionError(
             `the connection closed after ${state.offset} of ${state.total} bytes`,
@@ -317,6 +340,7 @@ export async function downloadToFile(
         if (state.offset > best) {
           best = state.offset; // progress: the cut is forgiven
           failures = 0;
+          report({ failure: lastError as PortalError, status }, { action: "retry", waitMs: 0 });
           continue;
         }
         if (before === 0 && ranged && ++fruitless > MAX_FRUITLESS_RESTARTS) {
@@ -326,7 +350,7 @@ export async function downloadToFile(
             { ...context, code: "range_not_supported", cause: lastError },
           );
         }
-        await retryAfterFailure(lastError as PortalError);
+        await retryAfterFailure(lastError as PortalError, status);
       } finally {
         exchange.close();
       }
@@ -375,12 +399,7 @@ export async function downloadToFile(
 async function open(
   src: DownloadSource,
   headers: Record<string, string>,
-  limits: {
-    idleTimeoutMs: number;
-    timeoutMs: number;
-    signal: AbortSignal | undefined;
-    route: ProxyRoute | undefined;
-  },
+  limits: { idleTimeoutMs: number; timeoutMs: number; signal: AbortSignal | undefined },
 ): Promise<Exchange> {
   let url = new URL(src.url);
   let sendHeaders = headers;
@@ -388,8 +407,7 @@ async function open(
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new ValidationError(`cannot download from ${url.protocol} URLs`, { code: "invalid_url" });
     }
-    // Each hop decides anew: a redirect may lead to a host NO_PROXY lists.
-    const exchange = await get(url, sendHeaders, { ...limits, proxy: limits.route?.(url) });
+    const exchange = await get(url, sendHeaders, limits);
     const { status, headers: received } = exchange.head;
     const location = received.location;
     if (status < 300 || status >= 400 || status === 304 || !location || hops >= MAX_REDIRECTS)
