@@ -19,6 +19,7 @@ import { createObserver, type ClientHooks, type Observer } from "./hooks.js";
 import { consoleLogger, logLevelFrom, type Logger } from "./log.js";
 import { createTransport, type FetchLike, type SendOptions, type Transport } from "./transport.js";
 import { bodyReadError, parseJsonBody } from "./response-body.js";
+import { proxyAwareFetch } from "./network.js";
 import { createSecretRegistry, scrubError, type SecretRegistry } from "./secrets.js";
 import { checkHeaderValues, validateInput } from "./validate.js";
 import type { AuthSetup, ClientAuth, DeviceFlowMeta, SessionMeta } from "./session.js";
@@ -88,8 +89,15 @@ export interface PortalClientOptions extends ClientHooks {
    * leave the portal's origin, whatever is named here.
    */
   crossOriginHeaders?: readonly string[] | undefined;
-  /** The `fetch` to send with; the global one by default. Useful for proxies and tests. */
+  /** The `fetch` to send with; the global one by default. It wins over `proxy` for API calls. */
   fetch?: FetchLike | undefined;
+  /**
+   * In Node, the proxy for API calls, downloads and uploads: a URL (`http://user:pass@proxy:3128`)
+   * for every request, or `false` for none. By default the `HTTPS_PROXY`, `HTTP_PROXY`,
+   * `ALL_PROXY` and `NO_PROXY` variables (and their lower-case forms) as curl reads them. The
+   * proxy's user name and password never appear in errors or logs. Ignored in browsers.
+   */
+  proxy?: string | false | undefined;
   /** Credentials by security scheme name; overrides the portal's credential options. */
   credentials?: Record<string, Credential> | undefined;
   /**
@@ -145,6 +153,8 @@ interface Internals {
   secrets: SecretRegistry;
   /** The client's logger and hooks, for downloads to report their attempts too. */
   observer: Observer | undefined;
+  /** The `proxy` option, which downloads and uploads apply too. */
+  proxy: string | false | undefined;
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -255,7 +265,7 @@ export function createPortalBase<Paths extends {}>(
   const transport = createTransport({
     portal: definition.title,
     baseUrl,
-    fetch: options.fetch,
+    fetch: options.fetch ?? proxyAwareFetch(options.proxy, secrets),
     retry: retryPolicy(options.retry),
     timeoutMs: options.timeoutMs ?? 60_000,
     observer,
@@ -357,6 +367,7 @@ export function createPortalBase<Paths extends {}>(
     byRoute,
     secrets,
     observer,
+    proxy: options.proxy,
   });
   return self as unknown as PortalBase<Paths>;
 }

@@ -37,7 +37,11 @@ export async function download(
   // A destination that cannot be written fails before the portal is asked for anything.
   await checkDestination(destination, options, context);
   const resumeKey = `${portal}:${operationId}:${JSON.stringify(input.path ?? {})}:${JSON.stringify(input.query ?? {})}`;
-  const merged: DownloadOptions = { ...options, signal: options.signal ?? input.signal };
+  const merged: DownloadOptions = {
+    ...options,
+    signal: options.signal ?? input.signal,
+    proxy: options.proxy ?? state.proxy,
+  };
   const urlField = meta.transfer.url;
   const crossOrigin = state.transport.crossOrigin;
   // The file's requests report to the client's logger and hooks under the operation's path.

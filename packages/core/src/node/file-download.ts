@@ -21,6 +21,7 @@ import {
 } from "./destination.js";
 import { abortError, connectionError, httpError, pause, toHeaders } from "./download-errors.js";
 import { get, type Exchange } from "./http-reader.js";
+import { proxyRoute, type ProxyRoute } from "./proxy-env.js";
 import { EMPTY, loadPartial, sameVersion, validatorOf, type PartState } from "./part-file.js";
 
 /** Where a download's bytes come from. */
@@ -85,6 +86,12 @@ export interface DownloadOptions {
   timeoutMs?: number | undefined;
   /** The size the file must have, when known in advance. */
   expectedSize?: number | undefined;
+  /**
+   * The proxy to download through: a URL, or `false` for none. By default `HTTPS_PROXY`,
+   * `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (and lower-case forms), as curl reads them; a client's
+   * `download()` passes the client's `proxy` option.
+   */
+  proxy?: string | false | undefined;
   /** A digest the file must have, as hex (or base64). */
   checksum?: { algorithm: "md5" | "sha1" | "sha256" | "sha512"; expected: string } | undefined;
 }
@@ -135,6 +142,7 @@ export async function downloadToFile(
   const timeoutMs = options.timeoutMs ?? 0;
   const resume = options.resume ?? true;
   const signal = options.signal;
+  const route = proxyRoute(options.proxy, process.env);
 
   await checkDestination(destination, options, context);
 
@@ -209,7 +217,7 @@ export async function downloadToFile(
       }
       let exchange: Exchange;
       try {
-        exchange = await open(src, headers, { idleTimeoutMs, timeoutMs, signal });
+        exchange = await open(src, headers, { idleTimeoutMs, timeoutMs, signal, route });
       } catch (error) {
         if (signal?.aborted) throw abortError(signal, context);
         if (error instanceof PortalError) throw error;
@@ -399,7 +407,12 @@ export async function downloadToFile(
 async function open(
   src: DownloadSource,
   headers: Record<string, string>,
-  limits: { idleTimeoutMs: number; timeoutMs: number; signal: AbortSignal | undefined },
+  limits: {
+    idleTimeoutMs: number;
+    timeoutMs: number;
+    signal: AbortSignal | undefined;
+    route: ProxyRoute | undefined;
+  },
 ): Promise<Exchange> {
   let url = new URL(src.url);
   let sendHeaders = headers;
@@ -407,7 +420,8 @@ async function open(
     if (url.protocol !== "https:" && url.protocol !== "http:") {
       throw new ValidationError(`cannot download from ${url.protocol} URLs`, { code: "invalid_url" });
     }
-    const exchange = await get(url, sendHeaders, limits);
+    // Each hop decides anew: a redirect may lead to a host NO_PROXY lists.
+    const exchange = await get(url, sendHeaders, { ...limits, proxy: limits.route?.(url) });
     const { status, headers: received } = exchange.head;
     const location = received.location;
     if (status < 300 || status >= 400 || status === 304 || !location || hops >= MAX_REDIRECTS)
