@@ -1,6 +1,6 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { CliPortal } from "../portals.js";
-import { toolName } from "./names.js";
+import { kebab } from "../naming.js";
 import { kindOf, type ToolKind } from "./operations.js";
 import { toolInput, type ToolInput } from "./schema.js";
 
@@ -39,7 +39,7 @@ export function buildTools(portal: CliPortal, options: { allowWrites: boolean })
     const docs = portal.docs[operationId];
     const kind = kindOf(meta, docs);
     if (kind === "excluded") continue;
-    const name = toolName(operationId);
+    const name = kebab(operationId); // the same name the operation has as a CLI command
     if (kind === "write" && !options.allowWrites) {
       withheld.add(name);
       continue;
