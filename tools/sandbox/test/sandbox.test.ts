@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  chunks,
   etagOf,
   Faults,
   listen,
@@ -175,3 +176,60 @@ describe("the pre-signed object store", () => {
     }
   });
 });
+
+describe("the STOmics bulk dataset", () => {
+  it("adds one dataset of equal, distinct files after the others, listed and served at their size", async () => {
+    const bulk = await startStomicsSandbox({
+      datasets: 5,
+      bigFileBytes: 1024,
+      bulkFiles: { count: 3, bytes: 4096 },
+    });
+    try {
+      const headers = { authorization: `Bearer ${bulk.apiKey}` };
+      expect(bulk.catalog.map((d) => d.accession)).toEqual([
+        "STD0001",
+        "STD0002",
+        "STD0003",
+        "STD0004",
+        "STD0005",
+        "STD0006",
+      ]);
+      const listed = (await (
+        await fetch(`${bulk.url}/api/v1/datasets/STD0006/files`, { headers })
+      ).json()) as {
+        id: number;
+        filename: string;
+        size_bytes: number;
+      }[];
+      expect(listed.map((f) => [f.filename, f.size_bytes])).toEqual([
+        ["part-001.bin", 4096],
+        ["part-002.bin", 4096],
+        ["part-003.bin", 4096],
+      ]);
+      // Ids follow every other file's; no id is shared.
+      const otherIds = bulk.catalog.slice(0, 5).flatMap((d) => d.files.map((f) => f.id));
+      expect(Math.min(...listed.map((f) => f.id))).toBe(Math.max(...otherIds) + 1);
+      const bodies = await Promise.all(
+        listed.map(async (f) => {
+          const res = await fetch(`${bulk.url}/api/v1/datasets/STD0006/files/${f.id}/download`, { headers });
+          const { url } = (await res.json()) as { url: string };
+          return Buffer.from(await (await fetch(url)).arrayBuffer());
+        }),
+      );
+      expect(bodies.map((b) => b.length)).toEqual([4096, 4096, 4096]);
+      expect(bodies[0]!.equals(bodies[1]!)).toBe(false);
+      expect(bodies.map((b, i) => b.equals(Buffer.concat([...chunksOf(bulk, listed[i]!.id)])))).toEqual([
+        true,
+        true,
+        true,
+      ]);
+    } finally {
+      await bulk.close();
+    }
+  });
+});
+
+function chunksOf(sandbox: StomicsSandbox, id: number): Buffer[] {
+  const { file } = sandbox.fileContent(id);
+  return [...chunks(file, 0, file.size)];
+}

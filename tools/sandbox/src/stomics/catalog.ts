@@ -64,6 +64,11 @@ export interface CatalogOptions {
   datasets?: number;
   /** Size of STD0001's large matrix file, generated on the fly. Default 64 MiB. */
   bigFileBytes?: number;
+  /**
+   * One more dataset, after the others, holding `count` files of `bytes` each (`part-001.bin`…):
+   * a bulk download's worth of equal files, for benchmarks. None by default.
+   */
+  bulkFiles?: { count: number; bytes: number } | undefined;
 }
 
 export function buildCatalog(options: CatalogOptions = {}): CatalogDataset[] {
@@ -125,5 +130,34 @@ export function buildCatalog(options: CatalogOptions = {}): CatalogDataset[] {
       files,
     });
   }
+  if (options.bulkFiles) datasets.push(bulkDataset(count + 1, fileId, options.bulkFiles));
   return datasets;
+}
+
+/** The extra dataset of `bulkFiles`: equal files with ids from `firstId`, after every other file. */
+function bulkDataset(
+  index: number,
+  firstId: number,
+  { count, bytes }: { count: number; bytes: number },
+): CatalogDataset {
+  const accession = `STD${String(index).padStart(4, "0")}`;
+  const width = Math.max(3, String(count).length);
+  return {
+    accession,
+    title: `Mus musculus brain Stereo-seq bulk set of ${count} files`,
+    description: `${count} files of ${bytes} bytes, for bulk downloads.`,
+    technology: TECHNOLOGIES[0]!,
+    species: "Mus musculus",
+    tissue: "brain",
+    download_count: 0,
+    release_date: "2021-01-01",
+    files: Array.from({ length: count }, (_, i) => ({
+      id: firstId + i,
+      filename: `part-${String(i + 1).padStart(width, "0")}.bin`,
+      file_type: "bin",
+      size_bytes: bytes,
+      servedSize: bytes,
+      seed: 1_000_000 + i, // far from the other datasets' seeds (dataset * 10 + 1..3)
+    })),
+  };
 }

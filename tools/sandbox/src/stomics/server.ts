@@ -24,6 +24,8 @@ export interface StomicsSandboxOptions {
   datasets?: number;
   /** Size of STD0001's matrix file. Default 64 MiB. */
   bigFileBytes?: number;
+  /** One more dataset (after the others) of `count` files of `bytes` each, for bulk downloads. */
+  bulkFiles?: { count: number; bytes: number } | undefined;
 }
 
 export interface StomicsSandbox {
@@ -71,7 +73,11 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
   const keys = new Set(options.apiKeys ?? [STOMICS_SANDBOX_KEY]);
   const rate = options.rateLimit ?? { limit: 1000, windowMs: 3_600_000 };
   let ttl = options.presignTtlSeconds ?? 3600;
-  const catalog = buildCatalog({ datasets: options.datasets, bigFileBytes: options.bigFileBytes });
+  const catalog = buildCatalog({
+    datasets: options.datasets,
+    bigFileBytes: options.bigFileBytes,
+    bulkFiles: options.bulkFiles,
+  });
   const byAccession = new Map(catalog.map((d) => [d.accession, d]));
   const files = new Map<number, { dataset: CatalogDataset; file: CatalogFile }>();
   for (const dataset of catalog) for (const file of dataset.files) files.set(file.id, { dataset, file });
