@@ -1,8 +1,9 @@
 // Downloads through the BUILT packages, in a process of their own so that the peak RSS is ours
-// alone (no tsx, no sandbox). One download per destination, one after the other. After each it
-// prints `{"download":{…}}` and, when another follows, waits for a line on stdin (the parent
-// checks and deletes the file first, so the disk holds one at a time); it ends with
-// `{"done":{…}}`. Usage:
+// alone (no tsx, no sandbox). Once the client is ready it prints `{"ready":{}}` and waits for a
+// line on stdin (the parent frees the previous file's pages just then, as it does right before
+// it starts curl). One download per destination, one after the other. After each it prints
+// `{"download":{…}}` and, when another follows, waits for a line on stdin (the parent checks and
+// deletes the file first, so the disk holds one at a time); it ends with `{"done":{…}}`. Usage:
 //   node download.mjs client <baseUrl> <apiKey> <destination>...   createStomicsClient().download()
 //   node download.mjs engine <url> <destination>...                core's downloadToFile(url) alone
 // Each mode imports only what it uses, so the engine's RSS carries no client code.
@@ -40,7 +41,11 @@ if (mode === "client") {
 }
 
 const rssBeforeKiB = Math.round(process.memoryUsage().rss / 1024);
-let lines;
+const lines = (await import("node:readline"))
+  .createInterface({ input: process.stdin })
+  [Symbol.asyncIterator]();
+console.log(JSON.stringify({ ready: {} }));
+if ((await lines.next()).done) process.exit(3); // the parent gave up
 for (const [i, destination] of destinations.entries()) {
   let progressReports = 0;
   const cpuBefore = process.cpuUsage();
@@ -51,15 +56,13 @@ for (const [i, destination] of destinations.entries()) {
   const download = {
     wallMs,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    userSeconds: cpu.user / 1e6,
     size: result.size,
     attempts: result.attempts,
     progressReports,
   };
   console.log(JSON.stringify({ download }));
   if (i < destinations.length - 1) {
-    lines ??= (await import("node:readline"))
-      .createInterface({ input: process.stdin })
-      [Symbol.asyncIterator]();
     const next = await lines.next();
     if (next.done) process.exit(3); // the parent gave up
   }
