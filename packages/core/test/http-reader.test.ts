@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { idleBuffers, openConnection, queueLimit } from "../src/node/buffer-pool.js";
 import { get, parseHead } from "../src/node/http-reader.js";
 
 let closers: (() => void)[] = [];
@@ -156,5 +157,53 @@ describe("the download HTTP reader", () => {
 
   it("parseHead joins repeated headers", () => {
     expect(parseHead("HTTP/1.1 200 OK\r\nVary: a\r\nVary: b")!.headers.vary).toBe("a, b");
+  });
+
+  it("shares its buffers between connections, at once and one after another, without mixing their bytes", async () => {
+    // Six bodies of 6 MiB, each of its own byte pattern, sent fast and written slowly: every
+    // connection fills its buffers and pauses, while the others take and give back pooled ones.
+    const size = 6 * 1024 * 1024;
+    const bodyOf = (n: number) => {
+      const body = Buffer.alloc(size);
+      for (let i = 0; i < size; i += 4) body.writeUInt32LE((n * 0x1000193 + i) >>> 0, i);
+      return body;
+    };
+    const server = createNetServer((socket: Socket) => {
+      socket.once("data", (request) => {
+        const n = Number(/GET \/(\d+)/.exec(request.toString("latin1"))![1]);
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+        socket.end(bodyOf(n));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    closers.push(() => server.close());
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const fetchOne = async (n: number) => {
+      const exchange = await get(new URL(`${base}/${n}`), {}, { idleTimeoutMs: 5000 });
+      const chunks: Buffer[] = [];
+      await exchange.readBody(async (pieces) => {
+        chunks.push(...pieces.map((p) => Buffer.from(p))); // copied: a piece is valid only until written
+        await new Promise((r) => setTimeout(r, 2));
+      });
+      return Buffer.concat(chunks);
+    };
+    const atOnce = await Promise.all([1, 2, 3, 4, 5, 6].map(fetchOne));
+    atOnce.forEach((body, i) => expect(body.equals(bodyOf(i + 1)), `body ${i + 1}`).toBe(true));
+    // The connections gave their buffers back when they closed, for the next ones to reuse.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(idleBuffers()).toBeGreaterThan(0);
+    for (const n of [7, 8]) expect((await fetchOne(n)).equals(bodyOf(n)), `body ${n}`).toBe(true);
+  });
+
+  it("shares one buffer budget among the connections open at once", () => {
+    expect(queueLimit()).toBe(4);
+    const closers = Array.from({ length: 8 }, () => openConnection());
+    expect(queueLimit()).toBe(2);
+    const more = Array.from({ length: 12 }, () => openConnection());
+    expect(queueLimit()).toBe(1); // never 0: every connection may fill one buffer
+    [...more, ...more].forEach((close) => close()); // closing twice counts once
+    expect(queueLimit()).toBe(2);
+    closers.forEach((close) => close());
+    expect(queueLimit()).toBe(4);
   });
 });

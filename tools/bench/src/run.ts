@@ -19,6 +19,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { arch, cpus, loadavg, platform } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bulkDownload } from "./benches/bulk-download.js";
 import { clientOverhead } from "./benches/client-overhead.js";
 import { download } from "./benches/download.js";
 import { generate } from "./benches/generate.js";
@@ -29,7 +30,7 @@ import { mergeTables, renderReport } from "./lib/report.js";
 import type { BenchContext, BenchModule, Table } from "./lib/types.js";
 
 /** Every benchmark, in the order they run. Add new modules here. */
-const BENCHES: BenchModule[] = [clientOverhead, download, resumedDownload, upload, generate];
+const BENCHES: BenchModule[] = [clientOverhead, download, resumedDownload, bulkDownload, upload, generate];
 
 const BENCH_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = join(BENCH_ROOT, "../..");

@@ -1,15 +1,16 @@
 import type { Socket } from "node:net";
 import { ValidationError } from "../errors.js";
 import { nodeBuiltins } from "../builtins.js";
+import { BUFFER_SIZE, giveBuffer, openConnection, queueLimit, takeBuffer } from "./buffer-pool.js";
 import { proxyAuthorization } from "./proxy-env.js";
 import { openTunnel } from "./proxy-tunnel.js";
 
 /**
- * A minimal HTTP/1.1 GET for downloads, read with `onread` into a small pool of reused buffers.
+ * A minimal HTTP/1.1 GET for downloads, read with `onread` into reused buffers (`buffer-pool.ts`).
  * `node:http` allocates a new buffer per socket read; over a large file that churns about 64 MiB
- * of garbage until V8 collects it, and costs CPU. Here memory stays at the pool's size whatever
- * the file's size, and each buffer goes straight to the file. One request per connection
- * (`Connection: close`); the caller handles redirects, ranges and retries.
+ * of garbage until V8 collects it, and costs CPU. Here memory stays at a few buffers per
+ * connection whatever the file's size, and each buffer goes straight to the file. One request per
+ * connection (`Connection: close`); the caller handles redirects, ranges and retries.
  */
 
 /** The status line and headers of a response. */
@@ -34,14 +35,6 @@ export interface Exchange {
   close(): void;
 }
 
-const BUFFER_SIZE = 1 << 20;
-/** Buffers kept for reuse: enough for libuv's read loop, which asks for a few more after a pause. */
-const POOL_SIZE = 12;
-/**
- * Pause reading when this few are left. Resume as soon as one is free: a pause strands the buffer
- * libuv took for its next read, so waiting for more could wait for ever.
- */
-const LOW_WATER = 2;
 const MAX_HEAD = 64 * 1024;
 
 /** No byte arrived within the idle limit. */
@@ -140,8 +133,11 @@ function exchange(
   const port = Number(url.port) || (secure ? 443 : 80);
   const host = url.hostname.replace(/^\[|\]$/g, "");
 
-  const free: Buffer[] = Array.from({ length: 4 }, () => Buffer.allocUnsafe(BUFFER_SIZE));
+  // Reading pauses when `queueLimit()` buffers wait for the disk, and resumes as soon as one is
+  // written. Node also holds one buffer for the socket's next read, paused or not.
   const users = new Map<Buffer, number>(); // pieces of each buffer still waiting to be written
+  const closeSlot = openConnection();
+  let lent: Buffer | undefined; // the buffer Node holds for the socket's next read
   const pieces: Piece[] = [];
   let headParts: Buffer[] = [];
   let headLength = 0;
@@ -269,8 +265,8 @@ function exchange(
   };
 
   const release = (buffer: Buffer) => {
-    if (buffer.length === BUFFER_SIZE && free.length < POOL_SIZE) free.push(buffer);
-    if (paused && free.length > 0) {
+    giveBuffer(buffer);
+    if (paused && users.size < queueLimit()) {
       paused = false;
       socket.resume();
     }
@@ -280,12 +276,13 @@ function exchange(
     host,
     port,
     onread: {
-      // A free buffer for every read; the callback pauses the socket before the pool runs dry.
-      buffer: () => free.pop() ?? Buffer.allocUnsafe(BUFFER_SIZE),
+      // A pooled buffer for every read; the callback pauses the socket while the disk catches up.
+      buffer: () => (lent = takeBuffer()),
       callback: (bytes: number, buffer: Buffer) => {
+        if (buffer === lent) lent = undefined;
         onData(bytes, buffer);
         if (!users.get(buffer)) release(buffer);
-        if (free.length < LOW_WATER && !paused) {
+        if (users.size >= queueLimit() && !paused) {
           paused = true;
           return false;
         }
@@ -327,6 +324,10 @@ function exchange(
   });
   socket.on("close", () => {
     if (!ended) fail(new ConnectionClosed("the connection closed before the body ended"));
+    // Closed: Node reads into the buffer it held no more, so the next connection may have it.
+    if (lent) giveBuffer(lent);
+    lent = undefined;
+    closeSlot();
   });
   const onAbort = () =>
     fail(options.signal!.reason instanceof Error ? options.signal!.reason : new Error("aborted"));
