@@ -1,14 +1,12 @@
 /**
  * The read buffers of downloads, shared by every download in the process: a file's buffers go
- * back here when its connection closes and serve the next file, so that a batch of many files (or
- * several at once) holds a few MiB however many files it fetches, instead of leaving each file's
- * buffers for the garbage collector (which let a 64-file batch grow by 70 MiB and more).
+ * back here when its connection closes and serve the next file, so that a batch holds at most
+ * about 24 MiB of them however many files it fetches (one download alone: 5), instead of leaving
+ * each file's buffers for the garbage collector (which let a 64-file batch grow by 70 MiB and more).
  */
 
 /** The size of every pooled buffer: one socket read, one piece of a `writev`. */
 export const BUFFER_SIZE = 1 << 20;
-/** Idle buffers kept for the next download; more are allocated when downloads run at once. */
-const MAX_IDLE = 8;
 
 const idle: Buffer[] = [];
 const ours = new WeakSet<Buffer>();
@@ -33,6 +31,12 @@ export function giveBuffer(buffer: Buffer): void {
 
 /** Buffers all connections together may fill before they pause (each fills at least one). */
 const BUDGET = 16;
+/**
+ * Idle buffers kept for the next download: the budget plus one per connection's next read for
+ * eight at once, so that a batch running at that peak allocates nothing more (freeing the excess
+ * as connections close only to allocate it again cost the garbage collector noticeably).
+ */
+const MAX_IDLE = BUDGET + 8;
 /** Buffers one connection may fill before it pauses, when it is alone: the disk's batch. */
 const MAX_PER_CONNECTION = 4;
 let open = 0;

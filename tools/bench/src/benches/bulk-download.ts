@@ -13,8 +13,11 @@ import type { BenchContext, BenchModule, Row, Table } from "../lib/types.js";
 /** The built CLI, as `npm run bench` builds it (tag `cli`). */
 const CLI = fileURLToPath(new URL("../../../../packages/cli/dist/cli.mjs", import.meta.url));
 
-/** What runs: the CLI quiet, the CLI with its plain-line progress (stderr is a pipe), curl. */
-type Contender = "cli" | "cli-progress" | "curl";
+/**
+ * What runs: the CLI quiet, the CLI with its plain-line progress (stderr is a pipe), curl, and
+ * `sciportals --version` (the CLI's start-up alone, to read the others against).
+ */
+type Contender = "cli" | "cli-progress" | "curl" | "startup";
 
 interface Sample {
   /** Spawn to exit: the whole command, as a user waits for it. */
@@ -52,7 +55,7 @@ async function run(context: BenchContext): Promise<Table[]> {
     if (!Number.isInteger(value) || value < 1) throw new Error(`bulk-download: bad ${name} ${value}`);
   }
   const rounds = context.rounds(5, 2);
-  const contenders: Contender[] = ["cli", "curl", "cli-progress"];
+  const contenders: Contender[] = ["cli", "curl", "cli-progress", "startup"];
 
   const sandbox = await startStomicsSandbox({
     datasets: 1,
@@ -69,12 +72,24 @@ async function run(context: BenchContext): Promise<Table[]> {
   };
   const dir = join(context.workDir, "files");
   const previous = join(context.workDir, "previous");
-  const samples: Record<Contender, Sample[]> = { cli: [], "cli-progress": [], curl: [] };
+  const samples: Record<Contender, Sample[]> = { cli: [], "cli-progress": [], curl: [], startup: [] };
   try {
     for (let round = 0; round < rounds; round++) {
       const shift = round % contenders.length;
       for (const who of [...contenders.slice(shift), ...contenders.slice(0, shift)]) {
         await rm(dir, { recursive: true, force: true });
+        if (who === "startup") {
+          const measured = await runMeasured(process.execPath, [CLI, "--version"], {
+            rssFile: join(context.workDir, "peak-rss.txt"),
+          });
+          if (measured.code !== 0) fail(who, measured);
+          samples.startup.push({
+            wallMs: measured.processMs,
+            cpuSeconds: measured.cpuSeconds,
+            peakRssKiB: measured.peakRssKiB,
+          });
+          continue;
+        }
         const measured =
           who === "curl"
             ? await curl(context, sandbox, files, dir, concurrency, previous)
@@ -145,6 +160,7 @@ async function run(context: BenchContext): Promise<Table[]> {
           vsCurl(samples["cli-progress"]),
         ),
         row(`${curlVersion}: \`curl --parallel --parallel-max ${concurrency} -K urls\``, samples.curl),
+        { ...row("diagnostic: `sciportals --version` (start-up alone)", samples.startup), files: "" },
       ],
       notes: [
         `Target: ours >= 0.95 of curl's throughput: ${quiet >= 0.95 ? "met" : "missed"} with --no-progress (${fixed(quiet, 3)}), ` +

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { fileURLToPath } from "node:url";
@@ -27,9 +27,14 @@ const GiB = 1024 * MiB;
  * freed at the same moment: just before curl is spawned, or when our child says it is ready.
  */
 class PageCache {
-  constructor(private readonly previous: string) {}
+  /** `fair: false` (`--pages=naive`) measures as before: each file deleted once checked. */
+  constructor(
+    private readonly previous: string,
+    private readonly fair: boolean,
+  ) {}
   /** Fills the page cache with `bytes` of a file to be freed before the first contender starts. */
   async prime(bytes: number): Promise<void> {
+    if (!this.fair) return;
     const handle = await open(this.previous, "w");
     try {
       const block = Buffer.alloc(MiB, 1);
@@ -40,7 +45,7 @@ class PageCache {
   }
   /** Keeps a checked file until the next download is about to start. */
   keep(path: string): Promise<void> {
-    return rename(path, this.previous);
+    return this.fair ? rename(path, this.previous) : rm(path, { force: true });
   }
   /** Frees the kept file's pages: call right before a download starts. */
   free(): Promise<void> {
@@ -246,7 +251,7 @@ async function measureSize(
     join(context.workDir, `STD0001-matrix-${bytes}-${i + 1}.bin`),
   );
   const rssFile = join(context.workDir, "peak-rss.txt");
-  const pages = new PageCache(join(context.workDir, "previous.bin"));
+  const pages = new PageCache(join(context.workDir, "previous.bin"), context.option("pages") !== "naive");
   try {
     await pages.prime(bytes);
     for (let round = 0; round < rounds; round++) {
