@@ -160,7 +160,11 @@ async function run(context: BenchContext): Promise<Table[]> {
           vsCurl(samples["cli-progress"]),
         ),
         row(`${curlVersion}: \`curl --parallel --parallel-max ${concurrency} -K urls\``, samples.curl),
-        { ...row("diagnostic: `sciportals --version` (start-up alone)", samples.startup), files: "" },
+        {
+          ...row("diagnostic: `sciportals --version` (start-up alone)", samples.startup),
+          files: "",
+          "MiB/s (median)": "",
+        },
       ],
       notes: [
         `Target: ours >= 0.95 of curl's throughput: ${quiet >= 0.95 ? "met" : "missed"} with --no-progress (${fixed(quiet, 3)}), ` +
