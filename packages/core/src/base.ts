@@ -1,4 +1,4 @@
-import createClient, { type Client, type ClientOptions as FetchClientOptions } from "openapi-fetch";
+import type { Client } from "openapi-fetch";
 import {
   selectCredentials,
   staticCredential,
@@ -17,6 +17,7 @@ import { parseRetryAfter, retryPolicy, type RetryOptions } from "./retry.js";
 import { crossOriginPolicy } from "./cross-origin.js";
 import { createObserver, type ClientHooks, type Observer } from "./hooks.js";
 import { consoleLogger, logLevelFrom, type Logger } from "./log.js";
+import { createRequester, type Requester } from "./requester.js";
 import { createTransport, type FetchLike, type SendOptions, type Transport } from "./transport.js";
 import { bodyReadError, parseJsonBody } from "./response-body.js";
 import { proxyAwareFetch } from "./network.js";
@@ -144,7 +145,7 @@ export interface PortalBase<Paths extends {}> extends Omit<Client<Paths>, "reque
 
 interface Internals {
   definition: PortalDefinition;
-  fetchClient: Client<any>;
+  fetchClient: Requester;
   transport: Transport;
   credentials: Record<string, Credential>;
   baseUrl: string;
@@ -276,9 +277,7 @@ export function createPortalBase<Paths extends {}>(
     ),
   });
 
-  const fetchOptions: FetchClientOptions = { baseUrl };
-  if (options.headers) fetchOptions.headers = options.headers;
-  const fetchClient = createClient<Paths>(fetchOptions);
+  const fetchClient = createRequester({ baseUrl, headers: options.headers });
 
   const byRoute = new Map<string, OperationMeta>();
   for (const meta of Object.values(definition.operations)) byRoute.set(`${meta.method} ${meta.path}`, meta);
