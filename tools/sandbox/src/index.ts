@@ -13,7 +13,7 @@ export { serveFile, sha256Of, chunks, etagOf, type VirtualFile } from "./content
 export { startObjectStore, type ObjectStore } from "./object-store.js";
 export { SpecRouter, send, type Violation, type RequestContext, type HandlerResult } from "./spec-router.js";
 export { portalSpec } from "./portal-spec.js";
-export { listen, type RecordedRequest } from "./http.js";
+export { listen, type Listening, type ListenOptions, type RecordedRequest } from "./http.js";
 export {
   applyCors,
   corsFrom,
