@@ -155,6 +155,8 @@ interface Internals {
   observer: Observer | undefined;
   /** The `proxy` option, which downloads and uploads apply too. */
   proxy: string | false | undefined;
+  /** The `fetch` option: chunked uploads send through it too when the caller gave one. */
+  fetch: FetchLike | undefined;
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -368,6 +370,7 @@ export function createPortalBase<Paths extends {}>(
     secrets,
     observer,
     proxy: options.proxy,
+    fetch: options.fetch,
   });
   return self as unknown as PortalBase<Paths>;
 }
