@@ -106,7 +106,8 @@ export function readSampleSheet(
   rows.forEach((record, i) => {
     const row = i + 1;
     const cells: Record<string, string> = {};
-    columns.forEach((column, c) => (cells[column] = (record.cells[c] ?? "").trim()));
+    // A repeated column (reported above) does not overwrite the first.
+    columns.forEach((column, c) => (cells[column] ??= (record.cells[c] ?? "").trim()));
     const name = cells.name ?? "";
     const where = `row ${row}${name ? ` (${name})` : ""}, line ${record.line}`;
     const rowProblems: string[] = [];

@@ -339,7 +339,8 @@ function checkFiles(entries: ([string] | [string, string | undefined])[]): Track
     if (typeof checked === "string") problems.push(checked);
     else files.push({ ...checked, index: files.length });
   }
-  if (problems.length) throw new UsageError(problems.join("\n  "));
+  if (problems.length === 1) throw new UsageError(`${problems[0]}; nothing was uploaded`);
+  if (problems.length) throw new UsageError(`nothing was uploaded:\n  ${problems.join("\n  ")}`);
   return files;
 }
 
