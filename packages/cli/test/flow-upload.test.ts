@@ -1,12 +1,13 @@
 // `sciportals flow upload …` on the built binary against the Flow sandbox: the bytes and the
 // sample fields the sandbox received, the sheet checked before anything is sent, faults recovered.
+import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFlowSandbox, type FlowSandbox } from "@sciportals/sandbox";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { run, tempHome, type RunResult } from "./run.js";
+import { bin, run, tempHome, type RunResult } from "./run.js";
 
 const CHUNK = 1_000_000;
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -18,8 +19,9 @@ describe("sciportals flow upload", { timeout: 60_000 }, () => {
   const outputs: RunResult[] = [];
 
   /** Runs the binary and keeps what it printed, to check that no output ever holds the token. */
-  const flow = async (...args: string[]) => {
-    const result = await run(["flow", "upload", ...args], env);
+  const flow = async (...args: string[]) => flowWith({}, ...args);
+  const flowWith = async (extra: Record<string, string>, ...args: string[]) => {
+    const result = await run(["flow", "upload", ...args], { ...env, ...extra });
     outputs.push(result);
     return result;
   };
@@ -53,7 +55,10 @@ describe("sciportals flow upload", { timeout: 60_000 }, () => {
     rmSync(work, { recursive: true, force: true });
     // The token went in through the environment; no command printed it, --verbose included.
     expect(outputs.length).toBeGreaterThan(10);
-    for (const { stdout, stderr } of outputs) expect(stdout + stderr).not.toContain(sb.apiKey);
+    for (const { stdout, stderr } of outputs) {
+      expect(stdout + stderr).not.toContain(sb.apiKey);
+      expect(stdout + stderr).not.toContain(sb.readOnlyApiKey);
+    }
   });
 
   it("upload data: several files in 1,000,000-byte chunks, their bytes and data type on Flow, a JSON summary", async () => {
@@ -286,6 +291,57 @@ describe("sciportals flow upload", { timeout: 60_000 }, () => {
     expectReceived(id2, r2.bytes);
     expect(sb.upload(id1)!.endpoint).toBe("multiplexed");
     expect(sb.store.data.get(id2)!.pairedId).toBe(id1);
+  });
+
+  it("stops on Ctrl-C: exit 130, and the unfinished file is not a data file on Flow", async () => {
+    const big = file("interrupted.fastq.gz", 8 * CHUNK);
+    // Slow every request so that the upload is still running when it is interrupted.
+    sb.faults.delayNext(300, 100);
+    const chunks = sb.stats.uploads.chunks;
+    const result = await new Promise<RunResult>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, "flow", "upload", "data", big.path], {
+        env: { PATH: process.env.PATH ?? "", ...env },
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+      child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+      const poll = setInterval(() => {
+        if (sb.stats.uploads.chunks >= chunks + 2) {
+          clearInterval(poll);
+          child.kill("SIGINT");
+        }
+      }, 20);
+      child.on("error", reject);
+      child.on("close", (status) => {
+        clearInterval(poll);
+        resolve({ status, stdout, stderr });
+      });
+    });
+    outputs.push(result);
+    expect(result.status, result.stderr).toBe(130);
+    expect(result.stderr).toContain("interrupted");
+    const upload = sb.uploads().find((u) => u.filename === "interrupted.fastq.gz")!;
+    expect(upload.complete).toBe(false);
+    expect(upload.received).toBeLessThan(big.bytes.length);
+    expect(sb.store.data.get(upload.id)!.ready).toBe(false);
+  });
+
+  it("a refused credential stops a multi-file upload at the first file: exit 3, said once", async () => {
+    const a = file("ro_a.bed", 100);
+    const b = file("ro_b.bed", 100);
+    const c = file("ro_c.bed", 100);
+    const before = sb.requests.length;
+    const result = await flowWith(
+      { FLOW_API_TOKEN: sb.readOnlyApiKey },
+      ...["data", a.path, b.path, c.path, "--concurrency", "1"],
+    );
+    expect(result.status).toBe(3);
+    expect(result.stderr).toContain("stopped: nothing more was sent");
+    expect(result.stderr).toContain("sciportals flow login");
+    expect(result.stderr.match(/^sciportals: /gm)).toHaveLength(1);
+    const refused = sb.requests.slice(before).filter((r) => r.path.startsWith("/api/upload"));
+    expect(refused.map((r) => r.status)).toEqual([403]);
   });
 
   describe("upload batch", () => {

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
 import { clientFor } from "../client.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import { EXIT, exitCodeFor, UsageError } from "../exit-codes.js";
 import { withGlobalOptions, type GlobalFlags } from "../global-options.js";
 import type { CliPortal } from "../portals.js";
 import { eachConcurrently } from "../transfer/pool.js";
@@ -62,16 +62,17 @@ export function registerFlowUpload(portalCommand: Command, portal: CliPortal): v
           throw new UsageError("--filename names one file: upload the files one at a time to rename them");
         const files = checkFiles(paths.map((path) => [path, flags.filename]));
         const body = { data_type: flags.dataType, is_directory: flags.directory ? true : undefined };
-        await runUpload(portal, flags, files, async (client, tracker, signal) => {
+        await runUpload(portal, flags, files, async ({ client, tracker, signal, failed: stopIfAuth }) => {
           const uploaded: { file: string; id: string; size: number }[] = [];
           const failed: { file: string; error: string }[] = [];
           let only: unknown;
-          await eachConcurrently(files, flags.concurrency ?? 2, async (file) => {
+          await eachConcurrently(files, flags.concurrency ?? 2, signal, async (file) => {
             try {
               const { id } = await uploadFile(client, "uploadData", body, file, tracker, signal);
               tracker.done(file.index, `data ${id}`);
               uploaded.push({ file: file.path, id, size: file.size });
             } catch (error) {
+              stopIfAuth(error);
               only = error;
               failed.push({ file: file.path, error: (error as Error).message });
             }
@@ -129,7 +130,7 @@ export function registerFlowUpload(portalCommand: Command, portal: CliPortal): v
         checkName(flags.name);
         const metadata = mergeMetadata(flags.metadata, flags.metadataJson);
         const files = checkFiles([[flags.reads1], ...(flags.reads2 ? [[flags.reads2] as [string]] : [])]);
-        await runUpload(portal, flags, files, async (client, tracker, signal) => {
+        await runUpload(portal, flags, files, async ({ client, tracker, signal }) => {
           const sample = {
             name: flags.name,
             sampleType,
@@ -175,7 +176,7 @@ export function registerFlowUpload(portalCommand: Command, portal: CliPortal): v
           ...(flags.reads2 ? [[flags.reads2] as [string]] : []),
         ]);
         const [annotation, ...reads] = files;
-        await runUpload(portal, flags, files, async (client, tracker, signal) => {
+        await runUpload(portal, flags, files, async ({ client, tracker, signal }) => {
           const result = await uploadMultiplexed(
             client,
             annotation!,
@@ -239,14 +240,15 @@ export function registerFlowUpload(portalCommand: Command, portal: CliPortal): v
         portal,
         flags,
         plan.flatMap((s) => s.files),
-        async (_client, tracker, signal) => {
+        async ({ tracker, signal, failed: stopIfAuth }) => {
           const uploaded: { row: number; name: string; sample_id: string; data_ids: string[] }[] = [];
           const failed: { row: number; name: string; error: string }[] = [];
-          await eachConcurrently(plan, flags.concurrency ?? 2, async (s) => {
+          await eachConcurrently(plan, flags.concurrency ?? 2, signal, async (s) => {
             try {
               const { sampleId, dataIds } = await uploadSample(client, { ...s, sampleType }, tracker, signal);
               uploaded.push({ row: s.row, name: s.name, sample_id: sampleId, data_ids: dataIds });
             } catch (error) {
+              stopIfAuth(error);
               failed.push({ row: s.row, name: s.name, error: (error as Error).message });
             }
           });
@@ -348,23 +350,41 @@ async function makeClient(portal: CliPortal, flags: GlobalFlags): Promise<FlowUp
   return (await clientFor(portal, flags)) as unknown as FlowUploadClient;
 }
 
+/** What an upload command's work gets: the client, the display's tracker, the stop signal. */
+interface UploadRun {
+  client: FlowUploadClient;
+  tracker: UploadTracker;
+  signal: AbortSignal;
+  /** Tells the run a file or sample failed: a refused credential stops the rest (it would fail alike). */
+  failed(error: unknown): void;
+}
+
 /**
  * Runs an upload with the batch's progress display (log-update on a TTY, plain lines on a pipe,
  * none with `--no-progress`, all on stderr), Ctrl-C stopping it (exit 130), then writes the
- * outcome: lines on stdout, or one JSON document with `--output json`.
+ * outcome: lines on stdout, or one JSON document with `--output json`. A missing or refused
+ * credential stops the batch at the first failure and exits 3, as `download` does.
  */
 async function runUpload(
   portal: CliPortal,
   flags: UploadFlags,
   files: readonly LocalFile[],
-  work: (client: FlowUploadClient, tracker: UploadTracker, signal: AbortSignal) => Promise<Outcome>,
+  work: (run: UploadRun) => Promise<Outcome>,
   existing?: FlowUploadClient,
 ): Promise<void> {
   const client = existing ?? (await makeClient(portal, flags));
   const stop = new AbortController();
+  let interrupted = false;
+  let authFailure: unknown;
   const onSignal = () => {
-    if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED);
+    if (interrupted) process.exit(EXIT_INTERRUPTED);
+    interrupted = true;
     process.stderr.write("\nstopping (Ctrl-C again to quit now)\n");
+    stop.abort();
+  };
+  const failed = (error: unknown) => {
+    if (authFailure !== undefined || exitCodeFor(error) !== EXIT.auth) return;
+    authFailure = error;
     stop.abort();
   };
   process.on("SIGINT", onSignal);
@@ -373,9 +393,9 @@ async function runUpload(
   const display = createProgress(mode);
   let outcome: Outcome;
   try {
-    outcome = await work(client, trackUploads(files, display), stop.signal);
+    outcome = await work({ client, tracker: trackUploads(files, display), signal: stop.signal, failed });
   } catch (error) {
-    if (stop.signal.aborted || error instanceof AbortError) {
+    if (interrupted && error instanceof AbortError) {
       process.stderr.write("interrupted: what Flow received of an unfinished file is not a data file\n");
       process.exitCode = EXIT_INTERRUPTED;
       return;
@@ -386,10 +406,21 @@ async function runUpload(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
+  if (authFailure !== undefined) {
+    process.stderr.write("stopped: nothing more was sent after the first refused upload\n");
+    throw authFailure;
+  }
   const json = flags.output === "json" || flags.output === "ndjson";
-  if (json) process.stdout.write(`${JSON.stringify(outcome.json)}\n`);
-  else process.stdout.write(`${outcome.lines.join("\n")}\n`);
+  if (json) {
+    const doc = interrupted ? { ...(outcome.json as object), interrupted: true } : outcome.json;
+    process.stdout.write(`${JSON.stringify(doc)}\n`);
+  } else {
+    // The summary line says that the run was cut short, as `download`'s does.
+    const lines = [...outcome.lines];
+    if (interrupted) lines.push(`interrupted: ${lines.pop()}`);
+    process.stdout.write(`${lines.join("\n")}\n`);
+  }
   // The display named each failure; without it, they are listed here.
   if (mode === "none") for (const line of outcome.failures ?? []) process.stderr.write(`${line}\n`);
-  process.exitCode = stop.signal.aborted ? EXIT_INTERRUPTED : outcome.exitCode;
+  process.exitCode = interrupted ? EXIT_INTERRUPTED : outcome.exitCode;
 }
