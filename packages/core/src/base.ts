@@ -89,7 +89,7 @@ export interface PortalClientOptions extends ClientHooks {
    * leave the portal's origin, whatever is named here.
    */
   crossOriginHeaders?: readonly string[] | undefined;
-  /** The `fetch` to send with; the global one by default. It wins over `proxy` for API calls. */
+  /** The `fetch` to send with; the global one by default. It wins over `proxy` for API calls and chunked uploads. */
   fetch?: FetchLike | undefined;
   /**
    * In Node, the proxy for API calls, downloads and uploads: a URL (`http://user:pass@proxy:3128`)
