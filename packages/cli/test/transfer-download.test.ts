@@ -34,7 +34,7 @@ function run(
   });
 }
 
-describe("sciportals stomics download", { timeout: 30_000 }, () => {
+describe("sciportals stomics download", { timeout: 60_000 }, () => {
   let sandbox: StomicsSandbox;
   let env: Record<string, string>;
   let work: string;
