@@ -1,4 +1,5 @@
 import { AbortError } from "@sciportals/core";
+import { positiveInt } from "../option-parsers.js";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
@@ -276,12 +277,6 @@ function command(parent: Command, name: string, description: string): Command {
 
 function concurrencyOption(what = "files at once"): Option {
   return new Option("--concurrency <n>", what).default(2).argParser(positiveInt);
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number of 1 or more");
-  return n;
 }
 
 /** `--metadata key=value`, collected by commander (split on the first `=`, as flowbio does). */
