@@ -91,7 +91,7 @@ export interface PortalClientOptions extends ClientHooks {
    * leave the portal's origin, whatever is named here.
    */
   crossOriginHeaders?: readonly string[] | undefined;
-  /** The `fetch` to send with; the global one by default. It wins over `proxy` for API calls. */
+  /** The `fetch` to send with; the global one by default. It wins over `proxy` for API calls and chunked uploads. */
   fetch?: FetchLike | undefined;
   /**
    * In Node, the proxy for API calls, downloads and uploads: a URL (`http://user:pass@proxy:3128`)
@@ -157,6 +157,8 @@ interface Internals {
   observer: Observer | undefined;
   /** The `proxy` option, which downloads and uploads apply too. */
   proxy: string | false | undefined;
+  /** The `fetch` option: chunked uploads send through it too when the caller gave one. */
+  fetch: FetchLike | undefined;
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -367,6 +369,7 @@ export function createPortalBase<Paths extends {}>(
     secrets,
     observer,
     proxy: options.proxy,
+    fetch: options.fetch,
   });
   return self as unknown as PortalBase<Paths>;
 }
