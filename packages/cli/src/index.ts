@@ -3,5 +3,5 @@
  * embedding the commands elsewhere.
  * @packageDocumentation
  */
-export { PORTALS, type CliPortal } from "./portals.js";
-export { buildProgram } from "./program.js";
+export { PORTALS, loadAllPortals, loadPortal, type CliPortal, type PortalEntry } from "./portals.js";
+export { buildProgram, programFor } from "./program.js";

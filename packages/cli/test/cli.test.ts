@@ -22,3 +22,16 @@ describe("the sciportals binary", () => {
     expect(result.stdout.trim()).toBe(version);
   });
 });
+
+describe("the portal registry", () => {
+  it("lists each portal under its spec's title, and loads only the portals a command names", async () => {
+    const { PORTALS, loadAllPortals, portalsNamedBy } = await import("../src/portals.js");
+    const loaded = await loadAllPortals();
+    expect(loaded.map((p) => [p.name, p.definition().title])).toEqual(PORTALS.map((p) => [p.name, p.title]));
+    expect(portalsNamedBy(["flow", "upload", "data", "x.fastq"])).toEqual(["flow"]);
+    expect(portalsNamedBy(["help", "stomics"])).toEqual(["stomics"]);
+    expect(portalsNamedBy(["mcp", "genestack-odm", "--allow-writes"])).toEqual(["genestack-odm"]);
+    expect(portalsNamedBy(["completion", "bash"])).toEqual(PORTALS.map((p) => p.name));
+    expect(portalsNamedBy(["--version"])).toEqual([]);
+  });
+});
