@@ -23,6 +23,11 @@ import { proxyAwareFetch } from "./network.js";
 import { createSecretRegistry, scrubError, type SecretRegistry } from "./secrets.js";
 import { checkHeaderValues, validateInput } from "./validate.js";
 import type { AuthSetup, ClientAuth, DeviceFlowMeta, SessionMeta } from "./session.js";
+import type {
+  ResponseSchemaModule,
+  ResponseValidation,
+  ValidateResponsesMode,
+} from "./response-validation.js";
 import type { TokenStore } from "./token-session.js";
 
 /** How a security scheme's credential is sent, and where a user gets it. From the spec. */
@@ -65,6 +70,8 @@ export interface PortalInfo {
 /** A portal and all its operations. */
 export interface PortalDefinition extends PortalInfo {
   operations: Readonly<Record<string, OperationMeta>>;
+  /** Loads the portal's `response-schemas.gen.ts` chunk, for `validateResponses`; called only when it is on. */
+  responseSchemas?: (() => Promise<ResponseSchemaModule>) | undefined;
 }
 
 /** Options every sciportals client accepts. Each portal adds its credential options. */
@@ -121,6 +128,17 @@ export interface PortalClientOptions extends ClientHooks {
    * lines at that level and above to stderr.
    */
   logger?: Logger | undefined;
+  /**
+   * Spec drift detection, off by default: check every JSON success body of a named operation against
+   * the operation's schema from the spec. `"warn"` writes each difference (operation, JSON pointer,
+   * expected, got) once as a `warn` line to the {@link PortalClientOptions.logger} (stderr without
+   * one); `"throw"` fails a call whose body differs with a `ResponseValidationError`. Either way
+   * `client.driftReport()` lists what was found. Without the option, `SCIPORTALS_VALIDATE=warn|throw`
+   * (read through {@link PortalClientOptions.env}) turns it on. The schemas and the validator load on
+   * the first call with it on; a client without it never loads them. Full clients
+   * (`create…Client()`) only: the lean client has no schemas.
+   */
+  validateResponses?: ValidateResponsesMode | false | undefined;
 }
 
 /** The types of one operation, as generated: its input, output and (when paginated) item. */
@@ -155,6 +173,8 @@ interface Internals {
   observer: Observer | undefined;
   /** The `proxy` option, which downloads and uploads apply too. */
   proxy: string | false | undefined;
+  /** Checks success bodies against the spec, when `validateResponses` is on (set by the full client). */
+  checkResponse?: ResponseValidation["check"];
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -166,7 +186,8 @@ export function internalsOf(client: object): Internals {
   return found;
 }
 
-function readEnv(options: PortalClientOptions): Record<string, string | undefined> {
+/** The variables a client reads (`*_API_KEY`, `SCIPORTALS_LOG`, …): `options.env`, else `process.env`. */
+export function readEnv(options: PortalClientOptions): Record<string, string | undefined> {
   if (options.env === false) return {};
   if (options.env) return options.env;
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
@@ -491,6 +512,13 @@ async function execute(
           url,
         })
       : data;
+    if (state.checkResponse && json)
+      await state.checkResponse(meta, response.status, body, {
+        portal,
+        operationId: meta.id,
+        method: meta.method,
+        url,
+      });
     return withResponse ? { data: body, response } : body;
   } catch (error) {
     const context = { portal, operationId: meta.id, method: meta.method, url: sent?.url };
