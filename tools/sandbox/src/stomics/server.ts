@@ -6,6 +6,7 @@ import { startObjectStore, type ObjectStore } from "../object-store.js";
 import { send, SpecRouter, type HandlerResult, type Violation } from "../spec-router.js";
 import { portalSpec } from "../portal-spec.js";
 import { buildCatalog, type CatalogDataset, type CatalogFile } from "./catalog.js";
+import { driftedDataset } from "./drift.js";
 
 export const STOMICS_SANDBOX_KEY = "sk-sandbox-stomics-0123456789";
 
@@ -24,6 +25,8 @@ export interface StomicsSandboxOptions {
   datasets?: number;
   /** Size of STD0001's matrix file. Default 64 MiB. */
   bigFileBytes?: number;
+  /** Answer getDataset off-spec, as `drift.ts` describes (recorded as violations). Default false. */
+  drift?: boolean;
 }
 
 export interface StomicsSandbox {
@@ -42,6 +45,8 @@ export interface StomicsSandbox {
   violations: Violation[];
   /** Change how long new pre-signed URLs live. */
   setPresignTtl(seconds: number): void;
+  /** Turn the off-spec getDataset answer of `drift.ts` on or off. */
+  setDrift(on: boolean): void;
   /** The served bytes of a catalog file, and their SHA-256. */
   fileContent(fileId: number): { file: VirtualFile; sha256: () => string };
   close(): Promise<void>;
@@ -71,6 +76,7 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
   const keys = new Set(options.apiKeys ?? [STOMICS_SANDBOX_KEY]);
   const rate = options.rateLimit ?? { limit: 1000, windowMs: 3_600_000 };
   let ttl = options.presignTtlSeconds ?? 3600;
+  let drift = options.drift ?? false;
   const catalog = buildCatalog({ datasets: options.datasets, bigFileBytes: options.bigFileBytes });
   const byAccession = new Map(catalog.map((d) => [d.accession, d]));
   const files = new Map<number, { dataset: CatalogDataset; file: CatalogFile }>();
@@ -178,10 +184,12 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
       getDataset({ pathParams }) {
         const dataset = byAccession.get(pathParams.accession);
         if (!dataset) return notFound(`Dataset ${pathParams.accession}`);
-        return {
-          status: 200,
-          body: { ...summary(dataset), description: dataset.description, file_count: dataset.files.length },
+        const body = {
+          ...summary(dataset),
+          description: dataset.description,
+          file_count: dataset.files.length,
         };
+        return { status: 200, body: drift ? driftedDataset(body) : body };
       },
       listDatasetFiles({ pathParams }) {
         const dataset = byAccession.get(pathParams.accession);
@@ -244,6 +252,7 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
     requests,
     violations: router.violations,
     setPresignTtl: (seconds) => void (ttl = seconds),
+    setDrift: (on) => void (drift = on),
     fileContent(fileId) {
       const entry = files.get(fileId);
       if (!entry) throw new Error(`no file ${fileId}`);
