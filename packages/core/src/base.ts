@@ -174,7 +174,7 @@ interface Internals {
   /** The `proxy` option, which downloads and uploads apply too. */
   proxy: string | false | undefined;
   /** Checks success bodies against the spec, when `validateResponses` is on (set by the full client). */
-  checkResponse?: ResponseValidation["check"];
+  drift?: ResponseValidation["check"];
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -504,21 +504,10 @@ async function execute(
         retryAfterMs: parseRetryAfter(response.headers),
       });
     }
-    const body = json
-      ? parseJsonBody(data as string | undefined, response, meta, {
-          portal,
-          operationId: meta.id,
-          method: meta.method,
-          url,
-        })
-      : data;
-    if (state.checkResponse && json)
-      await state.checkResponse(meta, response.status, body, {
-        portal,
-        operationId: meta.id,
-        method: meta.method,
-        url,
-      });
+    const where = { portal, operationId: meta.id, method: meta.method, url };
+    const body = json ? parseJsonBody(data as string | undefined, response, meta, where) : data;
+    // validateResponses: set by the full client, checks the body against the spec's schema.
+    if (json && state.drift) await state.drift(meta, response, body, where);
     return withResponse ? { data: body, response } : body;
   } catch (error) {
     const context = { portal, operationId: meta.id, method: meta.method, url: sent?.url };

@@ -173,7 +173,7 @@ export function createPortalClient<Paths extends {}, Ops>(
     options.logger,
     secrets,
   );
-  internalsOf(base).checkResponse = validation.check;
+  internalsOf(base).drift = validation.check;
   methods.driftReport = validation.report;
   for (const [id, meta] of Object.entries(definition.operations)) {
     methods[id] = (input?: RawInput) => callOperation(base, meta, input);

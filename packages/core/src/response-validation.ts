@@ -78,7 +78,7 @@ export interface ResponseValidation {
    * client in `warn` mode; in `throw` mode rejects with every difference of this body.
    */
   check?:
-    | ((meta: OperationMeta, status: number, body: unknown, context: ErrorContext) => Promise<void>)
+    | ((meta: OperationMeta, response: Response, body: unknown, context: ErrorContext) => Promise<void>)
     | undefined;
   /** A copy of what was found so far. */
   report(): DriftReport;
@@ -149,7 +149,8 @@ export function createResponseValidation(
 
   return {
     report,
-    async check(meta, status, body, context) {
+    async check(meta, response, body, context) {
+      const status = response.status;
       const found = (await checker())?.check(meta.id, status, body);
       if (!found) return;
       checked++;

@@ -69,10 +69,18 @@ function memoryLogger() {
 }
 
 /** A client of the test portal whose schema loader is a spy. */
-function client(baseUrl: string, options: PortalClientOptions & Record<string, unknown> = {}) {
-  const loader = vi.fn(async (): Promise<ResponseSchemaModule> => ({ checker: responseChecker(schemas) }));
+function client(
+  baseUrl: string,
+  options: PortalClientOptions = {},
+  load: () => Promise<ResponseSchemaModule> = async () => ({ checker: responseChecker(schemas) }),
+) {
+  const loader = vi.fn(load);
   const definition: PortalDefinition = { ...testDefinition(baseUrl), responseSchemas: loader };
-  const c = createPortalClient(definition, { apiKey: "secret-key-123", env: false, ...options });
+  const c = createPortalClient(definition, {
+    apiKey: "secret-key-123",
+    env: false,
+    ...options,
+  } as PortalClientOptions);
   return { client: c as unknown as TestClient & typeof c, loader };
 }
 
@@ -175,16 +183,9 @@ describe("validateResponses", () => {
     const tokenSchemas = structuredClone(schemas);
     (tokenSchemas.$defs.Thing.properties as Record<string, unknown>).token = { type: "string" };
     const { logger, lines } = memoryLogger();
-    const definition: PortalDefinition = {
-      ...testDefinition(s.url),
-      responseSchemas: async () => ({ checker: responseChecker(tokenSchemas) }),
-    };
-    const c = createPortalClient(definition, {
-      apiKey: "secret-key-123",
-      env: false,
-      validateResponses: "warn",
-      logger,
-    }) as unknown as TestClient & { driftReport(): unknown };
+    const { client: c } = client(s.url, { validateResponses: "warn", logger }, async () => ({
+      checker: responseChecker(tokenSchemas),
+    }));
     await c.getThing({ path: { id: "A1" } });
     expect(lines.join("\n")).not.toContain("secret-key-123");
     expect(lines.join("\n")).toContain('got="string \\"***\\""');
@@ -193,10 +194,9 @@ describe("validateResponses", () => {
     const tokenNumber = structuredClone(tokenSchemas);
     (tokenNumber.$defs.Thing.properties as Record<string, unknown>).token = { type: "integer" };
     const logged = memoryLogger();
-    const c2 = createPortalClient(
-      { ...testDefinition(s2.url), responseSchemas: async () => ({ checker: responseChecker(tokenNumber) }) },
-      { apiKey: "secret-key-123", env: false, validateResponses: "warn", logger: logged.logger },
-    ) as unknown as TestClient;
+    const { client: c2 } = client(s2.url, { validateResponses: "warn", logger: logged.logger }, async () => ({
+      checker: responseChecker(tokenNumber),
+    }));
     await c2.getThing({ path: { id: "A1" } });
     expect(logged.lines).toEqual([
       'sciportals level=warn event=drift portal=Testportal operation=getThing status=200 pointer=/token keyword=type expected=integer got="string (12 chars)"',
@@ -229,13 +229,9 @@ describe("validateResponses", () => {
   it("a schema chunk that fails to load is reported once and leaves the calls alone", async () => {
     const s = await portal(drifted);
     const { logger, lines } = memoryLogger();
-    const loader = vi.fn(async (): Promise<ResponseSchemaModule> => {
+    const { client: c, loader } = client(s.url, { validateResponses: "throw", logger }, async () => {
       throw new Error("chunk missing");
     });
-    const c = createPortalClient(
-      { ...testDefinition(s.url), responseSchemas: loader },
-      { apiKey: "secret-key-123", env: false, validateResponses: "throw", logger },
-    ) as unknown as TestClient;
     await expect(c.getThing({ path: { id: "A1" } })).resolves.toEqual(drifted);
     await expect(c.getThing({ path: { id: "A1" } })).resolves.toEqual(drifted);
     expect(loader).toHaveBeenCalledTimes(1);
