@@ -128,30 +128,41 @@ export function createResponseValidation(
       { portal, code: "invalid_option" },
     );
   const log = logger ?? consoleLogger("warn");
+  // Validation is a diagnostic: a problem of its own (a chunk that fails to load, a schema the
+  // validator cannot use) is logged once and leaves the calls alone.
+  const problem = (what: string, error: unknown, operation?: string) =>
+    log.warn(
+      secrets.scrub(
+        logfmt("warn", {
+          event: "drift",
+          portal,
+          operation,
+          problem: `${what}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+        }),
+      ),
+    );
+  const unusable = new Set<string>();
   let loading: Promise<ResponseChecker | undefined> | undefined;
   const checker = () =>
     (loading ??= load().then(
       (module) => module.checker,
-      (error: unknown) => {
-        // Validation is a diagnostic: a chunk that fails to load says so once and turns it off.
-        log.warn(
-          secrets.scrub(
-            logfmt("warn", {
-              event: "drift",
-              portal,
-              problem: `the response schemas did not load: ${error instanceof Error ? error.message : String(error)}`,
-            }),
-          ),
-        );
-        return undefined;
-      },
+      (error: unknown) => void problem("the response schemas did not load", error),
     ));
 
   return {
     report,
     async check(meta, response, body, context) {
       const status = response.status;
-      const found = (await checker())?.check(meta.id, status, body);
+      const check = await checker();
+      if (!check || unusable.has(meta.id)) return;
+      let found;
+      try {
+        found = check.check(meta.id, status, body);
+      } catch (error) {
+        unusable.add(meta.id);
+        problem("the operation's response schema cannot be checked", error, meta.id);
+        return;
+      }
       if (!found) return;
       checked++;
       const fresh: DriftDifference[] = [];

@@ -240,6 +240,21 @@ describe("validateResponses", () => {
     ]);
   });
 
+  it("a schema the validator cannot use is reported once for its operation, and the calls go on", async () => {
+    const s = await portal(drifted);
+    const { logger, lines } = memoryLogger();
+    const broken = { $defs: {}, operations: { getThing: { "200": { $ref: "#/$defs/Missing" } } } };
+    const { client: c } = client(s.url, { validateResponses: "throw", logger }, async () => ({
+      checker: responseChecker(broken),
+    }));
+    await expect(c.getThing({ path: { id: "A1" } })).resolves.toEqual(drifted);
+    await expect(c.getThing({ path: { id: "A1" } })).resolves.toEqual(drifted);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^sciportals level=warn event=drift portal=Testportal operation=getThing problem="the operation's response schema cannot be checked: Unresolved \$ref/,
+    );
+  });
+
   it("the lean client has no validation: its calls neither load schemas nor check", async () => {
     const s = await portal(drifted);
     const lean = createPortalBase(testDefinition(s.url), {
