@@ -29,6 +29,7 @@ import type {
   ValidateResponsesMode,
 } from "./response-validation.js";
 import type { TokenStore } from "./token-session.js";
+import { processEnv } from "./env.js";
 
 /** How a security scheme's credential is sent, and where a user gets it. From the spec. */
 export interface SchemeMeta extends CredentialSource {
@@ -190,8 +191,7 @@ export function internalsOf(client: object): Internals {
 export function readEnv(options: PortalClientOptions): Record<string, string | undefined> {
   if (options.env === false) return {};
   if (options.env) return options.env;
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return proc?.env ?? {};
+  return processEnv();
 }
 
 /**
