@@ -2,7 +2,7 @@
  * A browser app on Flow: password login with the HttpOnly refresh cookie kept by the browser
  * (`credentials: "include"`), typed call, page/count paging, a 429, a refresh, a download.
  */
-import { createFlowClient, download } from "@sciportals/flow";
+import { createFlowClient } from "@sciportals/flow";
 import { intoBlob, type SeenRetry } from "./common.js";
 
 export interface FlowConfig {
@@ -40,7 +40,7 @@ export async function run(c: FlowConfig) {
   await new Promise((r) => setTimeout(r, c.accessTtlMs + 100));
   const again = await flow.getMe(); // the access token has expired: GET /token with the cookie
   const file = await intoBlob((writable) =>
-    download(flow, "downloadData", { path: { dataId: c.dataId, filename: c.filename } }, writable),
+    flow.download("downloadData", { path: { dataId: c.dataId, filename: c.filename } }, writable),
   );
   return {
     typed: me.username,

@@ -1,5 +1,5 @@
 /** A browser app on Genestack ODM: typed call, offset paging, a 429, an IdP token provider, a direct download. */
-import { createGenestackOdmClient, download } from "@sciportals/genestack-odm";
+import { createGenestackOdmClient } from "@sciportals/genestack-odm";
 import { intoBlob, tokenProvider, type SeenRetry } from "./common.js";
 
 export interface OdmConfig {
@@ -32,7 +32,7 @@ export async function run(c: OdmConfig) {
     onRetry: (e) => retries.push({ status: e.status, waitMs: e.waitMs }),
   });
   const file = await intoBlob((writable) =>
-    download(withApiToken, "getFileAsUser", { path: { id: c.file } }, writable),
+    withApiToken.download("getFileAsUser", { path: { id: c.file } }, writable),
   );
   return {
     typed: samples.data?.length,

@@ -1,5 +1,5 @@
 /** A browser app on STOmics: typed call, paginated walk, a 429, a token provider, a pre-signed download. */
-import { createStomicsClient, download } from "@sciportals/stomics";
+import { createStomicsClient } from "@sciportals/stomics";
 import { intoBlob, tokenProvider, type SeenRetry } from "./common.js";
 
 export interface StomicsConfig {
@@ -26,8 +26,7 @@ export async function run(c: StomicsConfig) {
     accessions.push(d.accession);
   const limited = await stomics.getDataset({ path: { accession: c.limitedAccession } });
   const file = await intoBlob((writable) =>
-    download(
-      stomics,
+    stomics.download(
       "getDatasetFileDownloadUrl",
       { path: { accession: c.accession, file_id: c.fileId } },
       writable,
