@@ -289,7 +289,9 @@ export function emitClient(model: PortalModel): string {
     ]),
     `export function ${lower}Definition(): PortalDefinition {\n  return {\n    ...${lower}Portal,${hasAuth ? "\n    auth: sessionAuth," : ""}\n    operations: {\n`,
     ...model.operations.map((op) => `      ${op.id}: operations.${operationTypeNames(op).meta},\n`),
-    "    },\n  };\n}\n\n",
+    "    },\n",
+    '    responseSchemas: () => import("./response-schemas.gen.js"),\n',
+    "  };\n}\n\n",
   ];
 
   out.push(doc([`Options of {@link create${model.name}Client} and {@link create${model.name}Base}.`]));

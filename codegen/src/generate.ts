@@ -6,6 +6,7 @@ import { emitClient, emitDocs, emitModels, emitOperations, emitSchema, operation
 import { validateExtensions } from "./extensions/index.js";
 import { buildModel, type PortalModel } from "./model.js";
 import { nameOperations } from "./naming.js";
+import { emitResponseSchemas, responseSchemas } from "./response-schemas.js";
 import { scaffold } from "./scaffold.js";
 import { loadSpec, SpecError } from "./spec/load.js";
 import type { JsonObject } from "./spec/json.js";
@@ -149,6 +150,10 @@ export async function generatePortal(repoRoot: string, api: ApiEntry): Promise<G
     ["src/generated/operations.gen.ts", emitOperations(model)],
     ["src/generated/client.gen.ts", emitClient(model)],
     ["src/generated/docs.gen.ts", emitDocs(model)],
+    [
+      "src/generated/response-schemas.gen.ts",
+      emitResponseSchemas(model, responseSchemas(model, document, spec.version)),
+    ],
   ];
   const files: OutputFile[] = [];
   for (const [file, code] of generated)

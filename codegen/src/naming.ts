@@ -15,6 +15,7 @@ const CLIENT_MEMBERS = [
   "use",
   "eject",
   "toJSON",
+  "driftReport",
   "GET",
   "PUT",
   "POST",

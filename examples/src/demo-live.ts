@@ -2,7 +2,7 @@
  * `npm run demo:live`: the demo's live path, twice in a row, against the sandboxes started as
  * independent servers (as `npm run sandbox` does). Each section then talks to a server through the
  * documented `*_BASE_URL` variables only, and the second run shows that a rerun against the same
- * server succeeds without clean-up.
+ * server succeeds without clean-up. Its arguments (`--validate`) go to the demo.
  */
 import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
@@ -42,7 +42,10 @@ async function main(): Promise<number> {
       console.log(`\n#### live demo, run ${run} of 2 ####`);
       // Asynchronous: the sandboxes live in this process and must go on answering.
       const code = await new Promise<number | null>((resolve) =>
-        spawn(process.execPath, ["--import", "tsx", demo], { env, stdio: "inherit" }).on("close", resolve),
+        spawn(process.execPath, ["--import", "tsx", demo, ...process.argv.slice(2)], {
+          env,
+          stdio: "inherit",
+        }).on("close", resolve),
       );
       if (code !== 0) {
         console.error(`live demo run ${run} failed (exit ${code})`);

@@ -1,6 +1,8 @@
 /**
  * `npm run demo`: runs each portal's quick start against the local sandbox portals, or against
- * a real service when its credentials are in the environment (STOMICS_API_KEY, ...).
+ * a real service when its credentials are in the environment (STOMICS_API_KEY, ...). With
+ * `--validate` (`npm run demo -- --validate`), every answer is checked against the spec and each
+ * section ends with a drift report (`drift.ts`).
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,6 +21,12 @@ import { runFlowQuickstart } from "./flow.js";
 import { runBrainstemQuickstart } from "./brainstem.js";
 import { runOdmQuickstart } from "./odm.js";
 import { createStomicsClient, runStomicsQuickstart } from "./stomics.js";
+import { expectNoSandboxDrift, printDriftReport, validation } from "./drift.js";
+
+const STOMICS_SPEC = "specs/stomics/openapi.yaml";
+const ODM_SPEC = "specs/genestack-odm (upstream + overlay.yaml)";
+const BRAINSTEM_SPEC = "specs/brainstem/openapi.yaml";
+const FLOW_SPEC = "specs/flow/openapi.yaml";
 
 interface Section {
   title: string;
@@ -29,7 +37,7 @@ const stomics: Section = {
   title: "STOmics",
   async run(outDir) {
     if (process.env.STOMICS_API_KEY) {
-      const client = createStomicsClient(); // reads STOMICS_API_KEY and STOMICS_BASE_URL
+      const client = createStomicsClient(validation()); // reads STOMICS_API_KEY and STOMICS_BASE_URL
       console.log(`(live: ${client.baseUrl})`);
       // On a real portal, take the smallest file whose size the catalog knows.
       await runStomicsQuickstart(client, {
@@ -37,16 +45,23 @@ const stomics: Section = {
         pickFile: (files) =>
           files.filter((f) => f.size_bytes !== null).sort((a, b) => a.size_bytes! - b.size_bytes!)[0],
       });
+      printDriftReport(client, STOMICS_SPEC);
       return;
     }
     const sandbox = await startStomicsSandbox();
     try {
       console.log(`(sandbox: ${sandbox.url}; set STOMICS_API_KEY to use the real portal)`);
-      const client = createStomicsClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey, env: false });
+      const client = createStomicsClient({
+        baseUrl: sandbox.url,
+        apiKey: sandbox.apiKey,
+        env: false,
+        ...validation(),
+      });
       await runStomicsQuickstart(client, {
         outDir,
         pickFile: (files) => files.find((f) => f.file_type === "h5ad"),
       });
+      expectNoSandboxDrift(client, STOMICS_SPEC);
       if (sandbox.violations.length)
         throw new Error(`the sandbox saw requests outside the spec: ${JSON.stringify(sandbox.violations)}`);
     } finally {
@@ -62,12 +77,13 @@ const odm: Section = {
       process.env.GENESTACK_ODM_BASE_URL &&
       (process.env.GENESTACK_API_TOKEN || process.env.GENESTACK_ACCESS_TOKEN)
     ) {
-      const client = createGenestackOdmClient(); // reads GENESTACK_ODM_BASE_URL and the token variables
+      const client = createGenestackOdmClient(validation()); // reads GENESTACK_ODM_BASE_URL and the token variables
       console.log(`(live: ${client.baseUrl})`);
       await runOdmQuickstart(client, {
         outDir,
         importMetadataLink: process.env.GENESTACK_ODM_DEMO_IMPORT_LINK,
       });
+      printDriftReport(client, ODM_SPEC);
       return;
     }
     const sandbox = await startOdmSandbox();
@@ -79,12 +95,14 @@ const odm: Section = {
         baseUrl: sandbox.url,
         apiToken: sandbox.apiToken,
         env: false,
+        ...validation(),
       });
       await runOdmQuickstart(client, {
         outDir,
         forceCut: (accession, afterBytes) => sandbox.cutNextDownload(afterBytes, { accession }),
         importMetadataLink: "https://data.example.org/demo/samples.tsv",
       });
+      expectNoSandboxDrift(client, ODM_SPEC);
       if (sandbox.violations.length)
         throw new Error(`the sandbox saw requests outside the spec: ${JSON.stringify(sandbox.violations)}`);
     } finally {
@@ -97,9 +115,10 @@ const brainstem: Section = {
   title: "BrainSTEM",
   async run() {
     if (process.env.BRAINSTEM_BASE_URL && process.env.BRAINSTEM_API_TOKEN) {
-      const client = createBrainstemClient(); // reads BRAINSTEM_BASE_URL and BRAINSTEM_API_TOKEN
+      const client = createBrainstemClient(validation()); // reads BRAINSTEM_BASE_URL and BRAINSTEM_API_TOKEN
       console.log(`(live: ${client.baseUrl})`);
       await runBrainstemQuickstart(client, { writableProject: process.env.BRAINSTEM_DEMO_PROJECT });
+      printDriftReport(client, BRAINSTEM_SPEC);
       return;
     }
     // autoApprove: the sandbox approves the device flow as alice, as a person would on its page.
@@ -108,7 +127,7 @@ const brainstem: Section = {
       console.log(
         `(sandbox: ${sandbox.url}; set BRAINSTEM_BASE_URL and BRAINSTEM_API_TOKEN to use the real portal)`,
       );
-      const client = createBrainstemClient({ baseUrl: sandbox.url, env: false });
+      const client = createBrainstemClient({ baseUrl: sandbox.url, env: false, ...validation() });
       // Sign in as a person would: the device flow shows a code to approve in the browser.
       await client.auth.deviceLogin({
         body: { client_name: "sciportals-demo" },
@@ -117,6 +136,7 @@ const brainstem: Section = {
       });
       console.log("Signed in with the device flow");
       await runBrainstemQuickstart(client, { writableProject: sandbox.ids["project/visual"] });
+      expectNoSandboxDrift(client, BRAINSTEM_SPEC);
       if (sandbox.violations.length)
         throw new Error(`the sandbox saw requests outside the spec: ${JSON.stringify(sandbox.violations)}`);
     } finally {
@@ -132,6 +152,7 @@ const flow: Section = {
       const client = createFlowClient({
         username: process.env.FLOW_USERNAME,
         password: process.env.FLOW_PASSWORD,
+        ...validation(),
       });
       console.log(`(live: ${client.baseUrl})`);
       await runFlowQuickstart(client, {
@@ -140,6 +161,7 @@ const flow: Section = {
         project: process.env.FLOW_DEMO_PROJECT,
         pipelineVersion: process.env.FLOW_DEMO_PIPELINE_VERSION,
       });
+      printDriftReport(client, FLOW_SPEC);
       return;
     }
     const sandbox = await startFlowSandbox({ executionDurations: { pendingMs: 300, runningMs: 700 } });
@@ -152,6 +174,7 @@ const flow: Section = {
         username: sandbox.username,
         password: sandbox.password,
         env: false,
+        ...validation(),
       });
       await runFlowQuickstart(client, {
         outDir,
@@ -159,6 +182,7 @@ const flow: Section = {
         project: sandbox.fixtures.privateProject,
         pipelineVersion: sandbox.fixtures.rnaseqVersion,
       });
+      expectNoSandboxDrift(client, FLOW_SPEC);
       if (sandbox.violations.length)
         throw new Error(`the sandbox saw requests outside the spec: ${JSON.stringify(sandbox.violations)}`);
     } finally {

@@ -1,3 +1,3 @@
 import { packageBuild } from "../../tsdown.base.ts";
 
-export default packageBuild(["src/index.ts", "src/node.ts"]);
+export default packageBuild(["src/index.ts", "src/node.ts", "src/schema-check.ts"]);

@@ -24,6 +24,11 @@ import { proxyAwareFetch } from "./network.js";
 import { createSecretRegistry, scrubError, type SecretRegistry } from "./secrets.js";
 import { checkHeaderValues, validateInput } from "./validate.js";
 import type { AuthSetup, ClientAuth, DeviceFlowMeta, SessionMeta } from "./session.js";
+import type {
+  ResponseSchemaModule,
+  ResponseValidation,
+  ValidateResponsesMode,
+} from "./response-validation.js";
 import type { TokenStore } from "./token-session.js";
 import { processEnv } from "./env.js";
 
@@ -67,6 +72,8 @@ export interface PortalInfo {
 /** A portal and all its operations. */
 export interface PortalDefinition extends PortalInfo {
   operations: Readonly<Record<string, OperationMeta>>;
+  /** Loads the portal's `response-schemas.gen.ts` chunk, for `validateResponses`; called only when it is on. */
+  responseSchemas?: (() => Promise<ResponseSchemaModule>) | undefined;
 }
 
 /** Options every sciportals client accepts. Each portal adds its credential options. */
@@ -123,6 +130,17 @@ export interface PortalClientOptions extends ClientHooks {
    * lines at that level and above to stderr.
    */
   logger?: Logger | undefined;
+  /**
+   * Spec drift detection, off by default: check every JSON success body of a named operation against
+   * the operation's schema from the spec. `"warn"` writes each difference (operation, JSON pointer,
+   * expected, got) once as a `warn` line to the {@link PortalClientOptions.logger} (stderr without
+   * one); `"throw"` fails a call whose body differs with a `ResponseValidationError`. Either way
+   * `client.driftReport()` lists what was found. Without the option, `SCIPORTALS_VALIDATE=warn|throw`
+   * (read through {@link PortalClientOptions.env}) turns it on. The schemas and the validator load on
+   * the first call with it on; a client without it never loads them. Full clients
+   * (`create…Client()`) only: the lean client has no schemas.
+   */
+  validateResponses?: ValidateResponsesMode | false | undefined;
 }
 
 /** The types of one operation, as generated: its input, output and (when paginated) item. */
@@ -159,6 +177,8 @@ interface Internals {
   proxy: string | false | undefined;
   /** The `fetch` option: chunked uploads send through it too when the caller gave one. */
   fetch: FetchLike | undefined;
+  /** Checks success bodies against the spec, when `validateResponses` is on (set by the full client). */
+  drift?: ResponseValidation["check"];
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -170,7 +190,8 @@ export function internalsOf(client: object): Internals {
   return found;
 }
 
-function readEnv(options: PortalClientOptions): Record<string, string | undefined> {
+/** The variables a client reads (`*_API_KEY`, `SCIPORTALS_LOG`, …): `options.env`, else `process.env`. */
+export function readEnv(options: PortalClientOptions): Record<string, string | undefined> {
   if (options.env === false) return {};
   if (options.env) return options.env;
   return processEnv();
@@ -485,14 +506,10 @@ async function execute(
         retryAfterMs: parseRetryAfter(response.headers),
       });
     }
-    const body = json
-      ? parseJsonBody(data as string | undefined, response, meta, {
-          portal,
-          operationId: meta.id,
-          method: meta.method,
-          url,
-        })
-      : data;
+    const where = { portal, operationId: meta.id, method: meta.method, url };
+    const body = json ? parseJsonBody(data as string | undefined, response, meta, where) : data;
+    // validateResponses: set by the full client, checks the body against the spec's schema.
+    if (json && state.drift) await state.drift(meta, response, body, where);
     return withResponse ? { data: body, response } : body;
   } catch (error) {
     const context = { portal, operationId: meta.id, method: meta.method, url: sent?.url };

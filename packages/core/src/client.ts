@@ -2,6 +2,7 @@ import {
   createPortalBase,
   callOperation,
   internalsOf,
+  readEnv,
   type PortalBase,
   type PortalClientOptions,
   type PortalDefinition,
@@ -21,6 +22,7 @@ import { paginate, type PagedIterable, type PaginateOptions } from "./paginate.j
 import { head, type ResourceHead } from "./head.js";
 import { waitFor, type WaitOptions } from "./waiter.js";
 import { upload, type UploadOptions, type UploadResult, type UploadSource } from "./upload.js";
+import { createResponseValidation, validateModeFrom, type DriftReport } from "./response-validation.js";
 
 type Ids<Ops> = Extract<keyof Ops, string>;
 
@@ -142,6 +144,11 @@ export interface PortalClient<Paths extends {}, Ops> extends PortalBase<Paths> {
     items: readonly DownloadItem<Ops>[],
     options?: DownloadManyOptions,
   ): Promise<DownloadManyResult>;
+  /**
+   * What `validateResponses` found so far: each place where the portal's answers differ from the
+   * spec (operation, JSON pointer, expected, got, how often), for a spec fix. Empty when it is off.
+   */
+  driftReport(): DriftReport;
 }
 
 /**
@@ -176,6 +183,14 @@ export function createPortalClient<Paths extends {}, Ops>(
     pending.catch((error: unknown) => {
       throw scrubError(error, secrets);
     });
+  const validation = createResponseValidation(
+    definition,
+    validateModeFrom(options.validateResponses, readEnv(options), definition.title),
+    options.logger,
+    secrets,
+  );
+  internalsOf(base).drift = validation.check;
+  methods.driftReport = validation.report;
   for (const [id, meta] of Object.entries(definition.operations)) {
     methods[id] = (input?: RawInput) => callOperation(base, meta, input);
   }

@@ -53,6 +53,14 @@ export {
 export type { ClientHooks, RequestEvent, ResponseEvent, RetryEvent } from "./hooks.js";
 export type { Logger, LogLevel } from "./log.js";
 export {
+  ResponseValidationError,
+  type DriftDifference,
+  type DriftReport,
+  type ResponseSchemaModule,
+  type ValidateResponsesMode,
+} from "./response-validation.js";
+export type { ResponseChecker, ResponseSchemas, SchemaDifference } from "./schema-check.js";
+export {
   createPortalClient,
   type PortalClient,
   type PaginatedIds,

@@ -5,6 +5,7 @@ export {
   type StomicsSandbox,
   type StomicsSandboxOptions,
 } from "./stomics/server.js";
+export { DATASET_DRIFT } from "./stomics/drift.js";
 export * from "./odm/index.js";
 export * from "./brainstem/index.js";
 export * from "./flow/index.js";

@@ -528,6 +528,7 @@ export function brainstemDefinition(): PortalDefinition {
       startDeviceAuthorization: operations.startDeviceAuthorizationOperation,
       pollDeviceAuthorization: operations.pollDeviceAuthorizationOperation,
     },
+    responseSchemas: () => import("./response-schemas.gen.js"),
   };
 }
 

@@ -162,6 +162,7 @@ export function flowDefinition(): PortalDefinition {
       getPekaMotif: operations.getPekaMotifOperation,
       getPekaMotifLines: operations.getPekaMotifLinesOperation,
     },
+    responseSchemas: () => import("./response-schemas.gen.js"),
   };
 }
 

@@ -295,6 +295,7 @@ export function genestackOdmDefinition(): PortalDefinition {
       startImportFlowCytometryMultipart: operations.startImportFlowCytometryMultipartOperation,
       startImportFileMultipart: operations.startImportFileMultipartOperation,
     },
+    responseSchemas: () => import("./response-schemas.gen.js"),
   };
 }
 

@@ -47,6 +47,7 @@ export function stomicsDefinition(): PortalDefinition {
       getDatasetFileDownloadUrl: operations.getDatasetFileDownloadUrlOperation,
       getDatasetExpression: operations.getDatasetExpressionOperation,
     },
+    responseSchemas: () => import("./response-schemas.gen.js"),
   };
 }
 

@@ -122,7 +122,7 @@ async function run(context: BenchContext): Promise<Table[]> {
     `Target: ours \`getDataset\` >= 0.90 of bare: ${met(wall)} by wall time (${fixed(wall, 3)}), ${met(cpu)} by CPU time (${fixed(cpu, 3)}).`,
     "Diagnostic rows isolate costs: ours with `timeoutMs: 0` drops core's per-call timeout (an AbortController, " +
       "its signal, a timer); bare + a per-call timeout adds the same to bare; bare + `Authorization` adds the one " +
-      "header ours always sends.",
+      "header ours always sends; ours with `validateResponses` checks each body against the spec's schema.",
   ];
   return [
     {

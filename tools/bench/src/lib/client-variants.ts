@@ -33,6 +33,11 @@ export const VARIANTS: readonly Variant[] = [
   { id: "ours", label: "ours: `stomics.getDataset`", role: "ours" },
   { id: "ours-get", label: "ours: `stomics.GET` (path-based)", role: "ours" },
   { id: "ours-no-timeout", label: "diagnostic: ours `getDataset`, `timeoutMs: 0`", role: "diagnostic" },
+  {
+    id: "ours-validate",
+    label: 'diagnostic: ours `getDataset`, `validateResponses: "warn"`',
+    role: "diagnostic",
+  },
   { id: "bare-auth", label: "diagnostic: bare + `Authorization` header", role: "diagnostic" },
   { id: "bare-timeout", label: "diagnostic: bare + a per-call timeout in its fetch", role: "diagnostic" },
 ];
@@ -87,6 +92,17 @@ export function contender(id: string): Contender {
         fetch: stub,
         env: false,
         timeoutMs: 0,
+      });
+      return { call: () => client.getDataset({ path: { accession: "STD0001" } }), data: itself };
+    }
+    case "ours-validate": {
+      // The dataset matches the spec: this is the cost of checking a body, with nothing to report.
+      const client = createStomicsClient({
+        baseUrl: BASE_URL,
+        apiKey: "sk-x",
+        fetch: stub,
+        env: false,
+        validateResponses: "warn",
       });
       return { call: () => client.getDataset({ path: { accession: "STD0001" } }), data: itself };
     }

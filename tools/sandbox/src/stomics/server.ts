@@ -7,6 +7,7 @@ import { startObjectStore, type ObjectStore } from "../object-store.js";
 import { send, SpecRouter, type HandlerResult, type Violation } from "../spec-router.js";
 import { portalSpec } from "../portal-spec.js";
 import { buildCatalog, type CatalogDataset, type CatalogFile } from "./catalog.js";
+import { driftedDataset } from "./drift.js";
 
 export const STOMICS_SANDBOX_KEY = "sk-sandbox-stomics-0123456789";
 
@@ -27,6 +28,8 @@ export interface StomicsSandboxOptions {
   bigFileBytes?: number;
   /** One more dataset (after the others) of `count` files of `bytes` each, for bulk downloads. */
   bulkFiles?: { count: number; bytes: number } | undefined;
+  /** Answer getDataset off-spec, as `drift.ts` describes (recorded as violations). Default false. */
+  drift?: boolean;
   /** Browser origins answered with CORS, by the API and the storage origin; see ../cors.ts. Default: `SANDBOX_CORS_ORIGINS`, else none. */
   cors?: CorsOptions | false;
 }
@@ -47,6 +50,8 @@ export interface StomicsSandbox {
   violations: Violation[];
   /** Change how long new pre-signed URLs live. */
   setPresignTtl(seconds: number): void;
+  /** Turn the off-spec getDataset answer of `drift.ts` on or off. */
+  setDrift(on: boolean): void;
   /** The served bytes of a catalog file, and their SHA-256. */
   fileContent(fileId: number): { file: VirtualFile; sha256: () => string };
   close(): Promise<void>;
@@ -76,6 +81,7 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
   const keys = new Set(options.apiKeys ?? [STOMICS_SANDBOX_KEY]);
   const rate = options.rateLimit ?? { limit: 1000, windowMs: 3_600_000 };
   let ttl = options.presignTtlSeconds ?? 3600;
+  let drift = options.drift ?? false;
   const catalog = buildCatalog({
     datasets: options.datasets,
     bigFileBytes: options.bigFileBytes,
@@ -187,10 +193,12 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
       getDataset({ pathParams }) {
         const dataset = byAccession.get(pathParams.accession);
         if (!dataset) return notFound(`Dataset ${pathParams.accession}`);
-        return {
-          status: 200,
-          body: { ...summary(dataset), description: dataset.description, file_count: dataset.files.length },
+        const body = {
+          ...summary(dataset),
+          description: dataset.description,
+          file_count: dataset.files.length,
         };
+        return { status: 200, body: drift ? driftedDataset(body) : body };
       },
       listDatasetFiles({ pathParams }) {
         const dataset = byAccession.get(pathParams.accession);
@@ -253,6 +261,7 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
     requests,
     violations: router.violations,
     setPresignTtl: (seconds) => void (ttl = seconds),
+    setDrift: (on) => void (drift = on),
     fileContent(fileId) {
       const entry = files.get(fileId);
       if (!entry) throw new Error(`no file ${fileId}`);
