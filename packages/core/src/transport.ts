@@ -109,17 +109,22 @@ export function createTransport(options: TransportOptions): Transport {
       let attemptRequest = keepOriginal ? request.clone() : request;
       const applied: [Credential, AppliedCredential][] = [];
       if (withCredentials) {
+        let inQuery = false;
         for (const credential of credentials) {
           const got = credential.get(signal);
           const header = got instanceof Promise ? await got : got;
-          if (!header.query) attemptRequest.headers.set(header.header, header.value);
+          if (header.query) inQuery = true;
+          else attemptRequest.headers.set(header.header, header.value);
           applied.push([credential, header]);
         }
-        const url = withQueryCredentials(
-          attemptRequest.url,
-          applied.map(([, a]) => a),
-        );
-        if (url !== attemptRequest.url) attemptRequest = new Request(url, attemptRequest);
+        // Only a query-placed credential changes the URL (and costs a new Request).
+        if (inQuery) {
+          const url = withQueryCredentials(
+            attemptRequest.url,
+            applied.map(([, a]) => a),
+          );
+          if (url !== attemptRequest.url) attemptRequest = new Request(url, attemptRequest);
+        }
       }
 
       let response: Response | undefined;
@@ -236,8 +241,6 @@ async function fetchFollowing(
 ): Promise<Response> {
   if (applied.length === 0 && !carriesSensitive(request.headers, hop.crossOrigin))
     return await fetchImpl(request, signal ? { signal } : undefined);
-  // Our credentials never leave the portal's origin, whatever the caller keeps.
-  const ours = applied.filter(([, a]) => !a.query).map(([, a]) => a.header);
   let current = request;
   for (let hops = 0; ; hops++) {
     const response = await fetchImpl(current, { signal, redirect: "manual" });
@@ -254,6 +257,8 @@ async function fetchFollowing(
       ((response.status === 301 || response.status === 302) && current.method === "POST");
     // A query-placed credential is in the old URL only: the new one carries none of ours.
     const leaves = new URL(target).origin !== new URL(current.url).origin || !hop.sameOrigin(target);
+    // Our credentials never leave the portal's origin, whatever the caller keeps.
+    const ours = applied.filter(([, a]) => !a.query).map(([, a]) => a.header);
     const headers = leaves
       ? headersForOtherOrigin(current.headers, hop.crossOrigin, ours)
       : new Headers(current.headers);
