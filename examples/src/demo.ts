@@ -14,6 +14,7 @@ import {
   startOdmSandbox,
   startStomicsSandbox,
 } from "@sciportals/sandbox";
+import { runCliQuickstart } from "./cli.js";
 import { runFlowQuickstart } from "./flow.js";
 import { runBrainstemQuickstart } from "./brainstem.js";
 import { runOdmQuickstart } from "./odm.js";
@@ -166,11 +167,58 @@ const flow: Section = {
   },
 };
 
+const cli: Section = {
+  title: "The sciportals command",
+  async run(outDir) {
+    if (process.env.STOMICS_API_KEY) {
+      const client = createStomicsClient();
+      console.log(`(live: ${client.baseUrl})`);
+      // On a real portal, the three smallest files (of known size, under 50 MB) of the first match.
+      const [dataset] = (await client.listDatasets({ query: { q: "brain", per_page: 1 } })).items;
+      if (!dataset) throw new Error("the portal found no dataset about brain");
+      const files = (await client.listDatasetFiles({ path: { accession: dataset.accession } }))
+        .filter((f) => f.size_bytes !== null && f.size_bytes < 50e6)
+        .sort((a, b) => a.size_bytes! - b.size_bytes!)
+        .slice(0, 3);
+      await runCliQuickstart({
+        outDir,
+        env: {},
+        files: files.map((f) => `${dataset.accession}/${f.id}`),
+      });
+      return;
+    }
+    const sandbox = await startStomicsSandbox({ bigFileBytes: 8 * 1024 * 1024 });
+    try {
+      console.log(
+        `(sandbox: ${sandbox.url}; a connection cut mid-file and a 429 on the way, which the command rides out)`,
+      );
+      const datasets = sandbox.catalog.slice(0, 5);
+      // Faults a user's network and a busy portal would bring: the command resumes and waits.
+      sandbox.storage.faults
+        .cutNext(2 * 1024 * 1024, 1, (req) => String(req.url).includes(`${datasets[0]!.accession}_matrix`))
+        .failNext(1, {
+          status: 429,
+          retryAfter: 1,
+          match: (req) => String(req.url).includes(datasets[3]!.accession),
+        });
+      await runCliQuickstart({
+        outDir,
+        env: { STOMICS_BASE_URL: sandbox.url, STOMICS_API_KEY: sandbox.apiKey },
+        files: datasets.flatMap((d) => d.files.map((f) => `${d.accession}/${f.id}`)),
+      });
+      if (sandbox.violations.length)
+        throw new Error(`the sandbox saw requests outside the spec: ${JSON.stringify(sandbox.violations)}`);
+    } finally {
+      await sandbox.close();
+    }
+  },
+};
+
 async function main() {
   const outDir = await mkdtemp(join(tmpdir(), "sciportals-demo-"));
   const started = Date.now();
   try {
-    for (const section of [stomics, odm, brainstem, flow]) {
+    for (const section of [stomics, odm, brainstem, flow, cli]) {
       console.log(`\n== ${section.title} ${"=".repeat(60 - section.title.length)}`);
       await section.run(outDir);
     }

@@ -3,7 +3,7 @@ import type { OperationMeta, RawInput } from "@sciportals/core";
 import { fileTokenStore } from "@sciportals/core/node";
 import { Command, Option } from "commander";
 import { clientFor } from "./client.js";
-import { readTokenFile, tokenFilePath } from "./credentials.js";
+import { readTokenFile, sessionFilePath, tokenFilePath } from "./credentials.js";
 import { UsageError } from "./exit-codes.js";
 import { withGlobalOptions, type GlobalFlags } from "./global-options.js";
 import { defaultFormat, writeResult } from "./output.js";
@@ -48,18 +48,22 @@ async function login(portal: CliPortal, flags: LoginFlags): Promise<void> {
     const username = flags.username ?? (await ask("Username: "));
     const password = await askSecret("Password: ");
     if (!username || !password) throw new UsageError("a user name and a password are needed");
+    // The session (with its refresh token) in sciportals' own file: later commands refresh it.
+    const session = sessionFilePath(portal);
     const client = await clientFor(
       portal,
       { ...flags, token: undefined, tokenFile: undefined },
-      { tokenStore: fileTokenStore(path, { format: "text" }) },
+      { tokenStore: fileTokenStore(session) },
     );
     await client.auth!.login({ username, password });
-    say(`Logged in as ${username}; token saved to ${path}`);
+    say(`Logged in as ${username}; session saved to ${session} (it renews itself; logout removes it)`);
     return;
   }
   const token = given ?? (await askSecret(`${portal.definition().title} token: `));
   if (!token) throw new UsageError("no token given");
   saveToken(path, token);
+  // The newest login wins: a saved session would otherwise go on shadowing this token.
+  await removeToken(sessionFilePath(portal));
   say(`Token saved to ${path}`);
 }
 
@@ -85,8 +89,8 @@ function credentialSource(portal: CliPortal, flags: GlobalFlags): string {
   if (flags.tokenFile !== undefined) return `--token-file ${flags.tokenFile}`;
   const variable = Object.values(portal.definition().schemes).find((s) => s.env && process.env[s.env])?.env;
   if (variable) return `$${variable}`;
-  const path = tokenFilePath(portal);
-  return existsSync(path) ? path : "none";
+  for (const path of [sessionFilePath(portal), tokenFilePath(portal)]) if (existsSync(path)) return path;
+  return "none";
 }
 
 async function whoami(portal: CliPortal, flags: GlobalFlags): Promise<void> {
@@ -129,8 +133,10 @@ export function authCommands(portal: CliPortal): Command[] {
 
   const logoutCommand = withGlobalOptions(new Command("logout").description("Remove the saved token")).action(
     async () => {
-      const path = tokenFilePath(portal);
-      say((await removeToken(path)) ? `Removed ${path}` : `No token saved at ${path}`);
+      const removed: string[] = [];
+      for (const path of [sessionFilePath(portal), tokenFilePath(portal)])
+        if (await removeToken(path)) removed.push(path);
+      say(removed.length ? `Removed ${removed.join(" and ")}` : `No token saved at ${tokenFilePath(portal)}`);
     },
   );
   const whoamiCommand = withGlobalOptions(

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { fileTokenStore } from "@sciportals/core/node";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { CliPortal } from "./portals.js";
@@ -33,6 +34,16 @@ export function tokenFilePath(portal: CliPortal, env: NodeJS.ProcessEnv = proces
   return join(config, "sciportals", portal.name, "token");
 }
 
+/**
+ * Where `login` keeps a password login's session (access token, refresh token, expiry) as JSON:
+ * `$XDG_CONFIG_HOME/sciportals/<portal>/session.json`. It is never the portal's own tool's file,
+ * which holds a long-lived API key that this short-lived token must not replace.
+ */
+export function sessionFilePath(portal: CliPortal, env: NodeJS.ProcessEnv = process.env): string {
+  const config = env.XDG_CONFIG_HOME || join(home(env), ".config");
+  return join(config, "sciportals", portal.name, "session.json");
+}
+
 /** Reads a bare token from a file, as the portals' tools write it (trimmed); undefined when absent. */
 export function readTokenFile(path: string): string | undefined {
   try {
@@ -52,8 +63,9 @@ function envHasCredential(portal: CliPortal, env: NodeJS.ProcessEnv): boolean {
 /**
  * The options to pass to `portal.create()`, by precedence: `--token` or `--token-file`; else the
  * packages' own environment variables (the clients read those themselves, so nothing is added);
- * else the portal's token file ({@link tokenFilePath}). The token is never printed: it goes
- * only into these options, which core registers as a secret to scrub.
+ * else a password login's session ({@link sessionFilePath}), which refreshes itself and saves the
+ * new tokens; else the portal's token file ({@link tokenFilePath}). The token is never printed:
+ * it goes only into these options, which core registers as a secret to scrub.
  */
 export async function clientOptionsFor(
   portal: CliPortal,
@@ -79,6 +91,11 @@ export async function clientOptionsFor(
   if (portal.name === "brainstem") {
     // The package reads (and its device login writes) the Python tool's file itself.
     options.tokenStore = "file";
+    return options;
+  }
+  const session = sessionFilePath(portal, env);
+  if (existsSync(session)) {
+    options.tokenStore = fileTokenStore(session);
     return options;
   }
   const stored = readTokenFile(tokenFilePath(portal, env));

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { CLI_VERSION } from "./version.js";
 import { registerMcpCommand } from "./mcp/command.js";
 import { registerPortalCommands, finishProgram } from "./portal-commands.js";
 import { PORTALS } from "./portals.js";
@@ -8,7 +9,7 @@ import { registerTransferCommands } from "./transfer/index.js";
 export function buildProgram(): Command {
   const program = new Command("sciportals")
     .description("Typed clients for scientific data portals, from the shell.")
-    .version("0.1.0");
+    .version(CLI_VERSION);
   for (const portal of PORTALS) {
     const portalCommand = program
       .command(portal.name)

@@ -34,7 +34,7 @@ function run(
   });
 }
 
-describe("sciportals stomics download", () => {
+describe("sciportals stomics download", { timeout: 60_000 }, () => {
   let sandbox: StomicsSandbox;
   let env: Record<string, string>;
   let work: string;
@@ -177,5 +177,27 @@ describe("sciportals stomics download", () => {
     const usage = await run(["stomics", "download", "--dir", dir], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("name files to download");
+  });
+
+  it("stops at the first refused or missing credential with exit 3, saying so once", async () => {
+    const home = mkdtempSync(join(tmpdir(), "sciportals-nokey-"));
+    const noKey = { STOMICS_BASE_URL: sandbox.url, STOMICS_API_KEY: "", HOME: home, XDG_CONFIG_HOME: home };
+    const missing = await run(
+      ["stomics", "download", "--from", join(work, "ids.txt"), "--dir", join(work, "nokey"), "--no-progress"],
+      noKey,
+    );
+    expect(missing.code, missing.stderr).toBe(3);
+    expect(missing.stderr.match(/STOMICS_API_KEY/g)?.length, missing.stderr).toBe(1);
+    expect(existsSync(join(work, "nokey", files[0]!.path))).toBe(false);
+
+    const wrong = await run(
+      ["stomics", "download", "--from", join(work, "ids.txt"), "--dir", join(work, "wrongkey")],
+      { ...noKey, STOMICS_API_KEY: "sk-not-the-sandbox-key" },
+    );
+    expect(wrong.code, wrong.stderr).toBe(3);
+    expect(wrong.stderr).toContain("stopped: no file was downloaded after the first refused one");
+    expect(`${wrong.stdout}${wrong.stderr}`).not.toContain("sk-not-the-sandbox-key");
+    expect(files.some((f) => existsSync(join(work, "wrongkey", f.path)))).toBe(false);
+    rmSync(home, { recursive: true, force: true });
   });
 });

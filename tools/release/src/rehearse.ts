@@ -5,7 +5,8 @@
  * add a patch changeset for every public package, `npm run release:version`, build, attw and
  * publint on every public package, `npm run release:publish -- --no-git-tag` into verdaccio on
  * 127.0.0.1, then install only `@sciportals/stomics` in a scratch consumer and check what it got,
- * ESM import, CJS require and a strict type-check. The registry is always stopped and the temp
+ * ESM import, CJS require and a strict type-check; then install the `sciportals` command
+ * globally and through npx and run it. The registry is always stopped and the temp
  * folder removed (keep it with `--keep`).
  *
  * Options: `--keep` keep the temp folder; `--clean-install` use `npm ci` instead of copying
@@ -15,6 +16,7 @@ import { mkdtemp, readFile, rm, writeFile, appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CLI_PACKAGE, checkCliInstalls } from "./cli-install.js";
 import { checkInstalledPackages, installConsumer, runConsumerChecks } from "./consumer.js";
 import { checkPackages, type PackageCheckResult } from "./package-checks.js";
 import { CommandError, childEnv, killRunning, run, tail } from "./proc.js";
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
         if (!ws.name.startsWith(`${SCOPE}/`)) problems.push(`${ws.name} is outside the ${SCOPE} scope`);
       }
       const found = workspaces.filter((ws) => !ws.private);
-      for (const name of [CORE_PACKAGE, CONSUMER_PACKAGE])
+      for (const name of [CORE_PACKAGE, CONSUMER_PACKAGE, CLI_PACKAGE])
         if (!found.some((ws) => ws.name === name)) problems.push(`${name} is missing or private`);
       if (problems.length) throw new Error(problems.join("\n"));
       return { found, privateOnes: workspaces.filter((ws) => ws.private) };
@@ -296,6 +298,13 @@ async function main(): Promise<void> {
     "consumer: ESM import, CJS require, strict type-checks",
     () => runConsumerChecks(consumerDir),
     (results) => results.map((r) => `${r.name}: ok (${seconds(r.ms)})`),
+  );
+
+  await step(
+    `the command: npm install -g ${CLI_PACKAGE}, and npx`,
+    () => checkCliInstalls(join(work!, "cli"), reg.url, version.get(CLI_PACKAGE)!),
+    (results) =>
+      results.map((r) => `${r.how}: sciportals --version ${r.version}, generated help ok (${seconds(r.ms)})`),
   );
 }
 

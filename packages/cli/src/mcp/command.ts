@@ -6,6 +6,7 @@ import { UsageError } from "../exit-codes.js";
 import { PORTALS, type CliPortal } from "../portals.js";
 import type { ToolClient } from "./call.js";
 import { openDownloadDir } from "./download-dir.js";
+import { CLI_VERSION } from "../version.js";
 import { redactor } from "./redact.js";
 import { createPortalMcpServer } from "./server.js";
 import { buildTools } from "./tools.js";
@@ -49,7 +50,7 @@ export async function serveMcp(portalName: string, flags: McpFlags): Promise<voi
     tools,
     context: { client, downloadDir },
     redact: redactor(knownSecrets(portal, options, flags)),
-    version: "0.1.0",
+    version: CLI_VERSION,
   });
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();

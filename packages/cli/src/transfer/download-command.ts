@@ -6,7 +6,7 @@ import { downloadOperations, pickDownloadOperation, toBatchItems } from "./mappi
 import { createProgress, type ProgressMode } from "./progress.js";
 import { collectFiles, collectParam, type TransferClient } from "./sources.js";
 import { clientOptionsFor, type CredentialFlags } from "../credentials.js";
-import { EXIT, UsageError } from "../exit-codes.js";
+import { EXIT, exitCodeFor, UsageError } from "../exit-codes.js";
 
 /** Ctrl-C's exit code, as shells expect (128 + SIGINT); the others follow flowbio's contract. */
 const EXIT_INTERRUPTED = 130;
@@ -77,6 +77,8 @@ async function runDownload(
 ): Promise<number> {
   let result: DownloadManyResult;
   const stop = new AbortController();
+  // A credential that is missing or refused fails every file alike: stop at the first, say it once.
+  let authFailure: unknown;
   // First Ctrl-C: stop cleanly, keeping each file's `.part` for the next run. Second: leave now.
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(EXIT_INTERRUPTED);
@@ -105,7 +107,17 @@ async function runDownload(
       result = await client.downloadMany(items, {
         concurrency: flags.concurrency,
         signal: stop.signal,
-        onFile: (event) => progress.file(event),
+        onFile: (event) => {
+          if (
+            event.type === "failed" &&
+            authFailure === undefined &&
+            exitCodeFor(event.error) === EXIT.auth
+          ) {
+            authFailure = event.error;
+            stop.abort();
+          }
+          progress.file(event);
+        },
         onProgress: (p) => progress.batch(p),
       });
     } finally {
@@ -113,10 +125,17 @@ async function runDownload(
     }
   } catch (error) {
     process.stderr.write(`sciportals: ${error instanceof Error ? error.message : String(error)}\n`);
-    return error instanceof UsageError ? EXIT.usage : EXIT.runtime;
+    return exitCodeFor(error);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+  if (authFailure !== undefined) {
+    const message = authFailure instanceof Error ? authFailure.message : String(authFailure);
+    process.stderr.write(
+      `sciportals: ${message}\nstopped: no file was downloaded after the first refused one\n`,
+    );
+    return EXIT.auth;
   }
   const interrupted = stop.signal.aborted;
   process.stdout.write(

@@ -24,6 +24,14 @@ export const DOWNLOAD_PROFILES: Readonly<Record<string, DownloadProfile>> = {
   "genestack-odm": { operation: "getFileAsUser" },
 };
 
+/**
+ * Where a listed item keeps the file's id and name, for download operations whose portal uses
+ * fields of its own: ODM's metadata rows are keyed by `genestack:accession` and `genestack:name`.
+ */
+const ITEM_FIELDS: Readonly<Record<string, { id?: string; name?: string }>> = {
+  getFileAsUser: { id: "genestack:accession", name: "genestack:name" },
+};
+
 /** Item fields read as a file's name, size and checksum, first found wins (snake and camel case). */
 const NAME_FIELDS = ["filename", "file_name", "fileName", "name"];
 const SIZE_FIELDS = ["size_bytes", "sizeBytes", "size", "file_size", "fileSize", "filesize"];
@@ -114,13 +122,18 @@ export function fileFromItem(
   fixed: Record<string, string>,
 ): FileSpec {
   const idParam = idParameter(op);
+  const fields = ITEM_FIELDS[op.id] ?? {};
   const params: Record<string, string> = {};
   for (const p of op.params ?? []) {
     if (p.in !== "path" && p.in !== "query") continue;
-    const value = fixed[p.name] ?? scalar(item[p.name]) ?? (p.name === idParam ? scalar(item.id) : undefined);
+    const id = p.name === idParam ? (scalar(item[fields.id ?? "id"]) ?? scalar(item.id)) : undefined;
+    const value = fixed[p.name] ?? scalar(item[p.name]) ?? id;
     if (value !== undefined) params[p.name] = value;
   }
-  return { params, ...describeItem(item) };
+  const described = describeItem(item);
+  const name = fields.name !== undefined ? item[fields.name] : undefined;
+  if (typeof name === "string" && name !== "") described.name = name;
+  return { params, ...described };
 }
 
 /** A listed item's name, size and checksum, from the fields portals commonly use. */
@@ -158,7 +171,7 @@ export function toBatchItems(op: OperationMeta, files: readonly FileSpec[], dir:
     const id = file.params[idParam]!;
     const name = file.name ?? file.params.filename ?? id;
     const context = pathParams
-      .filter((n) => n !== idParam && file.params[n] !== file.name && file.params[n] !== undefined)
+      .filter((n) => n !== idParam && file.params[n] !== name && file.params[n] !== undefined)
       .map((n) => file.params[n]!);
     return { id, parts: [...context, name] };
   });
