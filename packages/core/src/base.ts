@@ -24,6 +24,7 @@ import { createSecretRegistry, scrubError, type SecretRegistry } from "./secrets
 import { checkHeaderValues, validateInput } from "./validate.js";
 import type { AuthSetup, ClientAuth, DeviceFlowMeta, SessionMeta } from "./session.js";
 import type { TokenStore } from "./token-session.js";
+import { processEnv } from "./env.js";
 
 /** How a security scheme's credential is sent, and where a user gets it. From the spec. */
 export interface SchemeMeta extends CredentialSource {
@@ -169,8 +170,7 @@ export function internalsOf(client: object): Internals {
 function readEnv(options: PortalClientOptions): Record<string, string | undefined> {
   if (options.env === false) return {};
   if (options.env) return options.env;
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
-  return proc?.env ?? {};
+  return processEnv();
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   type TokenSet,
   type TokenStore,
 } from "./token-session.js";
+import { processEnv } from "./env.js";
 
 /** `x-sciportals-session`, resolved by codegen: how a scheme's token is obtained and renewed. */
 export interface SessionMeta {
@@ -125,7 +126,7 @@ export interface ClientAuth {
 function envOf(options: Readonly<Record<string, unknown>>): Record<string, string | undefined> {
   if (options.env === false) return {};
   if (options.env) return options.env as Record<string, string | undefined>;
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+  return processEnv();
 }
 
 /** Sets up a client's sessions from its spec and returns its `auth` helpers. */

@@ -10,15 +10,19 @@ const require = createRequire(import.meta.url);
 interface Manifest {
   name: string;
   private?: boolean;
+  bin?: Record<string, string>;
   exports: Record<string, { import: { default: string }; require: { default: string } } | string>;
 }
 
-const packages = readdirSync(join(root, "packages"))
+const published = readdirSync(join(root, "packages"))
   .map((dir) => ({
     dir: join(root, "packages", dir),
     manifest: JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) as Manifest,
   }))
   .filter((p) => !p.manifest.private);
+// The libraries: dual ESM/CJS, browser-safe main entries. The command (a `bin`) is a Node tool.
+const packages = published.filter((p) => !p.manifest.bin);
+const commands = published.filter((p) => p.manifest.bin);
 
 describe.each(packages)("$manifest.name", ({ dir, manifest }) => {
   const entries = Object.entries(manifest.exports).filter(([subpath]) => subpath !== "./package.json");
@@ -51,6 +55,17 @@ describe.each(packages)("$manifest.name", ({ dir, manifest }) => {
       for (const [, spec] of code.matchAll(/from\s*["'](\.[^"']+)["']/g)) visit(join(dirname(file), spec!));
     };
     visit(join(dir, main.import.default));
+  });
+});
+
+describe.each(commands)("$manifest.name (a command)", ({ dir, manifest }) => {
+  it("has an executable ESM bin and a library entry that loads", async () => {
+    expect(Object.keys(manifest.bin!).length).toBeGreaterThan(0);
+    for (const file of Object.values(manifest.bin!))
+      expect(readFileSync(join(dir, file), "utf8").startsWith("#!/usr/bin/env node\n"), file).toBe(true);
+    const main = manifest.exports["."] as unknown as { default: string };
+    const library = (await import(pathToFileURL(join(dir, main.default)).href)) as Record<string, unknown>;
+    expect(Object.keys(library).length).toBeGreaterThan(0);
   });
 });
 

@@ -83,14 +83,26 @@ export async function checkDestination(
     new ValidationError(`cannot download to ${destination}: ${message}`, { ...context, code, cause });
   const slash = Math.max(destination.lastIndexOf("/"), destination.lastIndexOf("\\"));
   const dir = slash < 0 ? "." : destination.slice(0, slash) || "/";
-  let dirStat = await fsp.stat(dir).catch(() => undefined);
+  // Absent is ENOENT (or ENOTDIR: a file on the way). Any other failure is its own reason: EACCES
+  // on a parent, or Deno's "Requires read access to …, run again with the --allow-read flag".
+  const statIfPresent = (path: string) =>
+    fsp.stat(path).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+      throw invalid(
+        `${path} cannot be checked (${(error as Error).message})`,
+        "destination_not_writable",
+        error,
+      );
+    });
+  let dirStat = await statIfPresent(dir);
   if (!dirStat && options.createDirectories) {
     try {
       await fsp.mkdir(dir, { recursive: true });
     } catch (error) {
       throw invalid(`the directory ${dir} could not be created`, "invalid_destination", error);
     }
-    dirStat = await fsp.stat(dir).catch(() => undefined);
+    dirStat = await statIfPresent(dir);
   }
   if (!dirStat) {
     throw invalid(
@@ -99,7 +111,7 @@ export async function checkDestination(
     );
   }
   if (!dirStat.isDirectory()) throw invalid(`${dir} is not a directory`, "invalid_destination");
-  const existing = await fsp.stat(destination).catch(() => undefined);
+  const existing = await statIfPresent(destination);
   if (existing?.isDirectory()) throw invalid("it is a directory; give a file path", "invalid_destination");
   if (existing && !options.overwrite) {
     throw new ValidationError(`${destination} already exists; pass { overwrite: true } to replace it`, {
@@ -118,7 +130,8 @@ export async function checkDestination(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     throw invalid(
-      `this process may not write in ${dir}${typeof code === "string" ? ` (${code})` : ""}`,
+      // No errno code: a runtime's own refusal (Deno's says which --allow-write flag is missing).
+      `this process may not write in ${dir} (${typeof code === "string" ? code : (error as Error).message})`,
       "destination_not_writable",
       error,
     );

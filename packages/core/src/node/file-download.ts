@@ -23,6 +23,7 @@ import { abortError, connectionError, httpError, pause, toHeaders } from "./down
 import { get, type Exchange } from "./http-reader.js";
 import { proxyRoute, type ProxyRoute } from "./proxy-env.js";
 import { EMPTY, loadPartial, sameVersion, validatorOf, type PartState } from "./part-file.js";
+import { processEnv } from "../env.js";
 
 /** Where a download's bytes come from. */
 export interface DownloadSource {
@@ -142,7 +143,7 @@ export async function downloadToFile(
   const timeoutMs = options.timeoutMs ?? 0;
   const resume = options.resume ?? true;
   const signal = options.signal;
-  const route = proxyRoute(options.proxy, process.env);
+  const route = proxyRoute(options.proxy, processEnv());
 
   await checkDestination(destination, options, context);
 

@@ -3,6 +3,7 @@ import type { FetchLike } from "../transport.js";
 import { nodeBuiltins } from "../builtins.js";
 import { proxyRoute, type ProxySetting } from "./proxy-env.js";
 import { viaProxy } from "./proxy-tunnel.js";
+import { processEnv } from "../env.js";
 
 /**
  * A `fetch` for one upload chunk over `node:http`: the body is written to the socket from the
@@ -12,7 +13,7 @@ import { viaProxy } from "./proxy-tunnel.js";
  */
 export function nodeBodySender(parts: readonly Uint8Array[], proxy?: ProxySetting): FetchLike {
   const { http, https } = nodeBuiltins("upload()");
-  const route = proxyRoute(proxy, process.env);
+  const route = proxyRoute(proxy, processEnv());
   const length = parts.reduce((n, p) => n + p.length, 0);
   return (request, init) =>
     new Promise<Response>((resolve, reject) => {

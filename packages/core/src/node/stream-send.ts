@@ -3,6 +3,7 @@ import type { FetchLike } from "../transport.js";
 import { nodeBuiltins } from "../builtins.js";
 import { proxyRoute, type ProxySetting } from "./proxy-env.js";
 import { viaProxy } from "./proxy-tunnel.js";
+import { processEnv } from "../env.js";
 
 /** One request body, produced afresh for every attempt: the parts in order, and their total length. */
 export interface StreamedBody {
@@ -23,7 +24,7 @@ export function nodeStreamSender(
   proxy?: ProxySetting,
 ): FetchLike {
   const { http, https } = nodeBuiltins("upload()");
-  const route = proxyRoute(proxy, process.env);
+  const route = proxyRoute(proxy, processEnv());
   return (request, init) =>
     new Promise<Response>((resolve, reject) => {
       const url = new URL(request.url);
