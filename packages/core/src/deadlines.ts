@@ -18,11 +18,16 @@ export interface Deadline {
 
 type Timer = ReturnType<typeof setTimeout>;
 
-/** Calls `unref()`/`ref()` where timers have them (Node, Bun); browsers have no process to hold. */
-function setRef(timer: Timer, held: boolean): void {
+/**
+ * Lets an idle timer stop holding the process open: `unref()` where timers have it (Node, Bun);
+ * false elsewhere (Deno's and browsers' timers are numbers), where the caller clears it instead.
+ */
+function setRef(timer: Timer, held: boolean): boolean {
   const handle = timer as { ref?: () => void; unref?: () => void };
-  if (held) handle.ref?.();
-  else handle.unref?.();
+  if (typeof handle.unref !== "function") return false;
+  if (held) handle.ref!();
+  else handle.unref();
+  return true;
 }
 
 /**
@@ -38,8 +43,8 @@ export class Deadlines {
   private held = false;
 
   /**
-   * Starts a time limit of `ms` milliseconds: on expiry, the attempt's body read is stopped and
-   * `expire` is called with a {@link TimeoutMarker}.
+   * Starts a time limit of `ms` milliseconds: on expiry, `expire` is called with a
+   * {@link TimeoutMarker}, then the attempt's body read (if any) is stopped.
    */
   start(ms: number, expire: (reason: TimeoutMarker) => void): Deadline {
     const deadline: Deadline = { at: performance.now() + ms, expire, stop: undefined };
@@ -55,10 +60,15 @@ export class Deadlines {
   /** Ends a time limit before it expires; false when it had expired already. */
   clear(deadline: Deadline): boolean {
     if (!this.pending.delete(deadline)) return false;
-    // Left set (clearing and setting again per call is the cost this saves), but idle.
     if (this.pending.size === 0 && this.held) {
       this.held = false;
-      setRef(this.timer!, false);
+      // Left set but unreferenced (clearing and setting again per call is the cost this saves);
+      // where a timer cannot be unreferenced, cleared, so that an idle client lets the process exit.
+      if (!setRef(this.timer!, false)) {
+        clearTimeout(this.timer);
+        this.timer = undefined;
+        this.timerAt = Infinity;
+      }
     }
     return true;
   }

@@ -1,11 +1,13 @@
 // The transport's time limits share one timer per client: each limit must still fire on time
 // (a shorter one that arrives later included), a cleared one never, and an idle client's timer
 // must not hold a Node process open.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { Deadlines } from "../src/deadlines.js";
 import { TimeoutMarker } from "../src/response-buffer.js";
 
 const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+
+afterEach(() => vi.unstubAllGlobals());
 
 describe("Deadlines", () => {
   it("expires each limit after its own time, a shorter one started later first", async () => {
@@ -54,5 +56,20 @@ describe("Deadlines", () => {
     const third = deadlines.start(60_000, () => {});
     expect(timers()).toBe(before + 1);
     deadlines.clear(third);
+  });
+
+  it("clears an idle timer where timers cannot be unreferenced (Deno, browsers: numbers)", async () => {
+    const realSetTimeout = setTimeout;
+    vi.stubGlobal("setTimeout", (fn: () => void, ms: number) => Number(realSetTimeout(fn, ms)));
+    const before = timers();
+    const deadlines = new Deadlines();
+    const first = deadlines.start(60_000, () => {});
+    expect(timers()).toBe(before + 1);
+    deadlines.clear(first);
+    expect(timers()).toBe(before);
+    let fired = false;
+    deadlines.start(30, () => (fired = true)); // set again, and still fires
+    await new Promise((resolve) => realSetTimeout(resolve, 100));
+    expect(fired).toBe(true);
   });
 });
