@@ -16,7 +16,8 @@
  *   generate-warmup=N     generate: discarded warm-up rounds (default 1; quick 0)
  *   chunked-upload-mib=N  chunked-upload: the file's size (default 256; quick 32)
  *   page-latency-ms=N     paging: the server's delay per page (default 3)
- *   page-work-ms=N        paging: the consumer's CPU work per page (default: the page latency)
+ *   page-work-ms=N        paging: the consumer's work per page (default: a page's latency, measured)
+ *   page-work=wait|cpu    paging: the consumer awaits a timer (default) or spins the CPU
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { arch, cpus, loadavg, platform } from "node:os";

@@ -55,6 +55,36 @@ async function startPagedServer(total: number, latencyMs: number): Promise<{ url
   return { url: `http://127.0.0.1:${port}`, server };
 }
 
+interface Walk {
+  items: number;
+  pages: number;
+  checksum: number;
+  wallMs: number;
+  busyMs: number;
+}
+
+/** One walk in a child process of its own. */
+async function walk(
+  context: BenchContext,
+  mode: string,
+  url: string,
+  perPage: number,
+  workMs: number,
+  workKind: string,
+): Promise<Walk> {
+  const measured = await runMeasured(
+    process.execPath,
+    [CHILD, mode, url, String(perPage), String(workMs), workKind],
+    {
+      rssFile: join(context.workDir, "rss.txt"),
+    },
+  );
+  const line = measured.stdout.split("\n").find((l) => l.startsWith('{"walk"'));
+  if (measured.code !== 0 || !line)
+    throw new Error(`paging ${mode} failed: ${measured.stderr.trim().split("\n").pop()}`);
+  return JSON.parse(line).walk as Walk;
+}
+
 const MODES = [
   { id: "naive", label: "naive loop: `await listDatasets({ page })`, work, next page" },
   { id: "ours", label: "ours: `paginate(…).byPage()` (prefetch on, the default)" },
@@ -69,10 +99,31 @@ async function run(context: BenchContext): Promise<Table[]> {
   const total = context.quick ? 20_000 : 100_000;
   const perPage = 100;
   const latencyMs = Number(context.option("page-latency-ms") ?? 3);
-  const workMs = Number(context.option("page-work-ms") ?? latencyMs);
+  // `wait`: the consumer awaits (writes the page somewhere), so the walk measures the client and
+  // not how much CPU a busy machine has to spare; `cpu`: it spins, competing with the server.
+  const workKind = context.option("page-work") ?? "wait";
+  if (workKind !== "wait" && workKind !== "cpu")
+    throw new Error(`--page-work is wait or cpu, not ${workKind}`);
   const rounds = context.rounds(3, 1);
   const pagesExpected = Math.ceil(total / perPage);
   const checksumExpected = (total * (total + 1)) / 2;
+  // A page takes longer than the server's delay (the round trip, the client, a busy machine): the
+  // consumer works as long as a page really takes, measured by a walk with no work, unless told.
+  const workOption = context.option("page-work-ms");
+  let workMs: number;
+  let measuredPageMs: number | undefined;
+  if (workOption !== undefined) workMs = Number(workOption);
+  else {
+    // 200 pages from a server of their own, with the same delay.
+    const short = await startPagedServer(Math.min(total, 200 * perPage), latencyMs);
+    try {
+      const calibration = await walk(context, "naive", short.url, perPage, 0, workKind);
+      measuredPageMs = calibration.wallMs / calibration.pages;
+      workMs = Math.round(measuredPageMs * 10) / 10;
+    } finally {
+      await new Promise((resolve) => short.server.close(resolve));
+    }
+  }
   const { url, server } = await startPagedServer(total, latencyMs);
   const samples = new Map<string, { wallMs: number[]; busyMs: number[] }>(
     MODES.map((m) => [m.id, { wallMs: [], busyMs: [] }]),
@@ -85,28 +136,14 @@ async function run(context: BenchContext): Promise<Table[]> {
       const order = round % 2 === 0 ? MODES : [...MODES].reverse();
       const wall: Record<string, number> = {};
       for (const mode of order) {
-        const measured = await runMeasured(
-          process.execPath,
-          [CHILD, mode.id, url, String(perPage), String(workMs)],
-          { rssFile: join(context.workDir, "rss.txt") },
-        );
-        const line = measured.stdout.split("\n").find((l) => l.startsWith('{"walk"'));
-        if (measured.code !== 0 || !line)
-          throw new Error(`paging ${mode.id} failed: ${measured.stderr.trim().split("\n").pop()}`);
-        const walk = JSON.parse(line).walk as {
-          items: number;
-          pages: number;
-          checksum: number;
-          wallMs: number;
-          busyMs: number;
-        };
-        if (walk.items !== total || walk.pages !== pagesExpected || walk.checksum !== checksumExpected)
+        const walked = await walk(context, mode.id, url, perPage, workMs, workKind);
+        if (walked.items !== total || walked.pages !== pagesExpected || walked.checksum !== checksumExpected)
           throw new Error(
-            `paging ${mode.id}: walked ${walk.items} items in ${walk.pages} pages, not every item once`,
+            `paging ${mode.id}: walked ${walked.items} items in ${walked.pages} pages, not every item once`,
           );
-        samples.get(mode.id)!.wallMs.push(walk.wallMs);
-        samples.get(mode.id)!.busyMs.push(walk.busyMs);
-        wall[mode.id] = walk.wallMs;
+        samples.get(mode.id)!.wallMs.push(walked.wallMs);
+        samples.get(mode.id)!.busyMs.push(walked.busyMs);
+        wall[mode.id] = walked.wallMs;
       }
       ratios.push(wall.naive! / wall.ours!);
     }
@@ -124,7 +161,7 @@ async function run(context: BenchContext): Promise<Table[]> {
       "items/s (median)": int(median(perSecond)),
       "items/s (min–max)": range(perSecond, int),
       "ms per page": fixed(median(s.wallMs) / pagesExpected),
-      "of which consumer work": fixed(median(s.busyMs) / pagesExpected),
+      "of which the consumer's": fixed(median(s.busyMs) / pagesExpected),
       "naive ÷ this (median)": mode.id === "ours" ? fixed(median(ratios)) : fixed(naiveMs / median(s.wallMs)),
     };
   });
@@ -132,9 +169,12 @@ async function run(context: BenchContext): Promise<Table[]> {
   return [
     {
       id: "paging",
-      title: `Paged walk: ${int(total)} items, ${perPage} a page, ${latencyMs} ms page latency, ${workMs} ms of work per page`,
+      title: `Paged walk: ${int(total)} items, ${perPage} a page, ${latencyMs} ms server delay, ${workMs} ms of ${workKind === "cpu" ? "CPU work" : "waiting"} per page`,
       method: [
-        `A loopback server in the parent answers STOmics \`listDatasets\` pages after ${latencyMs} ms (a timer); each walker runs in its own process on the built packages and spins the CPU for ${workMs} ms per page, touching every item (every walk is checked: every item once, in ${pagesExpected} pages).`,
+        `A loopback server in the parent answers STOmics \`listDatasets\` pages after ${latencyMs} ms (a timer); each walker runs in its own process on the built packages and ${workKind === "cpu" ? "spins the CPU" : "awaits a timer"} for ${workMs} ms per page, touching every item (every walk is checked: every item once, in ${pagesExpected} pages). ` +
+          (measuredPageMs === undefined
+            ? "The work per page was set by `page-work-ms`."
+            : `The work per page equals the page latency as measured first by a walk without work (${fixed(measuredPageMs)} ms a page).`),
         `${rounds} rounds alternating who goes first; naive ÷ ours is taken per round (ratio of walk times), then the median. Ideal for equal latency and work: 2.`,
       ],
       columns: Object.keys(rows[0]!),

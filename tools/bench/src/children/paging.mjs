@@ -1,12 +1,13 @@
 // Walks every page of STOmics `listDatasets` from a loopback server in a process of its own,
-// through the BUILT packages, doing `workMs` of CPU work per page (as a consumer that parses or
-// writes what it got), and prints `{"walk":{…}}`. Usage:
-//   node paging.mjs naive       <baseUrl> <perPage> <workMs>   await a page, work, ask for the next
-//   node paging.mjs ours        <baseUrl> <perPage> <workMs>   client.paginate(…).byPage() (prefetch)
-//   node paging.mjs no-prefetch <baseUrl> <perPage> <workMs>   the same with { prefetch: false }
+// through the BUILT packages, working `workMs` on each page, and prints `{"walk":{…}}`. The work
+// is `wait` (awaits a timer: a consumer that writes the page somewhere) or `cpu` (spins: one that
+// computes on it). Usage:
+//   node paging.mjs naive       <baseUrl> <perPage> <workMs> <wait|cpu>   await a page, work, ask for the next
+//   node paging.mjs ours        <baseUrl> <perPage> <workMs> <wait|cpu>   client.paginate(…).byPage() (prefetch)
+//   node paging.mjs no-prefetch <baseUrl> <perPage> <workMs> <wait|cpu>   the same with { prefetch: false }
 import { createStomicsClient } from "@sciportals/stomics";
 
-const [mode, baseUrl, perPageText, workMsText] = process.argv.slice(2);
+const [mode, baseUrl, perPageText, workMsText, workKind = "wait"] = process.argv.slice(2);
 const perPage = Number(perPageText);
 const workMs = Number(workMsText);
 const client = createStomicsClient({ baseUrl, apiKey: "sk-bench", env: false });
@@ -16,13 +17,14 @@ let pages = 0;
 let checksum = 0; // every item, each once: the parent checks the sum of their numbers
 let busyMs = 0;
 
-/** The consumer's work on a page: CPU for `workMs`, touching every item. */
-function work(page) {
+/** The consumer's work on a page: `workMs` of waiting or of CPU, touching every item. */
+async function work(page) {
   const started = performance.now();
   for (const item of page) checksum += Number(item.accession.slice(3));
   items += page.length;
   pages++;
-  while (performance.now() - started < workMs);
+  if (workKind === "cpu") while (performance.now() - started < workMs);
+  else if (workMs > 0) await new Promise((resolve) => setTimeout(resolve, workMs));
   busyMs += performance.now() - started;
 }
 
@@ -33,7 +35,7 @@ const started = performance.now();
 if (mode === "naive") {
   for (let page = 1; ; page++) {
     const data = await client.listDatasets({ query: { page, per_page: perPage } });
-    work(data.items);
+    await work(data.items);
     if (data.items.length < perPage || items >= data.total) break;
   }
 } else if (mode === "ours" || mode === "no-prefetch") {
@@ -42,9 +44,9 @@ if (mode === "naive") {
     { query: { per_page: perPage } },
     { prefetch: mode === "ours" },
   );
-  for await (const page of walk.byPage()) work(page.items);
+  for await (const page of walk.byPage()) await work(page.items);
 } else {
-  console.error("usage: node paging.mjs naive|ours|no-prefetch <baseUrl> <perPage> <workMs>");
+  console.error("usage: node paging.mjs naive|ours|no-prefetch <baseUrl> <perPage> <workMs> [wait|cpu]");
   process.exit(2);
 }
 const wallMs = performance.now() - started;
