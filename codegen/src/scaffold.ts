@@ -86,8 +86,7 @@ export async function scaffold(
     },
     {
       path: out("tsdown.config.ts"),
-      content:
-        'import { defineConfig } from "tsdown";\n\nexport default defineConfig({\n  entry: ["src/index.ts"],\n  format: ["esm", "cjs"],\n  // No declaration maps: they would point at src/, which is not published.\n  dts: { sourcemap: false },\n  sourcemap: true,\n  clean: true,\n});\n',
+      content: `import { packageBuild } from "${up}/tsdown.base.ts";\n\nexport default packageBuild(["src/index.ts"]);\n`,
       kind: "scaffold",
     },
     {

@@ -1,10 +1,3 @@
-import { defineConfig } from "tsdown";
+import { packageBuild } from "../../tsdown.base.ts";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  // No declaration maps: they would point at src/, which is not published.
-  dts: { sourcemap: false },
-  sourcemap: true,
-  clean: true,
-});
+export default packageBuild(["src/index.ts"]);

@@ -5,6 +5,7 @@ import {
   NotFoundError,
   PermissionDeniedError,
   PortalError,
+  TransferError,
   UnprocessableEntityError,
   ValidationError,
 } from "@sciportals/core";
@@ -27,6 +28,8 @@ export class UsageError extends Error {
 
 /** The exit code for an error, by flowbio's contract. */
 export function exitCodeFor(error: unknown): number {
+  // A transfer that failed because the portal refused a request (an upload's 400, a 401) is that refusal.
+  if (error instanceof TransferError && error.cause instanceof PortalError) return exitCodeFor(error.cause);
   // Missing credentials are a ConfigurationError in core, but to the user they are an auth problem.
   if (
     error instanceof AuthenticationError ||

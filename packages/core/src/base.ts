@@ -1,4 +1,4 @@
-import createClient, { type Client, type ClientOptions as FetchClientOptions } from "openapi-fetch";
+import type { Client } from "openapi-fetch";
 import {
   selectCredentials,
   staticCredential,
@@ -17,6 +17,7 @@ import { parseRetryAfter, retryPolicy, type RetryOptions } from "./retry.js";
 import { crossOriginPolicy } from "./cross-origin.js";
 import { createObserver, type ClientHooks, type Observer } from "./hooks.js";
 import { consoleLogger, logLevelFrom, type Logger } from "./log.js";
+import { createRequester, type Requester } from "./requester.js";
 import { createTransport, type FetchLike, type SendOptions, type Transport } from "./transport.js";
 import { bodyReadError, parseJsonBody } from "./response-body.js";
 import { proxyAwareFetch } from "./network.js";
@@ -90,7 +91,7 @@ export interface PortalClientOptions extends ClientHooks {
    * leave the portal's origin, whatever is named here.
    */
   crossOriginHeaders?: readonly string[] | undefined;
-  /** The `fetch` to send with; the global one by default. It wins over `proxy` for API calls. */
+  /** The `fetch` to send with; the global one by default. It wins over `proxy` for API calls and chunked uploads. */
   fetch?: FetchLike | undefined;
   /**
    * In Node, the proxy for API calls, downloads and uploads: a URL (`http://user:pass@proxy:3128`)
@@ -145,7 +146,7 @@ export interface PortalBase<Paths extends {}> extends Omit<Client<Paths>, "reque
 
 interface Internals {
   definition: PortalDefinition;
-  fetchClient: Client<any>;
+  fetchClient: Requester;
   transport: Transport;
   credentials: Record<string, Credential>;
   baseUrl: string;
@@ -156,6 +157,8 @@ interface Internals {
   observer: Observer | undefined;
   /** The `proxy` option, which downloads and uploads apply too. */
   proxy: string | false | undefined;
+  /** The `fetch` option: chunked uploads send through it too when the caller gave one. */
+  fetch: FetchLike | undefined;
 }
 
 const internals = new WeakMap<object, Internals>();
@@ -276,9 +279,7 @@ export function createPortalBase<Paths extends {}>(
     ),
   });
 
-  const fetchOptions: FetchClientOptions = { baseUrl };
-  if (options.headers) fetchOptions.headers = options.headers;
-  const fetchClient = createClient<Paths>(fetchOptions);
+  const fetchClient = createRequester({ baseUrl, headers: options.headers });
 
   const byRoute = new Map<string, OperationMeta>();
   for (const meta of Object.values(definition.operations)) byRoute.set(`${meta.method} ${meta.path}`, meta);
@@ -368,6 +369,7 @@ export function createPortalBase<Paths extends {}>(
     secrets,
     observer,
     proxy: options.proxy,
+    fetch: options.fetch,
   });
   return self as unknown as PortalBase<Paths>;
 }

@@ -15,6 +15,7 @@ import {
 } from "./download-many.js";
 import { scrubError } from "./secrets.js";
 import type { DownloadOptions, DownloadResult } from "./node/file-download.js";
+import type { StreamDownloadOptions, StreamDownloadResult } from "./download-stream.js";
 import type { RawInput } from "./operation.js";
 import { paginate, type PagedIterable, type PaginateOptions } from "./paginate.js";
 import { head, type ResourceHead } from "./head.js";
@@ -95,6 +96,17 @@ export interface PortalClient<Paths extends {}, Ops> extends PortalBase<Paths> {
     options?: DownloadOptions,
   ): Promise<DownloadResult>;
   /**
+   * Downloads the file an operation names into a `WritableStream` (browsers, or any runtime
+   * without files): through the client's transport, length checked, the stream aborted on failure.
+   * A cut is not resumed; call again.
+   */
+  download<K extends DownloadIds<Ops>>(
+    operationId: K,
+    input: Ops[K] extends { input: infer I } ? I : never,
+    destination: WritableStream<Uint8Array>,
+    options?: StreamDownloadOptions,
+  ): Promise<StreamDownloadResult>;
+  /**
    * A file's size, ETag and existence from a HEAD request, without downloading it: for checks
    * before a batch. A missing file resolves with `exists: false`.
    */
@@ -144,8 +156,12 @@ export function createPortalClient<Paths extends {}, Ops>(
   const methods: Record<string, unknown> = {
     paginate: (operationId: string, input?: RawInput, paging?: PaginateOptions) =>
       paginate(base, operationId, input, paging),
-    download: (operationId: string, input: RawInput, destination: string, transfer?: DownloadOptions) =>
-      scrubbed(download(base, operationId, input, destination, transfer)),
+    download: (
+      operationId: string,
+      input: RawInput,
+      destination: string | WritableStream<Uint8Array>,
+      transfer?: DownloadOptions & StreamDownloadOptions,
+    ) => scrubbed(download(base, operationId, input, destination as string, transfer)),
     head: (operationId: string, input?: RawInput) => head(base, operationId, input),
     upload: (operationId: string, input: RawInput, source: UploadSource, options?: UploadOptions) =>
       scrubbed(upload(base, operationId, input, source, options)),

@@ -8,23 +8,49 @@ import { validateInput } from "./validate.js";
 import { headersForOtherOrigin } from "./cross-origin.js";
 import type { DownloadOptions, DownloadResult, DownloadSource } from "./node/file-download.js";
 import { mayCarryCredentials } from "./origin.js";
+import {
+  downloadToStream,
+  isWritableStream,
+  type StreamDownloadOptions,
+  type StreamDownloadResult,
+} from "./download-stream.js";
 
 /**
- * Downloads the file an operation names to `destination` (Node). For an operation that returns a
+ * Downloads the file an operation names to `destination`: a file path (Node), or a
+ * `WritableStream` (browsers; see {@link downloadToStream}). For an operation that returns a
  * pre-signed URL, it asks for the URL, fetches it without credentials, and asks again if the URL
- * expires mid-way; for one whose response is the file, it sends the portal's credentials and
- * resumes with Range. Generated clients expose it as `client.download(operationId, input, destination)`.
+ * expires mid-way; for one whose response is the file, it sends the portal's credentials and (to a
+ * file) resumes with Range. Generated clients expose it as `client.download(operationId, input, destination)`.
  */
-export async function download(
+export function download(
   client: object,
   operationId: string,
   input: RawInput,
   destination: string,
-  options: DownloadOptions = {},
-): Promise<DownloadResult> {
-  const { meta, state, portal } = resolveOperation(client, operationId, DOWNLOADABLE);
+  options?: DownloadOptions,
+): Promise<DownloadResult>;
+export function download(
+  client: object,
+  operationId: string,
+  input: RawInput,
+  destination: WritableStream<Uint8Array>,
+  options?: StreamDownloadOptions,
+): Promise<StreamDownloadResult>;
+export async function download(
+  client: object,
+  operationId: string,
+  input: RawInput,
+  destination: string | WritableStream<Uint8Array>,
+  options: DownloadOptions & StreamDownloadOptions = {},
+): Promise<DownloadResult | StreamDownloadResult> {
+  const resolved = resolveOperation(client, operationId, DOWNLOADABLE);
+  const { meta, state, portal } = resolved;
+  if (isWritableStream(destination)) {
+    validateInput(portal, meta, input);
+    return downloadToStream(client, resolved, input, destination, options);
+  }
   if (typeof destination !== "string" || destination === "") {
-    throw new ValidationError(`${portal}: download needs a destination file path`, {
+    throw new ValidationError(`${portal}: download needs a destination file path or a WritableStream`, {
       portal,
       operationId,
       code: "invalid_argument",

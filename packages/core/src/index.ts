@@ -120,6 +120,12 @@ export {
 } from "./paginate.js";
 export { download } from "./download.js";
 export {
+  downloadToStream,
+  isWritableStream,
+  type StreamDownloadOptions,
+  type StreamDownloadResult,
+} from "./download-stream.js";
+export {
   downloadMany,
   type BatchItem,
   type BatchFileEvent,

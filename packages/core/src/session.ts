@@ -246,6 +246,8 @@ export const sessionAuth: AuthSetup = (context) => {
             return tokensFrom(scheme, data, response);
           }
         : undefined,
+      // A browser keeps the refresh cookie to itself: refresh with it before sending the password again.
+      refreshWithoutToken: session.refreshCredential === "cookie",
       refresh: async (current, signal) => {
         const input: RawInput = { signal };
         if (session.refreshCredential === "body")

@@ -43,6 +43,12 @@ export interface TokenSessionOptions {
   /** Exchanges the current tokens for fresh ones. Absent: the session can only log in again. */
   refresh?: ((current: TokenSet, signal?: AbortSignal) => Promise<TokenSet>) | undefined;
   /**
+   * The refresh credential may be held where the client cannot see it: a browser keeps an HttpOnly
+   * refresh cookie in its own jar and hides `Set-Cookie`. Then a session without a known refresh
+   * token still tries `refresh` first, and logs in again only when that is refused.
+   */
+  refreshWithoutToken?: boolean | undefined;
+  /**
    * Refresh this long before the access token expires, in milliseconds; calls keep using the
    * current token meanwhile. Default 60 s, or a third of the token's lifetime when shorter.
    */
@@ -128,6 +134,14 @@ export function createTokenSession(options: TokenSessionOptions): TokenSession {
         try {
           if (current && options.refresh && current.refreshToken !== undefined)
             return await adopt(await options.refresh(current, signal));
+          if (current && options.refresh && options.refreshWithoutToken && options.login) {
+            try {
+              return await adopt(await options.refresh(current, signal));
+            } catch (error) {
+              // No cookie after all (a Node client whose portal set none): log in again.
+              if (!rejected(error)) throw error;
+            }
+          }
           if (options.login) return await adopt(await options.login(signal));
           if (current && options.refresh) return await adopt(await options.refresh(current, signal));
           throw new MissingCredentialsError(

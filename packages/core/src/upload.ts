@@ -412,8 +412,9 @@ async function sendChunk(
   const length = parts.reduce((n, p) => n + p.length, 0);
   const url = operationUrl(client, meta, input);
   const headers = { ...input.headers, "content-type": `multipart/form-data; boundary=${boundary}` };
-  // In Node the body goes to the socket from these buffers; elsewhere it is a stream for fetch.
-  const node = hasNodeBuiltins();
+  // In Node the body goes to the socket from these buffers; elsewhere, or when the caller gave
+  // the client a `fetch` (to log, to trace, its own agent), it is a stream for that fetch.
+  const node = hasNodeBuiltins() && !state.fetch;
   const request = node
     ? new Request(url, { method: meta.method, headers })
     : new Request(url, {

@@ -46,6 +46,29 @@ describe("createTokenSession", () => {
     expect(new Set(headers.map((h) => h.value))).toEqual(new Set(["Bearer new-1"]));
   });
 
+  it("with refreshWithoutToken (a browser's own refresh cookie), refreshes before logging in again", async () => {
+    const calls: string[] = [];
+    let cookieValid = true;
+    const session = createTokenSession({
+      portal: "P",
+      store: memoryTokenStore({ accessToken: "expired", expiresAt: Date.now() - 1 }), // no refresh token known
+      refreshWithoutToken: true,
+      login: async () => {
+        calls.push("login");
+        return { accessToken: "by-login", expiresAt: Date.now() + 60_000 };
+      },
+      refresh: async () => {
+        calls.push("refresh");
+        if (!cookieValid) throw new AuthenticationError("P: Refresh token not valid", { status: 400 });
+        return { accessToken: "by-cookie", expiresAt: Date.now() - 1 };
+      },
+    });
+    expect((await session.get()).value).toBe("Bearer by-cookie");
+    cookieValid = false; // refused (no cookie after all): the password is the fallback
+    expect((await session.get()).value).toBe("Bearer by-login");
+    expect(calls).toEqual(["refresh", "refresh", "login"]);
+  });
+
   it("refreshes in the background shortly before expiry while calls keep the working token", async () => {
     let refreshes = 0;
     const session = createTokenSession({

@@ -115,6 +115,36 @@ describe("upload", () => {
     expect(log.map((c) => c.offset)).toEqual([0, 1000, 2000]);
   });
 
+  it("sends every chunk, retries included, through the client's own fetch when it has one", async () => {
+    const { server, log, file } = await chunkServer({
+      before: (i, _req, res) => {
+        if (i !== 1) return false;
+        json(res, 503, { error: "busy" });
+        return true;
+      },
+    });
+    const seen: string[] = [];
+    const traced: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      seen.push(`${request.method} ${new URL(request.url).pathname}`);
+      return fetch(request);
+    };
+    const data = bytes(2500, 4);
+    const result = await testClient(server.url, { fetch: traced, retry: { initialDelayMs: 5 } }).upload(
+      "uploadFile",
+      {},
+      data,
+      { filename: "traced.bin" },
+    );
+    expect(result).toMatchObject({ uploadId: "1", bytes: 2500, chunks: 3 });
+    expect(sha(file("1"))).toBe(sha(data));
+    expect(log.map((c) => c.offset)).toEqual([0, 1000, 2000]);
+    // Three chunks and the resend of the one that met a 503: four requests, each seen by the fetch.
+    expect(server.requests).toHaveLength(4);
+    expect(seen).toEqual(Array(4).fill(`POST ${new URL(server.requests[0]!.url, server.url).pathname}`));
+    expect(server.requests[0]!.headers["x-api-key"]).toBe("secret-key-123");
+  });
+
   it("renews an expired token mid-upload and carries on", async () => {
     let token = "t1";
     let refreshes = 0;

@@ -45,6 +45,11 @@ async function main() {
   console.log(
     "               downloads also take the token as ?token=<token> or the login's flow_refresh_token cookie",
   );
+  console.log(
+    process.env.SANDBOX_CORS_ORIGINS
+      ? `\nCORS: browser apps at ${process.env.SANDBOX_CORS_ORIGINS} may call these servers (with credentials)`
+      : "\nCORS is off: set SANDBOX_CORS_ORIGINS=http://127.0.0.1:5173[,…] to let a browser app at that origin call",
+  );
   console.log("\nPut those variables in front of `npm run demo` to run it against these servers.");
   const stop = async () => {
     await Promise.all([stomics.close(), odm.close(), brainstem.close(), flow.close()]);

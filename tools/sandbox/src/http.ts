@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { applyCors, corsFrom, type CorsOptions } from "./cors.js";
 
 /** A request as the sandbox records it, for tests to assert on. Credentials are never stored. */
 export interface RecordedRequest {
@@ -22,13 +23,28 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1 (an ephemeral port unless given) and returns its URL. */
+/** Where a sandbox server listens, and which browser origins it answers with CORS. */
+export interface ListenOptions {
+  /** 0 (default) picks a free port. */
+  port?: number | undefined;
+  /** Browser origins answered with CORS (./cors.ts); default `SANDBOX_CORS_ORIGINS`, else none. */
+  cors?: CorsOptions | false | undefined;
+}
+
+/**
+ * Starts a server on 127.0.0.1 (an ephemeral port unless given) and returns its URL. Allowed
+ * browser origins (`cors`) get their CORS answers before `handler` sees the request.
+ */
 export async function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
-  port = 0,
+  at: number | ListenOptions = 0,
   host = "127.0.0.1",
 ): Promise<Listening> {
-  const server = createServer(handler);
+  const { port = 0, cors } = typeof at === "number" ? { port: at } : at;
+  const policy = corsFrom(cors);
+  const server = createServer(
+    policy ? (req, res) => void (applyCors(policy, req, res) || handler(req, res)) : handler,
+  );
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

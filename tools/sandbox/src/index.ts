@@ -13,4 +13,13 @@ export { serveFile, sha256Of, chunks, etagOf, type VirtualFile } from "./content
 export { startObjectStore, type ObjectStore } from "./object-store.js";
 export { SpecRouter, send, type Violation, type RequestContext, type HandlerResult } from "./spec-router.js";
 export { portalSpec } from "./portal-spec.js";
-export { listen, type RecordedRequest } from "./http.js";
+export { listen, type Listening, type ListenOptions, type RecordedRequest } from "./http.js";
+export {
+  applyCors,
+  corsFrom,
+  CORS_ORIGINS_ENV,
+  CORS_METHODS,
+  CORS_REQUEST_HEADERS,
+  CORS_EXPOSED_HEADERS,
+  type CorsOptions,
+} from "./cors.js";

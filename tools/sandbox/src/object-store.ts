@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { serveFile, type VirtualFile } from "./content.js";
+import type { CorsOptions } from "./cors.js";
 import type { Faults } from "./faults.js";
 import { listen, record, type Listening, type RecordedRequest } from "./http.js";
 
@@ -36,13 +37,19 @@ function xmlError(code: string, message: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
 }
 
-export async function startObjectStore(faults: Faults, port = 0): Promise<ObjectStore> {
+/** Starts the storage origin; `cors` as for the portal servers (./cors.ts). */
+export async function startObjectStore(
+  faults: Faults,
+  port = 0,
+  cors?: CorsOptions | false,
+): Promise<ObjectStore> {
   const secret = randomBytes(32);
   const objects = new Map<string, VirtualFile>();
   const requests: RecordedRequest[] = [];
   const signature = (key: string, date: string, expires: string) =>
     createHmac("sha256", secret).update(`${key}\n${date}\n${expires}`).digest("hex");
 
+  const at = { port, cors };
   let listening: Listening;
   listening = await listen(async (req, res) => {
     const url = new URL(req.url ?? "/", listening.url);
@@ -89,7 +96,7 @@ export async function startObjectStore(faults: Faults, port = 0): Promise<Object
     }
     serveFile(req, res, file, faults, { onBytes: (n) => (entry.bytesSent += n) });
     entry.status = res.statusCode;
-  }, port);
+  }, at);
 
   return {
     url: listening.url,

@@ -1,5 +1,6 @@
 import type { DownloadManyResult, PortalDefinition } from "@sciportals/core";
-import { Command, InvalidArgumentError, Option } from "commander";
+import { positiveInt } from "../option-parsers.js";
+import { Command, Option } from "commander";
 import { resolve } from "node:path";
 import type { CliPortal } from "../portals.js";
 import { downloadOperations, pickDownloadOperation, toBatchItems } from "./mapping.js";
@@ -148,10 +149,4 @@ async function runDownload(
       if (file.status === "failed")
         process.stderr.write(`failed: ${file.destination}: ${file.error?.message}\n`);
   return result.failed > 0 ? EXIT.runtime : EXIT.ok;
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number of 1 or more");
-  return n;
 }

@@ -1,13 +1,35 @@
-import type { BatchFileEvent, BatchProgress } from "@sciportals/core";
+import type { BatchProgress } from "@sciportals/core";
 import { basename } from "node:path";
 import { createLogUpdate } from "log-update";
 
 /** How the batch's progress is shown: redrawn in place, as plain lines, or not at all. */
 export type ProgressMode = "tty" | "lines" | "none";
 
+/**
+ * An event about one file of a batch, in the shape of core's `BatchFileEvent` (which downloads
+ * pass as they are): `destination` is what the line names (a download's destination, an
+ * upload's source file), and `result.note` what an upload created (`data 123`).
+ */
+export type TransferEvent =
+  | { type: "start"; index: number; destination: string }
+  | {
+      type: "progress";
+      index: number;
+      destination: string;
+      progress: { bytes: number; total: number | undefined };
+    }
+  | {
+      type: "done";
+      index: number;
+      destination: string;
+      result: { size: number; resumed?: boolean; note?: string };
+    }
+  | { type: "skipped"; index: number; destination: string; reason: string }
+  | { type: "failed"; index: number; destination: string; error: { message: string } };
+
 /** Receives the batch's events; `finish` leaves the last frame (or nothing) on screen. */
 export interface ProgressDisplay {
-  file(event: BatchFileEvent): void;
+  file(event: TransferEvent): void;
   batch(progress: BatchProgress): void;
   finish(): void;
 }
@@ -70,7 +92,7 @@ export function createProgress(
         case "done":
           active.delete(event.index);
           say(
-            `done     ${event.destination} (${bytes(event.result.size)}${event.result.resumed ? ", resumed" : ""})`,
+            `done     ${event.destination} (${bytes(event.result.size)}${event.result.resumed ? ", resumed" : ""}${event.result.note ? `, ${event.result.note}` : ""})`,
           );
           break;
         case "skipped":

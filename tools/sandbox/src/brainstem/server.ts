@@ -4,6 +4,7 @@
  * operations); shared state and helpers in `context.ts`.
  * @module
  */
+import type { CorsOptions } from "../cors.js";
 import { Faults } from "../faults.js";
 import { listen, record, type RecordedRequest } from "../http.js";
 import { portalSpec } from "../portal-spec.js";
@@ -31,6 +32,8 @@ export interface BrainstemSandboxOptions {
   autoApprove?: Handle | undefined;
   /** Generated public projects (owned by carol) on top of the four hand-written ones. Default 26. */
   publicProjects?: number;
+  /** Browser origins answered with CORS; see ../cors.ts. Default: `SANDBOX_CORS_ORIGINS`, else none. */
+  cors?: CorsOptions | false;
 }
 
 export interface SandboxUser {
@@ -148,7 +151,7 @@ export async function startBrainstemSandbox(
     } catch (error) {
       send(res, 500, { detail: `sandbox error: ${(error as Error).message}` });
     }
-  }, options.port ?? 0);
+  }, options);
 
   return {
     url: api.url,

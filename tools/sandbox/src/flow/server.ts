@@ -113,7 +113,7 @@ export async function startFlowSandbox(options: FlowSandboxOptions = {}): Promis
       if (!res.headersSent) send(res, 500, { error: `sandbox error: ${(error as Error).message}` });
       else res.destroy();
     }
-  }, options.port ?? 0);
+  }, options);
 
   const info = (u: UploadState): FlowUploadInfo => ({
     id: u.id,

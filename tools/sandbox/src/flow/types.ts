@@ -1,4 +1,5 @@
 /** The Flow sandbox's public surface: its options, its handle, and the fixture credentials. */
+import type { CorsOptions } from "../cors.js";
 import type { VirtualFile } from "../content.js";
 import type { Faults } from "../faults.js";
 import type { RecordedRequest } from "../http.js";
@@ -48,6 +49,8 @@ export interface FlowSandboxOptions {
   bulkDownloadTimings?: BulkTimings;
   /** How long an accession import stays RUNNING. Default 400 ms. */
   sampleImportMs?: number;
+  /** Browser origins answered with CORS; see ../cors.ts. Default: `SANDBOX_CORS_ORIGINS`, else none. */
+  cors?: CorsOptions | false;
 }
 
 /** What a test can learn about one upload. */

@@ -110,7 +110,7 @@ export async function startOdmSandbox(options: OdmSandboxOptions = {}): Promise<
     } catch (e) {
       send(res, 500, errorBody(500, `sandbox error: ${(e as Error).message}`));
     }
-  }, options.port ?? 0);
+  }, options);
 
   const downloadPath = (accession: string) =>
     `/api/v1/as-user/files/${encodeURIComponent(accession)}/download`;

@@ -7,6 +7,7 @@ import type { OdmCatalog } from "./catalog.js";
 import type { JobDurations } from "./jobs.js";
 
 /** The Genestack API token the sandbox accepts by default (header `Genestack-API-Token`). */
+import type { CorsOptions } from "../cors.js";
 export const ODM_SANDBOX_API_TOKEN = "gs-sandbox-odm-0123456789abcdef";
 /** The identity-provider access token the sandbox accepts by default (`Authorization: Bearer`). */
 export const ODM_SANDBOX_ACCESS_TOKEN = "idp-sandbox-odm-access-token-fedcba9876543210";
@@ -31,6 +32,8 @@ export interface OdmSandboxOptions {
    * resume with Range to finish). Default: no cuts (use `cutNextDownload` for one-off cuts).
    */
   cutDownloadsAfterBytes?: number;
+  /** Browser origins answered with CORS; see ../cors.ts. Default: `SANDBOX_CORS_ORIGINS`, else none. */
+  cors?: CorsOptions | false;
 }
 
 /** A request as the ODM sandbox records it: the common fields plus who it was authenticated as. */

@@ -1,3 +1,4 @@
+import type { CorsOptions } from "../cors.js";
 import { createHash } from "node:crypto";
 import { sha256Of, type VirtualFile } from "../content.js";
 import { Faults } from "../faults.js";
@@ -24,6 +25,8 @@ export interface StomicsSandboxOptions {
   datasets?: number;
   /** Size of STD0001's matrix file. Default 64 MiB. */
   bigFileBytes?: number;
+  /** Browser origins answered with CORS, by the API and the storage origin; see ../cors.ts. Default: `SANDBOX_CORS_ORIGINS`, else none. */
+  cors?: CorsOptions | false;
 }
 
 export interface StomicsSandbox {
@@ -76,7 +79,7 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
   const files = new Map<number, { dataset: CatalogDataset; file: CatalogFile }>();
   for (const dataset of catalog) for (const file of dataset.files) files.set(file.id, { dataset, file });
   const faults = new Faults();
-  const storage = await startObjectStore(new Faults(), options.storagePort ?? 0);
+  const storage = await startObjectStore(new Faults(), options.storagePort ?? 0, options.cors);
   const keyOf = (dataset: CatalogDataset, file: CatalogFile) =>
     `stomics-data/${dataset.accession}/${file.filename}`;
   const virtual = (file: CatalogFile): VirtualFile => ({ size: file.servedSize, seed: file.seed });
@@ -233,7 +236,7 @@ export async function startStomicsSandbox(options: StomicsSandboxOptions = {}): 
     } catch (error) {
       send(res, 500, { detail: `sandbox error: ${(error as Error).message}` });
     }
-  }, options.port ?? 0);
+  }, options);
 
   return {
     url: api.url,
