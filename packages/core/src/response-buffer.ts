@@ -46,6 +46,8 @@ export async function buffered(response: Response, stopper: Stopper): Promise<Re
 }
 
 const BYTES = Symbol("bytes");
+/** One decoder for every body: decoding without `stream` keeps no state between calls. */
+const utf8 = new TextDecoder();
 
 /**
  * A response whose body was read by the transport: the body methods answer from the bytes. An
@@ -73,7 +75,7 @@ class BufferedResponse extends Response {
     return this[BYTES].slice() as Uint8Array<ArrayBuffer>;
   }
   override async text(): Promise<string> {
-    return new TextDecoder().decode(this[BYTES]);
+    return utf8.decode(this[BYTES]);
   }
   override async json(): Promise<any> {
     return JSON.parse(await this.text());

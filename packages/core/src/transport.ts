@@ -12,6 +12,7 @@ import { isSecureForCredentials } from "./origin.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { isIdempotentMethod, sleep, type RetryPolicy } from "./retry.js";
 import { buffered, TimeoutMarker, type Stopper } from "./response-buffer.js";
+import { Deadlines } from "./deadlines.js";
 
 /** The `fetch` a transport sends through; the global one by default. */
 export type FetchLike = (input: Request, init?: RequestInit) => Promise<Response>;
@@ -82,6 +83,8 @@ export function createTransport(options: TransportOptions): Transport {
 
   const sameOrigin = (url: string) => url.startsWith(originPrefix) || url === origin;
   const hop: Hop = { sameOrigin, crossOrigin };
+  // One timer for every attempt's time limit.
+  const deadlines = new Deadlines();
 
   async function send(request: Request, call: SendOptions = {}): Promise<Response> {
     const fetchImpl = call.fetch ?? options.fetch ?? globalThis.fetch;
@@ -106,17 +109,22 @@ export function createTransport(options: TransportOptions): Transport {
       let attemptRequest = keepOriginal ? request.clone() : request;
       const applied: [Credential, AppliedCredential][] = [];
       if (withCredentials) {
+        let inQuery = false;
         for (const credential of credentials) {
           const got = credential.get(signal);
           const header = got instanceof Promise ? await got : got;
-          if (!header.query) attemptRequest.headers.set(header.header, header.value);
+          if (header.query) inQuery = true;
+          else attemptRequest.headers.set(header.header, header.value);
           applied.push([credential, header]);
         }
-        const url = withQueryCredentials(
-          attemptRequest.url,
-          applied.map(([, a]) => a),
-        );
-        if (url !== attemptRequest.url) attemptRequest = new Request(url, attemptRequest);
+        // Only a query-placed credential changes the URL (and costs a new Request).
+        if (inQuery) {
+          const url = withQueryCredentials(
+            attemptRequest.url,
+            applied.map(([, a]) => a),
+          );
+          if (url !== attemptRequest.url) attemptRequest = new Request(url, attemptRequest);
+        }
       }
 
       let response: Response | undefined;
@@ -134,7 +142,7 @@ export function createTransport(options: TransportOptions): Transport {
       };
       const began = seen ? observer!.request(seen) : 0;
       try {
-        response = await within(timeoutMs, signal, (attemptSignal, stopper) =>
+        response = await within(deadlines, timeoutMs, signal, (attemptSignal, stopper) =>
           fetchFollowing(fetchImpl, attemptRequest, applied, attemptSignal, hop).then((r) =>
             call.stream ? r : buffered(r, stopper),
           ),
@@ -185,46 +193,38 @@ interface Hop {
 }
 
 /**
- * Runs an attempt (headers and body) within a time limit. With the caller's signal, a timeout
- * aborts the request. Without one, a timer race stands in for an AbortController per attempt
- * (about 4 µs each in Node 20, a quarter of the client's overhead): a timeout cancels the body
- * read in progress, and a response that comes after it is discarded when it arrives.
+ * Runs an attempt (headers and body) within a time limit kept by the client's {@link Deadlines}.
+ * With the caller's signal, a timeout aborts the request. Without one, no AbortController is made
+ * (about 4 µs each in Node 20, a quarter of the client's overhead): a timeout rejects the attempt
+ * and cancels the body read in progress, and a response that comes after it is discarded.
  */
-async function within(
+function within(
+  deadlines: Deadlines,
   timeoutMs: number,
   userSignal: AbortSignal | undefined,
   run: (signal: AbortSignal | undefined, stopper: Stopper) => Promise<Response>,
 ): Promise<Response> {
-  const stopper: Stopper = {};
-  if (timeoutMs <= 0) return run(userSignal, stopper);
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (timeoutMs <= 0) return run(userSignal, {});
   if (userSignal) {
     const controller = new AbortController();
-    timer = setTimeout(() => {
-      controller.abort(new TimeoutMarker());
-      stopper.stop?.();
-    }, timeoutMs);
-    try {
-      return await run(AbortSignal.any([userSignal, controller.signal]), stopper);
-    } finally {
-      clearTimeout(timer);
-    }
+    const deadline = deadlines.start(timeoutMs, (reason) => controller.abort(reason));
+    return run(AbortSignal.any([userSignal, controller.signal]), deadline).finally(() =>
+      deadlines.clear(deadline),
+    );
   }
-  const pending = run(undefined, stopper);
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutMarker()), timeoutMs);
+  return new Promise<Response>((resolve, reject) => {
+    const deadline = deadlines.start(timeoutMs, reject);
+    run(undefined, deadline).then(
+      (response) => {
+        if (deadlines.clear(deadline)) resolve(response);
+        else discard(response); // came after the timeout
+      },
+      (error: unknown) => {
+        deadlines.clear(deadline);
+        reject(error);
+      },
+    );
   });
-  try {
-    return await Promise.race([pending, expired]);
-  } catch (error) {
-    if (error instanceof TimeoutMarker) {
-      stopper.stop?.();
-      pending.then(discard, () => {});
-    }
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**
@@ -241,8 +241,6 @@ async function fetchFollowing(
 ): Promise<Response> {
   if (applied.length === 0 && !carriesSensitive(request.headers, hop.crossOrigin))
     return await fetchImpl(request, signal ? { signal } : undefined);
-  // Our credentials never leave the portal's origin, whatever the caller keeps.
-  const ours = applied.filter(([, a]) => !a.query).map(([, a]) => a.header);
   let current = request;
   for (let hops = 0; ; hops++) {
     const response = await fetchImpl(current, { signal, redirect: "manual" });
@@ -259,6 +257,8 @@ async function fetchFollowing(
       ((response.status === 301 || response.status === 302) && current.method === "POST");
     // A query-placed credential is in the old URL only: the new one carries none of ours.
     const leaves = new URL(target).origin !== new URL(current.url).origin || !hop.sameOrigin(target);
+    // Our credentials never leave the portal's origin, whatever the caller keeps.
+    const ours = applied.filter(([, a]) => !a.query).map(([, a]) => a.header);
     const headers = leaves
       ? headersForOtherOrigin(current.headers, hop.crossOrigin, ours)
       : new Headers(current.headers);

@@ -14,15 +14,21 @@
  *   sizes-mib=a,b         download: further sizes, ours only (default 64,4096; quick 16,256)
  *   generate-source=S     generate: copy `head` (default; the last commit) or `worktree` (uncommitted changes too)
  *   generate-warmup=N     generate: discarded warm-up rounds (default 1; quick 0)
+ *   chunked-upload-mib=N  chunked-upload: the file's size (default 256; quick 32)
+ *   page-latency-ms=N     paging: the server's delay per page (default 3)
+ *   page-work-ms=N        paging: the consumer's work per page (default: a page's latency, measured)
+ *   page-work=wait|cpu    paging: the consumer awaits a timer (default) or spins the CPU
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { arch, cpus, loadavg, platform } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { bulkDownload } from "./benches/bulk-download.js";
+import { chunkedUpload } from "./benches/chunked-upload.js";
 import { clientOverhead } from "./benches/client-overhead.js";
 import { download } from "./benches/download.js";
 import { generate } from "./benches/generate.js";
+import { paging } from "./benches/paging.js";
 import { resumedDownload } from "./benches/resumed-download.js";
 import { upload } from "./benches/upload.js";
 import { capture } from "./lib/process.js";
@@ -30,7 +36,16 @@ import { mergeTables, renderReport } from "./lib/report.js";
 import type { BenchContext, BenchModule, Table } from "./lib/types.js";
 
 /** Every benchmark, in the order they run. Add new modules here. */
-const BENCHES: BenchModule[] = [clientOverhead, download, resumedDownload, bulkDownload, upload, generate];
+const BENCHES: BenchModule[] = [
+  clientOverhead,
+  download,
+  resumedDownload,
+  bulkDownload,
+  upload,
+  chunkedUpload,
+  paging,
+  generate,
+];
 
 const BENCH_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REPO_ROOT = join(BENCH_ROOT, "../..");

@@ -12,7 +12,7 @@ import type { BenchModule, Row } from "../lib/types.js";
 const CHILD = fileURLToPath(new URL("../children/upload.mjs", import.meta.url));
 
 /** A file of pseudo-random bytes, written a MiB at a time; returns its sha256. */
-async function makeFile(path: string, bytes: number): Promise<string> {
+export async function makeFile(path: string, bytes: number): Promise<string> {
   const file = await open(path, "w");
   const block = Buffer.alloc(MiB);
   let x = 2463534242;
