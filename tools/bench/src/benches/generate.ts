@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadSpec } from "@sciportals/codegen/spec";
 import { parse } from "yaml";
 import { copyRepo, snapshot, snapshotDiff, type CopySource } from "../lib/repo-copy.js";
 import { fixed, median, range } from "../lib/stats.js";
@@ -37,11 +38,32 @@ interface Sample {
 }
 
 /** The portals in the copy's redocly.yaml, as codegen reads them. */
-async function readApis(copy: string): Promise<Api[]> {
+async function readApis(copy: string): Promise<(Api & { overlay?: string })[]> {
   const config = parse(await readFile(join(copy, "redocly.yaml"), "utf8")) as {
-    apis?: Record<string, { root?: string }>;
+    apis?: Record<string, { root?: string; "x-sciportals-overlay"?: string }>;
   };
-  return Object.entries(config.apis ?? {}).map(([name, api]) => ({ name, spec: join(copy, api.root ?? "") }));
+  return Object.entries(config.apis ?? {}).map(([name, api]) => {
+    const overlay = api["x-sciportals-overlay"];
+    return { name, spec: join(copy, api.root ?? ""), ...(overlay ? { overlay: join(copy, overlay) } : {}) };
+  });
+}
+
+/**
+ * What bare openapi-typescript is given: each spec as codegen sees it. A spec curated by an
+ * overlay (ODM: Genestack's published definition, which openapi-typescript's own lint refuses as
+ * published) is bundled and overlaid once, untimed, into `dir`; the others are read as they are.
+ */
+async function oatsInputs(apis: readonly (Api & { overlay?: string })[], dir: string): Promise<Api[]> {
+  await mkdir(dir, { recursive: true });
+  return Promise.all(
+    apis.map(async (api) => {
+      if (!api.overlay) return { name: api.name, spec: api.spec };
+      const loaded = await loadSpec(api.spec, { overlay: api.overlay });
+      const spec = join(dir, `${api.name}.json`);
+      await writeFile(spec, JSON.stringify(loaded.document));
+      return { name: api.name, spec };
+    }),
+  );
 }
 
 /**
@@ -72,12 +94,17 @@ function failure(contender: Contender, measured: TreeMeasured): Error {
 }
 
 /** The contenders, baseline first. Everything runs in `copy`, so the real tree is never written. */
-async function contenders(copy: string, workDir: string, apis: readonly Api[]): Promise<Contender[]> {
+async function contenders(
+  copy: string,
+  workDir: string,
+  apis: readonly Api[],
+  oatsApis: readonly Api[],
+): Promise<Contender[]> {
   const bin = (name: string) => join(copy, "node_modules/.bin", name);
   const oatsDir = join(workDir, "oats");
   await mkdir(oatsDir, { recursive: true });
   const config = join(oatsDir, "redocly.yaml");
-  await writeFile(config, oatsConfig(apis, join(oatsDir, "multi")));
+  await writeFile(config, oatsConfig(oatsApis, join(oatsDir, "multi")));
   // codegen's outputs as committed: a run over an unchanged spec must leave them byte for byte.
   const owned = apis.flatMap((api) => [
     `packages/${api.name}/src/generated`,
@@ -100,7 +127,7 @@ async function contenders(copy: string, workDir: string, apis: readonly Api[]): 
   // A folder with no redocly.yaml, so that per-spec runs get openapi-typescript's default config.
   const eachDir = join(oatsDir, "each");
   await mkdir(eachDir, { recursive: true });
-  const eachArgs = apis.flatMap((api) => [api.spec, join(eachDir, `${api.name}.ts`)]);
+  const eachArgs = oatsApis.flatMap((api) => [api.spec, join(eachDir, `${api.name}.ts`)]);
   return [
     {
       id: "oats",
@@ -263,7 +290,8 @@ export const generate: BenchModule = {
     context.log(`generate: copying the repository (${source})`);
     const copied = await copyRepo(REPO_ROOT, copy, source);
     const apis = await readApis(copy);
-    const all = await contenders(copy, context.workDir, apis);
+    const oatsApis = await oatsInputs(apis, join(context.workDir, "oats-specs"));
+    const all = await contenders(copy, context.workDir, apis, oatsApis);
 
     const samples = new Map<string, Sample[]>(all.map((c) => [c.id, []]));
     const verified = new Map<string, string>();
