@@ -26,6 +26,10 @@ export async function clientFor(
   extra: Partial<PortalClientOptions> & Record<string, unknown> = {},
 ): Promise<AnyClient> {
   const options = { ...(await clientOptionsFor(portal, flags)), ...extra };
-  if (flags.verbose) options.fetch = verboseFetch();
+  if (flags.verbose) {
+    // A fetch given to a client replaces its proxy handling: wrap core's, which reads the variables.
+    const { createProxyFetch } = await import("@sciportals/core/node");
+    options.fetch = verboseFetch(await createProxyFetch());
+  }
   return portal.create(options) as AnyClient;
 }

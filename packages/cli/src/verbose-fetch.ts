@@ -1,3 +1,5 @@
+import type { FetchLike } from "@sciportals/core";
+
 /** Query parameters whose values may be credentials (Flow's `?token=` downloads, signed URLs). */
 const SENSITIVE = /token|key|secret|signature|password|credential|auth/i;
 
@@ -13,9 +15,10 @@ export function loggableUrl(raw: string): string {
 
 /**
  * A `fetch` that logs each request and its status to stderr for `--verbose`. It logs no header:
- * headers carry the credentials.
+ * headers carry the credentials. `inner` sends: the CLI passes core's proxy-aware fetch, so that
+ * `--verbose` goes through `HTTPS_PROXY` as every other call does.
  */
-export function verboseFetch(inner: typeof fetch = fetch): typeof fetch {
+export function verboseFetch(inner: FetchLike = (request) => fetch(request)): FetchLike {
   return async (input, init) => {
     const request = new Request(input, init);
     const started = Date.now();
