@@ -18,8 +18,10 @@ export const transfer: Extension<DownloadExtension | UploadMeta> = {
         value,
         at,
         { direction: "string" },
-        { url: "string", range: "boolean", expiresAt: "string" },
+        { url: "string", range: "boolean", expiresAt: "string", listed: "object" },
       );
+      if (isObject(value.listed))
+        problems.push(...checkFields(value.listed, `${at}/listed`, {}, { id: "string", name: "string" }));
       if (
         typeof value.url === "string" &&
         success !== undefined &&

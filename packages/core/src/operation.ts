@@ -54,6 +54,12 @@ export interface DownloadMeta {
   url?: string;
   /** The portal honours `Range` on this operation. */
   range?: boolean;
+  /**
+   * Where a row of the portal's file listings keeps the file's id and name, when not in `id` and
+   * `filename`/`name` (Genestack ODM: `genestack:accession`, `genestack:name`). Read by tools that
+   * download what a list operation returns, such as the CLI's `download --list`.
+   */
+  listed?: { id?: string; name?: string };
 }
 
 /** `x-sciportals-waiter`: how to tell a long-running job's state. See codegen/EXTENSIONS.md. */

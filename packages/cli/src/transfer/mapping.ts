@@ -24,14 +24,6 @@ export const DOWNLOAD_PROFILES: Readonly<Record<string, DownloadProfile>> = {
   "genestack-odm": { operation: "getFileAsUser" },
 };
 
-/**
- * Where a listed item keeps the file's id and name, for download operations whose portal uses
- * fields of its own: ODM's metadata rows are keyed by `genestack:accession` and `genestack:name`.
- */
-const ITEM_FIELDS: Readonly<Record<string, { id?: string; name?: string }>> = {
-  getFileAsUser: { id: "genestack:accession", name: "genestack:name" },
-};
-
 /** Item fields read as a file's name, size and checksum, first found wins (snake and camel case). */
 const NAME_FIELDS = ["filename", "file_name", "fileName", "name"];
 const SIZE_FIELDS = ["size_bytes", "sizeBytes", "size", "file_size", "fileSize", "filesize"];
@@ -122,7 +114,8 @@ export function fileFromItem(
   fixed: Record<string, string>,
 ): FileSpec {
   const idParam = idParameter(op);
-  const fields = ITEM_FIELDS[op.id] ?? {};
+  // Fields of the portal's own for the id and name, from the spec (`x-sciportals-transfer.listed`).
+  const fields = (op.transfer?.direction === "download" ? op.transfer.listed : undefined) ?? {};
   const params: Record<string, string> = {};
   for (const p of op.params ?? []) {
     if (p.in !== "path" && p.in !== "query") continue;

@@ -12944,7 +12944,11 @@ export const getFileAsUserOperation: OperationMeta = {
     { name: "Range", in: "header", type: "string", pattern: "^bytes=(\\d+-\\d*|-\\d+)$" },
   ],
   parseAs: "stream",
-  transfer: { direction: "download", range: true },
+  transfer: {
+    direction: "download",
+    range: true,
+    listed: { id: "genestack:accession", name: "genestack:name" },
+  },
 };
 
 /**
