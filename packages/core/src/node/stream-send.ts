@@ -1,8 +1,7 @@
-import type { RequestOptions } from "node:http";
 import type { FetchLike } from "../transport.js";
 import { nodeBuiltins } from "../builtins.js";
 import { proxyRoute, type ProxySetting } from "./proxy-env.js";
-import { viaProxy } from "./proxy-tunnel.js";
+import { sendOverNode } from "./node-request.js";
 import { processEnv } from "../env.js";
 
 /** One request body, produced afresh for every attempt: the parts in order, and their total length. */
@@ -23,52 +22,10 @@ export function nodeStreamSender(
   onWritten: (bytes: number) => void,
   proxy?: ProxySetting,
 ): FetchLike {
-  const { http, https } = nodeBuiltins("upload()");
+  const node = nodeBuiltins("upload()");
   const route = proxyRoute(proxy, processEnv());
   return (request, init) =>
-    new Promise<Response>((resolve, reject) => {
-      const url = new URL(request.url);
-      const headers: Record<string, string> = {};
-      request.headers.forEach((value, name) => (headers[name] = value));
-      headers["content-length"] = String(body.length);
-      const via = route?.(url);
-      const routed: RequestOptions = via
-        ? viaProxy(via, url, headers, init?.signal ?? undefined)
-        : { headers };
-      const transport = (routed.protocol ?? url.protocol) === "https:" ? https : http;
-      const signal = init?.signal ?? undefined;
-      let settled = false;
-      const fail = (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        reject(error);
-      };
-      const outgoing = transport.request(url, { ...routed, method: request.method }, (incoming) => {
-        const chunks: Buffer[] = [];
-        incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
-        incoming.on("error", fail);
-        incoming.on("end", () => {
-          if (settled) return;
-          settled = true;
-          const responseHeaders = new Headers();
-          for (let i = 0; i < incoming.rawHeaders.length; i += 2)
-            responseHeaders.append(incoming.rawHeaders[i]!, incoming.rawHeaders[i + 1]!);
-          const status = incoming.statusCode ?? 0;
-          resolve(
-            new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), {
-              status,
-              statusText: incoming.statusMessage ?? "",
-              headers: responseHeaders,
-            }),
-          );
-        });
-      });
-      const onAbort = () =>
-        outgoing.destroy(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      outgoing.on("close", () => signal?.removeEventListener("abort", onAbort));
-      outgoing.on("error", fail);
+    sendOverNode(node, request, init, route, body.length, (outgoing, fail) => {
       void (async () => {
         let written = 0;
         for await (const part of body.parts()) {
