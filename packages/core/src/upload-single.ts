@@ -6,7 +6,13 @@ import { parseRetryAfter } from "./retry.js";
 import { validateInput } from "./validate.js";
 import { hasNodeBuiltins, nodeBuiltins } from "./builtins.js";
 import type { StreamedBody } from "./node/stream-send.js";
-import { UploadError, type UploadOptions, type UploadResult, type UploadSource } from "./upload.js";
+import {
+  UploadError,
+  uploadFilename,
+  type UploadOptions,
+  type UploadResult,
+  type UploadSource,
+} from "./upload.js";
 
 const encoder = new TextEncoder();
 
@@ -86,16 +92,7 @@ export async function uploadSingle(
   const state = internalsOf(client);
   const portal = state.definition.title;
   const operationId = meta.id;
-  const filename = options.filename ?? (typeof source === "string" ? source.split(/[\\/]/).pop() : undefined);
-  if (!filename)
-    throw new ValidationError(
-      `${portal}: ${operationId}: give { filename } when uploading from a Blob, bytes or a stream`,
-      {
-        portal,
-        operationId,
-        code: "invalid_argument",
-      },
-    );
+  const filename = uploadFilename(portal, operationId, source, options);
   const extra = (input.body ?? {}) as Record<string, unknown>;
   validateInput(portal, meta, { ...input, body: { ...extra, [transfer.field]: filename } });
   const file = await openSingle(source);

@@ -244,6 +244,22 @@ function baseName(path: string): string {
   );
 }
 
+/** The name a file is uploaded under: `options.filename`, else a path's last segment; required otherwise. */
+export function uploadFilename(
+  portal: string,
+  operationId: string,
+  source: UploadSource,
+  options: Pick<UploadOptions, "filename">,
+): string {
+  const filename = options.filename ?? (typeof source === "string" ? baseName(source) : undefined);
+  if (!filename)
+    throw new ValidationError(
+      `${portal}: ${operationId}: give { filename } when uploading from a Blob, bytes or a stream`,
+      { portal, operationId, code: "invalid_argument" },
+    );
+  return filename;
+}
+
 /**
  * Uploads a file with a portal's chunked protocol (`x-sciportals-transfer: upload`): chunks go in
  * order, each a multipart request with the protocol's fields; a failed chunk is retried with
@@ -263,17 +279,7 @@ export async function upload(
   // One multipart request (`mode: single`); everything below is the chunked protocol.
   if ("mode" in transfer) return uploadSingle(client, meta, transfer, input, source, options);
   const fields = transfer.fields;
-  const filename = options.filename ?? (typeof source === "string" ? baseName(source) : undefined);
-  if (!filename) {
-    throw new ValidationError(
-      `${portal}: ${operationId}: give { filename } when uploading from a Blob, bytes or a stream`,
-      {
-        portal,
-        operationId,
-        code: "invalid_argument",
-      },
-    );
-  }
+  const filename = uploadFilename(portal, operationId, source, options);
   const extra = (input.body ?? {}) as Record<string, unknown>;
   // The fields the engine fills are checked with the caller's, before anything is read or sent.
   validateInput(portal, meta, { ...input, body: { ...extra, [fields.filename]: filename } });
