@@ -22,6 +22,11 @@ function home(env: NodeJS.ProcessEnv): string {
   return env.HOME || env.USERPROFILE || homedir();
 }
 
+/** The CLI's own folder for a portal: `$XDG_CONFIG_HOME/sciportals/<portal>` (default `~/.config`). */
+function portalConfigDir(portal: CliPortal, env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CONFIG_HOME || join(home(env), ".config"), "sciportals", portal.name);
+}
+
 /**
  * The token file `login` writes and every command reads for a portal: the portal's own tool's
  * file where it has one (so one login serves both tools), else
@@ -30,8 +35,7 @@ function home(env: NodeJS.ProcessEnv): string {
 export function tokenFilePath(portal: CliPortal, env: NodeJS.ProcessEnv = process.env): string {
   const own = OWN_TOOL_TOKEN_FILES[portal.name];
   if (own) return join(home(env), ...own);
-  const config = env.XDG_CONFIG_HOME || join(home(env), ".config");
-  return join(config, "sciportals", portal.name, "token");
+  return join(portalConfigDir(portal, env), "token");
 }
 
 /**
@@ -40,8 +44,7 @@ export function tokenFilePath(portal: CliPortal, env: NodeJS.ProcessEnv = proces
  * which holds a long-lived API key that this short-lived token must not replace.
  */
 export function sessionFilePath(portal: CliPortal, env: NodeJS.ProcessEnv = process.env): string {
-  const config = env.XDG_CONFIG_HOME || join(home(env), ".config");
-  return join(config, "sciportals", portal.name, "session.json");
+  return join(portalConfigDir(portal, env), "session.json");
 }
 
 /** Reads a bare token from a file, as the portals' tools write it (trimmed); undefined when absent. */
